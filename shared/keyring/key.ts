@@ -1,0 +1,51 @@
+import type { JWK } from "jose";
+
+/** Signing algorithms a key can have. A key's algorithm is fixed for its whole life. */
+export const ALGORITHMS = ["HS256", "ES256", "EdDSA", "RS256"] as const;
+export type Algorithm = (typeof ALGORITHMS)[number];
+
+/** The lifecycle of DESIGN.md: pending → current → previous → retired → destroyed. */
+export const KEY_STATUSES = ["pending", "current", "previous", "retired", "destroyed"] as const;
+export type KeyStatus = (typeof KEY_STATUSES)[number];
+
+/** Statuses whose keys verify tokens. */
+export type VerifyingStatus = "pending" | "current" | "previous";
+
+export function isVerifying(status: KeyStatus): status is VerifyingStatus {
+  return status === "pending" || status === "current" || status === "previous";
+}
+
+/**
+ * `kid`s are random and URL-safe. Checked on every key we load and on every token header before
+ * it is used as a map key, so path separators, quotes, NUL or 10 kB of text never go further.
+ */
+export const KID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export interface KeyRecord {
+  readonly kid: string;
+  readonly alg: Algorithm;
+  readonly status: KeyStatus;
+  /** The key as a JWK: `oct` for HMAC, the private JWK for asymmetric keys. Absent once destroyed. */
+  readonly jwk?: JWK;
+  readonly createdAt: number;
+  /** When the key last became `current`. */
+  readonly activatedAt?: number;
+  /** When the key last stopped being `current` (start of its grace period as `previous`). */
+  readonly deactivatedAt?: number;
+  readonly retiredAt?: number;
+  readonly destroyedAt?: number;
+  /** Set by an emergency rotation: the key can never verify again, nor be reinstated. */
+  readonly compromised: boolean;
+  /** Imported from a legacy single-secret system: also verifies tokens without `kid`/`jti`. */
+  readonly legacy: boolean;
+}
+
+const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
+
+/** The public half of an asymmetric key, as served in a JWKS. HMAC keys have none. */
+export function publicJwk(key: KeyRecord): JWK | undefined {
+  if (key.alg === "HS256" || key.jwk === undefined) return undefined;
+  const pub: Record<string, unknown> = { ...key.jwk };
+  for (const member of PRIVATE_JWK_MEMBERS) delete pub[member];
+  return { ...pub, kid: key.kid, alg: key.alg, use: "sig" } as JWK;
+}

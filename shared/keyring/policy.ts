@@ -1,0 +1,263 @@
+import { DAY, HOUR, SECOND } from "../clock.ts";
+import { ConfigInvalid } from "../errors.ts";
+import type { RandomSource } from "../random.ts";
+import { generateKey } from "./generate.ts";
+import { ALGORITHMS, type Algorithm } from "./key.ts";
+import type { Keyring } from "./keyring.ts";
+import {
+  activateKey,
+  destroyKey,
+  publishKey,
+  retireKey,
+  setRollout,
+  type TransitionResult,
+} from "./transitions.ts";
+
+/** The rotation policy of DESIGN.md. Every duration is in milliseconds. */
+export interface RotationPolicy {
+  readonly algorithm: Algorithm;
+  readonly strategy: "graceful" | "rolling";
+  /** A new key becomes current this long after the previous scheduled one. */
+  readonly rotationPeriodMs: number;
+  /** How long verifiers may cache the keyring; a pending key waits at least this long. */
+  readonly keyringCacheTtlMs: number;
+  readonly prePublicationMarginMs: number;
+  /** The longest lifetime a token can have (`exp - iat`). */
+  readonly maxTokenLifetimeMs: number;
+  /** A previous key verifies for at least this long (>= the maximum token lifetime). */
+  readonly minGraceMs: number;
+  /** ...and at most this long, whatever its share of verifications. */
+  readonly maxGraceMs: number;
+  /** Between the two bounds, it retires once its share of the last day's verifications is below this. */
+  readonly retireBelowShare: number;
+  /** A retired key stays reinstatable this long before it is destroyed. */
+  readonly retentionMs: number;
+  /** Rolling strategy: the cohort percentages the pending key signs for, one step per `rolloutStepMs`. */
+  readonly rolloutSteps: readonly number[];
+  readonly rolloutStepMs: number;
+}
+
+export const DEFAULT_POLICY: RotationPolicy = {
+  algorithm: "HS256",
+  strategy: "graceful",
+  rotationPeriodMs: 90 * DAY,
+  keyringCacheTtlMs: 60 * SECOND,
+  prePublicationMarginMs: 60 * SECOND,
+  maxTokenLifetimeMs: 24 * HOUR,
+  minGraceMs: 7 * DAY,
+  maxGraceMs: 21 * DAY,
+  retireBelowShare: 0.05,
+  retentionMs: 7 * DAY,
+  rolloutSteps: [25, 50, 75],
+  rolloutStepMs: 7 * DAY,
+};
+
+/** Fills in defaults and checks every setting at once; throws `ConfigInvalid` naming each problem. */
+export function resolvePolicy(overrides: Partial<RotationPolicy> = {}): RotationPolicy {
+  const policy: RotationPolicy = { ...DEFAULT_POLICY, ...overrides };
+  const problems: string[] = [];
+  const durations = [
+    "rotationPeriodMs",
+    "keyringCacheTtlMs",
+    "prePublicationMarginMs",
+    "maxTokenLifetimeMs",
+    "minGraceMs",
+    "maxGraceMs",
+    "retentionMs",
+    "rolloutStepMs",
+  ] as const;
+  for (const name of durations) {
+    const value = policy[name];
+    if (!Number.isSafeInteger(value) || value < 0) {
+      problems.push(`${name} must be a whole number of milliseconds >= 0, got ${String(value)}`);
+    }
+  }
+  if (!ALGORITHMS.includes(policy.algorithm)) {
+    problems.push(
+      `algorithm must be one of ${ALGORITHMS.join(", ")}, got ${String(policy.algorithm)}`,
+    );
+  }
+  if (policy.strategy !== "graceful" && policy.strategy !== "rolling") {
+    problems.push(`strategy must be graceful or rolling, got ${String(policy.strategy)}`);
+  }
+  if (policy.minGraceMs < policy.maxTokenLifetimeMs) {
+    problems.push(
+      "minGraceMs must be at least maxTokenLifetimeMs, or valid tokens would be refused",
+    );
+  }
+  if (policy.maxGraceMs < policy.minGraceMs)
+    problems.push("maxGraceMs must be at least minGraceMs");
+  if (policy.rotationPeriodMs <= prePublicationMs(policy)) {
+    problems.push(
+      "rotationPeriodMs must be longer than keyringCacheTtlMs + prePublicationMarginMs",
+    );
+  }
+  if (!(policy.retireBelowShare >= 0 && policy.retireBelowShare <= 1)) {
+    problems.push(
+      `retireBelowShare must be a fraction from 0 to 1, got ${String(policy.retireBelowShare)}`,
+    );
+  }
+  const steps = policy.rolloutSteps;
+  if (
+    !Array.isArray(steps) ||
+    steps.length === 0 ||
+    steps.some(
+      (step, i) =>
+        !Number.isInteger(step) || step < 1 || step > 99 || (i > 0 && step <= (steps[i - 1] ?? 0)),
+    )
+  ) {
+    problems.push("rolloutSteps must be increasing whole percentages from 1 to 99");
+  }
+  if (problems.length > 0) throw new ConfigInvalid(problems);
+  return policy;
+}
+
+export function prePublicationMs(policy: RotationPolicy): number {
+  return policy.keyringCacheTtlMs + policy.prePublicationMarginMs;
+}
+
+/** Verifications per kid over the last day; `undefined` when nobody measured. */
+export type KeyUsage = Readonly<Record<string, number>> | undefined;
+
+export type PolicyAction =
+  | { readonly type: "publish"; readonly reason: string }
+  | { readonly type: "activate"; readonly kid: string; readonly reason: string }
+  | {
+      readonly type: "rollout";
+      readonly kid: string;
+      readonly percent: number;
+      readonly reason: string;
+    }
+  | { readonly type: "retire"; readonly kid: string; readonly reason: string }
+  | { readonly type: "destroy"; readonly kid: string; readonly reason: string };
+
+/**
+ * What is due at `now`: a pure function of the keyring, the usage figures and the policy. Applying
+ * the plan and planning again at the same instant yields nothing, so a repeated tick is a no-op.
+ */
+export function planTransitions(
+  keyring: Keyring,
+  now: number,
+  usage: KeyUsage,
+  policy: RotationPolicy,
+): PolicyAction[] {
+  const actions: PolicyAction[] = [];
+  const pending = keyring.keys
+    .filter((key) => key.status === "pending")
+    .sort((a, b) => a.createdAt - b.createdAt)[0];
+  if (pending !== undefined) {
+    const published = now - pending.createdAt >= prePublicationMs(policy);
+    const rollout = keyring.rollout?.kid === pending.kid ? keyring.rollout : undefined;
+    if (policy.strategy === "graceful" && published) {
+      actions.push({
+        type: "activate",
+        kid: pending.kid,
+        reason: "pre-publication period elapsed",
+      });
+    } else if (policy.strategy === "rolling" && rollout === undefined && published) {
+      const percent = policy.rolloutSteps[0] ?? 100;
+      actions.push({
+        type: "rollout",
+        kid: pending.kid,
+        percent,
+        reason: "pre-publication period elapsed",
+      });
+    } else if (rollout !== undefined && now - rollout.since >= policy.rolloutStepMs) {
+      const next = policy.rolloutSteps.find((step) => step > rollout.percent);
+      actions.push(
+        next === undefined
+          ? {
+              type: "activate",
+              kid: pending.kid,
+              reason: `rollout complete after ${rollout.percent} %`,
+            }
+          : {
+              type: "rollout",
+              kid: pending.kid,
+              percent: next,
+              reason: "rollout step period elapsed",
+            },
+      );
+    }
+  }
+
+  const total = usage === undefined ? 0 : Object.values(usage).reduce((sum, n) => sum + n, 0);
+  for (const key of keyring.keys) {
+    if (key.status === "previous") {
+      const grace = now - (key.deactivatedAt ?? now);
+      const share =
+        usage === undefined ? undefined : total === 0 ? 0 : (usage[key.kid] ?? 0) / total;
+      if (grace >= policy.maxGraceMs) {
+        actions.push({ type: "retire", kid: key.kid, reason: "maximum grace period reached" });
+      } else if (
+        grace >= policy.minGraceMs &&
+        share !== undefined &&
+        share < policy.retireBelowShare
+      ) {
+        const percent = (share * 100).toFixed(1);
+        actions.push({
+          type: "retire",
+          kid: key.kid,
+          reason: `share of verifications is ${percent} %`,
+        });
+      }
+    } else if (key.status === "retired" && now - (key.retiredAt ?? now) >= policy.retentionMs) {
+      actions.push({ type: "destroy", kid: key.kid, reason: "retention period elapsed" });
+    }
+  }
+
+  const current = keyring.keys.find((key) => key.status === "current");
+  const due = (current?.activatedAt ?? now) + policy.rotationPeriodMs - prePublicationMs(policy);
+  if (pending === undefined && now >= due) {
+    actions.push({ type: "publish", reason: "scheduled rotation is due" });
+  }
+  return actions;
+}
+
+/** Applies one planned action. `publish` generates the key, hence async. */
+export async function applyAction(
+  keyring: Keyring,
+  action: PolicyAction,
+  now: number,
+  policy: RotationPolicy,
+  random: RandomSource,
+): Promise<TransitionResult> {
+  switch (action.type) {
+    case "publish":
+      return publishKey(keyring, await generateKey(policy.algorithm, now, random), now);
+    case "activate":
+      return activateKey(keyring, action.kid, now);
+    case "rollout":
+      return setRollout(keyring, action.kid, action.percent, now);
+    case "retire":
+      return retireKey(keyring, action.kid, now);
+    case "destroy":
+      return destroyKey(keyring, action.kid, now);
+  }
+}
+
+export interface TickResult {
+  readonly keyring: Keyring;
+  readonly applied: readonly PolicyAction[];
+}
+
+/**
+ * Plans what is due at `now` and applies it in order. A refused action is a bug in the plan (it
+ * only plans what the lifecycle allows), so it throws rather than being skipped silently.
+ */
+export async function applyPlan(
+  keyring: Keyring,
+  now: number,
+  usage: KeyUsage,
+  policy: RotationPolicy,
+  random: RandomSource,
+): Promise<TickResult> {
+  const actions = planTransitions(keyring, now, usage, policy);
+  let next = keyring;
+  for (const action of actions) {
+    const result = await applyAction(next, action, now, policy, random);
+    if (!result.ok) throw new Error(`planned ${action.type} was refused: ${result.message}`);
+    next = result.keyring;
+  }
+  return { keyring: next, applied: actions };
+}

@@ -1,0 +1,90 @@
+import { SignJWT } from "jose";
+import { encodeBase64url } from "../base64url.ts";
+import { ConfigInvalid, UsageError } from "../errors.ts";
+import type { KeyRecord } from "../keyring/key.ts";
+import { currentKey, type Keyring } from "../keyring/keyring.ts";
+import { cryptoRandom, type RandomSource } from "../random.ts";
+import { cohortOf } from "./cohort.ts";
+import { CryptoKeyCache } from "./crypto-keys.ts";
+
+export interface SignerOptions {
+  readonly issuer?: string;
+  readonly audience?: string;
+  /** Header `typ`. Default "JWT". */
+  readonly type?: string;
+  /** Lifetime of a token when the caller names none, in seconds. Default 3600. */
+  readonly lifetimeSeconds?: number;
+  /** No token may live longer (the policy's maximum token lifetime). Default 86,400. */
+  readonly maxLifetimeSeconds?: number;
+  readonly random?: RandomSource;
+}
+
+export interface TokenRequest {
+  readonly sub: string;
+  /** Extra claims. The registered claims keyward sets itself (iat, exp, jti, nbf, iss, aud) are refused. */
+  readonly claims?: Readonly<Record<string, unknown>>;
+  readonly lifetimeSeconds?: number;
+}
+
+export interface TokenSigner {
+  /** Signs with the current key, or with the rolling key if the subject's cohort is on it. */
+  sign(keyring: Keyring, request: TokenRequest, nowMs: number): Promise<string>;
+}
+
+const RESERVED_CLAIMS = new Set(["iat", "exp", "jti", "nbf", "iss", "aud", "sub"]);
+
+export function createSigner(options: SignerOptions = {}): TokenSigner {
+  const lifetime = options.lifetimeSeconds ?? 3600;
+  const maxLifetime = options.maxLifetimeSeconds ?? 86_400;
+  const random = options.random ?? cryptoRandom;
+  const problems: string[] = [];
+  if (!isLifetime(maxLifetime)) problems.push("maxLifetimeSeconds must be a whole number >= 1");
+  if (!isLifetime(lifetime) || lifetime > maxLifetime) {
+    problems.push("lifetimeSeconds must be a whole number from 1 to maxLifetimeSeconds");
+  }
+  if (problems.length > 0) throw new ConfigInvalid(problems);
+  const cryptoKeys = new CryptoKeyCache();
+
+  return {
+    async sign(keyring, request, nowMs) {
+      if (typeof request.sub !== "string" || request.sub === "") {
+        throw new UsageError("sub must be a non-empty string");
+      }
+      const ttl = request.lifetimeSeconds ?? lifetime;
+      if (!isLifetime(ttl) || ttl > maxLifetime) {
+        throw new UsageError(`lifetimeSeconds must be a whole number from 1 to ${maxLifetime}`);
+      }
+      const extra = request.claims ?? {};
+      const reserved = Object.keys(extra).filter((claim) => RESERVED_CLAIMS.has(claim));
+      if (reserved.length > 0)
+        throw new UsageError(`claims ${reserved.join(", ")} are set by keyward`);
+
+      const key = signingKey(keyring, request.sub);
+      const iat = Math.floor(nowMs / 1000);
+      const jwt = new SignJWT({
+        ...extra,
+        sub: request.sub,
+        jti: encodeBase64url(random.bytes(16)),
+        iat,
+        exp: iat + ttl,
+      }).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: options.type ?? "JWT" });
+      if (options.issuer !== undefined) jwt.setIssuer(options.issuer);
+      if (options.audience !== undefined) jwt.setAudience(options.audience);
+      return jwt.sign(await cryptoKeys.get(key, "sign"));
+    },
+  };
+}
+
+/** The key a subject's tokens are signed with right now. */
+export function signingKey(keyring: Keyring, sub: string): KeyRecord {
+  const rollout = keyring.rollout;
+  if (rollout !== undefined && cohortOf(sub) < rollout.percent) {
+    const key = keyring.keys.find((k) => k.kid === rollout.kid);
+    if (key !== undefined) return key;
+  }
+  return currentKey(keyring);
+}
+
+function isLifetime(value: number): boolean {
+  return Number.isSafeInteger(value) && value >= 1;
+}
