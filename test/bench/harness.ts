@@ -1,0 +1,108 @@
+/**
+ * A small benchmark harness. Candidates of one figure run in alternating rounds, so drift on a
+ * noisy machine hits both alike; each figure is reported as the median round, with its ratio to a
+ * baseline measured in the same run.
+ */
+export interface Figure {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  /** What the figure is compared with, measured in the same run. */
+  readonly baselineName: string;
+  readonly baseline: number;
+  /** value / baseline (for throughput: higher is better; for latency and size: lower is better). */
+  readonly ratio: number;
+  /** The target, in words, for the README. */
+  readonly target: string;
+}
+
+export type Operation = () => unknown;
+
+/** Runs `operation` repeatedly for about `ms` milliseconds; returns operations per second. */
+async function throughputOnce(operation: Operation, ms: number): Promise<number> {
+  let count = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < ms) {
+    for (let i = 0; i < 200; i++) {
+      const result = operation();
+      if (result instanceof Promise) await result;
+    }
+    count += 200;
+    elapsed = performance.now() - start;
+  }
+  return (count / elapsed) * 1000;
+}
+
+/** Median ops/s of each candidate over `rounds` alternating rounds. */
+export async function compareThroughput(
+  candidates: Readonly<Record<string, Operation>>,
+  { rounds = 7, roundMs = 250, warmupMs = 300 } = {},
+): Promise<Record<string, number>> {
+  const names = Object.keys(candidates);
+  const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (const name of names) await throughputOnce(candidates[name] as Operation, warmupMs);
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? names : [...names].reverse();
+    for (const name of order) {
+      globalThis.gc?.();
+      samples[name]?.push(await throughputOnce(candidates[name] as Operation, roundMs));
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, median(samples[n] ?? [])]));
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? 0)
+    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+export function figure(
+  name: string,
+  value: number,
+  unit: string,
+  baselineName: string,
+  baseline: number,
+  target: string,
+): Figure {
+  return { name, value, unit, baselineName, baseline, ratio: value / baseline, target };
+}
+
+export function printFigures(figures: readonly Figure[], json: boolean): void {
+  for (const f of figures) {
+    if (json) {
+      console.log(
+        JSON.stringify({
+          name: f.name,
+          value: round(f.value),
+          unit: f.unit,
+          baseline: round(f.baseline),
+          ratio: Math.round(f.ratio * 1000) / 1000,
+          baseline_name: f.baselineName,
+          target: f.target,
+        }),
+      );
+    } else {
+      console.log(
+        `${f.name.padEnd(34)} ${fmt(f.value).padStart(12)} ${f.unit.padEnd(6)} ` +
+          `vs ${f.baselineName} ${fmt(f.baseline)} → ratio ${f.ratio.toFixed(2)}  (target: ${f.target})`,
+      );
+    }
+  }
+}
+
+function round(value: number): number {
+  return value >= 100 ? Math.round(value) : Math.round(value * 100) / 100;
+}
+
+function fmt(value: number): string {
+  return round(value).toLocaleString("en-US");
+}

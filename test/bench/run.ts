@@ -1,0 +1,19 @@
+/**
+ * `npm run bench`: every benchmark, figures as ratios to baselines measured in the same run.
+ * `npm run bench -- --json` prints one JSON object per line.
+ */
+import { type Figure, printFigures } from "./harness.ts";
+import { verificationBenchmarks } from "./verification.bench.ts";
+
+const suites: Record<string, () => Promise<Figure[]>> = {
+  verification: verificationBenchmarks,
+};
+
+const json = process.argv.includes("--json");
+const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
+
+for (const [name, suite] of Object.entries(suites)) {
+  if (only !== undefined && only !== name) continue;
+  if (!json) console.log(`# ${name}`);
+  printFigures(await suite(), json);
+}
