@@ -243,7 +243,8 @@ export interface TickResult {
 
 /**
  * Plans what is due at `now` and applies it in order. A refused action is a bug in the plan (it
- * only plans what the lifecycle allows), so it throws rather than being skipped silently.
+ * only plans what the lifecycle allows), so it throws rather than being skipped silently. The
+ * result is one revision after `keyring`, however many actions it took: a tick is one commit.
  */
 export async function applyPlan(
   keyring: Keyring,
@@ -259,5 +260,6 @@ export async function applyPlan(
     if (!result.ok) throw new Error(`planned ${action.type} was refused: ${result.message}`);
     next = result.keyring;
   }
+  if (actions.length > 0) next = { ...next, revision: keyring.revision + 1 };
   return { keyring: next, applied: actions };
 }

@@ -147,6 +147,19 @@ describe("planTransitions", () => {
     expect(seen).toEqual([25, 50, 75, "current"]);
   });
 
+  it("commits a tick as one revision however many actions it applies", async () => {
+    const { keyring, rotatedAt } = await afterFirstRotation();
+    const retiredAndPublished = await applyPlan(
+      keyring,
+      rotatedAt + 90 * DAY,
+      undefined,
+      policy,
+      random,
+    );
+    expect(retiredAndPublished.applied.map((a) => a.type)).toEqual(["retire", "publish"]);
+    expect(retiredAndPublished.keyring.revision).toBe(keyring.revision + 1);
+  });
+
   it("does nothing the second time at the same instant", async () => {
     const { keyring, rotatedAt } = await afterFirstRotation();
     for (const t of [

@@ -1,0 +1,280 @@
+import {
+  BatchGetSecretValueCommand,
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  GetSecretValueCommand,
+  ListSecretsCommand,
+  PutSecretValueCommand,
+  ResourceExistsException,
+  ResourceNotFoundException,
+  type SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import { type Clock, HOUR, systemClock } from "../clock.ts";
+import type { Keyring } from "../keyring/keyring.ts";
+import { parseKeyring, type SerializedKeyring, toSerialized } from "../keyring/serialize.ts";
+import {
+  assertValid,
+  KeyringConflict,
+  type KeyringStore,
+  type StoredVersion,
+  succession,
+} from "./store.ts";
+
+export interface SecretsManagerKeyringOptions {
+  readonly client: SecretsManagerClient;
+  /** Secret names start with this: `<prefix>/keyring` and `<prefix>/keys/<kid>`. */
+  readonly prefix: string;
+  readonly clock?: Clock;
+  /** Material secrets that no committed keyring names are deleted once this old. Default 1 hour. */
+  readonly orphanAgeMs?: number;
+}
+
+/** The state version of a revision: 32 to 64 characters, as Secrets Manager requires. */
+function revisionToken(revision: number): string {
+  return `keyward-revision-${String(revision).padStart(20, "0")}`;
+}
+
+/**
+ * The keyring in AWS Secrets Manager.
+ *
+ * Layout: one secret per key, `<prefix>/keys/<kid>`, holding only that key's material, written
+ * once; and one state secret, `<prefix>/keyring`, holding every key's metadata and no material.
+ * Destroying a key deletes its secret with `ForceDeleteWithoutRecovery`, which removes every
+ * version at once: no `VersionId` or stage can bring the material back. Old versions of the state
+ * secret stay readable, which is harmless since they hold no material.
+ *
+ * A save is a sequence of idempotent steps with one commit point:
+ *   1. read the state (AWSCURRENT): its revision must be the one the change was made from;
+ *   2. create the material secrets of new kids (an existing one is left as is);
+ *   3. commit: put the new state with `ClientRequestToken` = its revision. Secrets Manager refuses
+ *      a second, different version under the same token, so of two writers that both read revision
+ *      N, the second gets `KeyringConflict`, never a lost update; the same version again is a
+ *      no-op. AWSCURRENT moves to it and AWSPREVIOUS to the old one (the recovery floor);
+ *   4. reconcile: delete the material of destroyed keys, and of kids no keyring names that are
+ *      older than `orphanAgeMs` (left by a crashed or losing writer).
+ * Readers read AWSCURRENT only, so they see the old or the new keyring, whole. A crash anywhere is
+ * repaired by saving again: a save of the keyring already stored only reconciles.
+ *
+ * Reading: one `BatchGetSecretValue` filtered on the prefix returns the state and every material
+ * secret (up to 20 per call): a cold start costs one call.
+ */
+export class SecretsManagerKeyringStore implements KeyringStore {
+  readonly #client: SecretsManagerClient;
+  readonly #prefix: string;
+  readonly #stateName: string;
+  readonly #clock: Clock;
+  readonly #orphanAgeMs: number;
+
+  constructor(options: SecretsManagerKeyringOptions) {
+    this.#client = options.client;
+    this.#prefix = options.prefix.replace(/\/+$/, "");
+    this.#stateName = `${this.#prefix}/keyring`;
+    this.#clock = options.clock ?? systemClock;
+    this.#orphanAgeMs = options.orphanAgeMs ?? HOUR;
+  }
+
+  #materialName(kid: string): string {
+    return `${this.#prefix}/keys/${kid}`;
+  }
+
+  async load(): Promise<Keyring | undefined> {
+    const secrets = new Map<string, string>();
+    let nextToken: string | undefined;
+    do {
+      const page = await this.#client.send(
+        new BatchGetSecretValueCommand({
+          Filters: [{ Key: "name", Values: [`${this.#prefix}/`] }],
+          MaxResults: 20,
+          ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+        }),
+      );
+      for (const secret of page.SecretValues ?? []) {
+        if (secret.Name !== undefined && secret.SecretString !== undefined)
+          secrets.set(secret.Name, secret.SecretString);
+      }
+      nextToken = page.NextToken;
+    } while (nextToken !== undefined);
+    const state = secrets.get(this.#stateName);
+    if (state === undefined) return undefined;
+    return this.#withMaterial(
+      state,
+      async (kid) => secrets.get(this.#materialName(kid)) ?? this.#readMaterial(kid),
+    );
+  }
+
+  async loadPrevious(): Promise<Keyring | undefined> {
+    const state = await this.#readState("AWSPREVIOUS");
+    if (state === undefined) return undefined;
+    return this.#withMaterial(state.text, (kid) => this.#readMaterial(kid), true);
+  }
+
+  async save(next: Keyring): Promise<void> {
+    assertValid(next);
+    const stored = await this.#readState("AWSCURRENT");
+    const { state, materials } = split(next);
+    const nextVersion: StoredVersion = { revision: next.revision, text: state };
+    if (succession(stored, nextVersion) === "commit") {
+      const known = new Set(stored === undefined ? [] : storedKids(stored.text));
+      for (const [kid, material] of materials) {
+        if (!known.has(kid)) await this.#createMaterial(kid, material);
+      }
+      if (stored === undefined) await this.#createState(nextVersion);
+      else await this.#commitState(nextVersion);
+    }
+    await this.#reconcile(next);
+  }
+
+  async #readState(stage: string): Promise<StoredVersion | undefined> {
+    try {
+      const answer = await this.#client.send(
+        new GetSecretValueCommand({ SecretId: this.#stateName, VersionStage: stage }),
+      );
+      if (answer.SecretString === undefined) return undefined;
+      const revision = (JSON.parse(answer.SecretString) as { revision?: unknown }).revision;
+      return { text: answer.SecretString, revision: Number(revision) };
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw error;
+    }
+  }
+
+  async #readMaterial(kid: string): Promise<string | undefined> {
+    try {
+      const answer = await this.#client.send(
+        new GetSecretValueCommand({ SecretId: this.#materialName(kid) }),
+      );
+      return answer.SecretString;
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw error;
+    }
+  }
+
+  async #createMaterial(kid: string, material: string): Promise<void> {
+    try {
+      await this.#client.send(
+        new CreateSecretCommand({
+          Name: this.#materialName(kid),
+          SecretString: material,
+          Description: `keyward signing key ${kid}`,
+          Tags: [{ Key: "keyward:kid", Value: kid }],
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ResourceExistsException)) throw error;
+    }
+  }
+
+  async #createState(next: StoredVersion): Promise<void> {
+    try {
+      await this.#client.send(
+        new CreateSecretCommand({
+          Name: this.#stateName,
+          SecretString: next.text,
+          ClientRequestToken: revisionToken(next.revision),
+          Description: "keyward keyring state (no key material)",
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ResourceExistsException)) throw error;
+      if (succession(await this.#readState("AWSCURRENT"), next) === "commit") {
+        throw new KeyringConflict("another writer created the keyring first");
+      }
+    }
+  }
+
+  async #commitState(next: StoredVersion): Promise<void> {
+    try {
+      await this.#client.send(
+        new PutSecretValueCommand({
+          SecretId: this.#stateName,
+          SecretString: next.text,
+          ClientRequestToken: revisionToken(next.revision),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ResourceExistsException) {
+        throw new KeyringConflict(`another writer committed revision ${next.revision} first`);
+      }
+      throw error;
+    }
+  }
+
+  async #reconcile(next: Keyring): Promise<void> {
+    const status = new Map(next.keys.map((key) => [key.kid, key.status]));
+    const orphanBefore = this.#clock.now() - this.#orphanAgeMs;
+    const keysPrefix = `${this.#prefix}/keys/`;
+    let nextToken: string | undefined;
+    do {
+      const page = await this.#client.send(
+        new ListSecretsCommand({
+          Filters: [{ Key: "name", Values: [keysPrefix] }],
+          MaxResults: 100,
+          ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+        }),
+      );
+      for (const secret of page.SecretList ?? []) {
+        const kid = secret.Name?.slice(keysPrefix.length);
+        if (kid === undefined || secret.Name === undefined) continue;
+        const keyStatus = status.get(kid);
+        const orphan =
+          keyStatus === undefined && (secret.CreatedDate?.getTime() ?? 0) < orphanBefore;
+        if (keyStatus === "destroyed" || orphan) await this.#deleteMaterial(secret.Name);
+      }
+      nextToken = page.NextToken;
+    } while (nextToken !== undefined);
+  }
+
+  async #deleteMaterial(name: string): Promise<void> {
+    try {
+      await this.#client.send(
+        new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }),
+      );
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+    }
+  }
+
+  /**
+   * Joins a state with its keys' material and validates the whole. With `tolerateMissing` (an
+   * older state), a key whose material was destroyed since is returned as destroyed.
+   */
+  async #withMaterial(
+    state: string,
+    material: (kid: string) => Promise<string | undefined>,
+    tolerateMissing = false,
+  ): Promise<Keyring> {
+    const serialized = JSON.parse(state) as SerializedKeyring;
+    for (const key of serialized.keys ?? []) {
+      if (key.status === "destroyed") continue;
+      const text = await material(key.kid);
+      if (text !== undefined) {
+        const stored = JSON.parse(text) as {
+          kid?: string;
+          jwk?: SerializedKeyring["keys"][number]["jwk"];
+        };
+        if (stored.kid === key.kid && stored.jwk !== undefined) key.jwk = stored.jwk;
+      } else if (tolerateMissing) {
+        key.status = "destroyed";
+        key.destroyedAt = serialized.updatedAt;
+      }
+    }
+    return parseKeyring(serialized);
+  }
+}
+
+/** The state text (no material) and each live key's material text. */
+function split(keyring: Keyring): { state: string; materials: Map<string, string> } {
+  const serialized = toSerialized(keyring);
+  const materials = new Map<string, string>();
+  for (const key of serialized.keys) {
+    if (key.jwk !== undefined)
+      materials.set(key.kid, JSON.stringify({ kid: key.kid, alg: key.alg, jwk: key.jwk }));
+    delete key.jwk;
+  }
+  return { state: JSON.stringify(serialized), materials };
+}
+
+function storedKids(state: string): string[] {
+  return ((JSON.parse(state) as SerializedKeyring).keys ?? []).map((key) => key.kid);
+}

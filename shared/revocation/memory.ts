@@ -1,0 +1,67 @@
+import type { Clock } from "../clock.ts";
+import {
+  evaluate,
+  expiresAt,
+  lookupFor,
+  type RevocationStatus,
+  type RevocationTarget,
+  type RevocationTiming,
+  revocationKey,
+  type TokenFacts,
+} from "./rules.ts";
+import { isSpent, type RevocationStore, type RevokeResult } from "./store.ts";
+
+/**
+ * Revocations in process memory, for the local stack and unit tests. Same key layout, expiry and
+ * evaluation as the Upstash adapter; expiry follows the injected clock.
+ */
+export class MemoryRevocationStore implements RevocationStore {
+  readonly #entries = new Map<string, { value: number; expiresAtSeconds: number }>();
+  readonly #prefix = "kw:";
+
+  constructor(
+    private readonly timing: RevocationTiming,
+    private readonly clock: Clock,
+  ) {}
+
+  async revoke(targets: readonly RevocationTarget[], nowMs: number): Promise<RevokeResult[]> {
+    const now = Math.floor(nowMs / 1000);
+    return targets.map((target) => {
+      if (isSpent(target, now, this.timing.clockToleranceSeconds)) return { ok: true, noop: true };
+      const key = revocationKey(this.#prefix, target);
+      const previous = this.#read(key);
+      this.#entries.set(key, {
+        value: Math.max(now, previous ?? 0),
+        expiresAtSeconds: expiresAt(target, now, this.timing),
+      });
+      return { ok: true, noop: false };
+    });
+  }
+
+  async check(facts: TokenFacts): Promise<RevocationStatus> {
+    const lookup = lookupFor(this.#prefix, facts);
+    return evaluate(
+      lookup,
+      lookup.keys.map((key) => this.#read(key) ?? null),
+      facts,
+    );
+  }
+
+  /** Seconds until a rule's entry expires, or undefined if there is none (for tests and status). */
+  ttlOf(target: RevocationTarget): number | undefined {
+    const entry = this.#entries.get(revocationKey(this.#prefix, target));
+    return entry === undefined
+      ? undefined
+      : entry.expiresAtSeconds - Math.floor(this.clock.now() / 1000);
+  }
+
+  #read(key: string): number | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAtSeconds <= Math.floor(this.clock.now() / 1000)) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+}

@@ -1,0 +1,30 @@
+import { KeywardError } from "../errors.ts";
+import type { RevocationStatus, RevocationTarget, TokenFacts } from "./rules.ts";
+
+export type RevokeResult =
+  | { readonly ok: true; readonly noop: boolean }
+  | { readonly ok: false; readonly error: string };
+
+/**
+ * Where revocations live. `check` reads every rule that could apply to a token in one round trip;
+ * `revoke` writes many rules in a bounded number of round trips, with one result per target.
+ */
+export interface RevocationStore {
+  revoke(targets: readonly RevocationTarget[], nowMs: number): Promise<RevokeResult[]>;
+  /** Throws `StoreUnavailable` when the store cannot answer within its time budget. */
+  check(facts: TokenFacts): Promise<RevocationStatus>;
+}
+
+/** The revocation store did not answer, or not in time, or not sensibly. Never means "not revoked". */
+export class StoreUnavailable extends KeywardError {
+  override readonly code = "store_unavailable";
+}
+
+/** A token entry whose token has expired (plus tolerance) revokes nothing: recording it is a no-op. */
+export function isSpent(
+  target: RevocationTarget,
+  nowSeconds: number,
+  clockToleranceSeconds: number,
+): boolean {
+  return target.kind === "token" && target.exp + clockToleranceSeconds <= nowSeconds;
+}

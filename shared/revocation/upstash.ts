@@ -1,0 +1,131 @@
+import type { Redis } from "@upstash/redis";
+import { createUpstashClient, type UpstashSettings } from "../upstash-client.ts";
+import {
+  evaluate,
+  expiresAt,
+  lookupFor,
+  type RevocationStatus,
+  type RevocationTarget,
+  type RevocationTiming,
+  revocationKey,
+  type TokenFacts,
+} from "./rules.ts";
+import { isSpent, type RevocationStore, type RevokeResult, StoreUnavailable } from "./store.ts";
+
+export interface UpstashRevocationOptions extends UpstashSettings {
+  readonly timing: RevocationTiming;
+  /** A check answers within this many milliseconds or fails as `StoreUnavailable`. Default 100. */
+  readonly budgetMs?: number;
+  /** Commands per pipelined write request. Default 1,000. */
+  readonly batchSize?: number;
+  /** Prefix of every key. Default "kw:". */
+  readonly prefix?: string;
+}
+
+/** Keeps a revocation only if it is later than what is stored; sets the expiry either way. */
+const REVOKE_SCRIPT = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local value = math.max(current, tonumber(ARGV[1]))
+redis.call('SET', KEYS[1], value, 'EXAT', ARGV[2])
+return value`;
+
+/**
+ * Revocations in Upstash Redis. A check is one `MGET` (one HTTP request) of every key that could
+ * revoke the token; writes are pipelined `EVAL`s, `batchSize` per request.
+ */
+export class UpstashRevocationStore implements RevocationStore {
+  readonly #reader: Redis;
+  readonly #writer: Redis;
+  readonly #budgetMs: number;
+  readonly #batchSize: number;
+  readonly #prefix: string;
+  readonly #timing: RevocationTiming;
+
+  constructor(options: UpstashRevocationOptions) {
+    this.#budgetMs = options.budgetMs ?? 100;
+    this.#batchSize = options.batchSize ?? 1000;
+    this.#prefix = options.prefix ?? "kw:";
+    this.#timing = options.timing;
+    this.#reader = createUpstashClient(options, this.#budgetMs);
+    this.#writer = createUpstashClient(options, 10_000, 2);
+  }
+
+  async check(facts: TokenFacts): Promise<RevocationStatus> {
+    const lookup = lookupFor(this.#prefix, facts);
+    const values = await withinBudget(
+      this.#reader.mget<(string | null)[]>(...lookup.keys),
+      this.#budgetMs,
+    );
+    if (!Array.isArray(values) || values.length !== lookup.keys.length) {
+      throw new StoreUnavailable(
+        "revocation store answered with something other than one value per key",
+      );
+    }
+    return evaluate(lookup, values, facts);
+  }
+
+  async revoke(targets: readonly RevocationTarget[], nowMs: number): Promise<RevokeResult[]> {
+    const now = Math.floor(nowMs / 1000);
+    const results: RevokeResult[] = targets.map(() => ({ ok: true, noop: true }));
+    const pending = targets
+      .map((target, index) => ({ target, index }))
+      .filter(({ target }) => !isSpent(target, now, this.#timing.clockToleranceSeconds));
+    for (let start = 0; start < pending.length; start += this.#batchSize) {
+      const chunk = pending.slice(start, start + this.#batchSize);
+      const pipeline = this.#writer.pipeline();
+      for (const { target } of chunk) {
+        const key = revocationKey(this.#prefix, target);
+        pipeline.eval(
+          REVOKE_SCRIPT,
+          [key],
+          [String(now), String(expiresAt(target, now, this.#timing))],
+        );
+      }
+      let answers: { error?: string }[];
+      try {
+        answers = await pipeline.exec({ keepErrors: true });
+      } catch (error) {
+        const message = `revocation store unavailable: ${describe(error)}`;
+        for (const { index } of chunk) results[index] = { ok: false, error: message };
+        continue;
+      }
+      chunk.forEach(({ index }, i) => {
+        const error = answers[i]?.error;
+        results[index] = error ? { ok: false, error } : { ok: true, noop: false };
+      });
+    }
+    return results;
+  }
+
+  /** Seconds until a rule's entry expires (-2 when absent), read from Redis itself. */
+  async ttlOf(target: RevocationTarget): Promise<number> {
+    return this.#writer.ttl(revocationKey(this.#prefix, target));
+  }
+}
+
+async function withinBudget<T>(operation: Promise<T>, budgetMs: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new StoreUnavailable(`revocation store did not answer within ${budgetMs} ms`)),
+      budgetMs,
+    );
+  });
+  try {
+    return await Promise.race([operation, deadline]);
+  } catch (error) {
+    if (error instanceof StoreUnavailable) throw error;
+    throw new StoreUnavailable(`revocation store unavailable: ${describe(error)}`, {
+      cause: error,
+    });
+  } finally {
+    clearTimeout(timer);
+    operation.catch(() => undefined);
+  }
+}
+
+/** An error's kind without its text: client errors quote the command, which may hold claim values. */
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.name === "Error" ? "request failed" : error.name;
+  return "request failed";
+}

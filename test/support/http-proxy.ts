@@ -1,0 +1,86 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type ProxyFault =
+  | { readonly kind: "none" }
+  | { readonly kind: "delay"; readonly ms: number }
+  | { readonly kind: "error"; readonly status: number };
+
+/**
+ * An HTTP proxy in front of a real server. It counts the requests that reach the server (by path
+ * and by `X-Amz-Target` operation) and can inject the faults a healthy local server cannot
+ * produce: slowness and error answers. Tests that use a fault say so.
+ */
+export interface CountingProxy {
+  readonly url: string;
+  requests(): number;
+  operations(): Readonly<Record<string, number>>;
+  reset(): void;
+  setFault(fault: ProxyFault): void;
+  stop(): Promise<void>;
+}
+
+export async function startProxy(target: string): Promise<CountingProxy> {
+  let total = 0;
+  let operations: Record<string, number> = {};
+  let fault: ProxyFault = { kind: "none" };
+  const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
+    total++;
+    const operation = String(request.headers["x-amz-target"] ?? request.url ?? "/");
+    operations[operation] = (operations[operation] ?? 0) + 1;
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const current = fault;
+    if (current.kind === "delay") await new Promise((resolve) => setTimeout(resolve, current.ms));
+    if (current.kind === "error") {
+      response.writeHead(current.status, { "content-type": "application/json" });
+      response.end(JSON.stringify({ error: "injected by the test proxy" }));
+      return;
+    }
+    try {
+      const headers = Object.fromEntries(
+        Object.entries(request.headers).filter(
+          ([name]) => !["host", "connection", "content-length"].includes(name),
+        ),
+      ) as Record<string, string>;
+      const answer = await fetch(new URL(request.url ?? "/", target), {
+        method: request.method ?? "GET",
+        headers,
+        ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+      });
+      const body = Buffer.from(await answer.arrayBuffer());
+      response.writeHead(
+        answer.status,
+        Object.fromEntries(
+          [...answer.headers].filter(
+            ([name]) => name !== "content-encoding" && name !== "transfer-encoding",
+          ),
+        ),
+      );
+      response.end(body);
+    } catch {
+      if (!response.headersSent) response.writeHead(502);
+      response.end();
+    }
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests: () => total,
+    operations: () => ({ ...operations }),
+    reset() {
+      total = 0;
+      operations = {};
+    },
+    setFault(next) {
+      fault = next;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,116 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { createServer } from "node:net";
+import { delimiter, join } from "node:path";
+
+/** A port nobody listens on right now, from the kernel. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address
+          ? resolve(address.port)
+          : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+/** The path of an executable: `name` itself when it holds a slash, else the first match on PATH. */
+export function findExecutable(name: string): string | undefined {
+  const candidates = name.includes("/")
+    ? [name]
+    : (process.env.PATH ?? "").split(delimiter).map((dir) => join(dir, name));
+  return candidates.find((candidate) => {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+export class MissingService extends Error {}
+
+export function requireExecutable(name: string, installHint: string): string {
+  const found = findExecutable(name);
+  if (found === undefined) {
+    throw new MissingService(
+      `${name} is not installed; the integration tests need it. Install it with:\n  ${installHint}`,
+    );
+  }
+  return found;
+}
+
+export interface RunningProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+const running = new Set<RunningProcess>();
+// Whatever happens to the test process, its services go with it.
+process.once("exit", () => {
+  for (const service of running) service.child.kill("SIGKILL");
+});
+
+export function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): RunningProcess {
+  const child = spawn(command, args, {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString("utf8")).slice(-20_000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const service: RunningProcess = {
+    name,
+    child,
+    output: () => output,
+    async stop() {
+      running.delete(service);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  running.add(service);
+  return service;
+}
+
+/** Polls `ready` until it answers true, the process dies, or `timeoutMs` passes. */
+export async function waitUntilReady(
+  service: RunningProcess,
+  ready: () => Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (service.child.exitCode !== null) {
+      throw new Error(
+        `${service.name} exited with code ${service.child.exitCode}:\n${service.output()}`,
+      );
+    }
+    if (await ready().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await service.stop();
+  throw new Error(
+    `${service.name} did not become ready within ${timeoutMs} ms:\n${service.output()}`,
+  );
+}

@@ -1,0 +1,138 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  freePort,
+  MissingService,
+  type RunningProcess,
+  requireExecutable,
+  startProcess,
+  waitUntilReady,
+} from "./processes.ts";
+
+/** Addresses of the real services the integration suites run against. */
+export interface ServiceEndpoints {
+  readonly redisUrl: string;
+  readonly upstashUrl: string;
+  readonly upstashToken: string;
+  readonly motoUrl: string;
+}
+
+export interface Services extends ServiceEndpoints {
+  stop(): Promise<void>;
+}
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+export const INSTALL = {
+  redis: "apt-get update && apt-get install -y redis-server",
+  moto: "python3 -m venv .venv && .venv/bin/pip install -r requirements-dev.txt",
+  upstash: "npm install   (it installs @humanwhocodes/upstash-redis-server)",
+} as const;
+
+/** Starts redis-server, the Upstash REST server in front of it, and moto, each on a free port. */
+export async function startServices(): Promise<Services> {
+  const started: RunningProcess[] = [];
+  const dataDir = mkdtempSync(join(tmpdir(), "keyward-redis-"));
+  try {
+    const redis = await startRedis(dataDir);
+    started.push(redis.process);
+    // Started side by side; whichever succeeded is stopped if the other failed.
+    const [upstash, moto] = await Promise.allSettled([startUpstashRest(redis.url), startMoto()]);
+    for (const result of [upstash, moto])
+      if (result.status === "fulfilled") started.push(result.value.process);
+    if (upstash.status === "rejected") throw upstash.reason;
+    if (moto.status === "rejected") throw moto.reason;
+    return {
+      redisUrl: redis.url,
+      upstashUrl: upstash.value.url,
+      upstashToken: upstash.value.token,
+      motoUrl: moto.value.url,
+      async stop() {
+        await Promise.all(started.map((service) => service.stop()));
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await Promise.all(started.map((service) => service.stop()));
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+export async function startRedis(
+  dataDir: string,
+): Promise<{ url: string; process: RunningProcess }> {
+  const binary = requireExecutable("redis-server", INSTALL.redis);
+  const port = await freePort();
+  const service = startProcess("redis-server", binary, [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    dataDir,
+  ]);
+  await waitUntilReady(service, () => answersPing(port));
+  return { url: `redis://127.0.0.1:${port}`, process: service };
+}
+
+export async function startUpstashRest(
+  redisUrl: string,
+): Promise<{ url: string; token: string; process: RunningProcess }> {
+  // The package's exports map hides its server script from require.resolve: find it on disk.
+  const script = join(ROOT, "node_modules/@humanwhocodes/upstash-redis-server/dist/server.js");
+  if (!existsSync(script)) {
+    throw new MissingService(
+      `@humanwhocodes/upstash-redis-server is not installed. Install it with:\n  ${INSTALL.upstash}`,
+    );
+  }
+  const port = await freePort();
+  const token = randomBytes(24).toString("base64url");
+  const service = startProcess("upstash-redis-server", process.execPath, [script], {
+    URS_TOKEN: token,
+    PORT: String(port),
+    REDIS_URL: redisUrl,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilReady(service, async () => {
+    const answer = await fetch(url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      body: '["PING"]',
+    });
+    return ((await answer.json()) as { result?: unknown }).result === "PONG";
+  });
+  return { url, token, process: service };
+}
+
+export async function startMoto(): Promise<{ url: string; process: RunningProcess }> {
+  const binary = requireExecutable(join(ROOT, ".venv/bin/moto_server"), INSTALL.moto);
+  const port = await freePort();
+  const service = startProcess("moto_server", binary, ["-H", "127.0.0.1", "-p", String(port)]);
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilReady(service, async () => (await fetch(`${url}/moto-api/`)).ok);
+  return { url, process: service };
+}
+
+function answersPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.setTimeout(500);
+    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.once("data", (data) => {
+      socket.destroy();
+      resolve(data.toString().startsWith("+PONG"));
+    });
+    socket.once("error", () => resolve(false));
+    socket.once("timeout", () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
