@@ -3,17 +3,24 @@
  * `npm run bench -- --json` prints one JSON object per line.
  */
 import { type Figure, printFigures } from "./harness.ts";
+import { revocationBenchmarks } from "./revocation.bench.ts";
+import { stopBenchServices } from "./services.ts";
 import { verificationBenchmarks } from "./verification.bench.ts";
 
 const suites: Record<string, () => Promise<Figure[]>> = {
   verification: verificationBenchmarks,
+  revocation: revocationBenchmarks,
 };
 
 const json = process.argv.includes("--json");
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
 
-for (const [name, suite] of Object.entries(suites)) {
-  if (only !== undefined && only !== name) continue;
-  if (!json) console.log(`# ${name}`);
-  printFigures(await suite(), json);
+try {
+  for (const [name, suite] of Object.entries(suites)) {
+    if (only !== undefined && only !== name) continue;
+    if (!json) console.log(`# ${name}`);
+    printFigures(await suite(), json);
+  }
+} finally {
+  await stopBenchServices();
 }

@@ -1,0 +1,186 @@
+import { randomUUID } from "node:crypto";
+import { decodeJwt, generateKeyPair, SignJWT } from "jose";
+import { describe, expect, inject, it } from "vitest";
+import { MemoryRevocationStore } from "../../../../shared/revocation/memory.ts";
+import type { RevocationTarget, TokenFacts } from "../../../../shared/revocation/rules.ts";
+import type { RevocationStore } from "../../../../shared/revocation/store.ts";
+import { UpstashRevocationStore } from "../../../../shared/revocation/upstash.ts";
+
+const timing = { maxTokenLifetimeSeconds: 86_400, clockToleranceSeconds: 5 };
+
+interface Subject {
+  readonly store: RevocationStore;
+  /** Seconds until the rule's entry expires, read from where the adapter keeps it. */
+  ttl(target: RevocationTarget): Promise<number | undefined>;
+}
+
+const adapters: [string, () => Subject][] = [
+  [
+    "memory",
+    () => {
+      const store = new MemoryRevocationStore(timing, { now: () => Date.now() });
+      return { store, ttl: async (target) => store.ttlOf(target) };
+    },
+  ],
+  [
+    "Upstash (local REST server)",
+    () => {
+      const { upstashUrl, upstashToken } = inject("services");
+      const store = new UpstashRevocationStore({
+        url: upstashUrl,
+        token: upstashToken,
+        timing,
+        prefix: `t${randomUUID()}:`,
+      });
+      return { store, ttl: (target) => store.ttlOf(target) };
+    },
+  ],
+];
+
+const nowS = () => Math.floor(Date.now() / 1000);
+const facts = (
+  overrides: Partial<TokenFacts> & { claims?: Record<string, unknown> } = {},
+): TokenFacts => ({
+  iss: "https://id.example",
+  jti: randomUUID(),
+  sub: "alice",
+  iat: nowS() - 60,
+  claims: {},
+  ...overrides,
+});
+
+describe.each(adapters)("revocation store contract: %s", (_name, make) => {
+  it("revokes one token by (iss, jti) and nothing else", async () => {
+    const { store } = make();
+    const token = facts();
+    await store.revoke(
+      [{ kind: "token", iss: token.iss!, jti: token.jti!, exp: nowS() + 600 }],
+      Date.now(),
+    );
+    expect(await store.check(token)).toMatchObject({ revoked: true, rule: "token" });
+    expect(await store.check({ ...token, iss: "https://other.example" })).toEqual({
+      revoked: false,
+    });
+    expect(await store.check({ ...token, jti: randomUUID() })).toEqual({ revoked: false });
+  });
+
+  it("refuses a re-encoded copy of a revoked token: the rule is on its claims, not its bytes", async () => {
+    const { store } = make();
+    const { privateKey } = await generateKeyPair("ES256");
+    const claims = {
+      sub: "alice",
+      jti: randomUUID(),
+      iat: nowS(),
+      exp: nowS() + 600,
+      iss: "https://id.example",
+    };
+    const sign = () =>
+      new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid: "k1" }).sign(privateKey);
+    const [original, copy] = [await sign(), await sign()];
+    expect(copy).not.toBe(original);
+    const revoked = decodeJwt(original);
+    await store.revoke(
+      [{ kind: "token", iss: revoked.iss!, jti: revoked.jti!, exp: revoked.exp! }],
+      Date.now(),
+    );
+    const other = decodeJwt(copy);
+    expect(
+      await store.check({
+        iss: other.iss!,
+        jti: other.jti!,
+        sub: other.sub!,
+        iat: other.iat!,
+        claims: other,
+      }),
+    ).toMatchObject({
+      revoked: true,
+      rule: "token",
+    });
+  });
+
+  it("revokes a subject's tokens issued at or before the cut-off, not later ones", async () => {
+    const { store } = make();
+    await store.revoke([{ kind: "subject", sub: "alice" }], Date.now());
+    expect(await store.check(facts({ iat: nowS() - 5 }))).toMatchObject({
+      revoked: true,
+      rule: "subject",
+    });
+    expect(await store.check(facts({ iat: nowS() + 2 }))).toEqual({ revoked: false });
+    expect(await store.check(facts({ sub: "bob" }))).toEqual({ revoked: false });
+  });
+
+  it("revokes tokens carrying a claim value, in a scalar or in an array", async () => {
+    const { store } = make();
+    await store.revoke([{ kind: "claim", name: "role", value: "admin" }], Date.now());
+    expect(await store.check(facts({ claims: { role: "admin" } }))).toMatchObject({
+      revoked: true,
+      rule: "claim",
+    });
+    expect(await store.check(facts({ claims: { role: ["user", "admin"] } }))).toMatchObject({
+      revoked: true,
+      rule: "claim",
+    });
+    expect(await store.check(facts({ claims: { role: "user" } }))).toEqual({ revoked: false });
+    expect(await store.check(facts({ claims: { group: "admin" } }))).toEqual({ revoked: false });
+    expect(await store.check(facts({ claims: { role: "admin" }, iat: nowS() + 2 }))).toEqual({
+      revoked: false,
+    });
+  });
+
+  it("revokes every token issued at or before an 'all' cut-off", async () => {
+    const { store } = make();
+    await store.revoke([{ kind: "all" }], Date.now());
+    expect(await store.check(facts())).toMatchObject({ revoked: true, rule: "all" });
+    expect(await store.check(facts({ iat: nowS() + 2 }))).toEqual({ revoked: false });
+  });
+
+  it("revokes legacy tokens (no jti, no iat) by subject, claim or all", async () => {
+    for (const target of [
+      { kind: "subject", sub: "legacy-user" },
+      { kind: "claim", name: "tenant", value: "t1" },
+      { kind: "all" },
+    ] as const) {
+      const { store } = make();
+      const legacy: TokenFacts = { sub: "legacy-user", claims: { tenant: "t1" } };
+      expect(await store.check(legacy)).toEqual({ revoked: false });
+      await store.revoke([target], Date.now());
+      expect(await store.check(legacy)).toMatchObject({ revoked: true, rule: target.kind });
+    }
+  });
+
+  it("keeps the latest cut-off: an older revocation arriving late never moves it back", async () => {
+    const { store } = make();
+    await store.revoke([{ kind: "subject", sub: "alice" }], Date.now());
+    await store.revoke([{ kind: "subject", sub: "alice" }], Date.now() - 3_600_000);
+    expect(await store.check(facts({ iat: nowS() - 10 }))).toMatchObject({
+      revoked: true,
+      rule: "subject",
+    });
+  });
+
+  it("answers per item; revoking an expired token succeeds as a no-op", async () => {
+    const { store, ttl } = make();
+    const spent: RevocationTarget = { kind: "token", jti: randomUUID(), exp: nowS() - 60 };
+    const live: RevocationTarget = { kind: "token", jti: randomUUID(), exp: nowS() + 600 };
+    expect(await store.revoke([spent, live, { kind: "all" }], Date.now())).toEqual([
+      { ok: true, noop: true },
+      { ok: true, noop: false },
+      { ok: true, noop: false },
+    ]);
+    expect([undefined, -2]).toContain(await ttl(spent));
+  });
+
+  it("lets entries expire by themselves: a token's at its exp, cut-offs after the maximum lifetime", async () => {
+    const { store, ttl } = make();
+    const exp = nowS() + 600;
+    const token: RevocationTarget = { kind: "token", jti: randomUUID(), exp };
+    await store.revoke([token, { kind: "subject", sub: "carol" }], Date.now());
+    expect(await ttl(token)).toBeGreaterThanOrEqual(
+      exp + timing.clockToleranceSeconds - nowS() - 1,
+    );
+    expect(await ttl(token)).toBeLessThanOrEqual(exp + timing.clockToleranceSeconds - nowS());
+    const cutoffTtl = await ttl({ kind: "subject", sub: "carol" });
+    expect(cutoffTtl).toBeGreaterThanOrEqual(86_400 + 5 - 1);
+    expect(cutoffTtl).toBeLessThanOrEqual(86_400 + 5);
+  });
+});
