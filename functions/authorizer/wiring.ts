@@ -1,0 +1,111 @@
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { createAuthenticator } from "../../shared/authenticate.ts";
+import { type Clock, SECOND, systemClock } from "../../shared/clock.ts";
+import type { Environment } from "../../shared/config/env.ts";
+import { readVerifierConfig, type VerifierConfig } from "../../shared/config/verifier-config.ts";
+import { ConfigInvalid } from "../../shared/errors.ts";
+import { KeyringCache } from "../../shared/keyring-cache.ts";
+import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-manager.ts";
+import { createLogger, type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
+import { guardRevocations } from "../../shared/revocation/guard.ts";
+import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
+import { createVerifier } from "../../shared/tokens/verifier.ts";
+import type { UpstashSettings } from "../../shared/upstash-client.ts";
+import { createAuthorizer } from "./authorizer.ts";
+
+export interface Overrides {
+  readonly secretsManager?: SecretsManagerClient;
+  readonly clock?: Clock;
+  readonly write?: LineWriter;
+}
+
+/**
+ * Builds the authorizer from its environment (README, "Authorizer settings"). Runs during the
+ * Lambda init phase: checks every setting, reads the Upstash credentials, and loads the keyring,
+ * so the first request finds everything warm.
+ */
+export async function createAuthorizerFromEnv(env: Environment, overrides: Overrides = {}) {
+  const write = overrides.write ?? stdoutWriter;
+  const log = createLogger("keyward-authorizer", write);
+  let config: VerifierConfig;
+  try {
+    config = readVerifierConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigInvalid)
+      log.error("configuration is invalid", { problems: error.problems });
+    throw error;
+  }
+  const clock = overrides.clock ?? systemClock;
+  const secretsManager = overrides.secretsManager ?? new SecretsManagerClient({});
+  const upstash = await upstashSettings(config, secretsManager);
+  const store = new SecretsManagerKeyringStore({
+    client: secretsManager,
+    prefix: config.secretPrefix,
+    clock,
+  });
+  const keyrings = new KeyringCache({
+    load: () => store.load(),
+    clock,
+    ttlMs: config.keyringCacheTtlSeconds * SECOND,
+    maxStaleMs: config.keyringMaxStaleSeconds * SECOND,
+    unknownKidCooldownMs: config.unknownKidCooldownSeconds * SECOND,
+  });
+  const revocations = new UpstashRevocationStore({
+    ...upstash,
+    prefix: config.redisPrefix,
+    budgetMs: config.revocationBudgetMs,
+    timing: {
+      maxTokenLifetimeSeconds: config.maxTokenLifetimeSeconds,
+      clockToleranceSeconds: config.clockToleranceSeconds,
+    },
+  });
+  const verifier = createVerifier({
+    clockToleranceSeconds: config.clockToleranceSeconds,
+    ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
+    ...(config.audience === undefined ? {} : { audience: config.audience }),
+    ...(config.tokenType === undefined ? {} : { type: config.tokenType }),
+  });
+  const initial = await keyrings.get();
+  if (!initial.ok)
+    log.error("keyring could not be loaded at start; every request is refused until it can", {
+      error: keyrings.lastError,
+    });
+  return createAuthorizer({
+    authenticate: createAuthenticator({
+      keyrings,
+      verifier,
+      revocations: guardRevocations(revocations, config.failureMode),
+      clock,
+    }),
+    tokenSource: {
+      header: config.tokenHeader,
+      ...(config.tokenCookie === undefined ? {} : { cookie: config.tokenCookie }),
+    },
+    log,
+    writeMetrics: write,
+    now: () => clock.now(),
+  });
+}
+
+async function upstashSettings(
+  config: VerifierConfig,
+  client: SecretsManagerClient,
+): Promise<UpstashSettings> {
+  if (config.upstash.kind === "env")
+    return { url: config.upstash.url, token: config.upstash.token };
+  const answer = await client.send(
+    new GetSecretValueCommand({ SecretId: config.upstash.secretId }),
+  );
+  let parsed: { url?: unknown; token?: unknown } = {};
+  try {
+    parsed = JSON.parse(answer.SecretString ?? "{}");
+  } catch {
+    // reported below without the secret's text
+  }
+  if (typeof parsed.url !== "string" || typeof parsed.token !== "string") {
+    throw new ConfigInvalid([
+      `secret ${config.upstash.secretId} must hold JSON {"url": "...", "token": "..."}`,
+    ]);
+  }
+  return { url: parsed.url, token: parsed.token };
+}

@@ -1,0 +1,115 @@
+import type { Clock } from "./clock.ts";
+import type { VerifyingStatus } from "./keyring/key.ts";
+import type { KeyringCache } from "./keyring-cache.ts";
+import type { RevocationCheck } from "./revocation/guard.ts";
+import type { RevocationRule } from "./revocation/rules.ts";
+import type { TokenClaims } from "./tokens/claims.ts";
+import type { RefusalReason } from "./tokens/refusal.ts";
+import type { TokenVerifier } from "./tokens/verifier.ts";
+
+/** Refusals beyond the token's own: no token, the keyring or the revocation store failing, revoked. */
+export type AuthRefusal =
+  | RefusalReason
+  | "token_missing"
+  | "keyring_unavailable"
+  | "revoked"
+  | "store_unavailable";
+
+export const AUTH_REFUSALS_BEYOND_TOKEN = {
+  token_missing: "the request carries no token where one was expected (header, cookie)",
+  keyring_unavailable:
+    "no keyring could be loaded, or the last good one is older than the stale limit",
+  revoked: "a revocation rule (token, subject, claim or all) applies to the token",
+  store_unavailable:
+    "the revocation store did not answer within its budget, and the failure mode is closed",
+} as const;
+
+export interface Authenticated {
+  readonly ok: true;
+  readonly claims: TokenClaims;
+  readonly kid: string;
+  readonly keyStatus: VerifyingStatus;
+  readonly legacy: boolean;
+  /** The keyring served was older than its TTL because reloading failed. */
+  readonly staleKeyring: boolean;
+  readonly keyringAgeMs: number;
+  /** The revocation store did not answer and the failure mode is open: allowed without a check. */
+  readonly revocationUnchecked: boolean;
+}
+
+export interface Refused {
+  readonly ok: false;
+  readonly reason: AuthRefusal;
+  readonly rule?: RevocationRule;
+  /** Known when the signature checked out: the key that signed the refused token. */
+  readonly kid?: string;
+  readonly keyStatus?: VerifyingStatus;
+  readonly keyringAgeMs?: number;
+  readonly staleKeyring?: boolean;
+}
+
+export type AuthResult = Authenticated | Refused;
+
+export interface AuthenticatorDeps {
+  readonly keyrings: KeyringCache;
+  readonly verifier: TokenVerifier;
+  readonly revocations: RevocationCheck;
+  readonly clock: Clock;
+}
+
+/**
+ * One verification path for every verifier: keyring (cached), then signature and claims, then
+ * revocation on every request (never cached). A token naming an unknown kid reloads the keyring
+ * once (rate-limited by the cache) and is verified again.
+ */
+export function createAuthenticator(
+  deps: AuthenticatorDeps,
+): (token: string | undefined) => Promise<AuthResult> {
+  return async (token) => {
+    if (token === undefined || token === "") return { ok: false, reason: "token_missing" };
+    let read = await deps.keyrings.get();
+    if (!read.ok) return { ok: false, reason: read.reason };
+    let verified = await deps.verifier.verify(token, read.keyring, deps.clock.now());
+    if (
+      !verified.ok &&
+      verified.reason === "unknown_kid" &&
+      (await deps.keyrings.reloadForUnknownKid())
+    ) {
+      const reread = await deps.keyrings.get();
+      if (reread.ok) {
+        read = reread;
+        verified = await deps.verifier.verify(token, read.keyring, deps.clock.now());
+      }
+    }
+    const keyring = { keyringAgeMs: read.ageMs, staleKeyring: read.stale };
+    if (!verified.ok) return { ok: false, reason: verified.reason, ...keyring };
+
+    const { claims, kid, keyStatus, legacy } = verified;
+    const outcome = await deps.revocations({
+      claims,
+      ...(typeof claims.iss === "string" ? { iss: claims.iss } : {}),
+      ...(claims.jti === undefined ? {} : { jti: claims.jti }),
+      ...(claims.sub === undefined ? {} : { sub: claims.sub }),
+      ...(claims.iat === undefined ? {} : { iat: claims.iat }),
+    });
+    if (!outcome.allowed) {
+      return {
+        ok: false,
+        reason: outcome.status,
+        ...(outcome.status === "revoked" ? { rule: outcome.rule } : {}),
+        kid,
+        keyStatus,
+        ...keyring,
+      };
+    }
+    return {
+      ok: true,
+      claims,
+      kid,
+      keyStatus,
+      legacy,
+      ...keyring,
+      revocationUnchecked: outcome.status === "store_unavailable",
+    };
+  };
+}

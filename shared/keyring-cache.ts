@@ -1,0 +1,115 @@
+import { type Clock, MINUTE, SECOND } from "./clock.ts";
+import { ConfigInvalid } from "./errors.ts";
+import type { Keyring } from "./keyring/keyring.ts";
+
+export interface KeyringCacheOptions {
+  /** Where the keyring comes from (a store's `load`). Throws, or answers undefined, on failure. */
+  readonly load: () => Promise<Keyring | undefined>;
+  readonly clock: Clock;
+  /** A keyring this old is reloaded before use. Default 60 s. */
+  readonly ttlMs?: number;
+  /** A token naming an unknown kid reloads the keyring at most once per this period. Default 10 s. */
+  readonly unknownKidCooldownMs?: number;
+  /** When loading fails, the last good keyring keeps serving until it is this old. Default 15 min. */
+  readonly maxStaleMs?: number;
+  /** After a failed load, wait this long before trying again. Default 5 s. */
+  readonly retryAfterMs?: number;
+}
+
+export type KeyringRead =
+  | {
+      readonly ok: true;
+      readonly keyring: Keyring;
+      readonly ageMs: number;
+      readonly stale: boolean;
+    }
+  | { readonly ok: false; readonly reason: "keyring_unavailable" };
+
+/**
+ * The keyring of one container. Loads once, serves from memory until the TTL passes, then reloads;
+ * concurrent callers share one load in flight. When a load fails or yields an invalid keyring, the
+ * last good one keeps serving (`stale: true`) for at most `maxStaleMs`; past that, callers are
+ * told the keyring is unavailable and must refuse.
+ */
+export class KeyringCache {
+  readonly #load: () => Promise<Keyring | undefined>;
+  readonly #clock: Clock;
+  readonly #ttlMs: number;
+  readonly #cooldownMs: number;
+  readonly #maxStaleMs: number;
+  readonly #retryAfterMs: number;
+  #keyring: Keyring | undefined;
+  #loadedAt = Number.NEGATIVE_INFINITY;
+  #failedAt = Number.NEGATIVE_INFINITY;
+  #unknownKidReloadAt = Number.NEGATIVE_INFINITY;
+  #inFlight: Promise<void> | undefined;
+  #lastError: unknown;
+
+  constructor(options: KeyringCacheOptions) {
+    this.#load = options.load;
+    this.#clock = options.clock;
+    this.#ttlMs = options.ttlMs ?? MINUTE;
+    this.#cooldownMs = options.unknownKidCooldownMs ?? 10 * SECOND;
+    this.#maxStaleMs = options.maxStaleMs ?? 15 * MINUTE;
+    this.#retryAfterMs = options.retryAfterMs ?? 5 * SECOND;
+    const problems = (["ttlMs", "unknownKidCooldownMs", "maxStaleMs", "retryAfterMs"] as const)
+      .filter((name) => {
+        const value = options[name];
+        return value !== undefined && (!Number.isFinite(value) || value < 0);
+      })
+      .map((name) => `${name} must be a duration >= 0`);
+    if (problems.length > 0) throw new ConfigInvalid(problems);
+  }
+
+  /** The keyring to verify with now, reloading it first if it is older than the TTL. */
+  async get(): Promise<KeyringRead> {
+    const now = this.#clock.now();
+    const expired = now - this.#loadedAt >= this.#ttlMs;
+    if (expired && now - this.#failedAt >= this.#retryAfterMs) await this.#reload();
+    return this.#read();
+  }
+
+  /**
+   * A token named a kid this keyring does not have: reload at once, unless a reload for that
+   * reason happened within the cooldown (a flood of made-up kids must not become a flood of calls).
+   * Answers whether a reload happened.
+   */
+  async reloadForUnknownKid(): Promise<boolean> {
+    const now = this.#clock.now();
+    if (now - this.#unknownKidReloadAt < this.#cooldownMs) return false;
+    this.#unknownKidReloadAt = now;
+    await this.#reload();
+    return true;
+  }
+
+  /** Why the last load failed, for logs (never the keyring itself). */
+  get lastError(): unknown {
+    return this.#lastError;
+  }
+
+  #read(): KeyringRead {
+    if (this.#keyring === undefined) return { ok: false, reason: "keyring_unavailable" };
+    const ageMs = this.#clock.now() - this.#loadedAt;
+    if (ageMs >= this.#ttlMs + this.#maxStaleMs)
+      return { ok: false, reason: "keyring_unavailable" };
+    return { ok: true, keyring: this.#keyring, ageMs, stale: ageMs >= this.#ttlMs };
+  }
+
+  #reload(): Promise<void> {
+    this.#inFlight ??= (async () => {
+      try {
+        const keyring = await this.#load();
+        if (keyring === undefined) throw new Error("no keyring is stored");
+        this.#keyring = keyring;
+        this.#loadedAt = this.#clock.now();
+        this.#lastError = undefined;
+      } catch (error) {
+        this.#failedAt = this.#clock.now();
+        this.#lastError = error;
+      } finally {
+        this.#inFlight = undefined;
+      }
+    })();
+    return this.#inFlight;
+  }
+}

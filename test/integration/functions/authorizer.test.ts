@@ -1,0 +1,202 @@
+import { randomUUID } from "node:crypto";
+import { generateKeyPair, SignJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createAuthorizerFromEnv } from "../../../functions/authorizer/wiring.ts";
+import { SECOND } from "../../../shared/clock.ts";
+import { generateKey } from "../../../shared/keyring/generate.ts";
+import type { Keyring } from "../../../shared/keyring/keyring.ts";
+import { activateKey, emergencyRotate, publishKey } from "../../../shared/keyring/transitions.ts";
+import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secrets-manager.ts";
+import { cryptoRandom } from "../../../shared/random.ts";
+import type { RevocationTarget } from "../../../shared/revocation/rules.ts";
+import { UpstashRevocationStore } from "../../../shared/revocation/upstash.ts";
+import { createSigner } from "../../../shared/tokens/signer.ts";
+import { httpApiEvent, restTokenEvent } from "../../support/authorizer-events.ts";
+import { secretsManagerClient } from "../../support/aws.ts";
+import { type CountingProxy, startProxy } from "../../support/http-proxy.ts";
+import { expectOk, newKeyring } from "../../support/keyrings.ts";
+import { startUpstashRest } from "../../support/services.ts";
+
+const timing = { maxTokenLifetimeSeconds: 86_400, clockToleranceSeconds: 5 };
+let moto: CountingProxy;
+
+beforeAll(async () => {
+  moto = await startProxy(inject("services").motoUrl);
+});
+afterAll(() => moto.stop());
+
+/** A keyring in moto, revocations in the local Upstash server, and the authorizer built from its environment. */
+async function deploy(
+  options: { failureMode?: "open" | "closed"; upstash?: { url: string; token: string } } = {},
+) {
+  const services = inject("services");
+  const prefix = `keyward/${randomUUID()}`;
+  const redisPrefix = `a${randomUUID()}:`;
+  const upstash = options.upstash ?? { url: services.upstashUrl, token: services.upstashToken };
+  const clock = { t: Date.now(), now: () => clock.t };
+  const store = new SecretsManagerKeyringStore({
+    client: secretsManagerClient(services.motoUrl),
+    prefix,
+  });
+  let keyring: Keyring = await newKeyring("ES256", clock.t);
+  await store.save(keyring);
+  const lines: string[] = [];
+  const handler = await createAuthorizerFromEnv(
+    {
+      KEYWARD_SECRET_PREFIX: prefix,
+      KEYWARD_REDIS_PREFIX: redisPrefix,
+      UPSTASH_REDIS_REST_URL: upstash.url,
+      UPSTASH_REDIS_REST_TOKEN: upstash.token,
+      ...(options.failureMode === undefined
+        ? {}
+        : { KEYWARD_REVOCATION_FAILURE_MODE: options.failureMode }),
+    },
+    { secretsManager: secretsManagerClient(moto.url), clock, write: (line) => lines.push(line) },
+  );
+  const revocations = new UpstashRevocationStore({ ...upstash, timing, prefix: redisPrefix });
+  const signer = createSigner();
+  return {
+    clock,
+    handler,
+    lines,
+    revocations,
+    keyring: () => keyring,
+    async commit(next: Keyring) {
+      await store.save(next);
+      keyring = next;
+    },
+    token: (sub = "alice", claims: Record<string, unknown> = {}) =>
+      signer.sign(keyring, { sub, claims }, clock.t),
+    ask: async (token: string) =>
+      (await handler(httpApiEvent({ authorization: `Bearer ${token}` }))) as {
+        isAuthorized: boolean;
+      },
+  };
+}
+
+const metrics = (lines: string[]) => lines.map((l) => JSON.parse(l)).filter((l) => l._aws);
+const claimsOf = (token: string) =>
+  JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString());
+
+describe("the authorizer against Secrets Manager (moto) and Upstash (local REST server)", () => {
+  it("allows a valid token, in REST and HTTP API shapes", async () => {
+    const app = await deploy();
+    const token = await app.token();
+    expect(await app.ask(token)).toMatchObject({
+      isAuthorized: true,
+      context: { sub: "alice", keyStatus: "current" },
+    });
+    expect(await app.handler(restTokenEvent(`Bearer ${token}`))).toMatchObject({
+      principalId: "alice",
+    });
+  });
+
+  it("enforces a revocation by token, subject, claim or all within 1 s of the store answering", async () => {
+    for (const kind of ["token", "subject", "claim", "all"] as const) {
+      const app = await deploy();
+      const token = await app.token("alice", { role: "admin" });
+      expect((await app.ask(token)).isAuthorized).toBe(true);
+      const claims = claimsOf(token);
+      const target: RevocationTarget =
+        kind === "token"
+          ? { kind, jti: claims.jti, exp: claims.exp }
+          : kind === "subject"
+            ? { kind, sub: "alice" }
+            : kind === "claim"
+              ? { kind, name: "role", value: "admin" }
+              : { kind };
+      await app.revocations.revoke([target], Date.now());
+      const revokedAt = performance.now();
+      let refusedAfter: number | undefined;
+      while (refusedAfter === undefined && performance.now() - revokedAt < 1000) {
+        if (!(await app.ask(token)).isAuthorized) refusedAfter = performance.now() - revokedAt;
+      }
+      expect(refusedAfter, `revocation by ${kind}`).toBeDefined();
+      expect(refusedAfter).toBeLessThan(1000);
+      expect(metrics(app.lines).at(-1)).toMatchObject({ Outcome: "deny", Reason: "revoked" });
+    }
+  });
+
+  it("keeps allowing the previous key's tokens after a graceful rotation", async () => {
+    const app = await deploy();
+    const before = await app.token();
+    const published = expectOk(
+      publishKey(app.keyring(), await generateKey("ES256", app.clock.t, cryptoRandom), app.clock.t),
+    );
+    await app.commit(published);
+    app.clock.t += 2 * 60 * SECOND;
+    await app.commit(expectOk(activateKey(published, published.keys[1]!.kid, app.clock.t)));
+    app.clock.t += 61 * SECOND;
+    const after = await app.token();
+    expect(await app.ask(before)).toMatchObject({
+      isAuthorized: true,
+      context: { keyStatus: "previous" },
+    });
+    expect(await app.ask(after)).toMatchObject({
+      isAuthorized: true,
+      context: { keyStatus: "current" },
+    });
+  });
+
+  it("refuses earlier tokens at once after an emergency rotation, whatever its cached keyring says", async () => {
+    const app = await deploy();
+    const before = await app.token();
+    expect((await app.ask(before)).isAuthorized).toBe(true);
+    app.clock.t += SECOND;
+    await app.commit(
+      expectOk(
+        emergencyRotate(
+          app.keyring(),
+          await generateKey("ES256", app.clock.t, cryptoRandom),
+          app.clock.t,
+        ),
+      ),
+    );
+    await app.revocations.revoke([{ kind: "all" }], app.clock.t);
+    expect(await app.ask(before)).toEqual({ isAuthorized: false });
+    expect(metrics(app.lines).at(-1)).toMatchObject({ Reason: "revoked" });
+    app.clock.t += 2 * SECOND;
+    expect((await app.ask(await app.token())).isAuthorized).toBe(true);
+  });
+
+  it("fails closed within budget when the revocation store is down, or open with a metric", async () => {
+    const doomed = await startUpstashRest(inject("services").redisUrl);
+    const closed = await deploy({ upstash: doomed });
+    const open = await deploy({ upstash: doomed, failureMode: "open" });
+    const [closedToken, openToken] = [await closed.token(), await open.token()];
+    await doomed.process.stop();
+    const started = performance.now();
+    expect(await closed.ask(closedToken)).toEqual({ isAuthorized: false });
+    expect(performance.now() - started).toBeLessThan(150);
+    expect(metrics(closed.lines).at(-1)).toMatchObject({
+      Reason: "store_unavailable",
+      RevocationStoreUnavailable: 1,
+    });
+    expect((await open.ask(openToken)).isAuthorized).toBe(true);
+    expect(metrics(open.lines).at(-1)).toMatchObject({
+      Outcome: "allow",
+      Reason: "allowed_unchecked",
+      RevocationStoreUnavailable: 1,
+    });
+  });
+
+  it("does not multiply Secrets Manager calls under a flood of unknown kids (counted at moto)", async () => {
+    const app = await deploy();
+    const { privateKey } = await generateKeyPair("ES256");
+    const now = Math.floor(app.clock.t / 1000);
+    const forged = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        new SignJWT({ sub: "mallory", jti: randomUUID(), iat: now, exp: now + 60 })
+          .setProtectedHeader({ alg: "ES256", kid: randomUUID().replaceAll("-", "") })
+          .sign(privateKey),
+      ),
+    );
+    moto.reset();
+    const answers = await Promise.all(forged.map((token) => app.ask(token)));
+    expect(answers.every((a) => !a.isAuthorized)).toBe(true);
+    expect(moto.operations()["secretsmanager.BatchGetSecretValue"] ?? 0).toBe(1);
+    app.clock.t += 10 * SECOND;
+    await Promise.all(forged.slice(0, 50).map((token) => app.ask(token)));
+    expect(moto.operations()["secretsmanager.BatchGetSecretValue"]).toBe(2);
+  });
+});

@@ -1,0 +1,124 @@
+import { describe, expect, it } from "vitest";
+import { MINUTE, SECOND } from "../../../shared/clock.ts";
+import { KeyringInvalid } from "../../../shared/errors.ts";
+import type { Keyring } from "../../../shared/keyring/keyring.ts";
+import { KeyringCache } from "../../../shared/keyring-cache.ts";
+import { T0 } from "../../support/deterministic.ts";
+import { newKeyring } from "../../support/keyrings.ts";
+
+/** A keyring source whose answers the test controls, counting its calls. */
+function source(first: Keyring) {
+  const state = {
+    keyring: first as Keyring | undefined,
+    fail: undefined as Error | undefined,
+    calls: 0,
+    delayMs: 0,
+  };
+  const load = async () => {
+    state.calls++;
+    if (state.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
+    if (state.fail !== undefined) throw state.fail;
+    return state.keyring;
+  };
+  return { state, load };
+}
+
+function clockAt(start: number) {
+  const clock = { t: start, now: () => clock.t };
+  return clock;
+}
+
+describe("KeyringCache", () => {
+  it("loads once and serves from memory until the TTL passes", async () => {
+    const k1 = await newKeyring();
+    const { state, load } = source(k1);
+    const clock = clockAt(T0);
+    const cache = new KeyringCache({ load, clock });
+    expect(await cache.get()).toMatchObject({ ok: true, keyring: k1, stale: false });
+    clock.t += 59 * SECOND;
+    await cache.get();
+    expect(state.calls).toBe(1);
+    const k2 = await newKeyring("ES256");
+    state.keyring = k2;
+    clock.t += 1 * SECOND;
+    expect(await cache.get()).toMatchObject({ ok: true, keyring: k2, ageMs: 0 });
+    expect(state.calls).toBe(2);
+  });
+
+  it("shares one load among concurrent callers", async () => {
+    const { state, load } = source(await newKeyring());
+    state.delayMs = 20;
+    const cache = new KeyringCache({ load, clock: clockAt(T0) });
+    const reads = await Promise.all(Array.from({ length: 50 }, () => cache.get()));
+    expect(reads.every((r) => r.ok)).toBe(true);
+    expect(state.calls).toBe(1);
+  });
+
+  it("reloads for an unknown kid at most once per cooldown", async () => {
+    const { state, load } = source(await newKeyring());
+    const clock = clockAt(T0);
+    const cache = new KeyringCache({ load, clock, unknownKidCooldownMs: 10 * SECOND });
+    await cache.get();
+    const first = await Promise.all(Array.from({ length: 100 }, () => cache.reloadForUnknownKid()));
+    expect(first.filter(Boolean)).toHaveLength(1);
+    clock.t += 9 * SECOND;
+    expect(await cache.reloadForUnknownKid()).toBe(false);
+    clock.t += 1 * SECOND;
+    expect(await cache.reloadForUnknownKid()).toBe(true);
+    expect(state.calls).toBe(3);
+  });
+
+  it("keeps serving the last good keyring, marked stale, while loading fails, up to the limit", async () => {
+    const k1 = await newKeyring();
+    const { state, load } = source(k1);
+    const clock = clockAt(T0);
+    const cache = new KeyringCache({ load, clock, ttlMs: MINUTE, maxStaleMs: 15 * MINUTE });
+    await cache.get();
+    state.fail = new Error("Secrets Manager is down");
+    clock.t += 2 * MINUTE;
+    expect(await cache.get()).toMatchObject({
+      ok: true,
+      keyring: k1,
+      stale: true,
+      ageMs: 2 * MINUTE,
+    });
+    expect(cache.lastError).toBe(state.fail);
+    clock.t += 14 * MINUTE - 1;
+    expect(await cache.get()).toMatchObject({ ok: true, stale: true });
+    clock.t += 1;
+    expect(await cache.get()).toEqual({ ok: false, reason: "keyring_unavailable" });
+    state.fail = undefined;
+    clock.t += 5 * SECOND;
+    expect(await cache.get()).toMatchObject({ ok: true, stale: false });
+  });
+
+  it("treats an invalid keyring like a failure: the last good one keeps serving", async () => {
+    const k1 = await newKeyring();
+    const { state, load } = source(k1);
+    const clock = clockAt(T0);
+    const cache = new KeyringCache({ load, clock });
+    await cache.get();
+    state.fail = new KeyringInvalid(["keyring has 2 current keys"]);
+    clock.t += 2 * MINUTE;
+    expect(await cache.get()).toMatchObject({ ok: true, keyring: k1, stale: true });
+  });
+
+  it("waits before retrying a failed load, so an outage is not hammered", async () => {
+    const { state, load } = source(await newKeyring());
+    const clock = clockAt(T0);
+    const cache = new KeyringCache({ load, clock, retryAfterMs: 5 * SECOND });
+    await cache.get();
+    state.fail = new Error("down");
+    clock.t += MINUTE;
+    for (let i = 0; i < 20; i++) await cache.get();
+    expect(state.calls).toBe(2);
+    clock.t += 5 * SECOND;
+    await cache.get();
+    expect(state.calls).toBe(3);
+  });
+
+  it("refuses when no keyring was ever loaded", async () => {
+    const cache = new KeyringCache({ load: async () => undefined, clock: clockAt(T0) });
+    expect(await cache.get()).toEqual({ ok: false, reason: "keyring_unavailable" });
+  });
+});
