@@ -1,6 +1,6 @@
 import type { AuthResult } from "../../shared/authenticate.ts";
 import type { Logger } from "../../shared/observability/log.ts";
-import { emitMetrics } from "../../shared/observability/metrics.ts";
+import { metricLine } from "../../shared/observability/metrics.ts";
 import { allow, refuse } from "./answers.ts";
 import { parseEvent } from "./events.ts";
 import { extractToken, type TokenSource } from "./token-source.ts";
@@ -18,7 +18,8 @@ export const METRIC_NAMESPACE = "keyward";
 
 /**
  * The Lambda authorizer: parse the event, take the token, authenticate, answer in the event's own
- * terms. One metric line and one log line per request; neither ever holds the token.
+ * terms. One metric line per request, and a log line per refusal or degraded allow; neither ever
+ * holds the token.
  */
 export function createAuthorizer(deps: AuthorizerDeps): (event: unknown) => Promise<unknown> {
   return async (event) => {
@@ -35,6 +36,30 @@ export function createAuthorizer(deps: AuthorizerDeps): (event: unknown) => Prom
   };
 }
 
+/** With and without the keyring's age (unknown when a request is refused before the keyring is read). */
+const DIMENSION_SETS = [
+  ["Function"],
+  ["Function", "Outcome"],
+  ["Function", "Reason"],
+  ["Function", "KeyStatus"],
+];
+const COUNTS = {
+  Requests: "Count",
+  Latency: "Milliseconds",
+  StaleKeyring: "Count",
+  RevocationStoreUnavailable: "Count",
+} as const;
+const lineWithAge = metricLine({
+  namespace: METRIC_NAMESPACE,
+  dimensionSets: DIMENSION_SETS,
+  metrics: { ...COUNTS, KeyringAge: "Seconds" },
+});
+const lineWithoutAge = metricLine({
+  namespace: METRIC_NAMESPACE,
+  dimensionSets: DIMENSION_SETS,
+  metrics: COUNTS,
+});
+
 function record(
   deps: AuthorizerDeps,
   result: AuthResult,
@@ -48,29 +73,22 @@ function record(
       : "none"
     : result.reason;
   const keyStatus = result.keyStatus ?? "none";
-  emitMetrics(
-    METRIC_NAMESPACE,
-    { Function: "authorizer", Outcome: outcome, Reason: reason, KeyStatus: keyStatus },
-    [["Function"], ["Function", "Outcome"], ["Function", "Reason"], ["Function", "KeyStatus"]],
-    {
-      Requests: { value: 1, unit: "Count" },
-      Latency: { value: latencyMs, unit: "Milliseconds" },
-      ...(result.keyringAgeMs === undefined
-        ? {}
-        : { KeyringAge: { value: result.keyringAgeMs / 1000, unit: "Seconds" } }),
-      StaleKeyring: { value: result.staleKeyring ? 1 : 0, unit: "Count" },
-      RevocationStoreUnavailable: {
-        value:
-          (result.ok && result.revocationUnchecked) ||
-          (!result.ok && result.reason === "store_unavailable")
-            ? 1
-            : 0,
-        unit: "Count",
-      },
-    },
-    result.kid === undefined ? {} : { kid: result.kid },
-    deps.writeMetrics,
-    deps.now(),
+  const storeDown = result.ok ? result.revocationUnchecked : result.reason === "store_unavailable";
+  const values = {
+    Requests: 1,
+    Latency: latencyMs,
+    StaleKeyring: result.staleKeyring ? 1 : 0,
+    RevocationStoreUnavailable: storeDown ? 1 : 0,
+    KeyringAge: (result.keyringAgeMs ?? 0) / 1000,
+  };
+  const line = result.keyringAgeMs === undefined ? lineWithoutAge : lineWithAge;
+  deps.writeMetrics(
+    line(
+      { Function: "authorizer", Outcome: outcome, Reason: reason, KeyStatus: keyStatus },
+      values,
+      result.kid === undefined ? {} : { kid: result.kid },
+      deps.now(),
+    ),
   );
   const fields = {
     outcome,
@@ -81,8 +99,11 @@ function record(
     ...(result.ok && typeof result.claims.jti === "string" ? { jti: result.claims.jti } : {}),
     ...(!result.ok && result.rule !== undefined ? { rule: result.rule } : {}),
   };
+  // Every request is counted in the metric line above; the log keeps what someone may have to
+  // investigate (refusals, degraded allows) and not a line per allowed request, which at API
+  // volume would cost more in CloudWatch Logs than the authorizer itself.
   if (unrecognised) deps.log.warn("event is not an API Gateway authorizer event", fields);
-  else if (result.ok && (result.staleKeyring || result.revocationUnchecked))
+  else if (!result.ok) deps.log.info("refused", fields);
+  else if (result.staleKeyring || result.revocationUnchecked)
     deps.log.warn("allowed in degraded mode", fields);
-  else deps.log.info(result.ok ? "allowed" : "refused", fields);
 }

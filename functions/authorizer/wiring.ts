@@ -1,11 +1,13 @@
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { createAuthenticator } from "../../shared/authenticate.ts";
 import { type Clock, SECOND, systemClock } from "../../shared/clock.ts";
 import type { Environment } from "../../shared/config/env.ts";
 import { readVerifierConfig, type VerifierConfig } from "../../shared/config/verifier-config.ts";
 import { ConfigInvalid } from "../../shared/errors.ts";
 import { KeyringCache } from "../../shared/keyring-cache.ts";
-import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-manager.ts";
+import {
+  readerFromEnvironment,
+  type SecretsManagerReader,
+} from "../../shared/keyring-store/secrets-reader.ts";
 import { createLogger, type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
 import { guardRevocations } from "../../shared/revocation/guard.ts";
 import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
@@ -14,15 +16,15 @@ import type { UpstashSettings } from "../../shared/upstash-client.ts";
 import { createAuthorizer } from "./authorizer.ts";
 
 export interface Overrides {
-  readonly secretsManager?: SecretsManagerClient;
   readonly clock?: Clock;
   readonly write?: LineWriter;
 }
 
 /**
  * Builds the authorizer from its environment (README, "Authorizer settings"). Runs during the
- * Lambda init phase: checks every setting, reads the Upstash credentials, and loads the keyring,
- * so the first request finds everything warm.
+ * Lambda init phase: checks every setting, reads the Upstash credentials, loads the keyring and
+ * opens the revocation store's connection, so the first request finds everything warm. AWS region,
+ * endpoint and credentials come from the standard AWS variables, read from `env` like the rest.
  */
 export async function createAuthorizerFromEnv(env: Environment, overrides: Overrides = {}) {
   const write = overrides.write ?? stdoutWriter;
@@ -36,15 +38,10 @@ export async function createAuthorizerFromEnv(env: Environment, overrides: Overr
     throw error;
   }
   const clock = overrides.clock ?? systemClock;
-  const secretsManager = overrides.secretsManager ?? new SecretsManagerClient({});
-  const upstash = await upstashSettings(config, secretsManager);
-  const store = new SecretsManagerKeyringStore({
-    client: secretsManager,
-    prefix: config.secretPrefix,
-    clock,
-  });
+  const secrets = readerFromEnvironment(env, config.secretPrefix);
+  const upstash = await upstashSettings(config, secrets);
   const keyrings = new KeyringCache({
-    load: () => store.load(),
+    load: () => secrets.load(),
     clock,
     ttlMs: config.keyringCacheTtlSeconds * SECOND,
     maxStaleMs: config.keyringMaxStaleSeconds * SECOND,
@@ -65,11 +62,13 @@ export async function createAuthorizerFromEnv(env: Environment, overrides: Overr
     ...(config.audience === undefined ? {} : { audience: config.audience }),
     ...(config.tokenType === undefined ? {} : { type: config.tokenType }),
   });
-  const initial = await keyrings.get();
-  if (!initial.ok)
+  const [, initial] = await Promise.all([revocations.warmUp(), keyrings.get()]);
+  if (initial.ok) await verifier.prepare(initial.keyring);
+  else {
     log.error("keyring could not be loaded at start; every request is refused until it can", {
       error: keyrings.lastError,
     });
+  }
   return createAuthorizer({
     authenticate: createAuthenticator({
       keyrings,
@@ -89,18 +88,15 @@ export async function createAuthorizerFromEnv(env: Environment, overrides: Overr
 
 async function upstashSettings(
   config: VerifierConfig,
-  client: SecretsManagerClient,
+  secrets: SecretsManagerReader,
 ): Promise<UpstashSettings> {
   if (config.upstash.kind === "env")
     return { url: config.upstash.url, token: config.upstash.token };
-  const answer = await client.send(
-    new GetSecretValueCommand({ SecretId: config.upstash.secretId }),
-  );
   let parsed: { url?: unknown; token?: unknown } = {};
   try {
-    parsed = JSON.parse(answer.SecretString ?? "{}");
+    parsed = JSON.parse(await secrets.secretString(config.upstash.secretId));
   } catch {
-    // reported below without the secret's text
+    // reported below, without the secret's text
   }
   if (typeof parsed.url !== "string" || typeof parsed.token !== "string") {
     throw new ConfigInvalid([

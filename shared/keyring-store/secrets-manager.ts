@@ -11,7 +11,14 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { type Clock, HOUR, systemClock } from "../clock.ts";
 import type { Keyring } from "../keyring/keyring.ts";
-import { parseKeyring, type SerializedKeyring, toSerialized } from "../keyring/serialize.ts";
+import {
+  assembleKeyring,
+  materialName,
+  splitKeyring,
+  stateName,
+  storedKids,
+  trimPrefix,
+} from "./secrets-layout.ts";
 import {
   assertValid,
   KeyringConflict,
@@ -67,14 +74,14 @@ export class SecretsManagerKeyringStore implements KeyringStore {
 
   constructor(options: SecretsManagerKeyringOptions) {
     this.#client = options.client;
-    this.#prefix = options.prefix.replace(/\/+$/, "");
-    this.#stateName = `${this.#prefix}/keyring`;
+    this.#prefix = trimPrefix(options.prefix);
+    this.#stateName = stateName(this.#prefix);
     this.#clock = options.clock ?? systemClock;
     this.#orphanAgeMs = options.orphanAgeMs ?? HOUR;
   }
 
   #materialName(kid: string): string {
-    return `${this.#prefix}/keys/${kid}`;
+    return materialName(this.#prefix, kid);
   }
 
   async load(): Promise<Keyring | undefined> {
@@ -96,7 +103,7 @@ export class SecretsManagerKeyringStore implements KeyringStore {
     } while (nextToken !== undefined);
     const state = secrets.get(this.#stateName);
     if (state === undefined) return undefined;
-    return this.#withMaterial(
+    return assembleKeyring(
       state,
       async (kid) => secrets.get(this.#materialName(kid)) ?? this.#readMaterial(kid),
     );
@@ -105,13 +112,13 @@ export class SecretsManagerKeyringStore implements KeyringStore {
   async loadPrevious(): Promise<Keyring | undefined> {
     const state = await this.#readState("AWSPREVIOUS");
     if (state === undefined) return undefined;
-    return this.#withMaterial(state.text, (kid) => this.#readMaterial(kid), true);
+    return assembleKeyring(state.text, (kid) => this.#readMaterial(kid), true);
   }
 
   async save(next: Keyring): Promise<void> {
     assertValid(next);
     const stored = await this.#readState("AWSCURRENT");
-    const { state, materials } = split(next);
+    const { state, materials } = splitKeyring(next);
     const nextVersion: StoredVersion = { revision: next.revision, text: state };
     if (succession(stored, nextVersion) === "commit") {
       const known = new Set(stored === undefined ? [] : storedKids(stored.text));
@@ -234,47 +241,4 @@ export class SecretsManagerKeyringStore implements KeyringStore {
       if (!(error instanceof ResourceNotFoundException)) throw error;
     }
   }
-
-  /**
-   * Joins a state with its keys' material and validates the whole. With `tolerateMissing` (an
-   * older state), a key whose material was destroyed since is returned as destroyed.
-   */
-  async #withMaterial(
-    state: string,
-    material: (kid: string) => Promise<string | undefined>,
-    tolerateMissing = false,
-  ): Promise<Keyring> {
-    const serialized = JSON.parse(state) as SerializedKeyring;
-    for (const key of serialized.keys ?? []) {
-      if (key.status === "destroyed") continue;
-      const text = await material(key.kid);
-      if (text !== undefined) {
-        const stored = JSON.parse(text) as {
-          kid?: string;
-          jwk?: SerializedKeyring["keys"][number]["jwk"];
-        };
-        if (stored.kid === key.kid && stored.jwk !== undefined) key.jwk = stored.jwk;
-      } else if (tolerateMissing) {
-        key.status = "destroyed";
-        key.destroyedAt = serialized.updatedAt;
-      }
-    }
-    return parseKeyring(serialized);
-  }
-}
-
-/** The state text (no material) and each live key's material text. */
-function split(keyring: Keyring): { state: string; materials: Map<string, string> } {
-  const serialized = toSerialized(keyring);
-  const materials = new Map<string, string>();
-  for (const key of serialized.keys) {
-    if (key.jwk !== undefined)
-      materials.set(key.kid, JSON.stringify({ kid: key.kid, alg: key.alg, jwk: key.jwk }));
-    delete key.jwk;
-  }
-  return { state: JSON.stringify(serialized), materials };
-}
-
-function storedKids(state: string): string[] {
-  return ((JSON.parse(state) as SerializedKeyring).keys ?? []).map((key) => key.kid);
 }

@@ -64,6 +64,14 @@ export class UpstashRevocationStore implements RevocationStore {
     return evaluate(lookup, values, facts);
   }
 
+  /**
+   * Opens the connection ahead of the first check (during a Lambda's init phase), so the first
+   * request does not pay for it. Failures are ignored: the first check will report them.
+   */
+  async warmUp(): Promise<void> {
+    await this.#reader.mget(revocationKey(this.#prefix, { kind: "all" })).catch(() => undefined);
+  }
+
   async revoke(targets: readonly RevocationTarget[], nowMs: number): Promise<RevokeResult[]> {
     const now = Math.floor(nowMs / 1000);
     const results: RevokeResult[] = targets.map(() => ({ ok: true, noop: true }));

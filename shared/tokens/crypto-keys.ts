@@ -11,28 +11,47 @@ type Use = "sign" | "verify";
  * reused and a key's material never changes, so an entry stays right for the life of its kid.
  */
 export class CryptoKeyCache {
-  readonly #entries = new Map<string, Promise<CryptoKey>>();
+  readonly #pending = {
+    sign: new Map<string, Promise<CryptoKey>>(),
+    verify: new Map<string, Promise<CryptoKey>>(),
+  };
+  readonly #ready = { sign: new Map<string, CryptoKey>(), verify: new Map<string, CryptoKey>() };
+
+  /** The key if it is already imported: the hot path, with no promise to wait on. */
+  ready(key: KeyRecord, use: Use): CryptoKey | undefined {
+    return this.#ready[use].get(key.kid);
+  }
 
   get(key: KeyRecord, use: Use): Promise<CryptoKey> {
-    const id = `${use}:${key.kid}`;
-    let entry = this.#entries.get(id);
+    const pending = this.#pending[use];
+    let entry = pending.get(key.kid);
     if (entry === undefined) {
-      entry = importKey(key, use);
-      entry.catch(() => this.#entries.delete(id));
-      this.#entries.set(id, entry);
+      entry = importKey(key, use).then(
+        (imported) => {
+          this.#ready[use].set(key.kid, imported);
+          return imported;
+        },
+        (error: unknown) => {
+          pending.delete(key.kid);
+          throw error;
+        },
+      );
+      pending.set(key.kid, entry);
     }
     return entry;
   }
 
   /** Drops the keys of kids no longer in the keyring. */
   retain(kids: ReadonlySet<string>): void {
-    for (const id of this.#entries.keys()) {
-      if (!kids.has(id.slice(id.indexOf(":") + 1))) this.#entries.delete(id);
+    for (const maps of [this.#pending, this.#ready]) {
+      for (const map of [maps.sign, maps.verify]) {
+        for (const kid of map.keys()) if (!kids.has(kid)) map.delete(kid);
+      }
     }
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#pending.sign.size + this.#pending.verify.size;
   }
 }
 

@@ -1,4 +1,5 @@
 import { compactVerify, errors, type JWSHeaderParameters } from "jose";
+import { decodeBase64url } from "../base64url.ts";
 import { ConfigInvalid } from "../errors.ts";
 import {
   ALGORITHMS,
@@ -8,7 +9,7 @@ import {
   type VerifyingStatus,
 } from "../keyring/key.ts";
 import type { Keyring } from "../keyring/keyring.ts";
-import { type TokenClaims, validateClaims } from "./claims.ts";
+import { type ClaimExpectations, type TokenClaims, validateClaims } from "./claims.ts";
 import { CryptoKeyCache } from "./crypto-keys.ts";
 import { indexKeyring, type KeyringIndex } from "./keyring-index.ts";
 import type { RefusalReason } from "./refusal.ts";
@@ -43,43 +44,29 @@ export type Verification =
 export interface TokenVerifier {
   /** Never throws on bad input: every token gets an allow or a refusal with one reason. */
   verify(token: unknown, keyring: Keyring, nowMs: number): Promise<Verification>;
+  /** Imports the keys that verify, ahead of the first token (a Lambda's init phase). */
+  prepare(keyring: Keyring): Promise<void>;
 }
 
-/** Headers that would let a token choose its own key or change how it is read. */
+/**
+ * Headers that would let a token choose its own key or change how it is read. `crit` is refused
+ * whatever it lists: keyward understands no extension.
+ */
 const FORBIDDEN_HEADERS = ["jwk", "jku", "x5u", "x5c", "x5t", "x5t#S256", "crit", "b64", "zip"];
-const JOSE_ALGORITHMS = [...ALGORITHMS];
-
-class Refused extends Error {
-  constructor(readonly reason: RefusalReason) {
-    super(reason);
-  }
-}
 
 export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
   const settings = resolveOptions(options);
   const cryptoKeys = new CryptoKeyCache();
   const cache = new VerifiedTokenCache<Verification>(settings.cacheSize);
+  const expectIssued: ClaimExpectations = {
+    clockToleranceSeconds: settings.clockToleranceSeconds,
+    requireIssuedClaims: true,
+    ...(settings.issuer === undefined ? {} : { issuer: settings.issuer }),
+    ...(settings.audience === undefined ? {} : { audience: settings.audience }),
+  };
+  const expectLegacy: ClaimExpectations = { ...expectIssued, requireIssuedClaims: false };
   let indexedKeyring: Keyring | undefined;
   let fingerprint = "";
-
-  function selectKey(header: JWSHeaderParameters, index: KeyringIndex): KeyRecord {
-    for (const name of FORBIDDEN_HEADERS)
-      if (name in header) throw new Refused("header_not_allowed");
-    let key: KeyRecord | undefined;
-    if (!("kid" in header)) {
-      key = index.legacy;
-      if (key === undefined) throw new Refused("kid_missing");
-    } else {
-      const kid = header.kid;
-      if (typeof kid !== "string" || !KID_PATTERN.test(kid)) throw new Refused("kid_invalid");
-      key = index.byKid.get(kid);
-      if (key === undefined) throw new Refused("unknown_kid");
-    }
-    if (!isVerifying(key.status))
-      throw new Refused(key.compromised ? "key_compromised" : "key_retired");
-    if (header.alg !== key.alg) throw new Refused("alg_not_allowed");
-    return key;
-  }
 
   async function verify(token: unknown, keyring: Keyring, nowMs: number): Promise<Verification> {
     if (typeof token !== "string" || token === "") return refuse("malformed");
@@ -96,54 +83,102 @@ export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
     const cached = cache.get(token, nowMs);
     if (cached !== undefined) return cached;
 
-    let key: KeyRecord | undefined;
+    // The key is chosen from the header before any cryptography, and handed to jose directly with
+    // the key's own algorithm as the only one allowed.
+    const header = readHeader(token);
+    if (header === undefined) return refuse("malformed");
+    const key = selectKey(header, index);
+    if (typeof key === "string") return refuse(key);
     let verified: { payload: Uint8Array; protectedHeader: JWSHeaderParameters };
     try {
-      verified = await compactVerify(
-        token,
-        (header) => {
-          key = selectKey(header, index);
-          return cryptoKeys.get(key, "verify");
-        },
-        { algorithms: JOSE_ALGORITHMS },
-      );
+      const cryptoKey = cryptoKeys.ready(key, "verify") ?? (await cryptoKeys.get(key, "verify"));
+      verified = await compactVerify(token, cryptoKey, { algorithms: [key.alg] });
     } catch (error) {
       return refuse(reasonFor(error));
     }
-    if (key === undefined || !isVerifying(key.status)) return refuse("unknown_kid");
 
     const payload = parsePayload(verified.payload);
     if (payload === undefined) return refuse("malformed");
-    if (
-      settings.type !== undefined &&
-      normalizeType(verified.protectedHeader.typ) !== settings.type
-    ) {
+    if (settings.type !== undefined && normalizeType(header.typ) !== settings.type) {
       return refuse("type_mismatch");
     }
-    const legacy = !("kid" in verified.protectedHeader);
-    const checked = validateClaims(payload, nowMs, {
-      clockToleranceSeconds: settings.clockToleranceSeconds,
-      requireIssuedClaims: !legacy,
-      ...(settings.issuer === undefined ? {} : { issuer: settings.issuer }),
-      ...(settings.audience === undefined ? {} : { audience: settings.audience }),
-    });
+    const legacy = !("kid" in header);
+    const checked = validateClaims(payload, nowMs, legacy ? expectLegacy : expectIssued);
     if (!checked.ok) return checked;
     const result: Verification = {
       ok: true,
       claims: checked.claims,
       kid: key.kid,
-      keyStatus: key.status,
+      keyStatus: key.status as VerifyingStatus,
       legacy,
     };
     cache.set(token, result, checked.claims.exp * 1000);
     return result;
   }
 
-  return { verify };
+  async function prepare(keyring: Keyring): Promise<void> {
+    await Promise.all(
+      keyring.keys
+        .filter((key) => isVerifying(key.status))
+        .map((key) => cryptoKeys.get(key, "verify")),
+    );
+  }
+
+  return { verify, prepare };
+}
+
+/**
+ * Parsed protected headers by their encoded form. Every token of one key carries the same header
+ * segment, so this saves decoding it for each token; capped, since anyone can send new headers.
+ */
+const parsedHeaders = new Map<string, Readonly<Record<string, unknown>>>();
+const MAX_PARSED_HEADERS = 256;
+
+/** The protected header of a compact JWS of exactly three segments, or undefined. */
+function readHeader(token: string): Readonly<Record<string, unknown>> | undefined {
+  const first = token.indexOf(".");
+  const second = first < 1 ? -1 : token.indexOf(".", first + 1);
+  if (second < 0 || token.indexOf(".", second + 1) !== -1) return undefined;
+  const segment = token.slice(0, first);
+  const known = parsedHeaders.get(segment);
+  if (known !== undefined) return known;
+  const bytes = decodeBase64url(segment);
+  if (bytes === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(bytes));
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  if (parsedHeaders.size >= MAX_PARSED_HEADERS) parsedHeaders.clear();
+  const header = Object.freeze(value as Record<string, unknown>);
+  parsedHeaders.set(segment, header);
+  return header;
+}
+
+/** The key that may verify a token with this header, or why there is none. */
+function selectKey(
+  header: Record<string, unknown>,
+  index: KeyringIndex,
+): KeyRecord | RefusalReason {
+  for (const name of FORBIDDEN_HEADERS) if (name in header) return "header_not_allowed";
+  let key: KeyRecord | undefined;
+  if (!("kid" in header)) {
+    key = index.legacy;
+    if (key === undefined) return "kid_missing";
+  } else {
+    const kid = header.kid;
+    if (typeof kid !== "string" || !KID_PATTERN.test(kid)) return "kid_invalid";
+    key = index.byKid.get(kid);
+    if (key === undefined) return "unknown_kid";
+  }
+  if (!isVerifying(key.status)) return key.compromised ? "key_compromised" : "key_retired";
+  if (header.alg !== key.alg) return "alg_not_allowed";
+  return key;
 }
 
 function reasonFor(error: unknown): RefusalReason {
-  if (error instanceof Refused) return error.reason;
   if (error instanceof errors.JOSEError) {
     switch (error.code) {
       case errors.JOSEAlgNotAllowed.code:

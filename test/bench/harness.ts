@@ -18,38 +18,49 @@ export interface Figure {
 
 export type Operation = () => unknown;
 
-/** Runs `operation` repeatedly for about `ms` milliseconds; returns operations per second. */
-async function throughputOnce(operation: Operation, ms: number): Promise<number> {
+/** Runs `operation` repeatedly for about `ms` milliseconds; returns calls per second. */
+async function throughputOnce(
+  operation: Operation,
+  ms: number,
+  callsPerCheck: number,
+): Promise<number> {
   let count = 0;
   const start = performance.now();
   let elapsed = 0;
   while (elapsed < ms) {
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < callsPerCheck; i++) {
       const result = operation();
       if (result instanceof Promise) await result;
     }
-    count += 200;
+    count += callsPerCheck;
     elapsed = performance.now() - start;
   }
   return (count / elapsed) * 1000;
 }
 
-/** Median ops/s of each candidate over `rounds` alternating rounds. */
+/**
+ * Median ops/s of each candidate over `rounds` alternating rounds. `opsPerCall` is how many
+ * operations one call performs (a call may run a batch concurrently).
+ */
 export async function compareThroughput(
   candidates: Readonly<Record<string, Operation>>,
-  { rounds = 7, roundMs = 250, warmupMs = 300 } = {},
+  { rounds = 7, roundMs = 250, warmupMs = 300, opsPerCall = 1 } = {},
 ): Promise<Record<string, number>> {
   const names = Object.keys(candidates);
+  const callsPerCheck = Math.max(1, Math.round(200 / opsPerCall));
   const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
-  for (const name of names) await throughputOnce(candidates[name] as Operation, warmupMs);
+  for (const name of names)
+    await throughputOnce(candidates[name] as Operation, warmupMs, callsPerCheck);
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? names : [...names].reverse();
     for (const name of order) {
       globalThis.gc?.();
-      samples[name]?.push(await throughputOnce(candidates[name] as Operation, roundMs));
+      samples[name]?.push(
+        await throughputOnce(candidates[name] as Operation, roundMs, callsPerCheck),
+      );
     }
   }
-  return Object.fromEntries(names.map((n) => [n, median(samples[n] ?? [])]));
+  return Object.fromEntries(names.map((n) => [n, median(samples[n] ?? []) * opsPerCall]));
 }
 
 export function median(values: readonly number[]): number {

@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark, figures as ratios to baselines measured in the same run.
  * `npm run bench -- --json` prints one JSON object per line.
  */
+import { authorizerBenchmarks } from "./authorizer.bench.ts";
 import { type Figure, printFigures } from "./harness.ts";
 import { revocationBenchmarks } from "./revocation.bench.ts";
 import { stopBenchServices } from "./services.ts";
@@ -10,6 +11,7 @@ import { verificationBenchmarks } from "./verification.bench.ts";
 const suites: Record<string, () => Promise<Figure[]>> = {
   verification: verificationBenchmarks,
   revocation: revocationBenchmarks,
+  authorizer: authorizerBenchmarks,
 };
 
 const json = process.argv.includes("--json");

@@ -65,7 +65,12 @@ export function startProcess(
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): RunningProcess {
-  const child = spawn(command, args, {
+  // Benchmarks pin the services to their own cores (KEYWARD_SERVICE_CPUS, see scripts/bench.mjs)
+  // so client and server do not compete for one CPU, as they never do in production.
+  const cpus = process.env.KEYWARD_SERVICE_CPUS;
+  const [file, argv] =
+    cpus === undefined ? [command, args] : ["taskset", ["-c", cpus, command, ...args]];
+  const child = spawn(file, argv, {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -50,8 +50,12 @@ async function deploy(
       ...(options.failureMode === undefined
         ? {}
         : { KEYWARD_REVOCATION_FAILURE_MODE: options.failureMode }),
+      AWS_ENDPOINT_URL: moto.url,
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
     },
-    { secretsManager: secretsManagerClient(moto.url), clock, write: (line) => lines.push(line) },
+    { clock, write: (line) => lines.push(line) },
   );
   const revocations = new UpstashRevocationStore({ ...upstash, timing, prefix: redisPrefix });
   const signer = createSigner();

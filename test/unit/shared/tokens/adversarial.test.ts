@@ -185,8 +185,12 @@ const cases: Case[] = [
     () => hmacToken(hs({ crit: ["exp"], exp: 1 }), claims()),
     "header_not_allowed",
   ],
-  ["a crit that is not an array", () => hmacToken(hs({ crit: "b64" }), claims()), "malformed"],
-  ["an empty crit", () => hmacToken(hs({ crit: [] }), claims()), "malformed"],
+  [
+    "a crit that is not an array",
+    () => hmacToken(hs({ crit: "b64" }), claims()),
+    "header_not_allowed",
+  ],
+  ["an empty crit", () => hmacToken(hs({ crit: [] }), claims()), "header_not_allowed"],
   [
     "b64: false",
     () => {

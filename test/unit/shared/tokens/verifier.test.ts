@@ -189,15 +189,29 @@ describe("the verified-token cache", () => {
     return vi.spyOn(crypto.subtle, "verify");
   }
 
-  it("skips the signature check for a token it verified before", async () => {
+  it("caches a token from its second verification: the third skips the signature check", async () => {
     const keyring = await newKeyring();
     const token = await signer.sign(keyring, { sub: "a" }, T0);
     const verifier = createVerifier();
     const checks = countSignatureChecks();
     const first = await verifier.verify(token, keyring, T0);
-    const second = await verifier.verify(token, keyring, T0 + 1000);
-    expect(second).toEqual(first);
-    expect(checks).toHaveBeenCalledTimes(1);
+    await verifier.verify(token, keyring, T0 + 1000);
+    expect(checks).toHaveBeenCalledTimes(2);
+    const third = await verifier.verify(token, keyring, T0 + 2000);
+    expect(third).toEqual(first);
+    expect(checks).toHaveBeenCalledTimes(2);
+  });
+
+  it("keeps nothing but a fingerprint of a token seen once", async () => {
+    const keyring = await newKeyring();
+    const tokens = await Promise.all(
+      ["a", "b", "c"].map((sub) => signer.sign(keyring, { sub }, T0)),
+    );
+    const checks = countSignatureChecks();
+    const verifier = createVerifier();
+    for (const token of tokens) await verifier.verify(token, keyring, T0);
+    for (const token of tokens) await verifier.verify(token, keyring, T0);
+    expect(checks).toHaveBeenCalledTimes(6);
   });
 
   it("never serves a token past its exp", async () => {
@@ -215,7 +229,8 @@ describe("the verified-token cache", () => {
     const { keyring, oldToken, oldKid } = await rotatedWithTokens();
     const verifier = createVerifier();
     const later = T0 + 130_000;
-    expect((await verifier.verify(oldToken, keyring, later)).ok).toBe(true);
+    for (let i = 0; i < 3; i++)
+      expect((await verifier.verify(oldToken, keyring, later)).ok).toBe(true);
     const retired = expectOk(retireKey(keyring, oldKid, later));
     expect(await verifier.verify(oldToken, retired, later)).toEqual({
       ok: false,
@@ -236,6 +251,8 @@ describe("the verified-token cache", () => {
     const rolling = expectOk(setRollout(published, pendingKid, 99, T0));
     const verifier = createVerifier();
     const token = await signer.sign(rolling, { sub: subjectInCohortBelow(99) }, T0);
+    await verifier.verify(token, rolling, T0);
+    await verifier.verify(token, rolling, T0);
     expect(await verifier.verify(token, rolling, T0)).toMatchObject({
       ok: true,
       kid: pendingKid,
@@ -254,7 +271,7 @@ describe("the verified-token cache", () => {
       ["a", "b", "c"].map((sub) => signer.sign(keyring, { sub }, T0)),
     );
     const verifier = createVerifier({ cacheSize: 2 });
-    for (const token of tokens) await verifier.verify(token, keyring, T0);
+    for (const token of [...tokens, ...tokens]) await verifier.verify(token, keyring, T0);
     const checks = countSignatureChecks();
     await verifier.verify(tokens[2]!, keyring, T0);
     await verifier.verify(tokens[1]!, keyring, T0);

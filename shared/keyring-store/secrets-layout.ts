@@ -1,0 +1,64 @@
+import type { Keyring } from "../keyring/keyring.ts";
+import { parseKeyring, type SerializedKeyring, toSerialized } from "../keyring/serialize.ts";
+
+/**
+ * How a keyring is laid out in Secrets Manager (docs/stores.md): `<prefix>/keyring` holds the
+ * state without material, `<prefix>/keys/<kid>` one key's material each. Shared by the SDK store
+ * (writers) and the fetch reader (verifiers).
+ */
+export function stateName(prefix: string): string {
+  return `${trimPrefix(prefix)}/keyring`;
+}
+
+export function materialName(prefix: string, kid: string): string {
+  return `${trimPrefix(prefix)}/keys/${kid}`;
+}
+
+export function trimPrefix(prefix: string): string {
+  return prefix.replace(/\/+$/, "");
+}
+
+/** The state text (no material) and each live key's material text. */
+export function splitKeyring(keyring: Keyring): { state: string; materials: Map<string, string> } {
+  const serialized = toSerialized(keyring);
+  const materials = new Map<string, string>();
+  for (const key of serialized.keys) {
+    if (key.jwk !== undefined) {
+      materials.set(key.kid, JSON.stringify({ kid: key.kid, alg: key.alg, jwk: key.jwk }));
+    }
+    delete key.jwk;
+  }
+  return { state: JSON.stringify(serialized), materials };
+}
+
+/**
+ * Joins a state with its keys' material and validates the whole (`KeyringInvalid` otherwise).
+ * With `tolerateMissing` (an older state), a key whose material was destroyed since is returned as
+ * destroyed.
+ */
+export async function assembleKeyring(
+  state: string,
+  material: (kid: string) => Promise<string | undefined> | string | undefined,
+  tolerateMissing = false,
+): Promise<Keyring> {
+  const serialized = JSON.parse(state) as SerializedKeyring;
+  for (const key of serialized.keys ?? []) {
+    if (key.status === "destroyed") continue;
+    const text = await material(key.kid);
+    if (text !== undefined) {
+      const stored = JSON.parse(text) as {
+        kid?: string;
+        jwk?: SerializedKeyring["keys"][number]["jwk"];
+      };
+      if (stored.kid === key.kid && stored.jwk !== undefined) key.jwk = stored.jwk;
+    } else if (tolerateMissing) {
+      key.status = "destroyed";
+      key.destroyedAt = serialized.updatedAt;
+    }
+  }
+  return parseKeyring(serialized);
+}
+
+export function storedKids(state: string): string[] {
+  return ((JSON.parse(state) as SerializedKeyring).keys ?? []).map((key) => key.kid);
+}
