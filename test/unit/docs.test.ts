@@ -1,11 +1,14 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { AUTH_REFUSALS_BEYOND_TOKEN } from "../../shared/authenticate.ts";
 import { REFUSAL_REASONS } from "../../shared/tokens/refusal.ts";
 
 describe("docs/verification.md", () => {
   const doc = readFileSync(new URL("../../docs/verification.md", import.meta.url), "utf8");
 
-  it.each(Object.entries(REFUSAL_REASONS))(
+  const allReasons = { ...REFUSAL_REASONS, ...AUTH_REFUSALS_BEYOND_TOKEN };
+
+  it.each(Object.entries(allReasons))(
     "documents the refusal reason %s as the code does",
     (reason, meaning) => {
       expect(doc).toContain(`| \`${reason}\` | ${meaning} |`);
@@ -22,8 +25,6 @@ describe("docs/verification.md", () => {
       "maxTokenLength",
       "cacheSize",
     ];
-    expect(documented.filter((name) => !options.includes(name!))).toEqual(
-      Object.keys(REFUSAL_REASONS),
-    );
+    expect(documented.filter((name) => !options.includes(name!))).toEqual(Object.keys(allReasons));
   });
 });
