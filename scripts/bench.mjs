@@ -9,6 +9,7 @@ const SUITES = [
   { name: "verification", services: false },
   { name: "revocation", services: true },
   { name: "authorizer", services: true },
+  { name: "ops", services: false },
 ];
 
 const args = process.argv.slice(2);

@@ -4,6 +4,7 @@
  */
 import { authorizerBenchmarks } from "./authorizer.bench.ts";
 import { type Figure, printFigures } from "./harness.ts";
+import { opsBenchmarks } from "./ops.bench.ts";
 import { revocationBenchmarks } from "./revocation.bench.ts";
 import { stopBenchServices } from "./services.ts";
 import { verificationBenchmarks } from "./verification.bench.ts";
@@ -12,6 +13,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   verification: verificationBenchmarks,
   revocation: revocationBenchmarks,
   authorizer: authorizerBenchmarks,
+  ops: opsBenchmarks,
 };
 
 const json = process.argv.includes("--json");

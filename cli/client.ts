@@ -1,0 +1,104 @@
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+/** Exit codes, documented in README ("The keyward CLI"). */
+export const EXIT = {
+  ok: 0,
+  usage: 1,
+  refused: 2,
+  unavailable: 3,
+  unreachable: 4,
+  notConfirmed: 5,
+} as const;
+
+export class CliError extends Error {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ApiAnswer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** Talks to the ops API. Plain HTTP only to the local stack: a credential never crosses a network in clear. */
+export class OpsClient {
+  constructor(
+    readonly url: string,
+    private readonly credential: string,
+  ) {}
+
+  static fromEnvironment(flags: { url?: string; token?: string }, env = process.env): OpsClient {
+    const url = (flags.url || env.KEYWARD_URL || "http://127.0.0.1:8787").replace(/\/+$/, "");
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new CliError(EXIT.usage, `not a URL: ${url}`);
+    }
+    const local = ["127.0.0.1", "localhost", "[::1]"].includes(parsed.hostname);
+    if (parsed.protocol !== "https:" && !local) {
+      throw new CliError(
+        EXIT.usage,
+        `${url}: the ops API must be reached over https (http only for the local stack)`,
+      );
+    }
+    // An empty variable counts as unset, as shells and CI systems often leave them.
+    let credential = flags.token || env.KEYWARD_OPS_TOKEN || undefined;
+    if (credential === undefined && local) {
+      const file = join(resolve(env.KEYWARD_LOCAL_DIR ?? ".keyward"), "ops-token");
+      try {
+        credential = readFileSync(file, "utf8").trim();
+      } catch {
+        throw new CliError(
+          EXIT.usage,
+          `no credential: set KEYWARD_OPS_TOKEN, pass --token, or start the local stack (it writes ${file})`,
+        );
+      }
+    }
+    if (credential === undefined)
+      throw new CliError(EXIT.usage, "no credential: set KEYWARD_OPS_TOKEN or pass --token");
+    return new OpsClient(url, credential);
+  }
+
+  async call(method: "GET" | "POST", path: string, body?: unknown): Promise<ApiAnswer> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.credential}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(60_000),
+      });
+    } catch (error) {
+      throw new CliError(
+        EXIT.unreachable,
+        `cannot reach ${this.url}: ${(error as Error).cause ?? (error as Error).message}`,
+      );
+    }
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: shown as text
+    }
+    return { status: response.status, body: parsed };
+  }
+
+  /** Like `call`, but a refusal becomes a CliError with the API's code and message. */
+  async expect(method: "GET" | "POST", path: string, body?: unknown): Promise<ApiAnswer> {
+    const answer = await this.call(method, path, body);
+    if (answer.status < 400) return answer;
+    const error = (answer.body as { error?: { code?: string; message?: string } })?.error;
+    const message = error ? `${error.code}: ${error.message}` : `HTTP ${answer.status}`;
+    throw new CliError(answer.status >= 500 ? EXIT.unavailable : EXIT.refused, message);
+  }
+}

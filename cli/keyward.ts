@@ -1,0 +1,359 @@
+#!/usr/bin/env node
+/**
+ * `keyward`: the ops API for people. Human output by default, `--json` for scripts; exit codes in
+ * client.ts (EXIT). Commands that log people out or change the signing key ask for confirmation
+ * unless `--yes`, and refuse without it when there is no terminal to ask on.
+ */
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createInterface } from "node:readline/promises";
+import { parseArgs } from "node:util";
+import { readBatchFile } from "./batch-file.ts";
+import { CliError, EXIT, OpsClient } from "./client.ts";
+
+const USAGE = `usage: keyward <command> [options]
+
+commands:
+  status                                   keys, their status and next transition
+  rotate [--immediate] --reason R          graceful (new key pending) or immediate (key compromise: everyone re-logs in)
+  rollback --reason R                      swap the current and previous keys
+  revoke (--token T | --jti J --exp S [--iss I] | --sub S | --claim NAME=VALUE | --all) --reason R
+  revoke-batch FILE --reason R             one item per line, or a JSON array; resumes after an interruption
+  check (--token T | --jti J [--iss I] | --sub S)
+  audit [--limit N] [--before SEQ]         the journal, newest first
+  keys import --from-env NAME [--encoding utf8|base64|hex] --reason R
+  plan [--days N]                          the transitions the policy will make, with dates
+
+options: --url URL (or KEYWARD_URL), --token CRED (or KEYWARD_OPS_TOKEN), --json, --yes
+exit codes: 0 ok, 1 usage, 2 refused by the API, 3 service unavailable, 4 unreachable, 5 not confirmed`;
+
+const BATCH_CHUNK = 1000;
+
+interface Flags {
+  url?: string;
+  token?: string;
+  json?: boolean;
+  yes?: boolean;
+  reason?: string;
+  immediate?: boolean;
+  jti?: string;
+  exp?: string;
+  iss?: string;
+  sub?: string;
+  claim?: string;
+  all?: boolean;
+  limit?: string;
+  before?: string;
+  days?: string;
+  "from-env"?: string;
+  encoding?: string;
+  help?: boolean;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      url: { type: "string" },
+      token: { type: "string" },
+      json: { type: "boolean" },
+      yes: { type: "boolean", short: "y" },
+      reason: { type: "string" },
+      immediate: { type: "boolean" },
+      jti: { type: "string" },
+      exp: { type: "string" },
+      iss: { type: "string" },
+      sub: { type: "string" },
+      claim: { type: "string" },
+      all: { type: "boolean" },
+      limit: { type: "string" },
+      before: { type: "string" },
+      days: { type: "string" },
+      "from-env": { type: "string" },
+      encoding: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  }).valueOf() as { values: Flags; positionals: string[] };
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined) {
+    console.log(USAGE);
+    return command === undefined && !values.help ? EXIT.usage : EXIT.ok;
+  }
+  const out = (human: string, json: unknown) =>
+    console.log(values.json ? JSON.stringify(json, null, 2) : human);
+  const client = () => OpsClient.fromEnvironment(values);
+  const reason = () => {
+    if (values.reason === undefined || values.reason.trim() === "")
+      throw new CliError(EXIT.usage, "--reason is required: it goes into the audit journal");
+    return values.reason;
+  };
+
+  switch (command) {
+    case "status": {
+      const { body } = await client().expect("GET", "/v1/keys");
+      const keys = (
+        body as {
+          keys: {
+            kid: string;
+            alg: string;
+            status: string;
+            compromised: boolean;
+            next: { action: string; earliest: string } | null;
+          }[];
+        }
+      ).keys;
+      const lines = keys.map(
+        (k) =>
+          `${k.status.padEnd(10)} ${k.kid}  ${k.alg.padEnd(6)}${k.compromised ? " compromised" : ""}${k.next ? `  next: ${k.next.action} ${k.next.earliest}` : ""}`,
+      );
+      out(lines.join("\n"), body);
+      return EXIT.ok;
+    }
+    case "rotate": {
+      const mode = values.immediate ? "immediate" : "graceful";
+      const why = reason();
+      await confirm(
+        values,
+        mode === "immediate"
+          ? "Immediate rotation: every token issued so far stops working and everyone must log in again."
+          : "Graceful rotation: a new key is published now and starts signing after pre-publication.",
+      );
+      const { body } = await client().expect("POST", "/v1/keys/rotate", { mode, reason: why });
+      const value = body as { kid: string; activatesAt: string };
+      out(`${mode} rotation: new key ${value.kid}, signing from ${value.activatesAt}`, body);
+      return EXIT.ok;
+    }
+    case "rollback": {
+      const why = reason();
+      await confirm(values, "Rollback: the previous key becomes current again.");
+      const { body } = await client().expect("POST", "/v1/keys/rollback", { reason: why });
+      out(`current key is now ${(body as { current: string }).current}`, body);
+      return EXIT.ok;
+    }
+    case "revoke": {
+      const item = revocationItem(values);
+      const why = reason();
+      if (item.all === true)
+        await confirm(
+          values,
+          "Revoke all: every token issued so far stops working (forced logout of everyone).",
+        );
+      const { body } = await client().expect("POST", "/v1/revocations", { ...item, reason: why });
+      const value = body as { revoked: boolean; noop?: boolean; rule?: string; message?: string };
+      out(
+        value.revoked
+          ? `revoked (${value.rule})`
+          : `nothing to revoke: ${value.message ?? "no-op"}`,
+        body,
+      );
+      return EXIT.ok;
+    }
+    case "revoke-batch":
+      return revokeBatch(client(), rest[0], reason(), values);
+    case "check": {
+      const query = new URLSearchParams();
+      if (values.token) query.set("token", values.token);
+      if (values.jti) query.set("jti", values.jti);
+      if (values.iss) query.set("iss", values.iss);
+      if (values.sub) query.set("sub", values.sub);
+      const { body } = await client().expect("GET", `/v1/revocations/check?${query}`);
+      const value = body as { revoked: boolean; rule?: string; since?: string };
+      out(
+        value.revoked ? `revoked by ${value.rule} rule since ${value.since}` : "not revoked",
+        body,
+      );
+      return EXIT.ok;
+    }
+    case "audit": {
+      const query = new URLSearchParams();
+      if (values.limit) query.set("limit", values.limit);
+      if (values.before) query.set("before", values.before);
+      const { body } = await client().expect("GET", `/v1/audit?${query}`);
+      const page = body as {
+        entries: {
+          seq: number;
+          at: string;
+          actor: string;
+          action: string;
+          target?: string;
+          reason?: string;
+          result: string;
+        }[];
+        next?: number;
+      };
+      const lines = page.entries.map(
+        (e) =>
+          `${String(e.seq).padStart(5)} ${e.at} ${e.actor.padEnd(12)} ${e.action.padEnd(16)} ${e.result.padEnd(8)} ${e.target ?? ""}  ${e.reason ?? ""}`,
+      );
+      if (page.next !== undefined) lines.push(`(more: --before ${page.next})`);
+      out(lines.join("\n") || "(empty)", body);
+      return EXIT.ok;
+    }
+    case "keys": {
+      if (rest[0] !== "import")
+        throw new CliError(EXIT.usage, "usage: keyward keys import --from-env NAME --reason R");
+      const name = values["from-env"];
+      if (name === undefined)
+        throw new CliError(
+          EXIT.usage,
+          "--from-env NAME is required: the environment variable holding the secret",
+        );
+      const secret = process.env[name];
+      if (secret === undefined || secret === "")
+        throw new CliError(EXIT.usage, `environment variable ${name} is not set`);
+      const why = reason();
+      await confirm(values, `Import ${name} as the current signing key.`);
+      const { body } = await client().expect("POST", "/v1/keys/import", {
+        secret,
+        encoding: values.encoding ?? "utf8",
+        reason: why,
+      });
+      out(`imported as key ${(body as { kid: string }).kid} (current)`, body);
+      return EXIT.ok;
+    }
+    case "plan": {
+      const { body } = await client().expect("GET", `/v1/plan?days=${values.days ?? "365"}`);
+      const plan = body as {
+        transitions: { at: string; action: string; kid?: string; reason: string }[];
+      };
+      out(
+        plan.transitions
+          .map((t) => `${t.at}  ${t.action.padEnd(9)} ${t.kid ?? "(new key)"}  (${t.reason})`)
+          .join("\n") || "nothing due",
+        body,
+      );
+      return EXIT.ok;
+    }
+    default:
+      throw new CliError(EXIT.usage, `unknown command ${command}\n\n${USAGE}`);
+  }
+}
+
+function revocationItem(values: Flags): Record<string, unknown> {
+  const given = (["token", "jti", "sub", "claim", "all"] as const).filter(
+    (name) => values[name] !== undefined,
+  );
+  if (given.length !== 1)
+    throw new CliError(EXIT.usage, "give exactly one of --token, --jti, --sub, --claim, --all");
+  if (values.token) return { token: values.token };
+  if (values.sub) return { sub: values.sub };
+  if (values.all) return { all: true };
+  if (values.claim) {
+    const eq = values.claim.indexOf("=");
+    if (eq < 1) throw new CliError(EXIT.usage, "--claim takes NAME=VALUE, e.g. role=admin");
+    return { claim: values.claim.slice(0, eq), value: values.claim.slice(eq + 1) };
+  }
+  const exp = Number(values.exp);
+  if (!Number.isInteger(exp))
+    throw new CliError(
+      EXIT.usage,
+      "--jti needs --exp (the token's expiry, seconds since the epoch)",
+    );
+  return { jti: values.jti, exp, ...(values.iss ? { iss: values.iss } : {}) };
+}
+
+/** Asks on the terminal; without one, only --yes goes ahead. */
+async function confirm(values: Flags, what: string): Promise<void> {
+  if (values.yes) return;
+  if (!process.stdin.isTTY)
+    throw new CliError(
+      EXIT.notConfirmed,
+      `${what}\nNo terminal to confirm on: pass --yes to go ahead.`,
+    );
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(`${what}\nType yes to go ahead: `);
+  rl.close();
+  if (answer.trim().toLowerCase() !== "yes")
+    throw new CliError(EXIT.notConfirmed, "not confirmed; nothing was done");
+}
+
+/**
+ * Sends a file of revocations in chunks, with a progress bar. After each chunk the number done is
+ * saved beside the file, so a re-run after an interruption skips what is done (if the file did
+ * not change).
+ */
+async function revokeBatch(
+  client: OpsClient,
+  path: string | undefined,
+  reason: string,
+  values: Flags,
+): Promise<number> {
+  if (path === undefined)
+    throw new CliError(EXIT.usage, "usage: keyward revoke-batch FILE --reason R");
+  const { items, digest } = readBatchFile(path);
+  const progressFile = `${path}.keyward-progress`;
+  let done = 0;
+  if (existsSync(progressFile)) {
+    try {
+      const saved = JSON.parse(readFileSync(progressFile, "utf8")) as {
+        digest?: string;
+        done?: number;
+      };
+      if (saved.digest === digest && typeof saved.done === "number")
+        done = Math.min(saved.done, items.length);
+      else
+        process.stderr.write(
+          "the file changed since the interrupted run: starting from the beginning\n",
+        );
+    } catch {
+      // an unreadable progress file: start over
+    }
+    if (done > 0) process.stderr.write(`resuming: ${done} of ${items.length} already done\n`);
+  }
+  const progress = progressBar(items.length, values.json === true);
+  progress(done);
+  let failed = 0;
+  const failures: { index: number; error: string }[] = [];
+  while (done < items.length) {
+    const chunk = items.slice(done, done + BATCH_CHUNK);
+    const { body } = await client.expect("POST", "/v1/revocations/batch", { items: chunk, reason });
+    for (const result of (body as { results: { index: number; ok: boolean; error?: string }[] })
+      .results) {
+      if (!result.ok) {
+        failed++;
+        if (failures.length < 20)
+          failures.push({ index: done + result.index, error: result.error ?? "failed" });
+      }
+    }
+    done += chunk.length;
+    const temporary = `${progressFile}.tmp`;
+    writeFileSync(temporary, JSON.stringify({ digest, done }));
+    renameSync(temporary, progressFile);
+    progress(done);
+  }
+  rmSync(progressFile, { force: true });
+  const summary = { items: items.length, revoked: items.length - failed, failed, failures };
+  if (values.json) console.log(JSON.stringify(summary, null, 2));
+  else {
+    console.log(`${summary.revoked} revoked, ${failed} failed`);
+    for (const f of failures) console.log(`  item ${f.index + 1}: ${f.error}`);
+  }
+  return failed === 0 ? EXIT.ok : EXIT.refused;
+}
+
+function progressBar(total: number, quiet: boolean): (done: number) => void {
+  if (quiet) return () => undefined;
+  const tty = process.stderr.isTTY === true;
+  return (done) => {
+    const share = total === 0 ? 1 : done / total;
+    const bar = `[${"#".repeat(Math.round(share * 30)).padEnd(30, "-")}] ${done}/${total} (${Math.floor(share * 100)}%)`;
+    process.stderr.write(tty ? `\r${bar}${done === total ? "\n" : ""}` : `${bar}\n`);
+  };
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof CliError) {
+      console.error(error.message);
+      process.exit(error.exitCode);
+    }
+    if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      console.error(`${(error as Error).message}\n\n${USAGE}`);
+      process.exit(EXIT.usage);
+    }
+    console.error(`unexpected error: ${(error as Error).name}`);
+    process.exit(EXIT.unavailable);
+  },
+);

@@ -1,0 +1,37 @@
+import { resolve } from "node:path";
+import { ConfigInvalid } from "../../shared/errors.ts";
+import { startLocalStack } from "./stack.ts";
+
+const raw = process.env.PORT ?? "8787";
+const port = Number(raw);
+if (!/^\d+$/.test(raw) || port < 1 || port > 65_535) {
+  console.error(`PORT must be a port number from 1 to 65535, got ${JSON.stringify(raw)}`);
+  process.exit(1);
+}
+const dir = resolve(process.env.KEYWARD_LOCAL_DIR ?? ".keyward");
+
+try {
+  const stack = await startLocalStack({ port, dir });
+  const lines = [
+    `keyward local stack on ${stack.url}`,
+    `  ops API        ${stack.url}/v1   (operator "local", credential in ${stack.tokenFile})`,
+    `  protected      ${stack.url}/whoami`,
+    `  mint a token   curl -s -X POST ${stack.url}/dev/token -d '{"sub":"alice"}'`,
+    `  JWKS           ${stack.url}/.well-known/jwks.json`,
+    `  keyring file   ${dir}/keyring.json; revocations and journal in memory`,
+    "  CLI            npm run keyward -- status",
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+  const stop = async () => {
+    await stack.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+} catch (error) {
+  if (error instanceof ConfigInvalid) console.error(error.message);
+  else if ((error as NodeJS.ErrnoException).code === "EADDRINUSE")
+    console.error(`port ${port} is in use; set PORT to another`);
+  else throw error;
+  process.exit(1);
+}

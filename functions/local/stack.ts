@@ -1,0 +1,234 @@
+import { randomBytes } from "node:crypto";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
+import { MemoryAuditJournal } from "../../shared/audit/memory.ts";
+import { createAuthenticator } from "../../shared/authenticate.ts";
+import { type Clock, SECOND, systemClock } from "../../shared/clock.ts";
+import { MemoryEventPublisher } from "../../shared/events.ts";
+import { generateKey } from "../../shared/keyring/generate.ts";
+import { applyPlan, type RotationPolicy, resolvePolicy } from "../../shared/keyring/policy.ts";
+import { createKeyring } from "../../shared/keyring/transitions.ts";
+import { KeyringCache } from "../../shared/keyring-cache.ts";
+import { FileKeyringStore } from "../../shared/keyring-store/file.ts";
+import { KeyringConflict } from "../../shared/keyring-store/store.ts";
+import type { OperationDeps } from "../../shared/operations/deps.ts";
+import { cryptoRandom } from "../../shared/random.ts";
+import { guardRevocations } from "../../shared/revocation/guard.ts";
+import { MemoryRevocationStore } from "../../shared/revocation/memory.ts";
+import { createSigner } from "../../shared/tokens/signer.ts";
+import { createVerifier } from "../../shared/tokens/verifier.ts";
+import { createOpsApp } from "../ops-api/app.ts";
+import { ApiError, errorBody } from "../ops-api/errors.ts";
+import { strictObject, text } from "../ops-api/input.ts";
+import { sha256 } from "../ops-api/operators.ts";
+
+export interface LocalStackOptions {
+  readonly port: number;
+  readonly host?: string;
+  /** Where the keyring file and the ops credential live. Default `.keyward`. */
+  readonly dir: string;
+  /** How often the scheduler applies the rotation policy. Default 10 s. */
+  readonly tickMs?: number;
+  readonly policy?: Partial<RotationPolicy>;
+  readonly clock?: Clock;
+}
+
+export interface LocalStack {
+  readonly url: string;
+  readonly tokenFile: string;
+  /** Runs the rotation policy once now (the scheduler does it every `tickMs`). */
+  tick(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const MAX_TOKEN_LIFETIME_SECONDS = 86_400;
+
+/**
+ * The local stack of `npm start`: one Node process serving the ops API, a protected route
+ * `GET /whoami` behind the same verification path as the authorizer, `POST /dev/token` to mint
+ * tokens (local only, never in Lambda), and the rotation scheduler. Keyring in a file,
+ * revocations, journal and events in memory.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const clock = options.clock ?? systemClock;
+  const policy = resolvePolicy(options.policy);
+  await mkdir(options.dir, { recursive: true, mode: 0o700 });
+  const keyrings = new FileKeyringStore(join(options.dir, "keyring.json"));
+  if ((await keyrings.load()) === undefined) {
+    const now = clock.now();
+    await keyrings.save(createKeyring(await generateKey(policy.algorithm, now, cryptoRandom), now));
+  }
+  const tokenFile = join(options.dir, "ops-token");
+  const credential = await opsCredential(tokenFile);
+
+  const timing = { maxTokenLifetimeSeconds: MAX_TOKEN_LIFETIME_SECONDS, clockToleranceSeconds: 5 };
+  const deps: OperationDeps = {
+    keyrings,
+    revocations: new MemoryRevocationStore(timing, clock),
+    audit: new MemoryAuditJournal(),
+    events: new MemoryEventPublisher(),
+    clock,
+    random: cryptoRandom,
+    policy,
+    timing,
+  };
+  const ops = createOpsApp(deps, {
+    operators: [{ name: "local", role: "admin", tokenSha256: await sha256(credential) }],
+  });
+  const authenticate = createAuthenticator({
+    keyrings: new KeyringCache({
+      load: () => keyrings.load(),
+      clock,
+      ttlMs: policy.keyringCacheTtlMs,
+    }),
+    verifier: createVerifier({ clockToleranceSeconds: timing.clockToleranceSeconds }),
+    revocations: guardRevocations(deps.revocations),
+    clock,
+  });
+  const signer = createSigner({ maxLifetimeSeconds: MAX_TOKEN_LIFETIME_SECONDS });
+
+  const app = new Hono();
+  app.get("/whoami", async (c) => {
+    const match = /^Bearer +(\S+)$/i.exec(c.req.header("authorization") ?? "");
+    const result = await authenticate(match?.[1]);
+    if (!result.ok) {
+      c.header("WWW-Authenticate", `Bearer realm="keyward", error="invalid_token"`);
+      return c.json(
+        errorBody(
+          result.reason,
+          `token refused: ${result.reason}${result.rule ? ` (${result.rule})` : ""}`,
+        ),
+        401,
+      );
+    }
+    return c.json({
+      sub: result.claims.sub,
+      kid: result.kid,
+      keyStatus: result.keyStatus,
+      claims: result.claims,
+    });
+  });
+  app.post("/dev/token", async (c) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(await c.req.text());
+    } catch {
+      return c.json(errorBody("invalid_json", "request body is not valid JSON"), 400);
+    }
+    try {
+      const fields = strictObject(value, ["sub", "ttl", "claims"]);
+      const sub = text(fields, "sub", 512);
+      const ttl = fields.ttl ?? 3600;
+      if (
+        typeof ttl !== "number" ||
+        !Number.isInteger(ttl) ||
+        ttl < 1 ||
+        ttl > MAX_TOKEN_LIFETIME_SECONDS
+      ) {
+        throw new ApiError(
+          400,
+          "invalid_request",
+          `body.ttl must be a whole number of seconds from 1 to ${MAX_TOKEN_LIFETIME_SECONDS}`,
+        );
+      }
+      const claims =
+        fields.claims === undefined
+          ? {}
+          : strictObject(fields.claims, Object.keys(fields.claims as object), "body.claims");
+      const reserved = Object.keys(claims).filter((name) =>
+        ["iat", "exp", "jti", "nbf", "iss", "aud", "sub"].includes(name),
+      );
+      if (reserved.length > 0)
+        throw new ApiError(400, "invalid_request", `body.claims cannot set ${reserved.join(", ")}`);
+      const keyring = await keyrings.load();
+      if (keyring === undefined) throw new ApiError(503, "no_keyring", "no keyring");
+      const token = await signer.sign(keyring, { sub, claims, lifetimeSeconds: ttl }, clock.now());
+      return c.json({ token, expiresIn: ttl }, 201);
+    } catch (error) {
+      if (error instanceof ApiError)
+        return c.json(errorBody(error.code, error.message), error.status);
+      throw error;
+    }
+  });
+  app.route("/", ops);
+
+  const tick = async () => {
+    const keyring = await keyrings.load();
+    if (keyring === undefined) return;
+    const now = clock.now();
+    const { keyring: next, applied } = await applyPlan(
+      keyring,
+      now,
+      undefined,
+      policy,
+      cryptoRandom,
+    );
+    if (applied.length === 0) return;
+    try {
+      await keyrings.save(next);
+    } catch (error) {
+      if (error instanceof KeyringConflict) return;
+      throw error;
+    }
+    for (const action of applied) {
+      await deps.audit.append({
+        at: new Date(now).toISOString(),
+        actor: "scheduler",
+        action: `policy.${action.type}`,
+        ...("kid" in action ? { target: action.kid } : {}),
+        reason: action.reason,
+        result: "ok",
+      });
+    }
+  };
+  const timer = setInterval(
+    () => {
+      tick().catch((error: unknown) =>
+        console.error(
+          JSON.stringify({
+            level: "error",
+            message: "scheduler tick failed",
+            name: (error as Error).name,
+          }),
+        ),
+      );
+    },
+    options.tickMs ?? 10 * SECOND,
+  );
+  timer.unref();
+
+  const server = serve({
+    fetch: app.fetch,
+    port: options.port,
+    hostname: options.host ?? "127.0.0.1",
+  });
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
+    tokenFile,
+    tick,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(timer);
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The local operator credential: created once, mode 0600, read by the CLI. */
+async function opsCredential(path: string): Promise<string> {
+  try {
+    const existing = (await readFile(path, "utf8")).trim();
+    if (existing.length >= 32) return existing;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  const credential = randomBytes(32).toString("base64url");
+  await writeFile(path, `${credential}\n`, { mode: 0o600 });
+  await chmod(path, 0o600);
+  return credential;
+}

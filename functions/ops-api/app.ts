@@ -1,0 +1,429 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { SECOND } from "../../shared/clock.ts";
+import { KeywardError } from "../../shared/errors.ts";
+import { SECRET_ENCODINGS, type SecretEncoding } from "../../shared/keyring/import-legacy.ts";
+import { isVerifying, publicJwk } from "../../shared/keyring/key.ts";
+import type { Keyring } from "../../shared/keyring/keyring.ts";
+import { nextTransition, planAhead } from "../../shared/keyring/schedule.ts";
+import type { OperationDeps } from "../../shared/operations/deps.ts";
+import { importSecret, rollbackKeys, rotate } from "../../shared/operations/keys.ts";
+import { revoke } from "../../shared/operations/revocations.ts";
+import type { RevocationTarget, TokenFacts } from "../../shared/revocation/rules.ts";
+import { StoreUnavailable } from "../../shared/revocation/store.ts";
+import { createVerifier } from "../../shared/tokens/verifier.ts";
+import { ApiError, errorBody, statusOf } from "./errors.ts";
+import {
+  type Fields,
+  optionalText,
+  REVOCATION_FIELDS,
+  type RevocationRequest,
+  revocationRequest,
+  strictObject,
+  text,
+} from "./input.ts";
+import { allows, identify, type Operator, type Role } from "./operators.ts";
+
+export interface OpsAppOptions {
+  readonly operators: readonly Operator[];
+  /** Largest request body accepted. Default 4 MiB (a batch of 10,000 revocations). */
+  readonly maxBodyBytes?: number;
+}
+
+export const MAX_BATCH = 10_000;
+
+type Env = { Variables: { operator: Operator } };
+
+/**
+ * The ops API under /v1, runtime-agnostic: `app.fetch` serves it in Node (the local stack) and the
+ * Lambda adapter in AWS. Every answer is JSON; every error is `{"error": {"code", "message"}}`.
+ * Handlers validate and shape; the operations themselves live in shared/operations.
+ */
+export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<Env> {
+  const app = new Hono<Env>();
+  // Tokens sent for revocation are checked against the keyring: keyward's own only.
+  const verifier = createVerifier({
+    cacheSize: 0,
+    clockToleranceSeconds: deps.timing.clockToleranceSeconds,
+  });
+
+  app.onError((error, c) => {
+    if (error instanceof ApiError)
+      return c.json(errorBody(error.code, error.message), error.status);
+    if (error instanceof StoreUnavailable)
+      return c.json(errorBody("store_unavailable", "a store did not answer; try again"), 503);
+    if (error instanceof KeywardError) return c.json(errorBody(error.code, error.message), 503);
+    console.error(
+      JSON.stringify({
+        level: "error",
+        message: "unhandled error in the ops API",
+        name: (error as Error).name,
+      }),
+    );
+    return c.json(errorBody("internal_error", "unexpected error; see the function's logs"), 500);
+  });
+  app.notFound((c) =>
+    c.json(errorBody("not_found", `no route ${c.req.method} ${c.req.path}`), 404),
+  );
+
+  app.get("/v1/health", (c) => c.json({ status: "ok" }));
+
+  app.get("/.well-known/jwks.json", async (c) => {
+    const keyring = await deps.keyrings.load();
+    const keys = (keyring?.keys ?? [])
+      .filter((k) => isVerifying(k.status))
+      .flatMap((k) => publicJwk(k) ?? []);
+    // Verifiers may cache it for the keyring cache TTL: a pending key is published at least that
+    // long (plus a margin) before it signs, so every cached copy knows it in time.
+    c.header(
+      "Cache-Control",
+      `public, max-age=${Math.floor(deps.policy.keyringCacheTtlMs / SECOND)}`,
+    );
+    return c.json({ keys });
+  });
+
+  const authenticated = (needed: Role) =>
+    createMiddleware<Env>(async (c, next) => {
+      const header = c.req.header("authorization") ?? "";
+      const match = /^Bearer +(\S+)$/i.exec(header);
+      const operator =
+        match?.[1] === undefined ? undefined : await identify(options.operators, match[1]);
+      if (operator === undefined) {
+        c.header(
+          "WWW-Authenticate",
+          `Bearer realm="keyward"${match ? ', error="invalid_token"' : ""}`,
+        );
+        throw new ApiError(
+          401,
+          "unauthorized",
+          "a valid operator credential is required (Authorization: Bearer …)",
+        );
+      }
+      if (!allows(operator.role, needed)) {
+        throw new ApiError(
+          403,
+          "forbidden",
+          `operator ${operator.name} is a ${operator.role}; this needs ${needed}`,
+        );
+      }
+      c.set("operator", operator);
+      await next();
+    });
+
+  const body = bodyLimit({
+    maxSize: options.maxBodyBytes ?? 4 * 1024 * 1024,
+    onError: () => {
+      throw new ApiError(
+        413,
+        "payload_too_large",
+        `request body is larger than ${options.maxBodyBytes ?? 4 * 1024 * 1024} bytes`,
+      );
+    },
+  });
+
+  async function json(
+    c: { req: { text(): Promise<string> } },
+    allowed: readonly string[],
+  ): Promise<Fields> {
+    let value: unknown;
+    try {
+      value = JSON.parse(await c.req.text());
+    } catch {
+      throw new ApiError(400, "invalid_json", "request body is not valid JSON");
+    }
+    return strictObject(value, allowed);
+  }
+
+  const keyringOrFail = async (): Promise<Keyring> => {
+    const keyring = await deps.keyrings.load();
+    if (keyring === undefined) throw new ApiError(404, "no_keyring", "no keyring exists yet");
+    return keyring;
+  };
+
+  app.get("/v1/keys", authenticated("viewer"), async (c) => {
+    const keyring = await keyringOrFail();
+    return c.json({
+      revision: keyring.revision,
+      updatedAt: iso(keyring.updatedAt),
+      ...(keyring.rollout ? { rollout: keyring.rollout } : {}),
+      keys: keyring.keys.map((key) => ({
+        kid: key.kid,
+        alg: key.alg,
+        status: key.status,
+        compromised: key.compromised,
+        legacy: key.legacy,
+        createdAt: iso(key.createdAt),
+        ...(key.activatedAt === undefined ? {} : { activatedAt: iso(key.activatedAt) }),
+        ...(key.deactivatedAt === undefined ? {} : { deactivatedAt: iso(key.deactivatedAt) }),
+        ...(key.retiredAt === undefined ? {} : { retiredAt: iso(key.retiredAt) }),
+        ...(key.destroyedAt === undefined ? {} : { destroyedAt: iso(key.destroyedAt) }),
+        share: null,
+        next: nextTransition(key, deps.policy),
+      })),
+    });
+  });
+
+  app.get("/v1/plan", authenticated("viewer"), async (c) => {
+    const query = strictObject(c.req.query(), ["days"], "query");
+    const days = query.days === undefined ? 365 : Number(query.days);
+    if (!(Number.isInteger(days) && days >= 1 && days <= 3650)) {
+      throw new ApiError(
+        400,
+        "invalid_request",
+        "query.days must be a whole number from 1 to 3650",
+      );
+    }
+    const transitions = await planAhead(
+      await keyringOrFail(),
+      deps.clock.now(),
+      days,
+      deps.policy,
+      deps.random,
+    );
+    return c.json({ days, transitions });
+  });
+
+  app.post("/v1/keys/rotate", authenticated("admin"), body, async (c) => {
+    const fields = await json(c, ["mode", "reason"]);
+    const mode = fields.mode ?? "graceful";
+    if (mode !== "graceful" && mode !== "immediate")
+      throw new ApiError(400, "invalid_request", "body.mode must be graceful or immediate");
+    const result = await rotate(deps, {
+      mode,
+      reason: text(fields, "reason", 500),
+      actor: c.get("operator").name,
+    });
+    if (!result.ok) throw new ApiError(statusOf(result.code), result.code, result.message);
+    const { keyring: _, ...outcome } = result.value;
+    return c.json(outcome, mode === "graceful" ? 202 : 200);
+  });
+
+  app.post("/v1/keys/rollback", authenticated("admin"), body, async (c) => {
+    const fields = await json(c, ["reason"]);
+    const result = await rollbackKeys(deps, {
+      reason: text(fields, "reason", 500),
+      actor: c.get("operator").name,
+    });
+    if (!result.ok) throw new ApiError(statusOf(result.code), result.code, result.message);
+    return c.json({ current: result.value.kid });
+  });
+
+  app.post("/v1/keys/import", authenticated("admin"), body, async (c) => {
+    const fields = await json(c, ["secret", "encoding", "reason"]);
+    const encoding = (fields.encoding ?? "utf8") as SecretEncoding;
+    if (!SECRET_ENCODINGS.includes(encoding))
+      throw new ApiError(
+        400,
+        "invalid_request",
+        `body.encoding must be one of ${SECRET_ENCODINGS.join(", ")}`,
+      );
+    const result = await importSecret(deps, {
+      secret: text(fields, "secret", 4096),
+      encoding,
+      reason: text(fields, "reason", 500),
+      actor: c.get("operator").name,
+    });
+    if (!result.ok) throw new ApiError(statusOf(result.code), result.code, result.message);
+    return c.json({ kid: result.value.kid, status: "current" }, 201);
+  });
+
+  /** A revocation request made concrete: a token is checked (keyward's own, signature first). */
+  async function target(
+    request: RevocationRequest,
+    keyring?: Keyring,
+  ): Promise<RevocationTarget | { noop: string } | { refused: string }> {
+    if (request.kind !== "by-token") return request;
+    const checked = await verifier.verify(
+      request.token,
+      keyring ?? (await keyringOrFail()),
+      deps.clock.now(),
+    );
+    if (checked.ok) {
+      const { claims } = checked;
+      if (typeof claims.jti !== "string")
+        return { refused: "this token has no jti (a legacy token): revoke its subject instead" };
+      return {
+        kind: "token",
+        jti: claims.jti,
+        exp: claims.exp,
+        ...(typeof claims.iss === "string" ? { iss: claims.iss } : {}),
+      };
+    }
+    if (checked.reason === "expired") return { noop: "the token has expired already" };
+    if (checked.reason === "key_retired" || checked.reason === "key_compromised")
+      return { noop: "the token's key no longer verifies" };
+    return { refused: `not a token signed by this keyring (${checked.reason})` };
+  }
+
+  app.post("/v1/revocations", authenticated("responder"), body, async (c) => {
+    const fields = await json(c, [...REVOCATION_FIELDS, "reason"]);
+    const reason = text(fields, "reason", 500);
+    const resolved = await target(revocationRequest(fields, "body"));
+    if ("refused" in resolved) throw new ApiError(422, "not_revocable", resolved.refused);
+    if ("noop" in resolved) return c.json({ revoked: false, noop: true, message: resolved.noop });
+    const [result] = await revoke(deps, {
+      targets: [resolved],
+      reason,
+      actor: c.get("operator").name,
+    });
+    if (!result?.ok)
+      throw new ApiError(
+        503,
+        "store_unavailable",
+        "the revocation store did not take the revocation; try again",
+      );
+    return c.json({ revoked: true, noop: result.noop, rule: resolved.kind }, 201);
+  });
+
+  app.post("/v1/revocations/batch", authenticated("responder"), body, async (c) => {
+    const fields = await json(c, ["items", "reason"]);
+    const reason = text(fields, "reason", 500);
+    const items = fields.items;
+    if (!Array.isArray(items) || items.length === 0 || items.length > MAX_BATCH) {
+      throw new ApiError(
+        items === undefined || !Array.isArray(items) ? 400 : 413,
+        "invalid_request",
+        `body.items must be an array of 1 to ${MAX_BATCH} revocations`,
+      );
+    }
+    const results: { index: number; ok: boolean; noop?: boolean; error?: string }[] = [];
+    const targets: { index: number; target: RevocationTarget }[] = [];
+    // One keyring for the whole batch; tokens are checked in parallel groups.
+    const keyring = items.some(
+      (item) => typeof item === "object" && item !== null && "token" in item,
+    )
+      ? await keyringOrFail()
+      : undefined;
+    const resolve = async (item: unknown, index: number) => {
+      try {
+        const where = `items[${index}]`;
+        const resolved = await target(
+          revocationRequest(strictObject(item, REVOCATION_FIELDS, where), where),
+          keyring,
+        );
+        if ("refused" in resolved) results.push({ index, ok: false, error: resolved.refused });
+        else if ("noop" in resolved) results.push({ index, ok: true, noop: true });
+        else targets.push({ index, target: resolved });
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        results.push({ index, ok: false, error: error.message });
+      }
+    };
+    for (let start = 0; start < items.length; start += 256) {
+      await Promise.all(items.slice(start, start + 256).map((item, i) => resolve(item, start + i)));
+    }
+    targets.sort((a, b) => a.index - b.index);
+    if (targets.length > 0) {
+      const written = await revoke(deps, {
+        targets: targets.map((t) => t.target),
+        reason,
+        actor: c.get("operator").name,
+      });
+      written.forEach((result, i) => {
+        const index = targets[i]?.index ?? -1;
+        results.push(
+          result.ok
+            ? { index, ok: true, noop: result.noop }
+            : { index, ok: false, error: result.error },
+        );
+      });
+    }
+    results.sort((a, b) => a.index - b.index);
+    const failed = results.filter((r) => !r.ok).length;
+    return c.json(
+      { items: results.length, revoked: results.length - failed, failed, results },
+      failed === 0 ? 200 : (207 as ContentfulStatusCode),
+    );
+  });
+
+  app.get("/v1/revocations/check", authenticated("viewer"), async (c) => {
+    const query = strictObject(c.req.query(), ["token", "jti", "iss", "sub"], "query");
+    const given = ["token", "jti", "sub"].filter((name) => query[name] !== undefined);
+    if (given.length !== 1)
+      throw new ApiError(400, "invalid_request", "query must have exactly one of token, jti, sub");
+    let facts: TokenFacts;
+    if (query.token !== undefined) {
+      const resolved = await target({
+        kind: "by-token",
+        token: text(query, "token", 16_384, "query"),
+      });
+      if ("refused" in resolved) throw new ApiError(422, "not_revocable", resolved.refused);
+      if ("noop" in resolved) return c.json({ revoked: false, message: resolved.noop });
+      if (resolved.kind !== "token") throw new ApiError(422, "not_revocable", "not a token");
+      const claims = await claimsOf(text(query, "token", 16_384, "query"));
+      facts = {
+        ...claims,
+        jti: resolved.jti,
+        ...(resolved.iss === undefined ? {} : { iss: resolved.iss }),
+      };
+    } else if (query.jti !== undefined) {
+      const iss = optionalText(query, "iss", 512, "query");
+      facts = {
+        jti: text(query, "jti", 256, "query"),
+        ...(iss === undefined ? {} : { iss }),
+        claims: {},
+      };
+    } else {
+      facts = {
+        sub: text(query, "sub", 512, "query"),
+        iat: Math.floor(deps.clock.now() / 1000) - 1,
+        claims: {},
+      };
+    }
+    const status = await deps.revocations.check(facts);
+    return c.json(
+      status.revoked
+        ? { revoked: true, rule: status.rule, since: new Date(status.since * 1000).toISOString() }
+        : { revoked: false },
+    );
+  });
+
+  /** The facts of a verified token, for the check route. */
+  async function claimsOf(token: string): Promise<TokenFacts> {
+    const checked = await verifier.verify(token, await keyringOrFail(), deps.clock.now());
+    if (!checked.ok)
+      throw new ApiError(
+        422,
+        "not_revocable",
+        `not a valid token of this keyring (${checked.reason})`,
+      );
+    const { claims } = checked;
+    return {
+      claims,
+      ...(typeof claims.sub === "string" ? { sub: claims.sub } : {}),
+      ...(typeof claims.iat === "number" ? { iat: claims.iat } : {}),
+    };
+  }
+
+  app.get("/v1/audit", authenticated("viewer"), async (c) => {
+    const query = strictObject(c.req.query(), ["limit", "before"], "query");
+    const limit = query.limit === undefined ? undefined : Number(query.limit);
+    const before = query.before === undefined ? undefined : Number(query.before);
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= 500)) {
+      throw new ApiError(
+        400,
+        "invalid_request",
+        "query.limit must be a whole number from 1 to 500",
+      );
+    }
+    if (before !== undefined && !(Number.isInteger(before) && before > 0)) {
+      throw new ApiError(400, "invalid_request", "query.before must be the seq of an entry");
+    }
+    const page = await deps.audit.read({
+      ...(limit === undefined ? {} : { limit }),
+      ...(before === undefined ? {} : { before }),
+    });
+    return c.json(page);
+  });
+
+  return app;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export type OpsApp = ReturnType<typeof createOpsApp>;
+export type { ContentfulStatusCode };

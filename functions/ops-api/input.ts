@@ -1,0 +1,113 @@
+import type { RevocationTarget } from "../../shared/revocation/rules.ts";
+import { ApiError } from "./errors.ts";
+
+export type Fields = Readonly<Record<string, unknown>>;
+
+/** A JSON object with only the `allowed` fields: anything else is refused by name. */
+export function strictObject(value: unknown, allowed: readonly string[], where = "body"): Fields {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ApiError(400, "invalid_request", `${where} must be a JSON object`);
+  }
+  const unknown = Object.keys(value).filter((field) => !allowed.includes(field));
+  if (unknown.length > 0) {
+    throw new ApiError(
+      400,
+      "invalid_request",
+      `${where} has unknown field${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}`,
+    );
+  }
+  return value as Fields;
+}
+
+export function text(fields: Fields, name: string, max: number, where = "body"): string {
+  const value = fields[name];
+  if (typeof value !== "string" || value.trim() === "" || value.length > max) {
+    throw new ApiError(
+      400,
+      "invalid_request",
+      `${where}.${name} must be a non-empty string of at most ${max} characters`,
+    );
+  }
+  return value;
+}
+
+export function optionalText(
+  fields: Fields,
+  name: string,
+  max: number,
+  where = "body",
+): string | undefined {
+  return fields[name] === undefined ? undefined : text(fields, name, max, where);
+}
+
+/** A revocation as asked for: a rule, or a token still to be checked. */
+export type RevocationRequest =
+  | RevocationTarget
+  | { readonly kind: "by-token"; readonly token: string };
+
+const TARGET_FIELDS = ["token", "jti", "exp", "iss", "sub", "claim", "value", "all"] as const;
+
+/** Exactly one of token, jti (+ exp, iss), sub, claim (+ value), all: true. */
+export function revocationRequest(fields: Fields, where: string): RevocationRequest {
+  const given = ["token", "jti", "sub", "claim", "all"].filter(
+    (name) => fields[name] !== undefined,
+  );
+  if (given.length !== 1) {
+    throw new ApiError(
+      400,
+      "invalid_request",
+      `${where} must have exactly one of token, jti, sub, claim, all`,
+    );
+  }
+  const extra = (allowed: string[]) => {
+    const stray = TARGET_FIELDS.filter(
+      (name) => fields[name] !== undefined && !allowed.includes(name),
+    );
+    if (stray.length > 0)
+      throw new ApiError(
+        400,
+        "invalid_request",
+        `${where}: ${stray.join(", ")} cannot go with ${given[0]}`,
+      );
+  };
+  switch (given[0]) {
+    case "token":
+      extra(["token"]);
+      return { kind: "by-token", token: text(fields, "token", 16_384, where) };
+    case "jti": {
+      extra(["jti", "exp", "iss"]);
+      const exp = fields.exp;
+      if (typeof exp !== "number" || !Number.isInteger(exp) || exp <= 0) {
+        throw new ApiError(
+          400,
+          "invalid_request",
+          `${where}.exp (the token's expiry, seconds since the epoch) is required with jti`,
+        );
+      }
+      const iss = optionalText(fields, "iss", 512, where);
+      return {
+        kind: "token",
+        jti: text(fields, "jti", 256, where),
+        exp,
+        ...(iss === undefined ? {} : { iss }),
+      };
+    }
+    case "sub":
+      extra(["sub"]);
+      return { kind: "subject", sub: text(fields, "sub", 512, where) };
+    case "claim":
+      extra(["claim", "value"]);
+      return {
+        kind: "claim",
+        name: text(fields, "claim", 128, where),
+        value: text(fields, "value", 512, where),
+      };
+    default:
+      extra(["all"]);
+      if (fields.all !== true)
+        throw new ApiError(400, "invalid_request", `${where}.all must be true`);
+      return { kind: "all" };
+  }
+}
+
+export const REVOCATION_FIELDS = [...TARGET_FIELDS];

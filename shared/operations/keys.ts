@@ -1,0 +1,200 @@
+import { generateKey } from "../keyring/generate.ts";
+import { importLegacySecret, type SecretEncoding } from "../keyring/import-legacy.ts";
+import type { Keyring } from "../keyring/keyring.ts";
+import { prePublicationMs } from "../keyring/policy.ts";
+import {
+  emergencyRotate,
+  publishKey,
+  rollback,
+  type TransitionResult,
+} from "../keyring/transitions.ts";
+import { KeyringConflict } from "../keyring-store/store.ts";
+import type { OperationDeps, OperationResult, Request } from "./deps.ts";
+
+const MAX_ATTEMPTS = 3;
+
+/** A transition's result, or a refusal of the operation itself (codes beyond the transitions'). */
+type Change =
+  | TransitionResult
+  | { readonly ok: false; readonly code: string; readonly message: string };
+
+/**
+ * Applies a transition to the stored keyring and commits it, starting again from a fresh load if
+ * another writer committed first (a few times, then the conflict is the answer).
+ */
+async function change(
+  deps: OperationDeps,
+  transition: (keyring: Keyring | undefined, now: number) => Promise<Change>,
+): Promise<Change> {
+  for (let attempt = 1; ; attempt++) {
+    const now = deps.clock.now();
+    const result = await transition(await deps.keyrings.load(), now);
+    if (!result.ok) return result;
+    try {
+      await deps.keyrings.save(result.keyring);
+      return result;
+    } catch (error) {
+      if (!(error instanceof KeyringConflict) || attempt >= MAX_ATTEMPTS) {
+        if (error instanceof KeyringConflict)
+          return { ok: false, code: "keyring_conflict", message: error.message };
+        throw error;
+      }
+    }
+  }
+}
+
+function noKeyring(): Change {
+  return {
+    ok: false,
+    code: "key_not_found",
+    message: "no keyring exists yet; import a secret or start the local stack",
+  };
+}
+
+async function record(
+  deps: OperationDeps,
+  request: Request,
+  action: string,
+  result: { ok: boolean; code?: string },
+  target: string | undefined,
+  events: Parameters<OperationDeps["events"]["publish"]>[0],
+): Promise<void> {
+  await deps.audit.append({
+    at: new Date(deps.clock.now()).toISOString(),
+    actor: request.actor,
+    action,
+    ...(target === undefined ? {} : { target }),
+    reason: request.reason,
+    result: result.ok ? "ok" : "refused",
+    ...(result.ok || result.code === undefined ? {} : { details: { code: result.code } }),
+  });
+  if (result.ok && events.length > 0) await deps.events.publish(events);
+}
+
+export interface RotationOutcome {
+  readonly mode: "graceful" | "immediate";
+  readonly kid: string;
+  /** When the new key signs: now for an emergency, after pre-publication for a graceful rotation. */
+  readonly activatesAt: string;
+  readonly keyring: Keyring;
+}
+
+/**
+ * graceful: a new key is published as pending; the scheduler activates it once every cached
+ * verifier knows it. immediate (key compromise): the global revocation cut-off is set first (so
+ * tokens signed before are refused at the next request whatever the key caches hold), then a new
+ * key becomes current and every other key is retired as compromised.
+ */
+export async function rotate(
+  deps: OperationDeps,
+  request: Request & { readonly mode: "graceful" | "immediate" },
+): Promise<OperationResult<RotationOutcome>> {
+  const alg = deps.policy.algorithm;
+  if (request.mode === "immediate") {
+    const cutoff = await deps.revocations.revoke([{ kind: "all" }], deps.clock.now());
+    if (!cutoff[0]?.ok) {
+      await record(
+        deps,
+        request,
+        "rotate.immediate",
+        { ok: false, code: "store_unavailable" },
+        undefined,
+        [],
+      );
+      return {
+        ok: false,
+        code: "store_unavailable",
+        message: "the revocation store did not take the global cut-off; nothing was rotated",
+      };
+    }
+  }
+  let kid = "";
+  const result = await change(deps, async (keyring, now) => {
+    if (keyring === undefined) return noKeyring();
+    const key = await generateKey(alg, now, deps.random);
+    kid = key.kid;
+    if (request.mode === "immediate") return emergencyRotate(keyring, key, now);
+    const pending = keyring.keys.find((k) => k.status === "pending");
+    if (pending !== undefined) {
+      return {
+        ok: false,
+        code: "rotation_in_progress",
+        message: `key ${pending.kid} is already pending activation`,
+      };
+    }
+    return publishKey(keyring, key, now);
+  });
+  const now = deps.clock.now();
+  const at = new Date(now).toISOString();
+  const compromised = result.ok
+    ? result.keyring.keys.filter((k) => k.compromised && k.retiredAt === now).map((k) => k.kid)
+    : [];
+  const events =
+    request.mode === "immediate"
+      ? [
+          {
+            type: "EmergencyRotation" as const,
+            at,
+            detail: { kid, compromised, reason: request.reason, actor: request.actor },
+          },
+        ]
+      : [
+          {
+            type: "KeyCreated" as const,
+            at,
+            detail: { kid, alg, reason: request.reason, actor: request.actor },
+          },
+        ];
+  await record(deps, request, `rotate.${request.mode}`, result, kid || undefined, events);
+  if (!result.ok) return result;
+  const activatesAt = request.mode === "immediate" ? now : now + prePublicationMs(deps.policy);
+  return {
+    ok: true,
+    value: {
+      mode: request.mode,
+      kid,
+      activatesAt: new Date(activatesAt).toISOString(),
+      keyring: result.keyring,
+    },
+  };
+}
+
+/** Swaps current and the most recent previous key (never a compromised one). */
+export async function rollbackKeys(
+  deps: OperationDeps,
+  request: Request,
+): Promise<OperationResult<{ kid: string; keyring: Keyring }>> {
+  const result = await change(deps, async (keyring, now) =>
+    keyring === undefined ? noKeyring() : rollback(keyring, now),
+  );
+  const kid = result.ok ? (result.keyring.keys.find((k) => k.status === "current")?.kid ?? "") : "";
+  await record(deps, request, "rollback", result, kid || undefined, [
+    {
+      type: "KeyRolledBack",
+      at: new Date(deps.clock.now()).toISOString(),
+      detail: { kid, reason: request.reason, actor: request.actor },
+    },
+  ]);
+  return result.ok ? { ok: true, value: { kid, keyring: result.keyring } } : result;
+}
+
+/** Migration: an existing secret becomes the current key (DESIGN.md, "Migration"). */
+export async function importSecret(
+  deps: OperationDeps,
+  request: Request & { readonly secret: string; readonly encoding: SecretEncoding },
+): Promise<OperationResult<{ kid: string; keyring: Keyring }>> {
+  const result = await change(deps, async (keyring, now) =>
+    importLegacySecret(keyring, request.secret, request.encoding, now, deps.random),
+  );
+  const kid = result.ok
+    ? (result.keyring.keys.find((k) => k.legacy && k.status === "current")?.kid ?? "")
+    : "";
+  await record(deps, request, "keys.import", result, kid || undefined, [
+    {
+      type: "KeyImported",
+      at: new Date(deps.clock.now()).toISOString(),
+      detail: { kid, encoding: request.encoding, reason: request.reason, actor: request.actor },
+    },
+  ]);
+  return result.ok ? { ok: true, value: { kid, keyring: result.keyring } } : result;
+}

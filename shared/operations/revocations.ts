@@ -1,0 +1,53 @@
+import type { RevocationTarget } from "../revocation/rules.ts";
+import type { RevokeResult } from "../revocation/store.ts";
+import type { OperationDeps, Request } from "./deps.ts";
+
+/** How a revocation is named in the journal and in events: never the token itself. */
+export function describeTarget(target: RevocationTarget): string {
+  switch (target.kind) {
+    case "token":
+      return `jti:${target.jti}`;
+    case "subject":
+      return `sub:${target.sub}`;
+    case "claim":
+      return `claim:${target.name}=${target.value}`;
+    case "all":
+      return "all";
+  }
+}
+
+/** Records revocations (one result per target), journals and publishes them. */
+export async function revoke(
+  deps: OperationDeps,
+  request: Request & { readonly targets: readonly RevocationTarget[] },
+): Promise<RevokeResult[]> {
+  const results = await deps.revocations.revoke(request.targets, deps.clock.now());
+  const done = results.filter((r) => r.ok).length;
+  const at = new Date(deps.clock.now()).toISOString();
+  const single = request.targets.length === 1 ? request.targets[0] : undefined;
+  await deps.audit.append({
+    at,
+    actor: request.actor,
+    action: request.targets.length === 1 ? "revoke" : "revoke.batch",
+    target: single === undefined ? `${request.targets.length} items` : describeTarget(single),
+    reason: request.reason,
+    result: done === results.length ? "ok" : done === 0 ? "failed" : "ok",
+    details: { items: results.length, revoked: done, failed: results.length - done },
+  });
+  if (done > 0) {
+    await deps.events.publish([
+      {
+        type: "TokensRevoked",
+        at,
+        detail: {
+          items: done,
+          kinds: [...new Set(request.targets.map((t) => t.kind))],
+          reason: request.reason,
+          actor: request.actor,
+          ...(single === undefined ? {} : { target: describeTarget(single) }),
+        },
+      },
+    ]);
+  }
+  return results;
+}

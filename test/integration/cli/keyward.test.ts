@@ -1,0 +1,223 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, startLocalStack } from "../../../functions/local/stack.ts";
+import { startProxy } from "../../support/http-proxy.ts";
+import { freePort } from "../../support/processes.ts";
+
+const ROOT = new URL("../../..", import.meta.url).pathname;
+let dir: string;
+let stack: LocalStack;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "keyward-cli-"));
+  stack = await startLocalStack({ port: 0, dir, tickMs: 3_600_000 });
+});
+afterAll(async () => {
+  await stack.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function start(
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; done: Promise<Run> } {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(ROOT, "cli/keyward.ts"), ...args],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        KEYWARD_URL: stack.url,
+        KEYWARD_LOCAL_DIR: dir,
+        KEYWARD_OPS_TOKEN: "",
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d) => (stdout += d));
+  child.stderr?.on("data", (d) => (stderr += d));
+  const done = new Promise<Run>((resolve) =>
+    child.on("exit", (code) => resolve({ code, stdout, stderr })),
+  );
+  return { child, done };
+}
+
+const keyward = (args: string[], env: Record<string, string> = {}) => start(args, env).done;
+
+async function mint(sub: string): Promise<string> {
+  const answer = await fetch(`${stack.url}/dev/token`, {
+    method: "POST",
+    body: JSON.stringify({ sub }),
+  });
+  return ((await answer.json()) as { token: string }).token;
+}
+
+const whoami = (token: string) =>
+  fetch(`${stack.url}/whoami`, { headers: { authorization: `Bearer ${token}` } });
+
+describe("the keyward CLI against the local stack", () => {
+  it("reads the local credential from .keyward/ops-token (mode 0600) and shows the keys", async () => {
+    expect(statSync(join(dir, "ops-token")).mode & 0o777).toBe(0o600);
+    const run = await keyward(["status"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^current\s+\S{22}\s+HS256/m);
+  });
+
+  it("after `keyward revoke --sub X`, /whoami answers 401 for X's token within 1 s", async () => {
+    const token = await mint("mallory");
+    expect((await whoami(token)).status).toBe(200);
+    const run = await keyward(["revoke", "--sub", "mallory", "--reason", "account compromise"]);
+    expect(run).toMatchObject({ code: 0, stdout: "revoked (subject)\n" });
+    const revokedAt = performance.now();
+    let answer = await whoami(token);
+    while (answer.status !== 401 && performance.now() - revokedAt < 1000)
+      answer = await whoami(token);
+    expect(answer.status).toBe(401);
+    expect(answer.headers.get("www-authenticate")).toContain('error="invalid_token"');
+    expect(await answer.json()).toMatchObject({ error: { code: "revoked" } });
+    expect(performance.now() - revokedAt).toBeLessThan(1000);
+  });
+
+  it("refuses to rotate without --yes when there is no terminal, and changes nothing", async () => {
+    const run = await keyward(["rotate", "--immediate", "--reason", "leak"]);
+    expect(run.code).toBe(5);
+    expect(run.stderr).toContain("pass --yes");
+    expect((await keyward(["status"])).stdout).not.toContain("retired");
+  });
+
+  it("answers --json for scripts, and exit code 2 with the API's code when refused", async () => {
+    const check = await keyward(["check", "--sub", "mallory", "--json"]);
+    expect(JSON.parse(check.stdout)).toMatchObject({ revoked: true, rule: "subject" });
+    const rollback = await keyward(["rollback", "--reason", "test", "--yes"]);
+    expect(rollback.code).toBe(2);
+    expect(rollback.stderr).toContain("no_previous_key");
+  });
+
+  it("fails with usage (1) on bad flags and unreachable (4) when nothing listens", async () => {
+    expect((await keyward(["revoke", "--sub", "a"])).code).toBe(1);
+    expect((await keyward(["revoke", "--sub", "a", "--all", "--reason", "x"])).code).toBe(1);
+    expect((await keyward(["status", "--nonsense"])).code).toBe(1);
+    const port = await freePort();
+    expect((await keyward(["status"], { KEYWARD_URL: `http://127.0.0.1:${port}` })).code).toBe(4);
+  });
+
+  it("imports a secret from the environment as the current key", async () => {
+    const isolated = mkdtempSync(join(tmpdir(), "keyward-import-"));
+    const other = await startLocalStack({ port: 0, dir: isolated, tickMs: 3_600_000 });
+    try {
+      const run = await keyward(
+        ["keys", "import", "--from-env", "LEGACY_JWT_SECRET", "--reason", "migration", "--yes"],
+        {
+          KEYWARD_URL: other.url,
+          KEYWARD_LOCAL_DIR: isolated,
+          LEGACY_JWT_SECRET: "the-secret-our-old-backend-signs-with-0123",
+        },
+      );
+      expect(run).toMatchObject({ code: 0 });
+      expect(run.stdout).toMatch(/imported as key \S{22} \(current\)/);
+      expect(run.stdout + run.stderr).not.toContain("the-secret-our-old-backend");
+    } finally {
+      await other.stop();
+      rmSync(isolated, { recursive: true, force: true });
+    }
+  });
+
+  it("resumes an interrupted revoke-batch where it stopped", async () => {
+    // A delaying proxy (injected slowness) makes each chunk take long enough to interrupt reliably.
+    const slow = await startProxy(stack.url);
+    slow.setFault({ kind: "delay", ms: 300 });
+    const file = join(dir, "breach.txt");
+    writeFileSync(
+      file,
+      `${Array.from({ length: 8_000 }, (_, i) => `sub:breached-${i}`).join("\n")}\n`,
+    );
+    try {
+      const first = start(["revoke-batch", file, "--reason", "breach"], { KEYWARD_URL: slow.url });
+      const progressFile = `${file}.keyward-progress`;
+      const deadline = Date.now() + 20_000;
+      while (!existsSync(progressFile) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      first.child.kill("SIGKILL");
+      await first.done;
+      const saved = JSON.parse(readFileSync(progressFile, "utf8")) as { done: number };
+      expect(saved.done).toBeGreaterThanOrEqual(1000);
+      expect(saved.done).toBeLessThan(8_000);
+
+      slow.setFault({ kind: "none" });
+      const second = await keyward(["revoke-batch", file, "--reason", "breach"], {
+        KEYWARD_URL: slow.url,
+      });
+      expect(second.code).toBe(0);
+      expect(second.stderr).toContain(`resuming: ${saved.done} of 8000 already done`);
+      expect(second.stderr).toContain("8000/8000 (100%)");
+      expect(second.stdout).toBe("8000 revoked, 0 failed\n");
+      expect(existsSync(progressFile)).toBe(false);
+      for (const sub of ["breached-0", "breached-7999"]) {
+        expect(JSON.parse((await keyward(["check", "--sub", sub, "--json"])).stdout)).toMatchObject(
+          { revoked: true },
+        );
+      }
+    } finally {
+      await slow.stop();
+    }
+  });
+});
+
+describe("npm start", () => {
+  it("starts the local stack on PORT and prints where everything is", async () => {
+    const port = await freePort();
+    const local = mkdtempSync(join(tmpdir(), "keyward-start-"));
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(ROOT, "functions/local/main.ts")],
+      {
+        env: { ...process.env, PORT: String(port), KEYWARD_LOCAL_DIR: local },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!out.includes("CLI") && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(out).toContain(`keyward local stack on http://127.0.0.1:${port}`);
+      expect(out).toContain(join(local, "ops-token"));
+      expect(await (await fetch(`http://127.0.0.1:${port}/v1/health`)).json()).toEqual({
+        status: "ok",
+      });
+      const token = (
+        (await (
+          await fetch(`http://127.0.0.1:${port}/dev/token`, {
+            method: "POST",
+            body: '{"sub":"alice"}',
+          })
+        ).json()) as { token: string }
+      ).token;
+      expect(
+        await (
+          await fetch(`http://127.0.0.1:${port}/whoami`, {
+            headers: { authorization: `Bearer ${token}` },
+          })
+        ).json(),
+      ).toMatchObject({ sub: "alice", keyStatus: "current" });
+      expect(JSON.parse(readFileSync(join(local, "keyring.json"), "utf8")).keys).toHaveLength(1);
+    } finally {
+      child.kill("SIGTERM");
+      rmSync(local, { recursive: true, force: true });
+    }
+  });
+});

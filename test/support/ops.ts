@@ -1,0 +1,82 @@
+import { createOpsApp } from "../../functions/ops-api/app.ts";
+import { type Role, sha256 } from "../../functions/ops-api/operators.ts";
+import { MemoryAuditJournal } from "../../shared/audit/memory.ts";
+import { MemoryEventPublisher } from "../../shared/events.ts";
+import type { Keyring } from "../../shared/keyring/keyring.ts";
+import { resolvePolicy } from "../../shared/keyring/policy.ts";
+import { MemoryKeyringStore } from "../../shared/keyring-store/memory.ts";
+import type { OperationDeps } from "../../shared/operations/deps.ts";
+import { MemoryRevocationStore } from "../../shared/revocation/memory.ts";
+import type { RevocationStore } from "../../shared/revocation/store.ts";
+import { seededRandom, T0 } from "./deterministic.ts";
+import { newKeyring } from "./keyrings.ts";
+
+export const CREDENTIALS: Record<Role, string> = {
+  admin: "admin-credential-0123456789abcdef",
+  responder: "responder-credential-0123456789ab",
+  viewer: "viewer-credential-0123456789abcdef",
+};
+
+/** The ops API on in-memory stores, with one operator per role, at a clock the test moves. */
+export async function opsFixture(
+  options: { keyring?: Keyring | null; revocations?: RevocationStore; maxBodyBytes?: number } = {},
+) {
+  const clock = { t: T0 + 1000, now: () => clock.t };
+  const timing = { maxTokenLifetimeSeconds: 86_400, clockToleranceSeconds: 5 };
+  const keyrings = new MemoryKeyringStore();
+  const keyring =
+    options.keyring === null ? undefined : (options.keyring ?? (await newKeyring("ES256", T0)));
+  if (keyring !== undefined) await keyrings.save(keyring);
+  const events = new MemoryEventPublisher();
+  const audit = new MemoryAuditJournal();
+  const memory = new MemoryRevocationStore(timing, clock);
+  const deps: OperationDeps = {
+    keyrings,
+    revocations: options.revocations ?? memory,
+    audit,
+    events,
+    clock,
+    random: seededRandom("ops"),
+    policy: resolvePolicy({ algorithm: "ES256" }),
+    timing,
+  };
+  const operators = await Promise.all(
+    (Object.entries(CREDENTIALS) as [Role, string][]).map(async ([role, credential]) => ({
+      name: `${role}-op`,
+      role,
+      tokenSha256: await sha256(credential),
+    })),
+  );
+  const app = createOpsApp(deps, {
+    operators,
+    ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+  });
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    role: Role | null = "admin",
+    raw?: string,
+  ) => {
+    const response = await app.request(path, {
+      method,
+      headers: {
+        ...(role === null ? {} : { authorization: `Bearer ${CREDENTIALS[role]}` }),
+        ...(body === undefined && raw === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(raw !== undefined
+        ? { body: raw }
+        : body === undefined
+          ? {}
+          : { body: JSON.stringify(body) }),
+    });
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (await response.json()) as Record<string, unknown> & {
+        error?: { code: string; message: string };
+      },
+    };
+  };
+  return { app, call, clock, keyrings, keyring, audit, events, memory, deps };
+}

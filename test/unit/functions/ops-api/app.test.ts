@@ -1,0 +1,364 @@
+import { generateKeyPair, SignJWT } from "jose";
+import { describe, expect, it } from "vitest";
+import { MINUTE } from "../../../../shared/clock.ts";
+import { type RevocationStore, StoreUnavailable } from "../../../../shared/revocation/store.ts";
+import { createSigner } from "../../../../shared/tokens/signer.ts";
+import { newKeyring } from "../../../support/keyrings.ts";
+import { opsFixture } from "../../../support/ops.ts";
+
+const reason = "incident 42";
+
+describe("the ops API", () => {
+  it("answers health without a credential", async () => {
+    const { call } = await opsFixture();
+    expect(await call("GET", "/v1/health", undefined, null)).toMatchObject({
+      status: 200,
+      body: { status: "ok" },
+    });
+  });
+
+  it("serves public keys only in the JWKS, with a cache lifetime that fits pre-publication", async () => {
+    const { call, keyring } = await opsFixture();
+    const answer = await call("GET", "/.well-known/jwks.json", undefined, null);
+    expect(answer.headers.get("cache-control")).toBe("public, max-age=60");
+    const keys = answer.body.keys as Record<string, unknown>[];
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatchObject({
+      kid: keyring!.keys[0]!.kid,
+      alg: "ES256",
+      use: "sig",
+      kty: "EC",
+    });
+    expect(keys[0]).not.toHaveProperty("d");
+  });
+
+  it("never serves HMAC material, anywhere", async () => {
+    const { call } = await opsFixture({ keyring: await newKeyring("HS256") });
+    const jwks = await call("GET", "/.well-known/jwks.json", undefined, null);
+    expect(jwks.body).toEqual({ keys: [] });
+    const keys = await call("GET", "/v1/keys");
+    expect(JSON.stringify(keys.body)).not.toMatch(/"k"|"d"|jwk/);
+  });
+
+  describe("authentication", () => {
+    it("refuses a missing or wrong credential with 401 and WWW-Authenticate", async () => {
+      const { app } = await opsFixture();
+      const missing = await app.request("/v1/keys");
+      expect(missing.status).toBe(401);
+      expect(missing.headers.get("www-authenticate")).toBe('Bearer realm="keyward"');
+      expect(await missing.json()).toMatchObject({ error: { code: "unauthorized" } });
+      const wrong = await app.request("/v1/keys", {
+        headers: { authorization: "Bearer not-a-credential" },
+      });
+      expect(wrong.status).toBe(401);
+      expect(wrong.headers.get("www-authenticate")).toContain('error="invalid_token"');
+    });
+
+    it("refuses an operator whose role is too low with 403", async () => {
+      const { call } = await opsFixture();
+      expect(await call("POST", "/v1/revocations", { sub: "a", reason }, "viewer")).toMatchObject({
+        status: 403,
+        body: { error: { code: "forbidden" } },
+      });
+      expect(await call("POST", "/v1/keys/rotate", { reason }, "responder")).toMatchObject({
+        status: 403,
+      });
+      expect(
+        (await call("POST", "/v1/revocations", { sub: "a", reason }, "responder")).status,
+      ).toBe(201);
+      expect((await call("GET", "/v1/keys", undefined, "viewer")).status).toBe(200);
+    });
+  });
+
+  describe("input", () => {
+    it("answers malformed JSON, unknown fields and missing reasons with 400", async () => {
+      const { call } = await opsFixture();
+      expect(await call("POST", "/v1/revocations", undefined, "admin", "{not json")).toMatchObject({
+        status: 400,
+        body: { error: { code: "invalid_json" } },
+      });
+      expect(
+        await call("POST", "/v1/revocations", { sub: "a", reason, colour: "red" }),
+      ).toMatchObject({
+        status: 400,
+        body: { error: { message: "body has unknown field colour" } },
+      });
+      expect(await call("POST", "/v1/revocations", { sub: "a" })).toMatchObject({
+        status: 400,
+        body: { error: { message: expect.stringContaining("reason") } },
+      });
+      expect(await call("POST", "/v1/revocations", { sub: "a", all: true, reason })).toMatchObject({
+        status: 400,
+      });
+      expect(await call("POST", "/v1/revocations", { jti: "j", reason })).toMatchObject({
+        status: 400,
+        body: { error: { message: expect.stringContaining("exp") } },
+      });
+      expect(await call("POST", "/v1/keys/rotate", { mode: "sideways", reason })).toMatchObject({
+        status: 400,
+      });
+      expect(await call("GET", "/v1/audit?limit=0")).toMatchObject({ status: 400 });
+    });
+
+    it("refuses an oversize body with 413", async () => {
+      const { call } = await opsFixture({ maxBodyBytes: 1024 });
+      expect(
+        await call("POST", "/v1/revocations", { sub: "x".repeat(2000), reason }),
+      ).toMatchObject({ status: 413, body: { error: { code: "payload_too_large" } } });
+    });
+
+    it("answers unknown routes with a JSON 404", async () => {
+      const { call } = await opsFixture();
+      expect(await call("GET", "/v1/nothing")).toMatchObject({
+        status: 404,
+        body: { error: { code: "not_found" } },
+      });
+    });
+  });
+
+  describe("keys", () => {
+    it("lists metadata, never material, with each key's next transition", async () => {
+      const { call, keyring } = await opsFixture();
+      const answer = await call("GET", "/v1/keys");
+      expect(answer.status).toBe(200);
+      expect(answer.body.keys).toEqual([
+        expect.objectContaining({
+          kid: keyring!.keys[0]!.kid,
+          status: "current",
+          share: null,
+          next: expect.objectContaining({ action: "publish-successor" }),
+        }),
+      ]);
+      expect(JSON.stringify(answer.body)).not.toContain(keyring!.keys[0]!.jwk!.d!);
+    });
+
+    it("rotates gracefully (202, pending), refuses a second rotation in progress (409), and audits and publishes", async () => {
+      const { call, keyrings, audit, events } = await opsFixture();
+      const first = await call("POST", "/v1/keys/rotate", { mode: "graceful", reason });
+      expect(first).toMatchObject({
+        status: 202,
+        body: { mode: "graceful", activatesAt: expect.any(String) },
+      });
+      expect((await keyrings.load())!.keys.map((k) => k.status)).toEqual(["current", "pending"]);
+      expect(await call("POST", "/v1/keys/rotate", { reason })).toMatchObject({
+        status: 409,
+        body: { error: { code: "rotation_in_progress" } },
+      });
+      const journal = (await audit.read()).entries;
+      expect(journal.map((e) => [e.action, e.result, e.actor])).toEqual([
+        ["rotate.graceful", "refused", "admin-op"],
+        ["rotate.graceful", "ok", "admin-op"],
+      ]);
+      expect(events.published.map((e) => e.type)).toEqual(["KeyCreated"]);
+    });
+
+    it("rotates immediately: new current key, others compromised, earlier tokens revoked at once", async () => {
+      const { call, keyrings, keyring, clock } = await opsFixture();
+      const token = await createSigner().sign(keyring!, { sub: "alice" }, clock.t);
+      clock.t += 1000;
+      const answer = await call("POST", "/v1/keys/rotate", { mode: "immediate", reason });
+      expect(answer).toMatchObject({ status: 200, body: { mode: "immediate" } });
+      const stored = (await keyrings.load())!;
+      expect(stored.keys.map((k) => [k.status, k.compromised])).toEqual([
+        ["retired", true],
+        ["current", false],
+      ]);
+      expect(await call("GET", `/v1/revocations/check?sub=alice`)).toMatchObject({
+        body: { revoked: true, rule: "all" },
+      });
+      expect(await call("GET", `/v1/revocations/check?token=${token}`)).toMatchObject({
+        status: 200,
+        body: { revoked: false, message: expect.stringContaining("no longer verifies") },
+      });
+    });
+
+    it("rolls back to the previous key, and refuses when there is none", async () => {
+      const { call, keyrings, clock } = await opsFixture();
+      expect(await call("POST", "/v1/keys/rollback", { reason })).toMatchObject({
+        status: 409,
+        body: { error: { code: "no_previous_key" } },
+      });
+      await call("POST", "/v1/keys/rotate", { reason });
+      clock.t += 3 * MINUTE;
+      const { applyPlan, resolvePolicy } = await import("../../../../shared/keyring/policy.ts");
+      const { seededRandom } = await import("../../../support/deterministic.ts");
+      const activated = await applyPlan(
+        (await keyrings.load())!,
+        clock.t,
+        undefined,
+        resolvePolicy(),
+        seededRandom("x"),
+      );
+      await keyrings.save(activated.keyring);
+      const before = activated.keyring.keys.find((k) => k.status === "previous")!.kid;
+      expect(await call("POST", "/v1/keys/rollback", { reason })).toMatchObject({
+        status: 200,
+        body: { current: before },
+      });
+    });
+
+    it("imports a legacy secret (201), refuses a second one (409) and a short one (422)", async () => {
+      const { call } = await opsFixture();
+      expect(
+        await call("POST", "/v1/keys/import", {
+          secret: "legacy-secret-that-is-long-enough-1234",
+          reason,
+        }),
+      ).toMatchObject({ status: 201, body: { status: "current" } });
+      expect(
+        await call("POST", "/v1/keys/import", {
+          secret: "another-legacy-secret-long-enough-1234",
+          reason,
+        }),
+      ).toMatchObject({ status: 409, body: { error: { code: "legacy_key_exists" } } });
+      const fresh = await opsFixture();
+      expect(
+        await fresh.call("POST", "/v1/keys/import", { secret: "short", reason }),
+      ).toMatchObject({ status: 422, body: { error: { code: "secret_invalid" } } });
+    });
+
+    it("plans the policy's transitions with dates", async () => {
+      const { call } = await opsFixture();
+      const answer = await call("GET", "/v1/plan?days=200");
+      expect((answer.body.transitions as { action: string }[]).map((t) => t.action)).toEqual([
+        "publish",
+        "activate",
+        "retire",
+        "destroy",
+        "publish",
+        "activate",
+      ]);
+    });
+  });
+
+  describe("revocations", () => {
+    it("revokes by sub, claim, all and jti (201), each audited and published", async () => {
+      const { call, audit, events } = await opsFixture();
+      for (const item of [
+        { sub: "alice" },
+        { claim: "role", value: "admin" },
+        { all: true },
+        { jti: "j-1", exp: 2_000_000_000 },
+      ]) {
+        expect(await call("POST", "/v1/revocations", { ...item, reason })).toMatchObject({
+          status: 201,
+          body: { revoked: true },
+        });
+      }
+      expect((await audit.read()).entries.map((e) => e.target)).toEqual([
+        "jti:j-1",
+        "all",
+        "claim:role=admin",
+        "sub:alice",
+      ]);
+      expect(events.published.map((e) => e.type)).toEqual([
+        "TokensRevoked",
+        "TokensRevoked",
+        "TokensRevoked",
+        "TokensRevoked",
+      ]);
+    });
+
+    it("revokes a token only if this keyring signed it (422 otherwise); an expired one is a no-op", async () => {
+      const { call, keyring, clock, audit } = await opsFixture();
+      const token = await createSigner().sign(keyring!, { sub: "alice" }, clock.t);
+      const answer = await call("POST", "/v1/revocations", { token, reason });
+      expect(answer).toMatchObject({ status: 201, body: { revoked: true, rule: "token" } });
+      expect(await call("GET", `/v1/revocations/check?token=${token}`)).toMatchObject({
+        body: { revoked: true, rule: "token" },
+      });
+      const { privateKey } = await generateKeyPair("ES256");
+      const foreign = await new SignJWT({ sub: "x", jti: "j", iat: 1, exp: 2_000_000_000 })
+        .setProtectedHeader({ alg: "ES256", kid: keyring!.keys[0]!.kid })
+        .sign(privateKey);
+      expect(await call("POST", "/v1/revocations", { token: foreign, reason })).toMatchObject({
+        status: 422,
+        body: { error: { code: "not_revocable" } },
+      });
+      expect(await call("POST", "/v1/revocations", { token: "garbage", reason })).toMatchObject({
+        status: 422,
+      });
+      clock.t += 2 * 3600 * 1000;
+      expect(await call("POST", "/v1/revocations", { token, reason })).toMatchObject({
+        status: 200,
+        body: { revoked: false, noop: true },
+      });
+      expect(JSON.stringify((await audit.read()).entries)).not.toContain(token.split(".")[2]);
+    });
+
+    it("takes a batch of 10,000 with a result per item, reporting bad items without failing the rest", async () => {
+      const { call } = await opsFixture();
+      const items = Array.from({ length: 10_000 }, (_, i) =>
+        i === 7 ? { sub: "" } : i === 9 ? { token: "nope" } : { sub: `user-${i}` },
+      );
+      const answer = await call("POST", "/v1/revocations/batch", { items, reason });
+      expect(answer.status).toBe(207);
+      expect(answer.body).toMatchObject({ items: 10_000, revoked: 9_998, failed: 2 });
+      const results = answer.body.results as { index: number; ok: boolean; error?: string }[];
+      expect(results).toHaveLength(10_000);
+      expect(results[7]).toMatchObject({
+        index: 7,
+        ok: false,
+        error: expect.stringContaining("items[7].sub"),
+      });
+      expect(results[9]).toMatchObject({ index: 9, ok: false });
+      expect(await call("GET", "/v1/revocations/check?sub=user-9999")).toMatchObject({
+        body: { revoked: true, rule: "subject" },
+      });
+      expect(
+        await call("POST", "/v1/revocations/batch", {
+          items: Array.from({ length: 10_001 }, () => ({ all: true })),
+          reason,
+        }),
+      ).toMatchObject({ status: 413 });
+    });
+
+    it("answers 503 when the revocation store is down", async () => {
+      // Fault injected: the in-memory store cannot fail by itself.
+      const down: RevocationStore = {
+        revoke: async (targets) => targets.map(() => ({ ok: false, error: "down" })),
+        check: async () => {
+          throw new StoreUnavailable("down");
+        },
+      };
+      const { call } = await opsFixture({ revocations: down });
+      expect(await call("POST", "/v1/revocations", { sub: "a", reason })).toMatchObject({
+        status: 503,
+        body: { error: { code: "store_unavailable" } },
+      });
+      expect(await call("GET", "/v1/revocations/check?sub=a")).toMatchObject({
+        status: 503,
+        body: { error: { code: "store_unavailable" } },
+      });
+      expect(await call("POST", "/v1/keys/rotate", { mode: "immediate", reason })).toMatchObject({
+        status: 503,
+      });
+    });
+
+    it("checks by jti and says by which rule", async () => {
+      const { call } = await opsFixture();
+      expect(await call("GET", "/v1/revocations/check?jti=j-2")).toMatchObject({
+        body: { revoked: false },
+      });
+      await call("POST", "/v1/revocations", { jti: "j-2", exp: 2_000_000_000, reason });
+      expect(await call("GET", "/v1/revocations/check?jti=j-2")).toMatchObject({
+        body: { revoked: true, rule: "token" },
+      });
+      expect(await call("GET", "/v1/revocations/check?jti=j-2&sub=a")).toMatchObject({
+        status: 400,
+      });
+    });
+  });
+
+  it("pages the audit journal, newest first", async () => {
+    const { call } = await opsFixture();
+    for (const sub of ["a", "b", "c"]) await call("POST", "/v1/revocations", { sub, reason });
+    const first = await call("GET", "/v1/audit?limit=2");
+    expect((first.body.entries as { target: string }[]).map((e) => e.target)).toEqual([
+      "sub:c",
+      "sub:b",
+    ]);
+    const second = await call("GET", `/v1/audit?limit=2&before=${first.body.next}`);
+    expect((second.body.entries as { target: string }[]).map((e) => e.target)).toEqual(["sub:a"]);
+  });
+});
