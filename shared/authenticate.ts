@@ -2,7 +2,7 @@ import type { Clock } from "./clock.ts";
 import type { VerifyingStatus } from "./keyring/key.ts";
 import type { KeyringCache } from "./keyring-cache.ts";
 import type { RevocationCheck } from "./revocation/guard.ts";
-import type { RevocationRule } from "./revocation/rules.ts";
+import { factsOf, type RevocationRule } from "./revocation/rules.ts";
 import type { TokenClaims } from "./tokens/claims.ts";
 import type { RefusalReason } from "./tokens/refusal.ts";
 import type { TokenVerifier } from "./tokens/verifier.ts";
@@ -85,13 +85,7 @@ export function createAuthenticator(
     if (!verified.ok) return { ok: false, reason: verified.reason, ...keyring };
 
     const { claims, kid, keyStatus, legacy } = verified;
-    const outcome = await deps.revocations({
-      claims,
-      ...(typeof claims.iss === "string" ? { iss: claims.iss } : {}),
-      ...(claims.jti === undefined ? {} : { jti: claims.jti }),
-      ...(claims.sub === undefined ? {} : { sub: claims.sub }),
-      ...(claims.iat === undefined ? {} : { iat: claims.iat }),
-    });
+    const outcome = await deps.revocations(factsOf(claims));
     if (!outcome.allowed) {
       return {
         ok: false,

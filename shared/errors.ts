@@ -13,25 +13,31 @@ export class KeywardError extends Error {
   }
 }
 
-/** A keyring (stored, or produced by a transition) breaks a rule; `problems` lists every one. */
-export class KeyringInvalid extends KeywardError {
-  override readonly code = "keyring_invalid";
+/** Something is invalid in several ways at once; `problems` lists every one, each naming its subject. */
+export abstract class ProblemsError extends KeywardError {
   readonly problems: readonly string[];
 
-  constructor(problems: readonly string[]) {
-    super(`keyring is invalid: ${problems.join("; ")}`);
+  constructor(what: string, problems: readonly string[]) {
+    super(`${what} is invalid: ${problems.join("; ")}`);
     this.problems = problems;
   }
 }
 
-/** Settings that cannot work; `problems` names each setting and what is expected. */
-export class ConfigInvalid extends KeywardError {
-  override readonly code = "config_invalid";
-  readonly problems: readonly string[];
+/** A keyring (stored, or produced by a transition) breaks a rule. */
+export class KeyringInvalid extends ProblemsError {
+  override readonly code = "keyring_invalid";
 
   constructor(problems: readonly string[]) {
-    super(`configuration is invalid: ${problems.join("; ")}`);
-    this.problems = problems;
+    super("keyring", problems);
+  }
+}
+
+/** Settings that cannot work; each problem names the setting and what is expected. */
+export class ConfigInvalid extends ProblemsError {
+  override readonly code = "config_invalid";
+
+  constructor(problems: readonly string[]) {
+    super("configuration", problems);
   }
 }
 

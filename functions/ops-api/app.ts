@@ -11,8 +11,9 @@ import { nextTransition, planAhead } from "../../shared/keyring/schedule.ts";
 import type { OperationDeps } from "../../shared/operations/deps.ts";
 import { importSecret, rollbackKeys, rotate } from "../../shared/operations/keys.ts";
 import { revoke } from "../../shared/operations/revocations.ts";
-import type { RevocationTarget, TokenFacts } from "../../shared/revocation/rules.ts";
+import { factsOf, type RevocationTarget, type TokenFacts } from "../../shared/revocation/rules.ts";
 import { StoreUnavailable } from "../../shared/revocation/store.ts";
+import type { TokenClaims } from "../../shared/tokens/claims.ts";
 import { createVerifier } from "../../shared/tokens/verifier.ts";
 import { ApiError, errorBody, statusOf } from "./errors.ts";
 import {
@@ -229,32 +230,42 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
     return c.json({ kid: result.value.kid, status: "current" }, 201);
   });
 
+  /** A token sent to the API: keyward's own and valid, spent already, or not revocable. */
+  async function inspect(
+    token: string,
+    keyring?: Keyring,
+  ): Promise<{ claims: TokenClaims } | { noop: string } | { refused: string }> {
+    const checked = await verifier.verify(
+      token,
+      keyring ?? (await keyringOrFail()),
+      deps.clock.now(),
+    );
+    if (checked.ok) return { claims: checked.claims };
+    if (checked.reason === "expired") return { noop: "the token has expired already" };
+    if (checked.reason === "key_retired" || checked.reason === "key_compromised") {
+      return { noop: "the token's key no longer verifies" };
+    }
+    return { refused: `not a token signed by this keyring (${checked.reason})` };
+  }
+
   /** A revocation request made concrete: a token is checked (keyward's own, signature first). */
   async function target(
     request: RevocationRequest,
     keyring?: Keyring,
   ): Promise<RevocationTarget | { noop: string } | { refused: string }> {
     if (request.kind !== "by-token") return request;
-    const checked = await verifier.verify(
-      request.token,
-      keyring ?? (await keyringOrFail()),
-      deps.clock.now(),
-    );
-    if (checked.ok) {
-      const { claims } = checked;
-      if (typeof claims.jti !== "string")
-        return { refused: "this token has no jti (a legacy token): revoke its subject instead" };
-      return {
-        kind: "token",
-        jti: claims.jti,
-        exp: claims.exp,
-        ...(typeof claims.iss === "string" ? { iss: claims.iss } : {}),
-      };
+    const inspected = await inspect(request.token, keyring);
+    if (!("claims" in inspected)) return inspected;
+    const { claims } = inspected;
+    if (typeof claims.jti !== "string") {
+      return { refused: "this token has no jti (a legacy token): revoke its subject instead" };
     }
-    if (checked.reason === "expired") return { noop: "the token has expired already" };
-    if (checked.reason === "key_retired" || checked.reason === "key_compromised")
-      return { noop: "the token's key no longer verifies" };
-    return { refused: `not a token signed by this keyring (${checked.reason})` };
+    return {
+      kind: "token",
+      jti: claims.jti,
+      exp: claims.exp,
+      ...(typeof claims.iss === "string" ? { iss: claims.iss } : {}),
+    };
   }
 
   app.post("/v1/revocations", authenticated("responder"), body, async (c) => {
@@ -345,19 +356,10 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
       throw new ApiError(400, "invalid_request", "query must have exactly one of token, jti, sub");
     let facts: TokenFacts;
     if (query.token !== undefined) {
-      const resolved = await target({
-        kind: "by-token",
-        token: text(query, "token", 16_384, "query"),
-      });
-      if ("refused" in resolved) throw new ApiError(422, "not_revocable", resolved.refused);
-      if ("noop" in resolved) return c.json({ revoked: false, message: resolved.noop });
-      if (resolved.kind !== "token") throw new ApiError(422, "not_revocable", "not a token");
-      const claims = await claimsOf(text(query, "token", 16_384, "query"));
-      facts = {
-        ...claims,
-        jti: resolved.jti,
-        ...(resolved.iss === undefined ? {} : { iss: resolved.iss }),
-      };
+      const inspected = await inspect(text(query, "token", 16_384, "query"));
+      if ("refused" in inspected) throw new ApiError(422, "not_revocable", inspected.refused);
+      if ("noop" in inspected) return c.json({ revoked: false, message: inspected.noop });
+      facts = factsOf(inspected.claims);
     } else if (query.jti !== undefined) {
       const iss = optionalText(query, "iss", 512, "query");
       facts = {
@@ -379,23 +381,6 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
         : { revoked: false },
     );
   });
-
-  /** The facts of a verified token, for the check route. */
-  async function claimsOf(token: string): Promise<TokenFacts> {
-    const checked = await verifier.verify(token, await keyringOrFail(), deps.clock.now());
-    if (!checked.ok)
-      throw new ApiError(
-        422,
-        "not_revocable",
-        `not a valid token of this keyring (${checked.reason})`,
-      );
-    const { claims } = checked;
-    return {
-      claims,
-      ...(typeof claims.sub === "string" ? { sub: claims.sub } : {}),
-      ...(typeof claims.iat === "number" ? { iat: claims.iat } : {}),
-    };
-  }
 
   app.get("/v1/audit", authenticated("viewer"), async (c) => {
     const query = strictObject(c.req.query(), ["limit", "before"], "query");

@@ -62,7 +62,7 @@ export async function createOpsAppFromEnv(env: Environment) {
   const settings = { url: upstash.url, token: upstash.token };
   return createOpsApp(
     {
-      keyrings: new SecretsManagerKeyringStore({ client: secrets, prefix }),
+      keyrings: new SecretsManagerKeyringStore({ client: secrets, prefix, deletesMaterial: false }),
       revocations: new UpstashRevocationStore({ ...settings, timing, budgetMs: 2_000 }),
       audit: new UpstashAuditJournal(settings),
       events: new EventBridgePublisher(new EventBridgeClient({}), bus),

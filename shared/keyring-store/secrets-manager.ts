@@ -34,6 +34,12 @@ export interface SecretsManagerKeyringOptions {
   readonly clock?: Clock;
   /** Material secrets that no committed keyring names are deleted once this old. Default 1 hour. */
   readonly orphanAgeMs?: number;
+  /**
+   * Whether this writer deletes material (destroyed keys, orphans) after a commit. Default true.
+   * The ops API runs with false and no DeleteSecret permission: only the rotation function
+   * destroys material, on its next tick.
+   */
+  readonly deletesMaterial?: boolean;
 }
 
 /** The state version of a revision: 32 to 64 characters, as Secrets Manager requires. */
@@ -71,6 +77,7 @@ export class SecretsManagerKeyringStore implements KeyringStore {
   readonly #stateName: string;
   readonly #clock: Clock;
   readonly #orphanAgeMs: number;
+  readonly #deletesMaterial: boolean;
 
   constructor(options: SecretsManagerKeyringOptions) {
     this.#client = options.client;
@@ -78,6 +85,7 @@ export class SecretsManagerKeyringStore implements KeyringStore {
     this.#stateName = stateName(this.#prefix);
     this.#clock = options.clock ?? systemClock;
     this.#orphanAgeMs = options.orphanAgeMs ?? HOUR;
+    this.#deletesMaterial = options.deletesMaterial ?? true;
   }
 
   #materialName(kid: string): string {
@@ -128,7 +136,7 @@ export class SecretsManagerKeyringStore implements KeyringStore {
       if (stored === undefined) await this.#createState(nextVersion);
       else await this.#commitState(nextVersion);
     }
-    await this.#reconcile(next);
+    if (this.#deletesMaterial) await this.#reconcile(next);
   }
 
   async #readState(stage: string): Promise<StoredVersion | undefined> {

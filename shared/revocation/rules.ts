@@ -130,3 +130,15 @@ export function claimValues(claims: Readonly<Record<string, unknown>>): [string,
 function optionalIss(iss: string | undefined): { iss?: string } {
   return iss === undefined ? {} : { iss };
 }
+
+/** The facts revocation rules look at, from a verified token's claims. */
+export function factsOf(claims: Readonly<Record<string, unknown>>): TokenFacts {
+  const { iss, jti, sub, iat } = claims;
+  return {
+    claims,
+    ...(typeof iss === "string" ? { iss } : {}),
+    ...(typeof jti === "string" ? { jti } : {}),
+    ...(typeof sub === "string" ? { sub } : {}),
+    ...(typeof iat === "number" ? { iat } : {}),
+  };
+}

@@ -1,13 +1,7 @@
 import { compactVerify, errors, type JWSHeaderParameters } from "jose";
 import { decodeBase64url } from "../base64url.ts";
 import { ConfigInvalid } from "../errors.ts";
-import {
-  ALGORITHMS,
-  isVerifying,
-  type KeyRecord,
-  KID_PATTERN,
-  type VerifyingStatus,
-} from "../keyring/key.ts";
+import { isVerifying, type KeyRecord, KID_PATTERN, type VerifyingStatus } from "../keyring/key.ts";
 import type { Keyring } from "../keyring/keyring.ts";
 import { type ClaimExpectations, type TokenClaims, validateClaims } from "./claims.ts";
 import { CryptoKeyCache } from "./crypto-keys.ts";
@@ -58,6 +52,7 @@ export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
   const settings = resolveOptions(options);
   const cryptoKeys = new CryptoKeyCache();
   const cache = new VerifiedTokenCache<Verification>(settings.cacheSize);
+  const parsedHeaders = new Map<string, Readonly<Record<string, unknown>>>();
   const expectIssued: ClaimExpectations = {
     clockToleranceSeconds: settings.clockToleranceSeconds,
     requireIssuedClaims: true,
@@ -85,7 +80,7 @@ export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
 
     // The key is chosen from the header before any cryptography, and handed to jose directly with
     // the key's own algorithm as the only one allowed.
-    const header = readHeader(token);
+    const header = readHeader(token, parsedHeaders);
     if (header === undefined) return refuse("malformed");
     const key = selectKey(header, index);
     if (typeof key === "string") return refuse(key);
@@ -128,19 +123,19 @@ export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
 }
 
 /**
- * Parsed protected headers by their encoded form. Every token of one key carries the same header
- * segment, so this saves decoding it for each token; capped, since anyone can send new headers.
+ * The protected header of a compact JWS of exactly three segments, or undefined. Parsed headers
+ * are kept by their encoded form: every token of one key carries the same header segment, so this
+ * saves decoding it for each token; capped, since anyone can send new headers.
  */
-const parsedHeaders = new Map<string, Readonly<Record<string, unknown>>>();
-const MAX_PARSED_HEADERS = 256;
-
-/** The protected header of a compact JWS of exactly three segments, or undefined. */
-function readHeader(token: string): Readonly<Record<string, unknown>> | undefined {
+function readHeader(
+  token: string,
+  parsed: Map<string, Readonly<Record<string, unknown>>>,
+): Readonly<Record<string, unknown>> | undefined {
   const first = token.indexOf(".");
   const second = first < 1 ? -1 : token.indexOf(".", first + 1);
   if (second < 0 || token.indexOf(".", second + 1) !== -1) return undefined;
   const segment = token.slice(0, first);
-  const known = parsedHeaders.get(segment);
+  const known = parsed.get(segment);
   if (known !== undefined) return known;
   const bytes = decodeBase64url(segment);
   if (bytes === undefined) return undefined;
@@ -151,11 +146,13 @@ function readHeader(token: string): Readonly<Record<string, unknown>> | undefine
     return undefined;
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-  if (parsedHeaders.size >= MAX_PARSED_HEADERS) parsedHeaders.clear();
+  if (parsed.size >= MAX_PARSED_HEADERS) parsed.clear();
   const header = Object.freeze(value as Record<string, unknown>);
-  parsedHeaders.set(segment, header);
+  parsed.set(segment, header);
   return header;
 }
+
+const MAX_PARSED_HEADERS = 256;
 
 /** The key that may verify a token with this header, or why there is none. */
 function selectKey(

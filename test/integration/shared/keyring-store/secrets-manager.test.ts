@@ -230,3 +230,23 @@ describe("SecretsManagerKeyringStore", () => {
     expect(await names()).not.toContain(`${prefix}/keys/${abandonedKid}`);
   });
 });
+
+describe("a writer that does not delete material (the ops API)", () => {
+  it("commits without deleting, and leaves destruction to the next writer that may", async () => {
+    const prefix = `keyward/${randomUUID()}`;
+    const { next, retiredKid, material } = await scenario(prefix);
+    const calls = client();
+    const counted = countCommands(calls);
+    await new SecretsManagerKeyringStore({ client: calls, prefix, deletesMaterial: false }).save(
+      next,
+    );
+    expect(counted.counts.DeleteSecretCommand).toBeUndefined();
+    expect(counted.counts.ListSecretsCommand).toBeUndefined();
+    expect(await storeOn(client(), prefix).load()).toEqual(next);
+    expect(await everythingReadable(client(), prefix, [])).toContain(material);
+    await storeOn(client(), prefix).save(next);
+    expect(
+      await everythingReadable(client(), prefix, [`${prefix}/keys/${retiredKid}`]),
+    ).not.toContain(material);
+  });
+});

@@ -1,0 +1,163 @@
+import { fileURLToPath } from "node:url";
+import { Arn, ArnFormat, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { EventBus } from "aws-cdk-lib/aws-events";
+import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { Architecture, FunctionUrlAuthType, Runtime } from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { type ISecret, Secret } from "aws-cdk-lib/aws-secretsmanager";
+import { Construct } from "constructs";
+
+export interface KeywardProps {
+  /** Secrets Manager name prefix of the keyring. Default `keyward/<stack name>`. */
+  readonly secretPrefix?: string;
+  /** A secret holding `{"url","token"}` for Upstash; created (to be filled in) when absent. */
+  readonly upstashSecret?: ISecret;
+  /** A secret holding the operators' JSON (`[{"name","role","tokenSha256"}]`); created when absent. */
+  readonly operatorsSecret?: ISecret;
+  readonly algorithm?: "HS256" | "ES256" | "EdDSA" | "RS256";
+  readonly maxTokenLifetime?: Duration;
+  /** What the authorizer does when Upstash does not answer in time. Default closed. */
+  readonly failureMode?: "closed" | "open";
+}
+
+const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
+
+/**
+ * keyward in one construct, to drop into a team's CDK app: the event bus, the Lambda authorizer,
+ * the ops API (behind IAM auth on its Function URL, and an operator credential), and the secrets
+ * they use, each function with only the permissions it needs.
+ */
+export class Keyward extends Construct {
+  readonly bus: EventBus;
+  readonly authorizer: NodejsFunction;
+  readonly opsApi: NodejsFunction;
+  readonly upstashSecret: ISecret;
+  readonly operatorsSecret: ISecret;
+  readonly secretPrefix: string;
+
+  constructor(scope: Construct, id: string, props: KeywardProps = {}) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.secretPrefix = props.secretPrefix ?? `keyward/${stack.stackName}`;
+    const maxLifetime = (props.maxTokenLifetime ?? Duration.hours(24)).toSeconds();
+
+    this.bus = new EventBus(this, "Events", { eventBusName: `${stack.stackName}-keyward` });
+    // `as ISecret`: aws-cdk-lib's types predate exactOptionalPropertyTypes (Secret's optional
+    // secretFullArn does not match ISecret's under it); the object is an ISecret all the same.
+    this.upstashSecret =
+      props.upstashSecret ??
+      (new Secret(this, "UpstashCredentials", {
+        description:
+          'keyward: Upstash REST credentials, {"url": "...", "token": "..."}; fill in after deploy',
+        removalPolicy: RemovalPolicy.RETAIN,
+      }) as ISecret);
+    this.operatorsSecret =
+      props.operatorsSecret ??
+      (new Secret(this, "Operators", {
+        description:
+          'keyward: operators of the ops API, [{"name","role","tokenSha256"}]; fill in after deploy',
+        removalPolicy: RemovalPolicy.RETAIN,
+      }) as ISecret);
+
+    const keyringSecrets = Arn.format(
+      {
+        service: "secretsmanager",
+        resource: "secret",
+        resourceName: `${this.secretPrefix}/*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      },
+      stack,
+    );
+
+    this.authorizer = this.#function("Authorizer", "functions/authorizer/index.ts", 256, {
+      KEYWARD_SECRET_PREFIX: this.secretPrefix,
+      KEYWARD_UPSTASH_SECRET_ID: this.upstashSecret.secretArn,
+      KEYWARD_REVOCATION_FAILURE_MODE: props.failureMode ?? "closed",
+      KEYWARD_MAX_TOKEN_LIFETIME_SECONDS: String(maxLifetime),
+    });
+    // Reading the keyring: one BatchGetSecretValue filtered on the prefix. That call and
+    // ListSecrets (which a filter needs) take no resource; the values are still guarded by
+    // GetSecretValue, granted on the keyring's secrets only.
+    this.authorizer.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"],
+        resources: ["*"],
+      }),
+    );
+    this.authorizer.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: [keyringSecrets],
+      }),
+    );
+    this.upstashSecret.grantRead(this.authorizer);
+
+    this.opsApi = this.#function("OpsApi", "functions/ops-api/index.ts", 512, {
+      KEYWARD_SECRET_PREFIX: this.secretPrefix,
+      KEYWARD_UPSTASH_SECRET_ID: this.upstashSecret.secretArn,
+      KEYWARD_OPERATORS_SECRET_ID: this.operatorsSecret.secretArn,
+      KEYWARD_EVENT_BUS: this.bus.eventBusName,
+      KEYWARD_ALGORITHM: props.algorithm ?? "HS256",
+      KEYWARD_MAX_TOKEN_LIFETIME_SECONDS: String(maxLifetime),
+    });
+    // The ops API writes the keyring but never deletes material: only the rotation function does.
+    this.opsApi.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: [
+          "secretsmanager:GetSecretValue",
+          "secretsmanager:CreateSecret",
+          "secretsmanager:PutSecretValue",
+          "secretsmanager:TagResource",
+        ],
+        resources: [keyringSecrets],
+      }),
+    );
+    this.opsApi.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"],
+        resources: ["*"],
+      }),
+    );
+    this.upstashSecret.grantRead(this.opsApi);
+    this.operatorsSecret.grantRead(this.opsApi);
+    this.bus.grantPutEventsTo(this.opsApi);
+    this.opsApi.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
+  }
+
+  #function(
+    id: string,
+    entry: string,
+    memorySize: number,
+    environment: Record<string, string>,
+  ): NodejsFunction {
+    const logGroup = new LogGroup(this, `${id}Logs`, {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    return new NodejsFunction(this, id, {
+      entry: root(entry),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize,
+      timeout: Duration.seconds(10),
+      logGroup,
+      environment,
+      depsLockFilePath: root("package-lock.json"),
+      projectRoot: root(""),
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: true,
+        sourceMap: false,
+        target: "node22",
+        // ESM bundles still meet CommonJS inside dependencies: give them a require.
+        banner:
+          "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+      },
+    });
+  }
+}
