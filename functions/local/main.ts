@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { ConfigInvalid } from "../../shared/errors.ts";
-import { startLocalStack } from "./stack.ts";
+import { startLocalStack, storesFromEnv } from "./stack.ts";
 
 const raw = process.env.PORT ?? "8787";
 const port = Number(raw);
@@ -11,14 +11,20 @@ if (!/^\d+$/.test(raw) || port < 1 || port > 65_535) {
 const dir = resolve(process.env.KEYWARD_LOCAL_DIR ?? ".keyward");
 
 try {
-  const stack = await startLocalStack({ port, dir });
+  const stores = storesFromEnv(process.env);
+  const stack = await startLocalStack({ port, dir, stores });
   const lines = [
     `keyward local stack on ${stack.url}`,
     `  ops API        ${stack.url}/v1   (operator "local", credential in ${stack.tokenFile})`,
     `  protected      ${stack.url}/whoami`,
     `  mint a token   curl -s -X POST ${stack.url}/dev/token -d '{"sub":"alice"}'`,
     `  JWKS           ${stack.url}/.well-known/jwks.json`,
-    `  keyring file   ${dir}/keyring.json; revocations and journal in memory`,
+    stores.secretPrefix === undefined
+      ? `  keyring        ${dir}/keyring.json`
+      : `  keyring        Secrets Manager, ${stores.secretPrefix}/*`,
+    stores.upstash === undefined
+      ? "  revocations    in memory (and the journal)"
+      : `  revocations    Upstash, ${new URL(stores.upstash.url).host} (and the journal)`,
     "  CLI            npm run keyward -- status",
   ];
   process.stdout.write(`${lines.join("\n")}\n`);

@@ -2,9 +2,11 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { MemoryAuditJournal } from "../../shared/audit/memory.ts";
+import { UpstashAuditJournal } from "../../shared/audit/upstash.ts";
 import { createAuthenticator } from "../../shared/authenticate.ts";
 import { type Clock, SECOND, systemClock } from "../../shared/clock.ts";
 import { MemoryEventPublisher } from "../../shared/events.ts";
@@ -13,13 +15,16 @@ import { applyPlan, type RotationPolicy, resolvePolicy } from "../../shared/keyr
 import { createKeyring } from "../../shared/keyring/transitions.ts";
 import { KeyringCache } from "../../shared/keyring-cache.ts";
 import { FileKeyringStore } from "../../shared/keyring-store/file.ts";
-import { KeyringConflict } from "../../shared/keyring-store/store.ts";
+import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-manager.ts";
+import { KeyringConflict, type KeyringStore } from "../../shared/keyring-store/store.ts";
 import type { OperationDeps } from "../../shared/operations/deps.ts";
 import { cryptoRandom } from "../../shared/random.ts";
 import { guardRevocations } from "../../shared/revocation/guard.ts";
 import { MemoryRevocationStore } from "../../shared/revocation/memory.ts";
+import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
 import { createSigner } from "../../shared/tokens/signer.ts";
 import { createVerifier } from "../../shared/tokens/verifier.ts";
+import type { UpstashSettings } from "../../shared/upstash-client.ts";
 import { createOpsApp } from "../ops-api/app.ts";
 import { ApiError, errorBody } from "../ops-api/errors.ts";
 import { strictObject, text } from "../ops-api/input.ts";
@@ -34,6 +39,27 @@ export interface LocalStackOptions {
   readonly tickMs?: number;
   readonly policy?: Partial<RotationPolicy>;
   readonly clock?: Clock;
+  /**
+   * Real stores instead of the local ones, when their settings are present (`storesFromEnv`):
+   * the keyring in Secrets Manager under `secretPrefix`, revocations and journal in Upstash.
+   */
+  readonly stores?: LocalStores;
+}
+
+export interface LocalStores {
+  readonly secretPrefix?: string;
+  readonly upstash?: UpstashSettings;
+}
+
+/** KEYWARD_SECRET_PREFIX (with the standard AWS variables) and UPSTASH_REDIS_REST_URL/TOKEN, when set. */
+export function storesFromEnv(env: NodeJS.ProcessEnv): LocalStores {
+  const url = env.UPSTASH_REDIS_REST_URL || undefined;
+  const token = env.UPSTASH_REDIS_REST_TOKEN || undefined;
+  const secretPrefix = env.KEYWARD_SECRET_PREFIX || undefined;
+  return {
+    ...(secretPrefix === undefined ? {} : { secretPrefix }),
+    ...(url === undefined || token === undefined ? {} : { upstash: { url, token } }),
+  };
 }
 
 export interface LocalStack {
@@ -50,13 +76,21 @@ const MAX_TOKEN_LIFETIME_SECONDS = 86_400;
  * The local stack of `npm start`: one Node process serving the ops API, a protected route
  * `GET /whoami` behind the same verification path as the authorizer, `POST /dev/token` to mint
  * tokens (local only, never in Lambda), and the rotation scheduler. Keyring in a file,
- * revocations, journal and events in memory.
+ * revocations, journal and events in memory; or Secrets Manager and Upstash when configured.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const clock = options.clock ?? systemClock;
   const policy = resolvePolicy(options.policy);
   await mkdir(options.dir, { recursive: true, mode: 0o700 });
-  const keyrings = new FileKeyringStore(join(options.dir, "keyring.json"));
+  const stores = options.stores ?? {};
+  const keyrings: KeyringStore =
+    stores.secretPrefix === undefined
+      ? new FileKeyringStore(join(options.dir, "keyring.json"))
+      : new SecretsManagerKeyringStore({
+          client: new SecretsManagerClient({}),
+          prefix: stores.secretPrefix,
+          clock,
+        });
   if ((await keyrings.load()) === undefined) {
     const now = clock.now();
     await keyrings.save(createKeyring(await generateKey(policy.algorithm, now, cryptoRandom), now));
@@ -67,8 +101,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const timing = { maxTokenLifetimeSeconds: MAX_TOKEN_LIFETIME_SECONDS, clockToleranceSeconds: 5 };
   const deps: OperationDeps = {
     keyrings,
-    revocations: new MemoryRevocationStore(timing, clock),
-    audit: new MemoryAuditJournal(),
+    revocations:
+      stores.upstash === undefined
+        ? new MemoryRevocationStore(timing, clock)
+        : new UpstashRevocationStore({ ...stores.upstash, timing, budgetMs: 1_000 }),
+    audit:
+      stores.upstash === undefined
+        ? new MemoryAuditJournal()
+        : new UpstashAuditJournal(stores.upstash),
     events: new MemoryEventPublisher(),
     clock,
     random: cryptoRandom,

@@ -1,9 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../../functions/local/stack.ts";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type LocalStack, startLocalStack, storesFromEnv } from "../../../functions/local/stack.ts";
+import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secrets-manager.ts";
+import { UpstashRevocationStore } from "../../../shared/revocation/upstash.ts";
+import { secretsManagerClient } from "../../support/aws.ts";
 import { startProxy } from "../../support/http-proxy.ts";
 import { freePort } from "../../support/processes.ts";
 
@@ -217,6 +221,67 @@ describe("npm start", () => {
       expect(JSON.parse(readFileSync(join(local, "keyring.json"), "utf8")).keys).toHaveLength(1);
     } finally {
       child.kill("SIGTERM");
+      rmSync(local, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the local stack with real stores configured", () => {
+  it("keeps the keyring in Secrets Manager and revocations in Upstash when their settings are present", async () => {
+    const services = inject("services");
+    const prefix = `keyward/local-${randomUUID()}`;
+    const aws = {
+      AWS_ENDPOINT_URL: services.motoUrl,
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
+    };
+    const saved = { ...process.env };
+    Object.assign(process.env, aws);
+    const local = mkdtempSync(join(tmpdir(), "keyward-real-"));
+    const real = await startLocalStack({
+      port: 0,
+      dir: local,
+      tickMs: 3_600_000,
+      stores: storesFromEnv({
+        KEYWARD_SECRET_PREFIX: prefix,
+        UPSTASH_REDIS_REST_URL: services.upstashUrl,
+        UPSTASH_REDIS_REST_TOKEN: services.upstashToken,
+      }),
+    });
+    try {
+      expect(existsSync(join(local, "keyring.json"))).toBe(false);
+      const stored = await new SecretsManagerKeyringStore({
+        client: secretsManagerClient(services.motoUrl),
+        prefix,
+      }).load();
+      expect(stored?.keys).toHaveLength(1);
+      const token = (
+        (await (
+          await fetch(`${real.url}/dev/token`, { method: "POST", body: '{"sub":"erin"}' })
+        ).json()) as { token: string }
+      ).token;
+      const run = await keyward(["revoke", "--sub", "erin", "--reason", "test"], {
+        KEYWARD_URL: real.url,
+        KEYWARD_LOCAL_DIR: local,
+      });
+      expect(run.code).toBe(0);
+      expect(
+        (await fetch(`${real.url}/whoami`, { headers: { authorization: `Bearer ${token}` } }))
+          .status,
+      ).toBe(401);
+      const upstash = new UpstashRevocationStore({
+        url: services.upstashUrl,
+        token: services.upstashToken,
+        timing: { maxTokenLifetimeSeconds: 86_400, clockToleranceSeconds: 5 },
+      });
+      expect(await upstash.check({ sub: "erin", iat: 1, claims: {} })).toMatchObject({
+        revoked: true,
+        rule: "subject",
+      });
+    } finally {
+      await real.stop();
+      process.env = saved;
       rmSync(local, { recursive: true, force: true });
     }
   });
