@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
+import { sha256, toHex } from "../functions/ops-api/operators.ts";
 import { readBatchFile } from "./batch-file.ts";
 import { CliError, EXIT, OpsClient } from "./client.ts";
 
@@ -22,6 +23,7 @@ commands:
   audit [--limit N] [--before SEQ]         the journal, newest first
   keys import --from-env NAME [--encoding utf8|base64|hex] --reason R
   plan [--days N]                          the transitions the policy will make, with dates
+  hash-token                               SHA-256 of a new operator credential read on stdin, for KEYWARD_OPERATORS
 
 options: --url URL (or KEYWARD_URL), --token CRED (or KEYWARD_OPS_TOKEN), --json, --yes
 exit codes: 0 ok, 1 usage, 2 refused by the API, 3 service unavailable, 4 unreachable, 5 not confirmed`;
@@ -223,6 +225,17 @@ async function main(argv: string[]): Promise<number> {
           .join("\n") || "nothing due",
         body,
       );
+      return EXIT.ok;
+    }
+    case "hash-token": {
+      // Read from stdin, never from the command line, so the credential stays out of shell history.
+      let credential = "";
+      for await (const chunk of process.stdin) credential += chunk;
+      credential = credential.trim();
+      if (credential.length < 32)
+        throw new CliError(EXIT.usage, "give a credential of at least 32 characters on stdin");
+      const hash = toHex(await sha256(credential));
+      out(hash, { tokenSha256: hash });
       return EXIT.ok;
     }
     default:

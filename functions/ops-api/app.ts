@@ -409,6 +409,3 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
 function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
-
-export type OpsApp = ReturnType<typeof createOpsApp>;
-export type { ContentfulStatusCode };

@@ -118,6 +118,22 @@ describe("the keyward CLI against the local stack", () => {
     expect((await keyward(["status"], { KEYWARD_URL: `http://127.0.0.1:${port}` })).code).toBe(4);
   });
 
+  it("hashes an operator credential read on stdin, as the ops API compares it", async () => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(ROOT, "cli/keyward.ts"), "hash-token"],
+      { cwd: ROOT },
+    );
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stdin.end("a-new-operator-credential-0123456789\n");
+    await new Promise((resolve) => child.on("exit", resolve));
+    const { createHash } = await import("node:crypto");
+    expect(out.trim()).toBe(
+      createHash("sha256").update("a-new-operator-credential-0123456789").digest("hex"),
+    );
+  });
+
   it("imports a secret from the environment as the current key", async () => {
     const isolated = mkdtempSync(join(tmpdir(), "keyward-import-"));
     const other = await startLocalStack({ port: 0, dir: isolated, tickMs: 3_600_000 });
