@@ -1,11 +1,18 @@
 import { fileURLToPath } from "node:url";
 import { Arn, ArnFormat, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
-import { EventBus } from "aws-cdk-lib/aws-events";
+import { EventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
-import { Architecture, FunctionUrlAuthType, Runtime } from "aws-cdk-lib/aws-lambda";
+import {
+  Architecture,
+  type CfnFunction,
+  FunctionUrlAuthType,
+  Runtime,
+} from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { type ISecret, Secret } from "aws-cdk-lib/aws-secretsmanager";
+import { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 
 export interface KeywardProps {
@@ -19,19 +26,23 @@ export interface KeywardProps {
   readonly maxTokenLifetime?: Duration;
   /** What the authorizer does when Upstash does not answer in time. Default closed. */
   readonly failureMode?: "closed" | "open";
+  /** How often the rotation function applies the policy. Default hourly. */
+  readonly tickEvery?: Duration;
 }
 
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
 /**
  * keyward in one construct, to drop into a team's CDK app: the event bus, the Lambda authorizer,
- * the ops API (behind IAM auth on its Function URL, and an operator credential), and the secrets
- * they use, each function with only the permissions it needs.
+ * the ops API (behind IAM auth on its Function URL, and an operator credential), the scheduled
+ * rotation function, and the secrets they use, each function with only the permissions it needs.
  */
 export class Keyward extends Construct {
   readonly bus: EventBus;
   readonly authorizer: NodejsFunction;
   readonly opsApi: NodejsFunction;
+  readonly rotation: NodejsFunction;
+  readonly deadLetters: Queue;
   readonly upstashSecret: ISecret;
   readonly operatorsSecret: ISecret;
   readonly secretPrefix: string;
@@ -127,6 +138,54 @@ export class Keyward extends Construct {
     this.operatorsSecret.grantRead(this.opsApi);
     this.bus.grantPutEventsTo(this.opsApi);
     this.opsApi.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
+
+    this.rotation = this.#function("Rotation", "functions/rotation/index.ts", 512, {
+      KEYWARD_SECRET_PREFIX: this.secretPrefix,
+      KEYWARD_UPSTASH_SECRET_ID: this.upstashSecret.secretArn,
+      KEYWARD_EVENT_BUS: this.bus.eventBusName,
+      KEYWARD_ALGORITHM: props.algorithm ?? "HS256",
+      KEYWARD_MAX_TOKEN_LIFETIME_SECONDS: String(maxLifetime),
+    });
+    // One tick at a time: two racing ticks would only end in a conflict, but why pay for it.
+    (this.rotation.node.defaultChild as CfnFunction).reservedConcurrentExecutions = 1;
+    // The only role that may delete key material.
+    this.rotation.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: [
+          "secretsmanager:GetSecretValue",
+          "secretsmanager:CreateSecret",
+          "secretsmanager:PutSecretValue",
+          "secretsmanager:TagResource",
+          "secretsmanager:DeleteSecret",
+        ],
+        resources: [keyringSecrets],
+      }),
+    );
+    this.rotation.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"],
+        resources: ["*"],
+      }),
+    );
+    this.upstashSecret.grantRead(this.rotation);
+    this.bus.grantPutEventsTo(this.rotation);
+    this.deadLetters = new Queue(this, "RotationDeadLetters", {
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+    });
+    new Rule(this, "RotationSchedule", {
+      description: "keyward: apply the rotation policy (each run does whatever is due)",
+      schedule: Schedule.rate(props.tickEvery ?? Duration.hours(1)),
+      targets: [
+        new LambdaFunction(this.rotation, {
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(1),
+          deadLetterQueue: this.deadLetters,
+        }),
+      ],
+    });
   }
 
   #function(

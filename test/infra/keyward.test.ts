@@ -4,7 +4,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../../infra/keyward.ts";
 
 let template: Template;
-let ids: { authorizer: string; ops: string; bus: string; upstash: string; operators: string };
+let ids: {
+  authorizer: string;
+  ops: string;
+  rotation: string;
+  bus: string;
+  upstash: string;
+  operators: string;
+  dlq: string;
+};
 
 beforeAll(() => {
   const app = new App();
@@ -16,6 +24,8 @@ beforeAll(() => {
   ids = {
     authorizer: logical(keyward.authorizer),
     ops: logical(keyward.opsApi),
+    rotation: logical(keyward.rotation),
+    dlq: logical(keyward.deadLetters),
     bus: logical(keyward.bus),
     upstash: logical(keyward.upstashSecret),
     operators: logical(keyward.operatorsSecret),
@@ -38,13 +48,13 @@ const actionsOf = (statements: { Action: string | string[] }[]) =>
   statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
 
 describe("the Keyward construct", () => {
-  it("runs both functions on Node 22, arm64, with a month of logs", () => {
+  it("runs the three functions on Node 22, arm64, with a month of logs", () => {
     template.resourcePropertiesCountIs(
       "AWS::Lambda::Function",
       { Runtime: "nodejs22.x", Architectures: ["arm64"] },
-      2,
+      3,
     );
-    template.resourceCountIs("AWS::Logs::LogGroup", 2);
+    template.resourceCountIs("AWS::Logs::LogGroup", 3);
     template.allResourcesProperties("AWS::Logs::LogGroup", { RetentionInDays: 30 });
   });
 
@@ -90,6 +100,33 @@ describe("the Keyward construct", () => {
       AuthType: "AWS_IAM",
       TargetFunctionArn: { "Fn::GetAtt": [ids.ops, "Arn"] },
     });
+  });
+
+  it("runs the rotation function hourly, one at a time, retrying twice into a dead-letter queue", () => {
+    expect(
+      template.findResources("AWS::Lambda::Function")[ids.rotation]?.Properties
+        .ReservedConcurrentExecutions,
+    ).toBe(1);
+    template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(1 hour)",
+      Targets: [
+        Match.objectLike({
+          Arn: { "Fn::GetAtt": [ids.rotation, "Arn"] },
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+          DeadLetterConfig: { Arn: { "Fn::GetAtt": [ids.dlq, "Arn"] } },
+        }),
+      ],
+    });
+  });
+
+  it("lets only the rotation function delete key material", () => {
+    expect(actionsOf(statementsOf(ids.rotation))).toContain("secretsmanager:DeleteSecret");
+    for (const id of [ids.authorizer, ids.ops])
+      expect(actionsOf(statementsOf(id))).not.toContain("secretsmanager:DeleteSecret");
+    const putEvents = statementsOf(ids.rotation).filter((s) =>
+      actionsOf([s]).includes("events:PutEvents"),
+    );
+    expect(putEvents.map((s) => s.Resource)).toEqual([{ "Fn::GetAtt": [ids.bus, "Arn"] }]);
   });
 
   it("keeps the secrets when the stack goes", () => {

@@ -1,0 +1,135 @@
+import { KeyringInvalid } from "../errors.ts";
+import type { EventType, KeywardEvent } from "../events.ts";
+import type { Keyring } from "../keyring/keyring.ts";
+import { applyPlan, type KeyUsage, type PolicyAction } from "../keyring/policy.ts";
+import { KeyringConflict, restorePrevious } from "../keyring-store/store.ts";
+import { createSigner } from "../tokens/signer.ts";
+import { createVerifier } from "../tokens/verifier.ts";
+import type { OperationDeps } from "./deps.ts";
+
+/** Where the grace gate's figures come from: verifications per kid over the last day. */
+export interface UsageSource {
+  verificationsByKid(now: number): Promise<KeyUsage>;
+}
+
+/** No figures: the grace gate then holds previous keys to the maximum grace. */
+export const noUsage: UsageSource = { verificationsByKid: async () => undefined };
+
+export type TickOutcome =
+  | { readonly status: "idle" }
+  | {
+      readonly status: "applied";
+      readonly actions: readonly PolicyAction[];
+      readonly revision: number;
+    }
+  | { readonly status: "conflict" }
+  | { readonly status: "failed"; readonly reason: string };
+
+const EVENT_OF: Record<PolicyAction["type"], EventType | undefined> = {
+  publish: "KeyCreated",
+  activate: "KeyActivated",
+  retire: "KeyRetired",
+  destroy: "KeyDestroyed",
+  rollout: undefined,
+};
+
+/**
+ * One run of the rotation function: read the keyring and the usage figures, apply what the
+ * policy says is due (as one revision), commit, and self-test any activation against the keyring
+ * as stored. Safe to repeat: at the same instant a second tick finds nothing due; two racing ticks
+ * leave one winner (the other sees a conflict); a keyring that cannot be read is left untouched.
+ * Even when nothing is due, the stored keyring is saved again, which only repairs (deletes the
+ * material of destroyed keys and of abandoned writes).
+ */
+export async function tick(
+  deps: OperationDeps & { readonly usage: UsageSource },
+  now: number,
+): Promise<TickOutcome> {
+  const at = new Date(now).toISOString();
+  const fail = async (
+    reason: string,
+    detail: Record<string, string | number> = {},
+  ): Promise<TickOutcome> => {
+    await deps.audit.append({ at, actor: "rotation", action: "tick", reason, result: "failed" });
+    await deps.events.publish([{ type: "RotationFailed", at, detail: { reason, ...detail } }]);
+    return { status: "failed", reason };
+  };
+
+  let keyring: Keyring | undefined;
+  try {
+    keyring = await deps.keyrings.load();
+  } catch (error) {
+    if (!(error instanceof KeyringInvalid)) throw error;
+    return fail("keyring_invalid", { problems: error.problems.length });
+  }
+  if (keyring === undefined) return fail("no_keyring");
+
+  const { keyring: next, applied } = await applyPlan(
+    keyring,
+    now,
+    await deps.usage.verificationsByKid(now),
+    deps.policy,
+    deps.random,
+  );
+  try {
+    await deps.keyrings.save(next);
+  } catch (error) {
+    if (error instanceof KeyringConflict) return { status: "conflict" };
+    throw error;
+  }
+  if (applied.length === 0) return { status: "idle" };
+
+  if (applied.some((action) => action.type === "activate")) {
+    const failure = await selfTest(deps, keyring, next, now);
+    if (failure !== undefined) {
+      await restorePrevious(deps.keyrings, now);
+      return fail("self_test_failed", { detail: failure });
+    }
+  }
+
+  const events: KeywardEvent[] = [];
+  for (const action of applied) {
+    const kid = "kid" in action ? action.kid : (next.keys.at(-1)?.kid ?? "");
+    await deps.audit.append({
+      at,
+      actor: "rotation",
+      action: `policy.${action.type}`,
+      target: kid,
+      reason: action.reason,
+      result: "ok",
+    });
+    const type = EVENT_OF[action.type];
+    if (type !== undefined) events.push({ type, at, detail: { kid, reason: action.reason } });
+  }
+  await deps.events.publish(events);
+  return { status: "applied", actions: applied, revision: next.revision };
+}
+
+/**
+ * The runbook's verification table, automated: a probe signed with the new current key as this
+ * tick computed it verifies against the keyring as stored (so a corrupted write is caught), and so
+ * does a probe signed before the rotation by the key that was current. Answers what failed, or
+ * undefined.
+ */
+async function selfTest(
+  deps: OperationDeps,
+  before: Keyring,
+  intended: Keyring,
+  now: number,
+): Promise<string | undefined> {
+  const stored = await deps.keyrings.load();
+  if (stored === undefined) return "the keyring vanished after the commit";
+  const signer = createSigner({ maxLifetimeSeconds: 60, lifetimeSeconds: 60, random: deps.random });
+  const verifier = createVerifier({ cacheSize: 0 });
+  const probeSub = "keyward-self-test";
+  const fresh = await verifier.verify(
+    await signer.sign(intended, { sub: probeSub }, now),
+    stored,
+    now,
+  );
+  if (!fresh.ok || fresh.keyStatus !== "current")
+    return `a token of the new key is refused (${fresh.ok ? fresh.keyStatus : fresh.reason})`;
+  const old = await verifier.verify(await signer.sign(before, { sub: probeSub }, now), stored, now);
+  if (!old.ok) return `a token of the previous key is refused (${old.reason})`;
+  return undefined;
+}

@@ -1,0 +1,139 @@
+import { describe, expect, it } from "vitest";
+import { MemoryAuditJournal } from "../../../../shared/audit/memory.ts";
+import { DAY } from "../../../../shared/clock.ts";
+import { MemoryEventPublisher } from "../../../../shared/events.ts";
+import type { Keyring } from "../../../../shared/keyring/keyring.ts";
+import { prePublicationMs, resolvePolicy } from "../../../../shared/keyring/policy.ts";
+import { MemoryKeyringStore } from "../../../../shared/keyring-store/memory.ts";
+import type { KeyringStore } from "../../../../shared/keyring-store/store.ts";
+import { noUsage, tick } from "../../../../shared/operations/tick.ts";
+import { MemoryRevocationStore } from "../../../../shared/revocation/memory.ts";
+import { seededRandom, T0 } from "../../../support/deterministic.ts";
+import { newKeyring } from "../../../support/keyrings.ts";
+
+const policy = resolvePolicy();
+const PUBLISH_AT = T0 + 90 * DAY - prePublicationMs(policy);
+
+async function setup(keyrings: KeyringStore = new MemoryKeyringStore()) {
+  const clock = { now: () => T0 };
+  const timing = { maxTokenLifetimeSeconds: 86_400, clockToleranceSeconds: 5 };
+  const events = new MemoryEventPublisher();
+  const audit = new MemoryAuditJournal();
+  const deps = {
+    keyrings,
+    revocations: new MemoryRevocationStore(timing, clock),
+    audit,
+    events,
+    clock,
+    random: seededRandom("tick"),
+    policy,
+    timing,
+    usage: noUsage,
+  };
+  return { deps, events, audit };
+}
+
+describe("tick", () => {
+  it("does nothing when nothing is due", async () => {
+    const { deps, events } = await setup();
+    await deps.keyrings.save(await newKeyring());
+    expect(await tick(deps, T0 + DAY)).toEqual({ status: "idle" });
+    expect(events.published).toEqual([]);
+  });
+
+  it("publishes the scheduled key, journals and announces it, and does nothing the second time", async () => {
+    const { deps, events, audit } = await setup();
+    await deps.keyrings.save(await newKeyring());
+    const outcome = await tick(deps, PUBLISH_AT);
+    expect(outcome).toMatchObject({
+      status: "applied",
+      actions: [{ type: "publish" }],
+      revision: 2,
+    });
+    expect(events.published.map((e) => e.type)).toEqual(["KeyCreated"]);
+    expect((await audit.read()).entries[0]).toMatchObject({
+      actor: "rotation",
+      action: "policy.publish",
+      result: "ok",
+    });
+    expect(await tick(deps, PUBLISH_AT)).toEqual({ status: "idle" });
+    expect(events.published).toHaveLength(1);
+  });
+
+  it("activates after pre-publication, once the self-test passes against the stored keyring", async () => {
+    const { deps, events } = await setup();
+    await deps.keyrings.save(await newKeyring());
+    await tick(deps, PUBLISH_AT);
+    const outcome = await tick(deps, T0 + 90 * DAY);
+    expect(outcome).toMatchObject({ status: "applied", actions: [{ type: "activate" }] });
+    expect(events.published.map((e) => e.type)).toEqual(["KeyCreated", "KeyActivated"]);
+    expect((await deps.keyrings.load())!.keys.map((k) => k.status)).toEqual([
+      "previous",
+      "current",
+    ]);
+  });
+
+  it("leaves one winner when two ticks race", async () => {
+    const { deps } = await setup();
+    await deps.keyrings.save(await newKeyring());
+    const outcomes = await Promise.all([tick(deps, PUBLISH_AT), tick(deps, PUBLISH_AT)]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(["applied", "conflict"]);
+    expect((await deps.keyrings.load())!.keys).toHaveLength(2);
+  });
+
+  it("changes nothing and announces RotationFailed when the keyring cannot be read", async () => {
+    const broken: KeyringStore = {
+      load: async () => {
+        const { KeyringInvalid } = await import("../../../../shared/errors.ts");
+        throw new KeyringInvalid(["keyring has 2 current keys"]);
+      },
+      loadPrevious: async () => undefined,
+      save: async () => {
+        throw new Error("a failed tick must not write");
+      },
+    };
+    const { deps, events } = await setup(broken);
+    expect(await tick(deps, PUBLISH_AT)).toEqual({ status: "failed", reason: "keyring_invalid" });
+    expect(events.published).toEqual([
+      expect.objectContaining({
+        type: "RotationFailed",
+        detail: { reason: "keyring_invalid", problems: 1 },
+      }),
+    ]);
+  });
+
+  it("restores the previous keyring and announces RotationFailed when the self-test fails", async () => {
+    // Fault injected: a store that hands back the newly activated key with its material swapped,
+    // as a corrupted write would; the real stores cannot be made to do this.
+    const real = new MemoryKeyringStore();
+    let corrupt = false;
+    const corrupting: KeyringStore = {
+      load: async () => {
+        const keyring = await real.load();
+        if (!corrupt || keyring === undefined) return keyring;
+        const fake = await newKeyring("HS256", T0, seededRandom("other"));
+        return {
+          ...keyring,
+          keys: keyring.keys.map((k) =>
+            k.status === "current" ? { ...k, jwk: fake.keys[0]!.jwk! } : k,
+          ),
+        } as Keyring;
+      },
+      loadPrevious: () => real.loadPrevious(),
+      save: async (next) => {
+        await real.save(next);
+        corrupt = next.keys.some((k) => k.status === "current" && k.activatedAt === T0 + 90 * DAY);
+      },
+    };
+    const { deps, events } = await setup(corrupting);
+    await deps.keyrings.save(await newKeyring());
+    await tick(deps, PUBLISH_AT);
+    const before = await real.load();
+    const outcome = await tick(deps, T0 + 90 * DAY);
+    expect(outcome).toMatchObject({ status: "failed", reason: "self_test_failed" });
+    corrupt = false;
+    const after = await real.load();
+    expect(after!.keys.map((k) => k.status)).toEqual(before!.keys.map((k) => k.status));
+    expect(events.published.map((e) => e.type)).toEqual(["KeyCreated", "RotationFailed"]);
+  });
+});
