@@ -9,6 +9,8 @@ import {
   type TransitionResult,
 } from "../keyring/transitions.ts";
 import { KeyringConflict } from "../keyring-store/store.ts";
+import { createSigner } from "../tokens/signer.ts";
+import { createVerifier } from "../tokens/verifier.ts";
 import type { OperationDeps, OperationResult, Request } from "./deps.ts";
 
 const MAX_ATTEMPTS = 3;
@@ -109,8 +111,10 @@ export async function rotate(
     }
   }
   let kid = "";
+  let before: Keyring | undefined;
   const result = await change(deps, async (keyring, now) => {
     if (keyring === undefined) return noKeyring();
+    before = keyring;
     const key = await generateKey(alg, now, deps.random);
     kid = key.kid;
     if (request.mode === "immediate") return emergencyRotate(keyring, key, now);
@@ -126,8 +130,12 @@ export async function rotate(
   });
   const now = deps.clock.now();
   const at = new Date(now).toISOString();
+  // The keys this rotation compromised: the ones that were not compromised before it.
+  const wasCompromised = new Set(before?.keys.filter((k) => k.compromised).map((k) => k.kid));
   const compromised = result.ok
-    ? result.keyring.keys.filter((k) => k.compromised && k.retiredAt === now).map((k) => k.kid)
+    ? result.keyring.keys
+        .filter((k) => k.compromised && !wasCompromised.has(k.kid))
+        .map((k) => k.kid)
     : [];
   const events =
     request.mode === "immediate"
@@ -147,6 +155,21 @@ export async function rotate(
         ];
   await record(deps, request, `rotate.${request.mode}`, result, kid || undefined, events);
   if (!result.ok) return result;
+  if (request.mode === "immediate" && before !== undefined) {
+    // The verification table of the runbook: old tokens refused, new ones accepted. There is no
+    // going back from an emergency, so a failure is announced, not rolled back.
+    const failure = await emergencySelfTest(deps, before, result.keyring, now);
+    if (failure !== undefined) {
+      await deps.events.publish([
+        {
+          type: "RotationFailed",
+          at,
+          detail: { reason: "self_test_failed", detail: failure, kid },
+        },
+      ]);
+      return { ok: false, code: "self_test_failed", message: failure };
+    }
+  }
   const activatesAt = request.mode === "immediate" ? now : now + prePublicationMs(deps.policy);
   return {
     ok: true,
@@ -197,4 +220,31 @@ export async function importSecret(
     },
   ]);
   return result.ok ? { ok: true, value: { kid, keyring: result.keyring } } : result;
+}
+
+/** After an emergency, against the keyring as stored: a token of the old key is refused, one of the new key accepted. */
+async function emergencySelfTest(
+  deps: OperationDeps,
+  before: Keyring,
+  intended: Keyring,
+  now: number,
+): Promise<string | undefined> {
+  const stored = await deps.keyrings.load();
+  if (stored === undefined) return "the keyring vanished after the commit";
+  const signer = createSigner({ maxLifetimeSeconds: 60, lifetimeSeconds: 60, random: deps.random });
+  const verifier = createVerifier({ cacheSize: 0 });
+  const old = await verifier.verify(
+    await signer.sign(before, { sub: "keyward-self-test" }, now),
+    stored,
+    now,
+  );
+  if (old.ok || old.reason !== "key_compromised")
+    return `a token of the compromised key is not refused as such (${old.ok ? "allowed" : old.reason})`;
+  const fresh = await verifier.verify(
+    await signer.sign(intended, { sub: "keyward-self-test" }, now),
+    stored,
+    now,
+  );
+  if (!fresh.ok) return `a token of the new key is refused (${fresh.reason})`;
+  return undefined;
 }

@@ -153,11 +153,17 @@ describe("the ops API", () => {
     });
 
     it("rotates immediately: new current key, others compromised, earlier tokens revoked at once", async () => {
-      const { call, keyrings, keyring, clock } = await opsFixture();
+      const { call, keyrings, keyring, clock, events } = await opsFixture();
       const token = await createSigner().sign(keyring!, { sub: "alice" }, clock.t);
       clock.t += 1000;
       const answer = await call("POST", "/v1/keys/rotate", { mode: "immediate", reason });
       expect(answer).toMatchObject({ status: 200, body: { mode: "immediate" } });
+      expect(events.published).toEqual([
+        expect.objectContaining({
+          type: "EmergencyRotation",
+          detail: expect.objectContaining({ compromised: [keyring!.keys[0]!.kid] }),
+        }),
+      ]);
       const stored = (await keyrings.load())!;
       expect(stored.keys.map((k) => [k.status, k.compromised])).toEqual([
         ["retired", true],
