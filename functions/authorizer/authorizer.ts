@@ -12,6 +12,8 @@ export interface AuthorizerDeps {
   /** Where metric lines go (stdout in Lambda). */
   readonly writeMetrics: (line: string) => void;
   readonly now: () => number;
+  /** Counts an allowed verification for its key (the rotation's grace gate reads the figures). */
+  readonly recordUsage?: (kid: string) => void;
 }
 
 export const METRIC_NAMESPACE = "keyward";
@@ -31,7 +33,10 @@ export function createAuthorizer(deps: AuthorizerDeps): (event: unknown) => Prom
         : await deps.authenticate(extractToken(parsed, deps.tokenSource));
     const latencyMs = performance.now() - started;
     record(deps, result, latencyMs, parsed === undefined);
-    if (result.ok) return allow(parsed as NonNullable<typeof parsed>, result);
+    if (result.ok) {
+      deps.recordUsage?.(result.kid);
+      return allow(parsed as NonNullable<typeof parsed>, result);
+    }
     return refuse(parsed);
   };
 }

@@ -13,6 +13,8 @@ import { guardRevocations } from "../../shared/revocation/guard.ts";
 import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
 import { createVerifier } from "../../shared/tokens/verifier.ts";
 import type { UpstashSettings } from "../../shared/upstash-client.ts";
+import { UsageRecorder } from "../../shared/usage/counts.ts";
+import { UpstashUsageStore } from "../../shared/usage/upstash.ts";
 import { createAuthorizer } from "./authorizer.ts";
 
 export interface Overrides {
@@ -69,6 +71,13 @@ export async function createAuthorizerFromEnv(env: Environment, overrides: Overr
       error: keyrings.lastError,
     });
   }
+  const usage = new UsageRecorder(
+    new UpstashUsageStore(upstash, config.redisPrefix),
+    clock.now(),
+    undefined,
+    (error) =>
+      log.warn("usage figures could not be written; they are kept for the next flush", { error }),
+  );
   return createAuthorizer({
     authenticate: createAuthenticator({
       keyrings,
@@ -83,6 +92,7 @@ export async function createAuthorizerFromEnv(env: Environment, overrides: Overr
     log,
     writeMetrics: write,
     now: () => clock.now(),
+    recordUsage: (kid) => usage.record(kid, clock.now()),
   });
 }
 

@@ -11,13 +11,14 @@ import { createAuthenticator } from "../../shared/authenticate.ts";
 import { type Clock, SECOND, systemClock } from "../../shared/clock.ts";
 import { MemoryEventPublisher } from "../../shared/events.ts";
 import { generateKey } from "../../shared/keyring/generate.ts";
-import { applyPlan, type RotationPolicy, resolvePolicy } from "../../shared/keyring/policy.ts";
+import { type RotationPolicy, resolvePolicy } from "../../shared/keyring/policy.ts";
 import { createKeyring } from "../../shared/keyring/transitions.ts";
 import { KeyringCache } from "../../shared/keyring-cache.ts";
 import { FileKeyringStore } from "../../shared/keyring-store/file.ts";
 import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-manager.ts";
-import { KeyringConflict, type KeyringStore } from "../../shared/keyring-store/store.ts";
+import type { KeyringStore } from "../../shared/keyring-store/store.ts";
 import type { OperationDeps } from "../../shared/operations/deps.ts";
+import { tick as runTick } from "../../shared/operations/tick.ts";
 import { cryptoRandom } from "../../shared/random.ts";
 import { guardRevocations } from "../../shared/revocation/guard.ts";
 import { MemoryRevocationStore } from "../../shared/revocation/memory.ts";
@@ -25,6 +26,8 @@ import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
 import { createSigner } from "../../shared/tokens/signer.ts";
 import { createVerifier } from "../../shared/tokens/verifier.ts";
 import type { UpstashSettings } from "../../shared/upstash-client.ts";
+import { MemoryUsageStore, UsageRecorder, type UsageStore } from "../../shared/usage/counts.ts";
+import { UpstashUsageStore } from "../../shared/usage/upstash.ts";
 import { createOpsApp } from "../ops-api/app.ts";
 import { ApiError, errorBody } from "../ops-api/errors.ts";
 import { strictObject, text } from "../ops-api/input.ts";
@@ -115,7 +118,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     policy,
     timing,
   };
+  const usageStore: UsageStore =
+    stores.upstash === undefined ? new MemoryUsageStore() : new UpstashUsageStore(stores.upstash);
+  const usage = new UsageRecorder(usageStore, clock.now(), 10 * SECOND);
   const ops = createOpsApp(deps, {
+    usage: usageStore,
     operators: [{ name: "local", role: "admin", tokenSha256: await sha256(credential) }],
   });
   const authenticate = createAuthenticator({
@@ -144,6 +151,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         401,
       );
     }
+    usage.record(result.kid, clock.now());
     return c.json({
       sub: result.claims.sub,
       kid: result.kid,
@@ -196,33 +204,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   app.route("/", ops);
 
   const tick = async () => {
-    const keyring = await keyrings.load();
-    if (keyring === undefined) return;
     const now = clock.now();
-    const { keyring: next, applied } = await applyPlan(
-      keyring,
-      now,
-      undefined,
-      policy,
-      cryptoRandom,
-    );
-    if (applied.length === 0) return;
-    try {
-      await keyrings.save(next);
-    } catch (error) {
-      if (error instanceof KeyringConflict) return;
-      throw error;
-    }
-    for (const action of applied) {
-      await deps.audit.append({
-        at: new Date(now).toISOString(),
-        actor: "scheduler",
-        action: `policy.${action.type}`,
-        ...("kid" in action ? { target: action.kid } : {}),
-        reason: action.reason,
-        result: "ok",
-      });
-    }
+    await usage.flush(now);
+    await runTick({ ...deps, usage: usageStore }, now);
   };
   const timer = setInterval(
     () => {

@@ -11,6 +11,7 @@ import { nextTransition, planAhead } from "../../shared/keyring/schedule.ts";
 import type { OperationDeps } from "../../shared/operations/deps.ts";
 import { importSecret, rollbackKeys, rotate } from "../../shared/operations/keys.ts";
 import { revoke } from "../../shared/operations/revocations.ts";
+import type { UsageSource } from "../../shared/operations/tick.ts";
 import { factsOf, type RevocationTarget, type TokenFacts } from "../../shared/revocation/rules.ts";
 import { StoreUnavailable } from "../../shared/revocation/store.ts";
 import type { TokenClaims } from "../../shared/tokens/claims.ts";
@@ -31,6 +32,8 @@ export interface OpsAppOptions {
   readonly operators: readonly Operator[];
   /** Largest request body accepted. Default 4 MiB (a batch of 10,000 revocations). */
   readonly maxBodyBytes?: number;
+  /** Verification figures, for each key's share of the last day in `GET /v1/keys`. */
+  readonly usage?: UsageSource;
 }
 
 export const MAX_BATCH = 10_000;
@@ -145,6 +148,15 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
 
   app.get("/v1/keys", authenticated("viewer"), async (c) => {
     const keyring = await keyringOrFail();
+    const usage =
+      options.usage === undefined
+        ? undefined
+        : await options.usage.verificationsByKid(deps.clock.now()).catch(() => undefined);
+    const total = usage === undefined ? 0 : Object.values(usage).reduce((sum, n) => sum + n, 0);
+    const shareOf = (kid: string) =>
+      usage === undefined || total === 0
+        ? null
+        : Math.round(((usage[kid] ?? 0) / total) * 10_000) / 10_000;
     return c.json({
       revision: keyring.revision,
       updatedAt: iso(keyring.updatedAt),
@@ -160,7 +172,7 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
         ...(key.deactivatedAt === undefined ? {} : { deactivatedAt: iso(key.deactivatedAt) }),
         ...(key.retiredAt === undefined ? {} : { retiredAt: iso(key.retiredAt) }),
         ...(key.destroyedAt === undefined ? {} : { destroyedAt: iso(key.destroyedAt) }),
-        share: null,
+        share: shareOf(key.kid),
         next: nextTransition(key, deps.policy),
       })),
     });

@@ -8,9 +8,10 @@ import { EventBridgePublisher } from "../../shared/events-eventbridge.ts";
 import { resolvePolicy } from "../../shared/keyring/policy.ts";
 import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-manager.ts";
 import { createLogger } from "../../shared/observability/log.ts";
-import { noUsage, tick } from "../../shared/operations/tick.ts";
+import { tick } from "../../shared/operations/tick.ts";
 import { cryptoRandom } from "../../shared/random.ts";
 import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
+import { UpstashUsageStore } from "../../shared/usage/upstash.ts";
 
 const log = createLogger("keyward-rotation");
 const read = new EnvReader(process.env);
@@ -55,7 +56,7 @@ const deps = {
   random: cryptoRandom,
   policy: resolvePolicy({ algorithm, maxTokenLifetimeMs: maxLifetime * 1000 }),
   timing,
-  usage: noUsage,
+  usage: new UpstashUsageStore({ url: upstash.url, token: upstash.token }),
 };
 
 /** EventBridge scheduled event in, one tick, its outcome out (and in the logs). */

@@ -5,12 +5,11 @@ import { applyPlan, type KeyUsage, type PolicyAction } from "../keyring/policy.t
 import { KeyringConflict, restorePrevious } from "../keyring-store/store.ts";
 import { createSigner } from "../tokens/signer.ts";
 import { createVerifier } from "../tokens/verifier.ts";
+import type { UsageStore } from "../usage/counts.ts";
 import type { OperationDeps } from "./deps.ts";
 
 /** Where the grace gate's figures come from: verifications per kid over the last day. */
-export interface UsageSource {
-  verificationsByKid(now: number): Promise<KeyUsage>;
-}
+export type UsageSource = Pick<UsageStore, "verificationsByKid">;
 
 /** No figures: the grace gate then holds previous keys to the maximum grace. */
 export const noUsage: UsageSource = { verificationsByKid: async () => undefined };
@@ -67,7 +66,7 @@ export async function tick(
   const { keyring: next, applied } = await applyPlan(
     keyring,
     now,
-    await deps.usage.verificationsByKid(now),
+    await usageOrUnknown(deps.usage, now),
     deps.policy,
     deps.random,
   );
@@ -132,4 +131,13 @@ async function selfTest(
   const old = await verifier.verify(await signer.sign(before, { sub: probeSub }, now), stored, now);
   if (!old.ok) return `a token of the previous key is refused (${old.reason})`;
   return undefined;
+}
+
+/** Figures that cannot be read count as unknown: the gate then keeps previous keys longer, never less. */
+async function usageOrUnknown(usage: UsageSource, now: number): Promise<KeyUsage> {
+  try {
+    return await usage.verificationsByKid(now);
+  } catch {
+    return undefined;
+  }
 }

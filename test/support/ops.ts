@@ -6,6 +6,7 @@ import type { Keyring } from "../../shared/keyring/keyring.ts";
 import { resolvePolicy } from "../../shared/keyring/policy.ts";
 import { MemoryKeyringStore } from "../../shared/keyring-store/memory.ts";
 import type { OperationDeps } from "../../shared/operations/deps.ts";
+import type { UsageSource } from "../../shared/operations/tick.ts";
 import { MemoryRevocationStore } from "../../shared/revocation/memory.ts";
 import type { RevocationStore } from "../../shared/revocation/store.ts";
 import { seededRandom, T0 } from "./deterministic.ts";
@@ -19,7 +20,12 @@ export const CREDENTIALS: Record<Role, string> = {
 
 /** The ops API on in-memory stores, with one operator per role, at a clock the test moves. */
 export async function opsFixture(
-  options: { keyring?: Keyring | null; revocations?: RevocationStore; maxBodyBytes?: number } = {},
+  options: {
+    keyring?: Keyring | null;
+    revocations?: RevocationStore;
+    maxBodyBytes?: number;
+    usage?: UsageSource;
+  } = {},
 ) {
   const clock = { t: T0 + 1000, now: () => clock.t };
   const timing = { maxTokenLifetimeSeconds: 86_400, clockToleranceSeconds: 5 };
@@ -50,6 +56,7 @@ export async function opsFixture(
   const app = createOpsApp(deps, {
     operators,
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+    ...(options.usage === undefined ? {} : { usage: options.usage }),
   });
   const call = async (
     method: string,

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { MINUTE } from "../../../../shared/clock.ts";
 import { type RevocationStore, StoreUnavailable } from "../../../../shared/revocation/store.ts";
 import { createSigner } from "../../../../shared/tokens/signer.ts";
+import { MemoryUsageStore } from "../../../../shared/usage/counts.ts";
 import { newKeyring } from "../../../support/keyrings.ts";
 import { opsFixture } from "../../../support/ops.ts";
 
@@ -130,6 +131,21 @@ describe("the ops API", () => {
         }),
       ]);
       expect(JSON.stringify(answer.body)).not.toContain(keyring!.keys[0]!.jwk!.d!);
+    });
+
+    it("reports each key's share of the last day's verifications when figures exist", async () => {
+      const usage = new MemoryUsageStore();
+      const { call, keyring, clock } = await opsFixture({ usage });
+      await usage.add(
+        new Map([
+          [keyring!.keys[0]!.kid, 3],
+          ["some-old-kid", 1],
+        ]),
+        clock.t,
+      );
+      expect((await call("GET", "/v1/keys")).body.keys).toEqual([
+        expect.objectContaining({ share: 0.75 }),
+      ]);
     });
 
     it("rotates gracefully (202, pending), refuses a second rotation in progress (409), and audits and publishes", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MemoryAuditJournal } from "../../../../shared/audit/memory.ts";
-import { DAY } from "../../../../shared/clock.ts";
+import { DAY, HOUR } from "../../../../shared/clock.ts";
 import { MemoryEventPublisher } from "../../../../shared/events.ts";
 import type { Keyring } from "../../../../shared/keyring/keyring.ts";
 import { prePublicationMs, resolvePolicy } from "../../../../shared/keyring/policy.ts";
@@ -8,6 +8,7 @@ import { MemoryKeyringStore } from "../../../../shared/keyring-store/memory.ts";
 import type { KeyringStore } from "../../../../shared/keyring-store/store.ts";
 import { noUsage, tick } from "../../../../shared/operations/tick.ts";
 import { MemoryRevocationStore } from "../../../../shared/revocation/memory.ts";
+import { MemoryUsageStore } from "../../../../shared/usage/counts.ts";
 import { seededRandom, T0 } from "../../../support/deterministic.ts";
 import { newKeyring } from "../../../support/keyrings.ts";
 
@@ -71,6 +72,40 @@ describe("tick", () => {
       "previous",
       "current",
     ]);
+  });
+
+  it("holds the previous key while its share is 5 % or more, and retires it once below", async () => {
+    const { deps } = await setup();
+    await deps.keyrings.save(await newKeyring());
+    await tick(deps, PUBLISH_AT);
+    await tick(deps, T0 + 90 * DAY);
+    const [previous, current] = (await deps.keyrings.load())!.keys.map((k) => k.kid);
+    const usage = new MemoryUsageStore();
+    const at = T0 + 97 * DAY;
+    await usage.add(
+      new Map([
+        [previous!, 6],
+        [current!, 94],
+      ]),
+      at,
+    );
+    expect(await tick({ ...deps, usage }, at)).toEqual({ status: "idle" });
+    const later = at + 2 * HOUR;
+    await usage.add(new Map([[current!, 2000]]), later);
+    expect(await tick({ ...deps, usage }, later)).toMatchObject({
+      status: "applied",
+      actions: [{ type: "retire", kid: previous }],
+    });
+  });
+
+  it("reads unreadable usage figures as unknown: the previous key is held", async () => {
+    const { deps } = await setup();
+    await deps.keyrings.save(await newKeyring());
+    await tick(deps, PUBLISH_AT);
+    await tick(deps, T0 + 90 * DAY);
+    // Fault injected: a usage store that cannot answer.
+    const down = { verificationsByKid: async () => Promise.reject(new Error("down")) };
+    expect(await tick({ ...deps, usage: down }, T0 + 97 * DAY)).toEqual({ status: "idle" });
   });
 
   it("leaves one winner when two ticks race", async () => {
