@@ -9,9 +9,8 @@ import {
   type TransitionResult,
 } from "../keyring/transitions.ts";
 import { KeyringConflict } from "../keyring-store/store.ts";
-import { createSigner } from "../tokens/signer.ts";
-import { createVerifier } from "../tokens/verifier.ts";
 import type { OperationDeps, OperationResult, Request } from "./deps.ts";
+import { storedKeyringProbe } from "./tick.ts";
 
 const MAX_ATTEMPTS = 3;
 
@@ -229,22 +228,13 @@ async function emergencySelfTest(
   intended: Keyring,
   now: number,
 ): Promise<string | undefined> {
-  const stored = await deps.keyrings.load();
-  if (stored === undefined) return "the keyring vanished after the commit";
-  const signer = createSigner({ maxLifetimeSeconds: 60, lifetimeSeconds: 60, random: deps.random });
-  const verifier = createVerifier({ cacheSize: 0 });
-  const old = await verifier.verify(
-    await signer.sign(before, { sub: "keyward-self-test" }, now),
-    stored,
-    now,
-  );
-  if (old.ok || old.reason !== "key_compromised")
+  const probe = await storedKeyringProbe(deps, now);
+  if (probe === undefined) return "the keyring vanished after the commit";
+  const old = await probe(before);
+  if (old.ok || old.reason !== "key_compromised") {
     return `a token of the compromised key is not refused as such (${old.ok ? "allowed" : old.reason})`;
-  const fresh = await verifier.verify(
-    await signer.sign(intended, { sub: "keyward-self-test" }, now),
-    stored,
-    now,
-  );
+  }
+  const fresh = await probe(intended);
   if (!fresh.ok) return `a token of the new key is refused (${fresh.reason})`;
   return undefined;
 }

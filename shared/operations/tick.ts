@@ -4,7 +4,7 @@ import type { Keyring } from "../keyring/keyring.ts";
 import { applyPlan, type KeyUsage, type PolicyAction } from "../keyring/policy.ts";
 import { KeyringConflict, restorePrevious } from "../keyring-store/store.ts";
 import { createSigner } from "../tokens/signer.ts";
-import { createVerifier } from "../tokens/verifier.ts";
+import { createVerifier, type Verification } from "../tokens/verifier.ts";
 import type { UsageStore } from "../usage/counts.ts";
 import type { OperationDeps } from "./deps.ts";
 
@@ -105,10 +105,25 @@ export async function tick(
 }
 
 /**
- * The runbook's verification table, automated: a probe signed with the new current key as this
- * tick computed it verifies against the keyring as stored (so a corrupted write is caught), and so
- * does a probe signed before the rotation by the key that was current. Answers what failed, or
- * undefined.
+ * Probes for a self-test: signs a token with a keyring (as an operation computed it) and verifies
+ * it against the keyring as stored, so a corrupted write shows. Undefined if nothing is stored.
+ */
+export async function storedKeyringProbe(
+  deps: OperationDeps,
+  now: number,
+): Promise<((signWith: Keyring) => Promise<Verification>) | undefined> {
+  const stored = await deps.keyrings.load();
+  if (stored === undefined) return undefined;
+  const signer = createSigner({ maxLifetimeSeconds: 60, lifetimeSeconds: 60, random: deps.random });
+  const verifier = createVerifier({ cacheSize: 0 });
+  return async (signWith) =>
+    verifier.verify(await signer.sign(signWith, { sub: "keyward-self-test" }, now), stored, now);
+}
+
+/**
+ * The runbook's verification table after a graceful activation: a token of the new key (as this
+ * tick computed it) verifies as current against the keyring as stored, and so does one of the key
+ * it replaced. Answers what failed, or undefined.
  */
 async function selfTest(
   deps: OperationDeps,
@@ -116,19 +131,13 @@ async function selfTest(
   intended: Keyring,
   now: number,
 ): Promise<string | undefined> {
-  const stored = await deps.keyrings.load();
-  if (stored === undefined) return "the keyring vanished after the commit";
-  const signer = createSigner({ maxLifetimeSeconds: 60, lifetimeSeconds: 60, random: deps.random });
-  const verifier = createVerifier({ cacheSize: 0 });
-  const probeSub = "keyward-self-test";
-  const fresh = await verifier.verify(
-    await signer.sign(intended, { sub: probeSub }, now),
-    stored,
-    now,
-  );
-  if (!fresh.ok || fresh.keyStatus !== "current")
+  const probe = await storedKeyringProbe(deps, now);
+  if (probe === undefined) return "the keyring vanished after the commit";
+  const fresh = await probe(intended);
+  if (!fresh.ok || fresh.keyStatus !== "current") {
     return `a token of the new key is refused (${fresh.ok ? fresh.keyStatus : fresh.reason})`;
-  const old = await verifier.verify(await signer.sign(before, { sub: probeSub }, now), stored, now);
+  }
+  const old = await probe(before);
   if (!old.ok) return `a token of the previous key is refused (${old.reason})`;
   return undefined;
 }

@@ -1,16 +1,4 @@
 import { randomUUID } from "node:crypto";
-import {
-  CreateEventBusCommand,
-  EventBridgeClient,
-  PutRuleCommand,
-  PutTargetsCommand,
-} from "@aws-sdk/client-eventbridge";
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
 import { describe, expect, inject, it } from "vitest";
 import { MemoryAuditJournal } from "../../../../shared/audit/memory.ts";
 import { DAY } from "../../../../shared/clock.ts";
