@@ -87,23 +87,7 @@ export class Keyward extends Construct {
       KEYWARD_REVOCATION_FAILURE_MODE: props.failureMode ?? "closed",
       KEYWARD_MAX_TOKEN_LIFETIME_SECONDS: String(maxLifetime),
     });
-    // Reading the keyring: one BatchGetSecretValue filtered on the prefix. That call and
-    // ListSecrets (which a filter needs) take no resource; the values are still guarded by
-    // GetSecretValue, granted on the keyring's secrets only.
-    this.authorizer.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"],
-        resources: ["*"],
-      }),
-    );
-    this.authorizer.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ["secretsmanager:GetSecretValue"],
-        resources: [keyringSecrets],
-      }),
-    );
+    this.#grantKeyring(this.authorizer, "read", keyringSecrets);
     this.upstashSecret.grantRead(this.authorizer);
 
     this.opsApi = this.#function("OpsApi", "functions/ops-api/index.ts", 512, {
@@ -115,25 +99,7 @@ export class Keyward extends Construct {
       KEYWARD_MAX_TOKEN_LIFETIME_SECONDS: String(maxLifetime),
     });
     // The ops API writes the keyring but never deletes material: only the rotation function does.
-    this.opsApi.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: [
-          "secretsmanager:GetSecretValue",
-          "secretsmanager:CreateSecret",
-          "secretsmanager:PutSecretValue",
-          "secretsmanager:TagResource",
-        ],
-        resources: [keyringSecrets],
-      }),
-    );
-    this.opsApi.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"],
-        resources: ["*"],
-      }),
-    );
+    this.#grantKeyring(this.opsApi, "write", keyringSecrets);
     this.upstashSecret.grantRead(this.opsApi);
     this.operatorsSecret.grantRead(this.opsApi);
     this.bus.grantPutEventsTo(this.opsApi);
@@ -148,27 +114,7 @@ export class Keyward extends Construct {
     });
     // One tick at a time: two racing ticks would only end in a conflict, but why pay for it.
     (this.rotation.node.defaultChild as CfnFunction).reservedConcurrentExecutions = 1;
-    // The only role that may delete key material.
-    this.rotation.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: [
-          "secretsmanager:GetSecretValue",
-          "secretsmanager:CreateSecret",
-          "secretsmanager:PutSecretValue",
-          "secretsmanager:TagResource",
-          "secretsmanager:DeleteSecret",
-        ],
-        resources: [keyringSecrets],
-      }),
-    );
-    this.rotation.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"],
-        resources: ["*"],
-      }),
-    );
+    this.#grantKeyring(this.rotation, "destroy", keyringSecrets);
     this.upstashSecret.grantRead(this.rotation);
     this.bus.grantPutEventsTo(this.rotation);
     this.deadLetters = new Queue(this, "RotationDeadLetters", {
@@ -186,6 +132,38 @@ export class Keyward extends Construct {
         }),
       ],
     });
+  }
+
+  /**
+   * Access to the keyring's secrets: `read` for verifiers, `write` for the ops API, `destroy`
+   * (write and delete material) for the rotation function alone. Reading is one
+   * BatchGetSecretValue filtered on the prefix: that call and ListSecrets (which a filter needs)
+   * take no resource; the values stay guarded by GetSecretValue on the keyring's secrets only.
+   */
+  #grantKeyring(
+    fn: NodejsFunction,
+    access: "read" | "write" | "destroy",
+    keyringSecrets: string,
+  ): void {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"],
+        resources: ["*"],
+      }),
+    );
+    const actions = ["secretsmanager:GetSecretValue"];
+    if (access !== "read") {
+      actions.push(
+        "secretsmanager:CreateSecret",
+        "secretsmanager:PutSecretValue",
+        "secretsmanager:TagResource",
+      );
+    }
+    if (access === "destroy") actions.push("secretsmanager:DeleteSecret");
+    fn.addToRolePolicy(
+      new PolicyStatement({ effect: Effect.ALLOW, actions, resources: [keyringSecrets] }),
+    );
   }
 
   #function(

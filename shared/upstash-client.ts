@@ -1,8 +1,30 @@
 import { Redis } from "@upstash/redis";
+import { ConfigInvalid } from "./errors.ts";
 
 export interface UpstashSettings {
   readonly url: string;
   readonly token: string;
+}
+
+/**
+ * The Upstash credentials kept in a secret of their own, as `{"url": "...", "token": "..."}`.
+ * Anything else is a `ConfigInvalid` that names the secret and never quotes its text (a
+ * `JSON.parse` error would).
+ */
+export function upstashSettingsFromSecret(
+  secretId: string,
+  text: string | undefined,
+): UpstashSettings {
+  let parsed: { url?: unknown; token?: unknown } = {};
+  try {
+    parsed = JSON.parse(text ?? "");
+  } catch {
+    // reported below, without the secret's text
+  }
+  if (typeof parsed.url !== "string" || typeof parsed.token !== "string") {
+    throw new ConfigInvalid([`secret ${secretId} must hold JSON {"url": "...", "token": "..."}`]);
+  }
+  return { url: parsed.url, token: parsed.token };
 }
 
 /**

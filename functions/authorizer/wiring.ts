@@ -12,7 +12,7 @@ import { createLogger, type LineWriter, stdoutWriter } from "../../shared/observ
 import { guardRevocations } from "../../shared/revocation/guard.ts";
 import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
 import { createVerifier } from "../../shared/tokens/verifier.ts";
-import type { UpstashSettings } from "../../shared/upstash-client.ts";
+import { type UpstashSettings, upstashSettingsFromSecret } from "../../shared/upstash-client.ts";
 import { UsageRecorder } from "../../shared/usage/counts.ts";
 import { UpstashUsageStore } from "../../shared/usage/upstash.ts";
 import { createAuthorizer } from "./authorizer.ts";
@@ -102,16 +102,6 @@ async function upstashSettings(
 ): Promise<UpstashSettings> {
   if (config.upstash.kind === "env")
     return { url: config.upstash.url, token: config.upstash.token };
-  let parsed: { url?: unknown; token?: unknown } = {};
-  try {
-    parsed = JSON.parse(await secrets.secretString(config.upstash.secretId));
-  } catch {
-    // reported below, without the secret's text
-  }
-  if (typeof parsed.url !== "string" || typeof parsed.token !== "string") {
-    throw new ConfigInvalid([
-      `secret ${config.upstash.secretId} must hold JSON {"url": "...", "token": "..."}`,
-    ]);
-  }
-  return { url: parsed.url, token: parsed.token };
+  const { secretId } = config.upstash;
+  return upstashSettingsFromSecret(secretId, await secrets.secretString(secretId));
 }

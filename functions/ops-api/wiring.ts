@@ -4,12 +4,12 @@ import { UpstashAuditJournal } from "../../shared/audit/upstash.ts";
 import { systemClock } from "../../shared/clock.ts";
 import type { Environment } from "../../shared/config/env.ts";
 import { EnvReader } from "../../shared/config/env.ts";
-import { ConfigInvalid } from "../../shared/errors.ts";
 import { EventBridgePublisher } from "../../shared/events-eventbridge.ts";
 import { resolvePolicy } from "../../shared/keyring/policy.ts";
 import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-manager.ts";
 import { cryptoRandom } from "../../shared/random.ts";
 import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
+import { upstashSettingsFromSecret } from "../../shared/upstash-client.ts";
 import { createOpsApp } from "./app.ts";
 import { parseOperators } from "./operators.ts";
 
@@ -48,15 +48,7 @@ export async function createOpsAppFromEnv(env: Environment) {
   const secrets = new SecretsManagerClient({});
   const secretString = async (id: string) =>
     (await secrets.send(new GetSecretValueCommand({ SecretId: id }))).SecretString ?? "";
-  const upstash = JSON.parse(await secretString(upstashSecret)) as {
-    url?: unknown;
-    token?: unknown;
-  };
-  if (typeof upstash.url !== "string" || typeof upstash.token !== "string") {
-    throw new ConfigInvalid([
-      `secret ${upstashSecret} must hold JSON {"url": "...", "token": "..."}`,
-    ]);
-  }
+  const upstash = upstashSettingsFromSecret(upstashSecret, await secretString(upstashSecret));
   const operators = parseOperators(operatorsInline ?? (await secretString(operatorsSecret ?? "")));
   const timing = { maxTokenLifetimeSeconds: maxLifetime, clockToleranceSeconds: tolerance };
   const settings = { url: upstash.url, token: upstash.token };

@@ -3,7 +3,6 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { UpstashAuditJournal } from "../../shared/audit/upstash.ts";
 import { systemClock } from "../../shared/clock.ts";
 import { EnvReader } from "../../shared/config/env.ts";
-import { ConfigInvalid } from "../../shared/errors.ts";
 import { EventBridgePublisher } from "../../shared/events-eventbridge.ts";
 import { resolvePolicy } from "../../shared/keyring/policy.ts";
 import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-manager.ts";
@@ -11,6 +10,7 @@ import { createLogger } from "../../shared/observability/log.ts";
 import { tick } from "../../shared/operations/tick.ts";
 import { cryptoRandom } from "../../shared/random.ts";
 import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
+import { upstashSettingsFromSecret } from "../../shared/upstash-client.ts";
 import { UpstashUsageStore } from "../../shared/usage/upstash.ts";
 
 const log = createLogger("keyward-rotation");
@@ -33,14 +33,10 @@ const maxLifetime = read.integer("KEYWARD_MAX_TOKEN_LIFETIME_SECONDS", 86_400, 6
 read.done();
 
 const secrets = new SecretsManagerClient({});
-const upstash = JSON.parse(
-  (await secrets.send(new GetSecretValueCommand({ SecretId: upstashSecret }))).SecretString ?? "{}",
+const upstash = upstashSettingsFromSecret(
+  upstashSecret,
+  (await secrets.send(new GetSecretValueCommand({ SecretId: upstashSecret }))).SecretString,
 );
-if (typeof upstash.url !== "string" || typeof upstash.token !== "string") {
-  throw new ConfigInvalid([
-    `secret ${upstashSecret} must hold JSON {"url": "...", "token": "..."}`,
-  ]);
-}
 const timing = { maxTokenLifetimeSeconds: maxLifetime, clockToleranceSeconds: 5 };
 const deps = {
   keyrings: new SecretsManagerKeyringStore({ client: secrets, prefix }),

@@ -6,7 +6,7 @@ import { createAuthenticator } from "../../../shared/authenticate.ts";
 import { DAY, HOUR } from "../../../shared/clock.ts";
 import { MemoryEventPublisher } from "../../../shared/events.ts";
 import { resolvePolicy } from "../../../shared/keyring/policy.ts";
-import { KeyringCache } from "../../../shared/keyring-store/../keyring-cache.ts";
+import { KeyringCache } from "../../../shared/keyring-cache.ts";
 import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secrets-manager.ts";
 import { rollbackKeys, rotate } from "../../../shared/operations/keys.ts";
 import { tick } from "../../../shared/operations/tick.ts";
