@@ -8,8 +8,17 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "nod
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { sha256, toHex } from "../functions/ops-api/operators.ts";
+import { DAY } from "../shared/clock.ts";
+import { EnvReader } from "../shared/config/env.ts";
+import { readRotationPolicy } from "../shared/config/writer-config.ts";
+import { ConfigInvalid } from "../shared/errors.ts";
+import type { RotationRecord } from "../shared/operations/journal.ts";
+import { cryptoRandom } from "../shared/random.ts";
+import { simulate } from "../shared/simulation/simulate.ts";
 import { readBatchFile } from "./batch-file.ts";
 import { CliError, EXIT, OpsClient } from "./client.ts";
+import { journalMarkdown } from "./journal-markdown.ts";
+import { simulationHolds, simulationText } from "./simulation-report.ts";
 
 const USAGE = `usage: keyward <command> [options]
 
@@ -17,16 +26,21 @@ commands:
   status                                   keys, their status and next transition
   rotate [--immediate] --reason R          graceful (new key pending) or immediate (key compromise: everyone re-logs in)
   rollback --reason R                      swap the current and previous keys
+  reinstate KID --reason R                 a retired (not compromised) key verifies again, as previous
   revoke (--token T | --jti J --exp S [--iss I] | --sub S | --claim NAME=VALUE | --all) --reason R
   revoke-batch FILE --reason R             one item per line, or a JSON array; resumes after an interruption
   check (--token T | --jti J [--iss I] | --sub S)
   audit [--limit N] [--before SEQ]         the journal, newest first
   keys import --from-env NAME [--encoding utf8|base64|hex] --reason R
   plan [--days N]                          the transitions the policy will make, with dates
+  journal --since DATE                     one Markdown entry per rotation since DATE (YYYY-MM-DD)
+  simulate [--days N] [--users N] [--emergency-day D|none] [--rollback-day D|none]
+                                           the policy (KEYWARD_* rotation settings) against simulated traffic, locally
   hash-token                               SHA-256 of a new operator credential read on stdin, for KEYWARD_OPERATORS
 
 options: --url URL (or KEYWARD_URL), --token CRED (or KEYWARD_OPS_TOKEN), --json, --yes
-exit codes: 0 ok, 1 usage, 2 refused by the API, 3 service unavailable, 4 unreachable, 5 not confirmed`;
+exit codes: 0 ok, 1 usage, 2 refused by the API (simulate: the policy refused valid tokens),
+            3 service unavailable, 4 unreachable, 5 not confirmed`;
 
 const BATCH_CHUNK = 1000;
 
@@ -46,6 +60,10 @@ interface Flags {
   limit?: string;
   before?: string;
   days?: string;
+  since?: string;
+  users?: string;
+  "emergency-day"?: string;
+  "rollback-day"?: string;
   "from-env"?: string;
   encoding?: string;
   help?: boolean;
@@ -72,6 +90,10 @@ async function main(argv: string[]): Promise<number> {
       limit: { type: "string" },
       before: { type: "string" },
       days: { type: "string" },
+      since: { type: "string" },
+      users: { type: "string" },
+      "emergency-day": { type: "string" },
+      "rollback-day": { type: "string" },
       "from-env": { type: "string" },
       encoding: { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -131,6 +153,20 @@ async function main(argv: string[]): Promise<number> {
       await confirm(values, "Rollback: the previous key becomes current again.");
       const { body } = await client().expect("POST", "/v1/keys/rollback", { reason: why });
       out(`current key is now ${(body as { current: string }).current}`, body);
+      return EXIT.ok;
+    }
+    case "reinstate": {
+      const kid = rest[0];
+      if (kid === undefined)
+        throw new CliError(EXIT.usage, "usage: keyward reinstate KID --reason R");
+      const why = reason();
+      await confirm(values, `Reinstate ${kid}: tokens it signed verify again.`);
+      const { body } = await client().expect(
+        "POST",
+        `/v1/keys/${encodeURIComponent(kid)}/reinstate`,
+        { reason: why },
+      );
+      out(`${kid} is previous again (verifies; roll back to make it sign)`, body);
       return EXIT.ok;
     }
     case "revoke": {
@@ -227,6 +263,19 @@ async function main(argv: string[]): Promise<number> {
       );
       return EXIT.ok;
     }
+    case "journal": {
+      if (values.since === undefined || !/^\d{4}-\d{2}-\d{2}/.test(values.since))
+        throw new CliError(EXIT.usage, "--since DATE is required, e.g. --since 2026-01-01");
+      const { body } = await client().expect(
+        "GET",
+        `/v1/journal?since=${encodeURIComponent(values.since)}`,
+      );
+      const journal = body as { since: string; rotations: RotationRecord[] };
+      out(journalMarkdown(journal.since, journal.rotations), body);
+      return EXIT.ok;
+    }
+    case "simulate":
+      return simulateCommand(values);
     case "hash-token": {
       // Read from stdin, never from the command line, so the credential stays out of shell history.
       let credential = "";
@@ -241,6 +290,44 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new CliError(EXIT.usage, `unknown command ${command}\n\n${USAGE}`);
   }
+}
+
+/** Runs the rotation policy of this environment's settings against simulated traffic. */
+async function simulateCommand(values: Flags): Promise<number> {
+  const read = new EnvReader(process.env);
+  const policy = readRotationPolicy(read);
+  const number = (flag: string, raw: string | undefined, fallback: number | undefined) => {
+    if (raw === undefined) return fallback;
+    if (raw === "none") return undefined;
+    if (!/^\d+$/.test(raw)) throw new CliError(EXIT.usage, `--${flag} takes a whole number`);
+    return Number(raw);
+  };
+  const days = number("days", values.days, 365) ?? 365;
+  const emergencyDay = number("emergency-day", values["emergency-day"], Math.min(45, days));
+  const rollbackDay = number("rollback-day", values["rollback-day"], Math.min(317, days));
+  const users = number("users", values.users, 20) ?? 20;
+  const progress = progressBar(days, values.json === true);
+  let report: Awaited<ReturnType<typeof simulate>>;
+  try {
+    read.done();
+    report = await simulate({
+      policy,
+      days,
+      users,
+      ...(emergencyDay === undefined ? {} : { emergencyDay }),
+      ...(rollbackDay === undefined ? {} : { rollbackDay }),
+      startMs: Math.floor(Date.now() / DAY) * DAY,
+      random: cryptoRandom,
+      onDay: (day) => progress(day - 1),
+    });
+  } catch (error) {
+    if (error instanceof ConfigInvalid) throw new CliError(EXIT.usage, error.message);
+    throw error;
+  }
+  progress(days);
+  if (values.json) console.log(JSON.stringify(report, null, 2));
+  else console.log(simulationText(report));
+  return simulationHolds(report) ? EXIT.ok : EXIT.refused;
 }
 
 function revocationItem(values: Flags): Record<string, unknown> {
@@ -348,8 +435,13 @@ async function revokeBatch(
 function progressBar(total: number, quiet: boolean): (done: number) => void {
   if (quiet) return () => undefined;
   const tty = process.stderr.isTTY === true;
+  let shown = -1;
   return (done) => {
     const share = total === 0 ? 1 : done / total;
+    // Without a terminal each update is a line of its own: one per tenth is enough.
+    const tenth = Math.floor(share * 10);
+    if (!tty && tenth === shown) return;
+    shown = tenth;
     const bar = `[${"#".repeat(Math.round(share * 30)).padEnd(30, "-")}] ${done}/${total} (${Math.floor(share * 100)}%)`;
     process.stderr.write(tty ? `\r${bar}${done === total ? "\n" : ""}` : `${bar}\n`);
   };

@@ -41,7 +41,10 @@ export interface Refused {
   readonly ok: false;
   readonly reason: AuthRefusal;
   readonly rule?: RevocationRule;
-  /** Known when the signature checked out: the key that signed the refused token. */
+  /**
+   * Known when the signature checked out (the key that signed the refused token), and for an
+   * unexpired token of a retired or compromised key (the key it names).
+   */
   readonly kid?: string;
   readonly keyStatus?: VerifyingStatus;
   readonly keyringAgeMs?: number;
@@ -49,6 +52,24 @@ export interface Refused {
 }
 
 export type AuthResult = Authenticated | Refused;
+
+/**
+ * What a result adds to the usage figures: an allowed token counts for its key; an unexpired token
+ * refused because its key was retired or compromised counts against that key (the journal's
+ * "refused because of this rotation"); every other refusal counts for nothing.
+ */
+export function usageOf(
+  result: AuthResult,
+): { readonly kid: string; readonly outcome: "verified" | "refused" } | undefined {
+  if (result.ok) return { kid: result.kid, outcome: "verified" };
+  if (
+    result.kid !== undefined &&
+    (result.reason === "key_retired" || result.reason === "key_compromised")
+  ) {
+    return { kid: result.kid, outcome: "refused" };
+  }
+  return undefined;
+}
 
 export interface AuthenticatorDeps {
   readonly keyrings: KeyringCache;
@@ -82,7 +103,10 @@ export function createAuthenticator(
       }
     }
     const keyring = { keyringAgeMs: read.ageMs, staleKeyring: read.stale };
-    if (!verified.ok) return { ok: false, reason: verified.reason, ...keyring };
+    if (!verified.ok) {
+      const { reason, kid } = verified;
+      return { ok: false, reason, ...(kid === undefined ? {} : { kid }), ...keyring };
+    }
 
     const { claims, kid, keyStatus, legacy } = verified;
     const outcome = await deps.revocations(factsOf(claims));

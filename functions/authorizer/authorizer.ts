@@ -1,4 +1,4 @@
-import type { AuthResult } from "../../shared/authenticate.ts";
+import { type AuthResult, usageOf } from "../../shared/authenticate.ts";
 import type { Logger } from "../../shared/observability/log.ts";
 import { metricLine } from "../../shared/observability/metrics.ts";
 import { allow, refuse } from "./answers.ts";
@@ -12,8 +12,11 @@ export interface AuthorizerDeps {
   /** Where metric lines go (stdout in Lambda). */
   readonly writeMetrics: (line: string) => void;
   readonly now: () => number;
-  /** Counts an allowed verification for its key (the rotation's grace gate reads the figures). */
-  readonly recordUsage?: (kid: string) => void;
+  /**
+   * Counts a verification for its key (the rotation's grace gate reads the figures), or a refusal
+   * caused by a retirement (the journal reads those).
+   */
+  readonly recordUsage?: (kid: string, outcome: "verified" | "refused") => void;
 }
 
 export const METRIC_NAMESPACE = "keyward";
@@ -33,8 +36,9 @@ export function createAuthorizer(deps: AuthorizerDeps): (event: unknown) => Prom
         : await deps.authenticate(extractToken(parsed, deps.tokenSource));
     const latencyMs = performance.now() - started;
     record(deps, result, latencyMs, parsed === undefined);
+    const usage = usageOf(result);
+    if (usage !== undefined) deps.recordUsage?.(usage.kid, usage.outcome);
     if (result.ok) {
-      deps.recordUsage?.(result.kid);
       return allow(parsed as NonNullable<typeof parsed>, result);
     }
     return refuse(parsed);

@@ -92,7 +92,7 @@ export async function createAuthorizerFromEnv(env: Environment, overrides: Overr
     log,
     writeMetrics: write,
     now: () => clock.now(),
-    recordUsage: (kid) => usage.record(kid, clock.now()),
+    recordUsage: (kid, outcome) => usage.record(kid, clock.now(), outcome),
   });
 }
 

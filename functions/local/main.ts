@@ -1,4 +1,6 @@
 import { resolve } from "node:path";
+import { EnvReader } from "../../shared/config/env.ts";
+import { readRotationPolicy } from "../../shared/config/writer-config.ts";
 import { ConfigInvalid } from "../../shared/errors.ts";
 import { startLocalStack, storesFromEnv } from "./stack.ts";
 
@@ -12,7 +14,11 @@ const dir = resolve(process.env.KEYWARD_LOCAL_DIR ?? ".keyward");
 
 try {
   const stores = storesFromEnv(process.env);
-  const stack = await startLocalStack({ port, dir, stores });
+  // The same rotation settings as the deployed functions (README, "Rotation settings").
+  const read = new EnvReader(process.env);
+  const policy = readRotationPolicy(read);
+  read.done();
+  const stack = await startLocalStack({ port, dir, stores, policy });
   const lines = [
     `keyward local stack on ${stack.url}`,
     `  ops API        ${stack.url}/v1   (operator "local", credential in ${stack.tokenFile})`,

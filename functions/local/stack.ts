@@ -7,7 +7,7 @@ import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { MemoryAuditJournal } from "../../shared/audit/memory.ts";
 import { UpstashAuditJournal } from "../../shared/audit/upstash.ts";
-import { createAuthenticator } from "../../shared/authenticate.ts";
+import { createAuthenticator, usageOf } from "../../shared/authenticate.ts";
 import { type Clock, SECOND, systemClock } from "../../shared/clock.ts";
 import { MemoryEventPublisher } from "../../shared/events.ts";
 import { generateKey } from "../../shared/keyring/generate.ts";
@@ -141,6 +141,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   app.get("/whoami", async (c) => {
     const match = /^Bearer +(\S+)$/i.exec(c.req.header("authorization") ?? "");
     const result = await authenticate(match?.[1]);
+    const counted = usageOf(result);
+    if (counted !== undefined) usage.record(counted.kid, clock.now(), counted.outcome);
     if (!result.ok) {
       c.header("WWW-Authenticate", `Bearer realm="keyward", error="invalid_token"`);
       return c.json(
@@ -151,7 +153,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         401,
       );
     }
-    usage.record(result.kid, clock.now());
     return c.json({
       sub: result.claims.sub,
       kid: result.kid,

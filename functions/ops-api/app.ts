@@ -5,17 +5,18 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { SECOND } from "../../shared/clock.ts";
 import { KeywardError } from "../../shared/errors.ts";
 import { SECRET_ENCODINGS, type SecretEncoding } from "../../shared/keyring/import-legacy.ts";
-import { isVerifying, publicJwk } from "../../shared/keyring/key.ts";
+import { isVerifying, KID_PATTERN, publicJwk } from "../../shared/keyring/key.ts";
 import type { Keyring } from "../../shared/keyring/keyring.ts";
 import { nextTransition, planAhead } from "../../shared/keyring/schedule.ts";
 import type { OperationDeps } from "../../shared/operations/deps.ts";
-import { importSecret, rollbackKeys, rotate } from "../../shared/operations/keys.ts";
+import { rotationJournal } from "../../shared/operations/journal.ts";
+import { importSecret, reinstate, rollbackKeys, rotate } from "../../shared/operations/keys.ts";
 import { revoke } from "../../shared/operations/revocations.ts";
-import type { UsageSource } from "../../shared/operations/tick.ts";
 import { factsOf, type RevocationTarget, type TokenFacts } from "../../shared/revocation/rules.ts";
 import { StoreUnavailable } from "../../shared/revocation/store.ts";
 import type { TokenClaims } from "../../shared/tokens/claims.ts";
 import { createVerifier } from "../../shared/tokens/verifier.ts";
+import type { UsageStore } from "../../shared/usage/counts.ts";
 import { ApiError, errorBody, statusOf } from "./errors.ts";
 import {
   type Fields,
@@ -32,8 +33,11 @@ export interface OpsAppOptions {
   readonly operators: readonly Operator[];
   /** Largest request body accepted. Default 4 MiB (a batch of 10,000 revocations). */
   readonly maxBodyBytes?: number;
-  /** Verification figures, for each key's share of the last day in `GET /v1/keys`. */
-  readonly usage?: UsageSource;
+  /**
+   * Verification figures: each key's share of the last day in `GET /v1/keys`, refusals per
+   * rotation in `GET /v1/journal`.
+   */
+  readonly usage?: Pick<UsageStore, "verificationsByKid" | "refusalsByKid">;
 }
 
 export const MAX_BATCH = 10_000;
@@ -223,6 +227,20 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
     return c.json({ current: result.value.kid });
   });
 
+  app.post("/v1/keys/:kid/reinstate", authenticated("admin"), body, async (c) => {
+    const kid = c.req.param("kid");
+    if (!KID_PATTERN.test(kid))
+      throw new ApiError(400, "invalid_request", "the kid in the path is not a valid kid");
+    const fields = await json(c, ["reason"]);
+    const result = await reinstate(deps, {
+      kid,
+      reason: text(fields, "reason", 500),
+      actor: c.get("operator").name,
+    });
+    if (!result.ok) throw new ApiError(statusOf(result.code), result.code, result.message);
+    return c.json({ kid, status: "previous" });
+  });
+
   app.post("/v1/keys/import", authenticated("admin"), body, async (c) => {
     const fields = await json(c, ["secret", "encoding", "reason"]);
     const encoding = (fields.encoding ?? "utf8") as SecretEncoding;
@@ -392,6 +410,23 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
         ? { revoked: true, rule: status.rule, since: new Date(status.since * 1000).toISOString() }
         : { revoked: false },
     );
+  });
+
+  app.get("/v1/journal", authenticated("viewer"), async (c) => {
+    const query = strictObject(c.req.query(), ["since"], "query");
+    const since = typeof query.since === "string" ? Date.parse(query.since) : 0;
+    if (!Number.isFinite(since)) {
+      throw new ApiError(
+        400,
+        "invalid_request",
+        "query.since must be a date (2026-01-31) or a timestamp (2026-01-31T12:00:00Z)",
+      );
+    }
+    const rotations = await rotationJournal(
+      { audit: deps.audit, ...(options.usage === undefined ? {} : { usage: options.usage }) },
+      since,
+    );
+    return c.json({ since: iso(since), rotations });
   });
 
   app.get("/v1/audit", authenticated("viewer"), async (c) => {

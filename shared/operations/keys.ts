@@ -5,6 +5,7 @@ import { prePublicationMs } from "../keyring/policy.ts";
 import {
   emergencyRotate,
   publishKey,
+  reinstateKey,
   rollback,
   type TransitionResult,
 } from "../keyring/transitions.ts";
@@ -59,7 +60,9 @@ async function record(
   result: { ok: boolean; code?: string },
   target: string | undefined,
   events: Parameters<OperationDeps["events"]["publish"]>[0],
+  details: Readonly<Record<string, string>> = {},
 ): Promise<void> {
+  const shown = result.ok || result.code === undefined ? details : { code: result.code };
   await deps.audit.append({
     at: new Date(deps.clock.now()).toISOString(),
     actor: request.actor,
@@ -67,7 +70,7 @@ async function record(
     ...(target === undefined ? {} : { target }),
     reason: request.reason,
     result: result.ok ? "ok" : "refused",
-    ...(result.ok || result.code === undefined ? {} : { details: { code: result.code } }),
+    ...(Object.keys(shown).length === 0 ? {} : { details: shown }),
   });
   if (result.ok && events.length > 0) await deps.events.publish(events);
 }
@@ -152,12 +155,18 @@ export async function rotate(
             detail: { kid, alg, reason: request.reason, actor: request.actor },
           },
         ];
-  await record(deps, request, `rotate.${request.mode}`, result, kid || undefined, events);
-  if (!result.ok) return result;
-  if (request.mode === "immediate" && before !== undefined) {
+  if (!result.ok || request.mode === "graceful" || before === undefined) {
+    await record(deps, request, `rotate.${request.mode}`, result, kid || undefined, events);
+    if (!result.ok) return result;
+  } else {
     // The verification table of the runbook: old tokens refused, new ones accepted. There is no
     // going back from an emergency, so a failure is announced, not rolled back.
     const failure = await emergencySelfTest(deps, before, result.keyring, now);
+    await record(deps, request, "rotate.immediate", result, kid, events, {
+      replaces: currentKid(before),
+      compromised: compromised.join(" "),
+      selfTest: failure === undefined ? "passed" : "failed",
+    });
     if (failure !== undefined) {
       await deps.events.publish([
         {
@@ -186,18 +195,54 @@ export async function rollbackKeys(
   deps: OperationDeps,
   request: Request,
 ): Promise<OperationResult<{ kid: string; keyring: Keyring }>> {
-  const result = await change(deps, async (keyring, now) =>
-    keyring === undefined ? noKeyring() : rollback(keyring, now),
+  let replaced = "";
+  const result = await change(deps, async (keyring, now) => {
+    if (keyring === undefined) return noKeyring();
+    replaced = currentKid(keyring);
+    return rollback(keyring, now);
+  });
+  const kid = result.ok ? currentKid(result.keyring) : "";
+  await record(
+    deps,
+    request,
+    "rollback",
+    result,
+    kid || undefined,
+    [
+      {
+        type: "KeyRolledBack",
+        at: new Date(deps.clock.now()).toISOString(),
+        detail: { kid, replaces: replaced, reason: request.reason, actor: request.actor },
+      },
+    ],
+    { replaces: replaced },
   );
-  const kid = result.ok ? (result.keyring.keys.find((k) => k.status === "current")?.kid ?? "") : "";
-  await record(deps, request, "rollback", result, kid || undefined, [
+  return result.ok ? { ok: true, value: { kid, keyring: result.keyring } } : result;
+}
+
+/**
+ * A retired key verifies again, as `previous` (DESIGN.md: retired is reversible until destroyed;
+ * never for a compromised key). Roll back afterwards to make it sign again.
+ */
+export async function reinstate(
+  deps: OperationDeps,
+  request: Request & { readonly kid: string },
+): Promise<OperationResult<{ kid: string; keyring: Keyring }>> {
+  const result = await change(deps, async (keyring, now) =>
+    keyring === undefined ? noKeyring() : reinstateKey(keyring, request.kid, now),
+  );
+  await record(deps, request, "reinstate", result, request.kid, [
     {
-      type: "KeyRolledBack",
+      type: "KeyReinstated",
       at: new Date(deps.clock.now()).toISOString(),
-      detail: { kid, reason: request.reason, actor: request.actor },
+      detail: { kid: request.kid, reason: request.reason, actor: request.actor },
     },
   ]);
-  return result.ok ? { ok: true, value: { kid, keyring: result.keyring } } : result;
+  return result.ok ? { ok: true, value: { kid: request.kid, keyring: result.keyring } } : result;
+}
+
+function currentKid(keyring: Keyring): string {
+  return keyring.keys.find((k) => k.status === "current")?.kid ?? "";
 }
 
 /** Migration: an existing secret becomes the current key (DESIGN.md, "Migration"). */
@@ -205,19 +250,29 @@ export async function importSecret(
   deps: OperationDeps,
   request: Request & { readonly secret: string; readonly encoding: SecretEncoding },
 ): Promise<OperationResult<{ kid: string; keyring: Keyring }>> {
-  const result = await change(deps, async (keyring, now) =>
-    importLegacySecret(keyring, request.secret, request.encoding, now, deps.random),
-  );
+  let replaced = "";
+  const result = await change(deps, async (keyring, now) => {
+    replaced = keyring === undefined ? "" : currentKid(keyring);
+    return importLegacySecret(keyring, request.secret, request.encoding, now, deps.random);
+  });
   const kid = result.ok
     ? (result.keyring.keys.find((k) => k.legacy && k.status === "current")?.kid ?? "")
     : "";
-  await record(deps, request, "keys.import", result, kid || undefined, [
-    {
-      type: "KeyImported",
-      at: new Date(deps.clock.now()).toISOString(),
-      detail: { kid, encoding: request.encoding, reason: request.reason, actor: request.actor },
-    },
-  ]);
+  await record(
+    deps,
+    request,
+    "keys.import",
+    result,
+    kid || undefined,
+    [
+      {
+        type: "KeyImported",
+        at: new Date(deps.clock.now()).toISOString(),
+        detail: { kid, encoding: request.encoding, reason: request.reason, actor: request.actor },
+      },
+    ],
+    replaced === "" ? {} : { replaces: replaced },
+  );
   return result.ok ? { ok: true, value: { kid, keyring: result.keyring } } : result;
 }
 

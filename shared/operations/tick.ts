@@ -48,8 +48,17 @@ export async function tick(
   const fail = async (
     reason: string,
     detail: Record<string, string | number> = {},
+    target?: string,
   ): Promise<TickOutcome> => {
-    await deps.audit.append({ at, actor: "rotation", action: "tick", reason, result: "failed" });
+    await deps.audit.append({
+      at,
+      actor: "rotation",
+      action: "tick",
+      ...(target === undefined ? {} : { target }),
+      reason,
+      result: "failed",
+      ...(Object.keys(detail).length === 0 ? {} : { details: detail }),
+    });
     await deps.events.publish([{ type: "RotationFailed", at, detail: { reason, ...detail } }]);
     return { status: "failed", reason };
   };
@@ -78,11 +87,18 @@ export async function tick(
   }
   if (applied.length === 0) return { status: "idle" };
 
-  if (applied.some((action) => action.type === "activate")) {
+  // The journal reads which key an activation replaced and how its self-test went from here.
+  const replaced = keyring.keys.find((key) => key.status === "current")?.kid ?? "";
+  const activation = applied.find((action) => action.type === "activate");
+  if (activation !== undefined) {
     const failure = await selfTest(deps, keyring, next, now);
     if (failure !== undefined) {
       await restorePrevious(deps.keyrings, now);
-      return fail("self_test_failed", { detail: failure });
+      return fail(
+        "self_test_failed",
+        { detail: failure, replaces: replaced, selfTest: "failed" },
+        activation.kid,
+      );
     }
   }
 
@@ -96,6 +112,11 @@ export async function tick(
       target: kid,
       reason: action.reason,
       result: "ok",
+      ...(action.type === "activate"
+        ? { details: { replaces: replaced, selfTest: "passed" } }
+        : action.type === "rollout"
+          ? { details: { percent: action.percent } }
+          : {}),
     });
     const type = EVENT_OF[action.type];
     if (type !== undefined) events.push({ type, at, detail: { kid, reason: action.reason } });

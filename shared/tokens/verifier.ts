@@ -33,7 +33,16 @@ export type Verification =
       /** Verified through the imported legacy key without a `kid` (the legacy system's shape). */
       readonly legacy: boolean;
     }
-  | { readonly ok: false; readonly reason: RefusalReason };
+  | {
+      readonly ok: false;
+      readonly reason: RefusalReason;
+      /**
+       * Set on `key_retired` / `key_compromised` when the token claims (unverified) an `exp` still
+       * in the future: a token the rotation refused, not one that had expired anyway. The journal
+       * counts these per key.
+       */
+      readonly kid?: string;
+    };
 
 export interface TokenVerifier {
   /** Never throws on bad input: every token gets an allow or a refusal with one reason. */
@@ -84,6 +93,11 @@ export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
     if (header === undefined) return refuse("malformed");
     const key = selectKey(header, index);
     if (typeof key === "string") return refuse(key);
+    if (!isVerifying(key.status)) {
+      const reason = key.compromised ? "key_compromised" : "key_retired";
+      return claimsUnexpired(token, nowMs) ? { ok: false, reason, kid: key.kid } : refuse(reason);
+    }
+    if (header.alg !== key.alg) return refuse("alg_not_allowed");
     let verified: { payload: Uint8Array; protectedHeader: JWSHeaderParameters };
     try {
       const cryptoKey = cryptoKeys.ready(key, "verify") ?? (await cryptoKeys.get(key, "verify"));
@@ -154,7 +168,7 @@ function readHeader(
 
 const MAX_PARSED_HEADERS = 256;
 
-/** The key that may verify a token with this header, or why there is none. */
+/** The key a token with this header names (verifying or not), or why there is none. */
 function selectKey(
   header: Record<string, unknown>,
   index: KeyringIndex,
@@ -170,9 +184,16 @@ function selectKey(
     key = index.byKid.get(kid);
     if (key === undefined) return "unknown_kid";
   }
-  if (!isVerifying(key.status)) return key.compromised ? "key_compromised" : "key_retired";
-  if (header.alg !== key.alg) return "alg_not_allowed";
   return key;
+}
+
+/** Whether the payload, read without verifying it, names an `exp` after `nowMs`. */
+function claimsUnexpired(token: string, nowMs: number): boolean {
+  const start = token.indexOf(".") + 1;
+  const bytes = decodeBase64url(token.slice(start, token.indexOf(".", start)));
+  if (bytes === undefined) return false;
+  const payload = parsePayload(bytes);
+  return typeof payload?.exp === "number" && payload.exp * 1000 > nowMs;
 }
 
 function reasonFor(error: unknown): RefusalReason {

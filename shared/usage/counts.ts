@@ -1,12 +1,24 @@
 import { HOUR, MINUTE } from "../clock.ts";
 import type { KeyUsage } from "../keyring/policy.ts";
 
-/** Where verification counts are added up, per kid and hour, and read back for the last day. */
+/** What verifiers counted since their last write, per kid. */
+export interface UsageCounts {
+  /** Tokens allowed, per signing key (the grace gate's figures). */
+  readonly verified: ReadonlyMap<string, number>;
+  /** Unexpired tokens refused because their key was retired or compromised (the journal's figures). */
+  readonly refused: ReadonlyMap<string, number>;
+}
+
+/** Where verification counts are added up and read back. */
 export interface UsageStore {
-  add(counts: ReadonlyMap<string, number>, nowMs: number): Promise<void>;
+  add(counts: UsageCounts, nowMs: number): Promise<void>;
   /** Verifications per kid over the 24 hours before `nowMs` (the grace gate's figures). */
   verificationsByKid(nowMs: number): Promise<KeyUsage>;
+  /** Refusals per kid since counting began (kept as long as the store keeps them). */
+  refusalsByKid(): Promise<Readonly<Record<string, number>>>;
 }
+
+export type UsageOutcome = "verified" | "refused";
 
 export const hourOf = (ms: number) => Math.floor(ms / HOUR);
 
@@ -16,7 +28,8 @@ export const hourOf = (ms: number) => Math.floor(ms / HOUR);
  * flush loses at most that interval's counts: the gate needs a share, not an exact figure.
  */
 export class UsageRecorder {
-  #counts = new Map<string, number>();
+  #verified = new Map<string, number>();
+  #refused = new Map<string, number>();
   #lastFlush: number;
   #flushing: Promise<void> | undefined;
 
@@ -29,8 +42,8 @@ export class UsageRecorder {
     this.#lastFlush = nowMs;
   }
 
-  record(kid: string, nowMs: number): void {
-    this.#counts.set(kid, (this.#counts.get(kid) ?? 0) + 1);
+  record(kid: string, nowMs: number, outcome: UsageOutcome = "verified"): void {
+    increment(outcome === "verified" ? this.#verified : this.#refused, kid, 1);
     if (nowMs - this.#lastFlush >= this.flushEveryMs && this.#flushing === undefined)
       void this.flush(nowMs);
   }
@@ -39,13 +52,15 @@ export class UsageRecorder {
   flush(nowMs: number): Promise<void> {
     if (this.#flushing !== undefined) return this.#flushing;
     this.#lastFlush = nowMs;
-    const counts = this.#counts;
-    if (counts.size === 0) return Promise.resolve();
-    this.#counts = new Map();
+    const counts: UsageCounts = { verified: this.#verified, refused: this.#refused };
+    if (counts.verified.size === 0 && counts.refused.size === 0) return Promise.resolve();
+    this.#verified = new Map();
+    this.#refused = new Map();
     this.#flushing = this.store.add(counts, nowMs).then(
       () => undefined,
       (error: unknown) => {
-        for (const [kid, n] of counts) this.#counts.set(kid, (this.#counts.get(kid) ?? 0) + n);
+        for (const [kid, n] of counts.verified) increment(this.#verified, kid, n);
+        for (const [kid, n] of counts.refused) increment(this.#refused, kid, n);
         this.onError(error);
       },
     );
@@ -55,14 +70,20 @@ export class UsageRecorder {
   }
 }
 
+function increment(counts: Map<string, number>, kid: string, n: number): void {
+  counts.set(kid, (counts.get(kid) ?? 0) + n);
+}
+
 /** Usage kept in process memory (the local stack, tests). */
 export class MemoryUsageStore implements UsageStore {
   readonly #hours = new Map<number, Map<string, number>>();
+  readonly #refused = new Map<string, number>();
 
-  async add(counts: ReadonlyMap<string, number>, nowMs: number): Promise<void> {
+  async add(counts: UsageCounts, nowMs: number): Promise<void> {
     const hour = this.#hours.get(hourOf(nowMs)) ?? new Map<string, number>();
-    for (const [kid, n] of counts) hour.set(kid, (hour.get(kid) ?? 0) + n);
+    for (const [kid, n] of counts.verified) increment(hour, kid, n);
     this.#hours.set(hourOf(nowMs), hour);
+    for (const [kid, n] of counts.refused) increment(this.#refused, kid, n);
   }
 
   async verificationsByKid(nowMs: number): Promise<KeyUsage> {
@@ -71,5 +92,9 @@ export class MemoryUsageStore implements UsageStore {
       for (const [kid, n] of this.#hours.get(h) ?? []) totals[kid] = (totals[kid] ?? 0) + n;
     }
     return totals;
+  }
+
+  async refusalsByKid(): Promise<Readonly<Record<string, number>>> {
+    return Object.fromEntries(this.#refused);
   }
 }

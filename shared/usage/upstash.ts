@@ -2,15 +2,16 @@ import type { Redis } from "@upstash/redis";
 import type { KeyUsage } from "../keyring/policy.ts";
 import { StoreUnavailable } from "../revocation/store.ts";
 import { createUpstashClient, type UpstashSettings } from "../upstash-client.ts";
-import { hourOf, type UsageStore } from "./counts.ts";
+import { hourOf, type UsageCounts, type UsageStore } from "./counts.ts";
 
 /** Hourly buckets outlive the day the gate reads by a margin, then expire by themselves. */
 const BUCKET_TTL_SECONDS = 26 * 3600;
 
 /**
- * Usage in Upstash: one hash per hour, `<prefix>usage:<hour>`, field = kid. A flush is one
- * pipelined request (HINCRBY per kid, EXPIRE); reading the last day is one pipelined request of
- * 24 HGETALLs.
+ * Usage in Upstash: verifications in one hash per hour, `<prefix>usage:<hour>`, field = kid;
+ * refusals in one hash without expiry, `<prefix>usage:refused`, field = kid (a few kids a year).
+ * A flush is one pipelined request (HINCRBY per kid, EXPIRE); reading the last day is one
+ * pipelined request of 24 HGETALLs; the refusals, one HGETALL.
  */
 export class UpstashUsageStore implements UsageStore {
   readonly #redis: Redis;
@@ -22,12 +23,27 @@ export class UpstashUsageStore implements UsageStore {
     this.#redis = createUpstashClient(settings, 5_000, 1);
   }
 
-  async add(counts: ReadonlyMap<string, number>, nowMs: number): Promise<void> {
+  async add(counts: UsageCounts, nowMs: number): Promise<void> {
     const key = `${this.prefix}usage:${hourOf(nowMs)}`;
     const pipeline = this.#redis.pipeline();
-    for (const [kid, n] of counts) pipeline.hincrby(key, kid, n);
-    pipeline.expire(key, BUCKET_TTL_SECONDS);
+    for (const [kid, n] of counts.verified) pipeline.hincrby(key, kid, n);
+    if (counts.verified.size > 0) pipeline.expire(key, BUCKET_TTL_SECONDS);
+    for (const [kid, n] of counts.refused) pipeline.hincrby(this.#refusedKey, kid, n);
     await pipeline.exec();
+  }
+
+  async refusalsByKid(): Promise<Readonly<Record<string, number>>> {
+    let refused: Record<string, unknown> | null;
+    try {
+      refused = await this.#redis.hgetall(this.#refusedKey);
+    } catch (error) {
+      throw new StoreUnavailable("refusal figures unavailable", { cause: error });
+    }
+    return Object.fromEntries(Object.entries(refused ?? {}).map(([kid, n]) => [kid, Number(n)]));
+  }
+
+  get #refusedKey(): string {
+    return `${this.prefix}usage:refused`;
   }
 
   async verificationsByKid(nowMs: number): Promise<KeyUsage> {

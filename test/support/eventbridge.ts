@@ -60,5 +60,5 @@ export async function busWithQueue(motoUrl: string) {
     }
     return out;
   };
-  return { publisher: new EventBridgePublisher(events, bus), received };
+  return { bus, publisher: new EventBridgePublisher(events, bus), received };
 }

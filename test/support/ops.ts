@@ -6,9 +6,9 @@ import type { Keyring } from "../../shared/keyring/keyring.ts";
 import { resolvePolicy } from "../../shared/keyring/policy.ts";
 import { MemoryKeyringStore } from "../../shared/keyring-store/memory.ts";
 import type { OperationDeps } from "../../shared/operations/deps.ts";
-import type { UsageSource } from "../../shared/operations/tick.ts";
 import { MemoryRevocationStore } from "../../shared/revocation/memory.ts";
 import type { RevocationStore } from "../../shared/revocation/store.ts";
+import type { UsageStore } from "../../shared/usage/counts.ts";
 import { seededRandom, T0 } from "./deterministic.ts";
 import { newKeyring } from "./keyrings.ts";
 
@@ -24,7 +24,7 @@ export async function opsFixture(
     keyring?: Keyring | null;
     revocations?: RevocationStore;
     maxBodyBytes?: number;
-    usage?: UsageSource;
+    usage?: UsageStore;
   } = {},
 ) {
   const clock = { t: T0 + 1000, now: () => clock.t };

@@ -302,3 +302,78 @@ describe("the local stack with real stores configured", () => {
     }
   });
 });
+
+describe("the rotation journal and the simulation", () => {
+  it("`keyward journal --since` prints the emergency just made as a Markdown entry", async () => {
+    const isolated = mkdtempSync(join(tmpdir(), "keyward-journal-"));
+    const other = await startLocalStack({ port: 0, dir: isolated, tickMs: 3_600_000 });
+    const env = { KEYWARD_URL: other.url, KEYWARD_LOCAL_DIR: isolated };
+    try {
+      const before = JSON.parse((await keyward(["status", "--json"], env)).stdout) as {
+        keys: { kid: string }[];
+      };
+      const rotated = await keyward(
+        ["rotate", "--immediate", "--reason", "key in a public gist", "--yes", "--json"],
+        env,
+      );
+      const { kid } = JSON.parse(rotated.stdout) as { kid: string };
+      const today = new Date().toISOString().slice(0, 10);
+      const run = await keyward(["journal", "--since", today], env);
+      expect(run.code).toBe(0);
+      const oldKid = before.keys[0]!.kid;
+      expect(run.stdout).toContain(`## JWT signing key rotations since ${today}`);
+      expect(run.stdout).toContain(
+        `### Key rotation: emergency, \`${oldKid}\` → \`${kid}\` [done ${today}]`,
+      );
+      expect(run.stdout).toContain("reason: key in a public gist");
+      expect(run.stdout).toContain("- Self-test: passed");
+      expect(run.stdout).toMatch(/- Verifications refused because of it: \d+/);
+      expect((await keyward(["journal"], env)).code).toBe(1);
+    } finally {
+      await other.stop();
+      rmSync(isolated, { recursive: true, force: true });
+    }
+  });
+
+  it("`keyward simulate --days 365 --json` reports zero forced re-logins for graceful rotations", async () => {
+    const run = await keyward(["simulate", "--days", "365", "--json"]);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as {
+      rotations: { trigger: string; forcedRelogins: number }[];
+      totals: { gracefulForcedRelogins: number; refusedValidTokens: number };
+    };
+    expect(report.rotations.map((r) => r.trigger)).toEqual([
+      "emergency",
+      "scheduled",
+      "scheduled",
+      "scheduled",
+      "rollback",
+    ]);
+    expect(report.totals).toMatchObject({ gracefulForcedRelogins: 0, refusedValidTokens: 0 });
+    expect(report.rotations[0]!.forcedRelogins).toBe(20);
+  }, 120_000);
+
+  it("simulates with the deployed functions' rotation settings, and names a bad one", async () => {
+    const run = await keyward(
+      [
+        "simulate",
+        "--days",
+        "40",
+        "--users",
+        "3",
+        "--emergency-day",
+        "none",
+        "--rollback-day",
+        "none",
+      ],
+      { KEYWARD_ROTATION_PERIOD_DAYS: "10" },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout.match(/\| scheduled \|/g)).toHaveLength(3);
+    const bad = await keyward(["simulate", "--days", "40"], { KEYWARD_MIN_GRACE_DAYS: "0" });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(
+      "KEYWARD_MIN_GRACE_DAYS must be at least KEYWARD_MAX_TOKEN_LIFETIME_SECONDS",
+    );
+  });
+});

@@ -8,6 +8,7 @@ import { MemoryEventPublisher } from "../../../shared/events.ts";
 import { resolvePolicy } from "../../../shared/keyring/policy.ts";
 import { KeyringCache } from "../../../shared/keyring-cache.ts";
 import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secrets-manager.ts";
+import { rotationJournal } from "../../../shared/operations/journal.ts";
 import { rollbackKeys, rotate } from "../../../shared/operations/keys.ts";
 import { tick } from "../../../shared/operations/tick.ts";
 import { guardRevocations } from "../../../shared/revocation/guard.ts";
@@ -144,6 +145,15 @@ describe("a simulated year (Secrets Manager in moto, revocations in Upstash)", (
     expect(events).toContain("EmergencyRotation");
     expect(events).toContain("KeyRolledBack");
     expect(events.filter((e) => e === "RotationFailed")).toEqual([]);
+    const journal = await rotationJournal({ audit: deps.audit, usage: usageStore }, start);
+    expect(journal.map((r) => [r.trigger, r.selfTest])).toEqual([
+      ["emergency", "passed"],
+      ["scheduled", "passed"],
+      ["scheduled", "passed"],
+      ["scheduled", "passed"],
+      ["scheduled", "passed"],
+      ["rollback", "not run"],
+    ]);
     const destroyed = (await deps.keyrings.load())!.keys.filter((k) => k.status === "destroyed");
     expect(destroyed.length).toBeGreaterThanOrEqual(3);
     for (const key of destroyed) {

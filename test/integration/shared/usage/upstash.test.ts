@@ -9,6 +9,7 @@ import { httpApiEvent } from "../../../support/authorizer-events.ts";
 import { secretsManagerClient } from "../../../support/aws.ts";
 import { type CountingProxy, startProxy } from "../../../support/http-proxy.ts";
 import { newKeyring } from "../../../support/keyrings.ts";
+import { usageCounts } from "../../../support/usage.ts";
 
 let proxy: CountingProxy;
 beforeAll(async () => {
@@ -17,25 +18,21 @@ beforeAll(async () => {
 afterAll(() => proxy.stop());
 
 describe("usage figures in Upstash", () => {
-  it("adds counts in one request and reads the last day in one request", async () => {
+  it("adds counts in one request and reads the last day, or the refusals, in one request", async () => {
     const store = new UpstashUsageStore(
       { url: proxy.url, token: inject("services").upstashToken },
       `u${randomUUID()}:`,
     );
     const now = Date.now();
     proxy.reset();
-    await store.add(
-      new Map([
-        ["a", 3],
-        ["b", 1],
-      ]),
-      now - 5 * HOUR,
-    );
-    await store.add(new Map([["a", 2]]), now);
+    await store.add(usageCounts({ a: 3, b: 1 }, { old: 4 }), now - 5 * HOUR);
+    await store.add(usageCounts({ a: 2 }, { old: 1 }), now);
     expect(proxy.requests()).toBe(2);
     proxy.reset();
     expect(await store.verificationsByKid(now)).toEqual({ a: 5, b: 1 });
     expect(proxy.requests()).toBe(1);
+    expect(await store.refusalsByKid()).toEqual({ old: 5 });
+    expect(proxy.requests()).toBe(2);
     expect(await store.verificationsByKid(now + 20 * HOUR)).toEqual({ a: 2 });
   });
 

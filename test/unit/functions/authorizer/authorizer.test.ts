@@ -47,6 +47,7 @@ async function setup(
   await keyrings.save(keyring);
   const memory = new MemoryRevocationStore(timing, clock);
   const lines: string[] = [];
+  const usage: [string, string][] = [];
   const handler = createAuthorizer({
     authenticate: createAuthenticator({
       keyrings: new KeyringCache({
@@ -64,10 +65,11 @@ async function setup(
     log: createLogger("test", (line) => lines.push(line), clock.now),
     writeMetrics: (line) => lines.push(line),
     now: clock.now,
+    recordUsage: (kid, outcome) => usage.push([kid, outcome]),
   });
   const token = (claims: Record<string, unknown> = {}, sub = "alice") =>
     createSigner().sign(keyring, { sub, claims: { scope: "orders:read", ...claims } }, clock.t);
-  return { clock, keyrings, keyring, memory, handler, lines, token };
+  return { clock, keyrings, keyring, memory, handler, lines, token, usage };
 }
 
 const metricLines = (lines: string[]) =>
@@ -268,8 +270,8 @@ describe("the authorizer", () => {
     }
   });
 
-  it("refuses with key_retired once the keyring says so, within the cache TTL", async () => {
-    const { handler, token, keyrings, keyring, clock } = await setup();
+  it("refuses with key_retired once the keyring says so, within the cache TTL, and counts it against the key", async () => {
+    const { handler, token, keyrings, keyring, clock, usage } = await setup();
     const t = await token();
     expect(await handler(httpApiEvent({ authorization: `Bearer ${t}` }))).toMatchObject({
       isAuthorized: true,
@@ -293,6 +295,13 @@ describe("the authorizer", () => {
     expect(await handler(httpApiEvent({ authorization: `Bearer ${t}` }))).toEqual({
       isAuthorized: false,
     });
+    const kid = keyring.keys[0]!.kid;
+    expect(usage).toEqual([
+      [kid, "verified"],
+      [kid, "refused"],
+    ]);
+    await handler(httpApiEvent({ authorization: "Bearer not-a-token" }));
+    expect(usage).toHaveLength(2);
   });
 });
 

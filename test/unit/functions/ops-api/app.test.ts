@@ -1,11 +1,14 @@
 import { generateKeyPair, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { MINUTE } from "../../../../shared/clock.ts";
+import { activateKey, retireKey } from "../../../../shared/keyring/transitions.ts";
 import { type RevocationStore, StoreUnavailable } from "../../../../shared/revocation/store.ts";
 import { createSigner } from "../../../../shared/tokens/signer.ts";
 import { MemoryUsageStore } from "../../../../shared/usage/counts.ts";
-import { newKeyring } from "../../../support/keyrings.ts";
+import { seededRandom, T0 } from "../../../support/deterministic.ts";
+import { expectOk, newKeyring, withPending } from "../../../support/keyrings.ts";
 import { opsFixture } from "../../../support/ops.ts";
+import { usageCounts } from "../../../support/usage.ts";
 
 const reason = "incident 42";
 
@@ -136,13 +139,7 @@ describe("the ops API", () => {
     it("reports each key's share of the last day's verifications when figures exist", async () => {
       const usage = new MemoryUsageStore();
       const { call, keyring, clock } = await opsFixture({ usage });
-      await usage.add(
-        new Map([
-          [keyring!.keys[0]!.kid, 3],
-          ["some-old-kid", 1],
-        ]),
-        clock.t,
-      );
+      await usage.add(usageCounts({ [keyring!.keys[0]!.kid]: 3, "some-old-kid": 1 }), clock.t);
       expect((await call("GET", "/v1/keys")).body.keys).toEqual([
         expect.objectContaining({ share: 0.75 }),
       ]);
@@ -237,6 +234,80 @@ describe("the ops API", () => {
       expect(
         await fresh.call("POST", "/v1/keys/import", { secret: "short", reason }),
       ).toMatchObject({ status: 422, body: { error: { code: "secret_invalid" } } });
+    });
+
+    it("reinstates a retired key as previous (KeyReinstated), never a compromised or unknown one", async () => {
+      const start = await newKeyring("ES256", T0);
+      const published = await withPending(start, "ES256", T0, seededRandom("reinstate"));
+      const rotated = expectOk(activateKey(published, published.keys[1]!.kid, T0 + 1));
+      const oldKid = start.keys[0]!.kid;
+      const retired = expectOk(retireKey(rotated, oldKid, T0 + 2));
+      const { call, events, audit } = await opsFixture({ keyring: retired });
+      expect(
+        await call("POST", `/v1/keys/${oldKid}/reinstate`, { reason }, "responder"),
+      ).toMatchObject({ status: 403 });
+      expect(await call("POST", "/v1/keys/not%20a%20kid/reinstate", { reason })).toMatchObject({
+        status: 400,
+        body: { error: { code: "invalid_request" } },
+      });
+      expect(await call("POST", "/v1/keys/unknown-kid/reinstate", { reason })).toMatchObject({
+        status: 404,
+        body: { error: { code: "key_not_found" } },
+      });
+      expect(await call("POST", `/v1/keys/${oldKid}/reinstate`, { reason })).toMatchObject({
+        status: 200,
+        body: { kid: oldKid, status: "previous" },
+      });
+      expect(events.published.at(-1)).toMatchObject({
+        type: "KeyReinstated",
+        detail: { kid: oldKid, reason, actor: "admin-op" },
+      });
+      expect((await audit.read()).entries[0]).toMatchObject({
+        action: "reinstate",
+        target: oldKid,
+        result: "ok",
+      });
+      await call("POST", "/v1/keys/rotate", { mode: "immediate", reason });
+      expect(await call("POST", `/v1/keys/${oldKid}/reinstate`, { reason })).toMatchObject({
+        status: 409,
+        body: { error: { code: "key_compromised" } },
+      });
+    });
+
+    it("journals each rotation with its trigger, keys, phases, self-test and refusals", async () => {
+      const usage = new MemoryUsageStore();
+      const { call, keyring, clock } = await opsFixture({ usage });
+      const oldKid = keyring!.keys[0]!.kid;
+      expect(await call("GET", "/v1/journal?since=yesterday", undefined, "viewer")).toMatchObject({
+        status: 400,
+        body: { error: { code: "invalid_request" } },
+      });
+      const rotated = await call("POST", "/v1/keys/rotate", {
+        mode: "immediate",
+        reason: "key leaked",
+      });
+      await usage.add(usageCounts({}, { [oldKid]: 7 }), clock.t);
+      const answer = await call("GET", "/v1/journal?since=2026-01-01", undefined, "viewer");
+      expect(answer).toMatchObject({
+        status: 200,
+        body: {
+          since: "2026-01-01T00:00:00.000Z",
+          rotations: [
+            {
+              trigger: "emergency",
+              actor: "admin-op",
+              reason: "key leaked",
+              oldKid,
+              newKid: rotated.body.kid,
+              compromised: [oldKid],
+              selfTest: "passed",
+              refusedVerifications: 7,
+            },
+          ],
+        },
+      });
+      const later = await call("GET", "/v1/journal?since=2026-02-01", undefined, "viewer");
+      expect(later.body.rotations).toEqual([]);
     });
 
     it("plans the policy's transitions with dates", async () => {

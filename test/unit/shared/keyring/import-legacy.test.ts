@@ -100,6 +100,7 @@ describe("importLegacySecret", () => {
     expect(await verifier.verify(token, retired, T0 + 4)).toEqual({
       ok: false,
       reason: "key_retired",
+      kid: legacyKid,
     });
     const emergency = expectOk(
       emergencyRotate(rotated, await generateKey("HS256", T0, random), T0 + 3),
@@ -107,6 +108,7 @@ describe("importLegacySecret", () => {
     expect(await verifier.verify(token, emergency, T0 + 4)).toEqual({
       ok: false,
       reason: "key_compromised",
+      kid: legacyKid,
     });
   });
 

@@ -11,6 +11,7 @@ import { MemoryRevocationStore } from "../../../../shared/revocation/memory.ts";
 import { MemoryUsageStore } from "../../../../shared/usage/counts.ts";
 import { seededRandom, T0 } from "../../../support/deterministic.ts";
 import { newKeyring } from "../../../support/keyrings.ts";
+import { usageCounts } from "../../../support/usage.ts";
 
 const policy = resolvePolicy();
 const PUBLISH_AT = T0 + 90 * DAY - prePublicationMs(policy);
@@ -82,16 +83,10 @@ describe("tick", () => {
     const [previous, current] = (await deps.keyrings.load())!.keys.map((k) => k.kid);
     const usage = new MemoryUsageStore();
     const at = T0 + 97 * DAY;
-    await usage.add(
-      new Map([
-        [previous!, 6],
-        [current!, 94],
-      ]),
-      at,
-    );
+    await usage.add(usageCounts({ [previous!]: 6, [current!]: 94 }), at);
     expect(await tick({ ...deps, usage }, at)).toEqual({ status: "idle" });
     const later = at + 2 * HOUR;
-    await usage.add(new Map([[current!, 2000]]), later);
+    await usage.add(usageCounts({ [current!]: 2000 }), later);
     expect(await tick({ ...deps, usage }, later)).toMatchObject({
       status: "applied",
       actions: [{ type: "retire", kid: previous }],

@@ -77,18 +77,20 @@ describe("verify", () => {
     expect(result).toMatchObject({ ok: true, kid: published.keys[1]!.kid, keyStatus: "pending" });
   });
 
-  it("refuses tokens of a retired key, a destroyed key and a compromised key", async () => {
+  it("refuses tokens of a retired key, a destroyed key and a compromised key, naming the key", async () => {
     const { keyring, oldToken, oldKid } = await rotatedWithTokens();
     const verifier = createVerifier();
     const retired = expectOk(retireKey(keyring, oldKid, T0 + 200_000));
     expect(await verifier.verify(oldToken, retired, T0 + 200_000)).toEqual({
       ok: false,
       reason: "key_retired",
+      kid: oldKid,
     });
     const destroyed = expectOk(destroyKey(retired, oldKid, T0 + 200_000));
     expect(await verifier.verify(oldToken, destroyed, T0 + 200_000)).toEqual({
       ok: false,
       reason: "key_retired",
+      kid: oldKid,
     });
     const emergency = expectOk(
       emergencyRotate(keyring, await generateKey("HS256", T0, random), T0 + 200_000),
@@ -96,6 +98,17 @@ describe("verify", () => {
     expect(await verifier.verify(oldToken, emergency, T0 + 200_000)).toEqual({
       ok: false,
       reason: "key_compromised",
+      kid: oldKid,
+    });
+  });
+
+  it("names the key only for tokens that were not expired anyway", async () => {
+    const { keyring, oldToken, oldKid } = await rotatedWithTokens();
+    const afterExpiry = T0 + 2 * 3_600_000;
+    const retired = expectOk(retireKey(keyring, oldKid, afterExpiry));
+    expect(await createVerifier().verify(oldToken, retired, afterExpiry)).toEqual({
+      ok: false,
+      reason: "key_retired",
     });
   });
 
@@ -235,6 +248,7 @@ describe("the verified-token cache", () => {
     expect(await verifier.verify(oldToken, retired, later)).toEqual({
       ok: false,
       reason: "key_retired",
+      kid: oldKid,
     });
     const emergency = expectOk(
       emergencyRotate(keyring, await generateKey("HS256", T0, random), later),
@@ -242,6 +256,7 @@ describe("the verified-token cache", () => {
     expect(await verifier.verify(oldToken, emergency, later)).toEqual({
       ok: false,
       reason: "key_compromised",
+      kid: oldKid,
     });
   });
 

@@ -6,25 +6,29 @@ import {
   type UsageStore,
 } from "../../../../shared/usage/counts.ts";
 import { T0 } from "../../../support/deterministic.ts";
+import { usageCounts } from "../../../support/usage.ts";
 
 describe("UsageRecorder", () => {
   it("counts in memory and writes at most once per interval", async () => {
     const store = new MemoryUsageStore();
-    const writes: number[] = [];
+    let writes = 0;
     const counting: UsageStore = {
       add: async (c, now) => {
-        writes.push(c.size);
+        writes++;
         await store.add(c, now);
       },
       verificationsByKid: (now) => store.verificationsByKid(now),
+      refusalsByKid: () => store.refusalsByKid(),
     };
     const recorder = new UsageRecorder(counting, T0, MINUTE);
     for (let i = 0; i < 50; i++) recorder.record(i % 5 === 0 ? "old" : "new", T0 + i * 1000);
-    expect(writes).toEqual([]);
+    recorder.record("retired", T0 + 51_000, "refused");
+    expect(writes).toBe(0);
     recorder.record("new", T0 + MINUTE);
     await recorder.flush(T0 + MINUTE);
-    expect(writes).toHaveLength(1);
+    expect(writes).toBe(1);
     expect(await store.verificationsByKid(T0 + MINUTE)).toEqual({ old: 10, new: 41 });
+    expect(await store.refusalsByKid()).toEqual({ retired: 1 });
   });
 
   it("keeps the counts of a failed write for the next one", async () => {
@@ -37,25 +41,29 @@ describe("UsageRecorder", () => {
         await store.add(c, now);
       },
       verificationsByKid: (now) => store.verificationsByKid(now),
+      refusalsByKid: () => store.refusalsByKid(),
     };
     const errors: unknown[] = [];
     const recorder = new UsageRecorder(flaky, T0, MINUTE, (error) => errors.push(error));
     recorder.record("k", T0);
+    recorder.record("gone", T0, "refused");
     await recorder.flush(T0);
     expect(errors).toHaveLength(1);
     fail = false;
     recorder.record("k", T0 + 1);
     await recorder.flush(T0 + 2);
     expect(await store.verificationsByKid(T0 + 2)).toEqual({ k: 2 });
+    expect(await store.refusalsByKid()).toEqual({ gone: 1 });
   });
 });
 
 describe("MemoryUsageStore", () => {
-  it("reads the last 24 hours and nothing older", async () => {
+  it("reads the last 24 hours of verifications and every refusal ever counted", async () => {
     const store = new MemoryUsageStore();
-    await store.add(new Map([["k", 5]]), T0);
-    await store.add(new Map([["k", 7]]), T0 + 23 * HOUR);
+    await store.add(usageCounts({ k: 5 }, { old: 2 }), T0);
+    await store.add(usageCounts({ k: 7 }, { old: 1 }), T0 + 23 * HOUR);
     expect(await store.verificationsByKid(T0 + 23 * HOUR)).toEqual({ k: 12 });
     expect(await store.verificationsByKid(T0 + 24 * HOUR)).toEqual({ k: 7 });
+    expect(await store.refusalsByKid()).toEqual({ old: 3 });
   });
 });

@@ -1,0 +1,34 @@
+import type { RotationRecord } from "../shared/operations/journal.ts";
+
+const TRIGGER_TEXT: Record<RotationRecord["trigger"], string> = {
+  scheduled: "scheduled",
+  manual: "manual (graceful)",
+  emergency: "emergency (key compromise)",
+  rollback: "rollback",
+  import: "import of an existing secret",
+};
+
+/**
+ * The journal entries operators used to write by hand after a rotation (runbook 003: trigger,
+ * old → new, timestamps, smoke test, user impact), one section per rotation, oldest first.
+ */
+export function journalMarkdown(since: string, rotations: readonly RotationRecord[]): string {
+  const lines = [`## JWT signing key rotations since ${since.slice(0, 10)}`, ""];
+  if (rotations.length === 0) lines.push("No rotation in this period.", "");
+  for (const r of rotations) {
+    const change = r.oldKid === undefined ? `\`${r.newKid}\`` : `\`${r.oldKid}\` → \`${r.newKid}\``;
+    const status = r.rolledBack ? "rolled back" : "done";
+    lines.push(
+      `### Key rotation: ${r.trigger}, ${change} [${status} ${r.activatedAt.slice(0, 10)}]`,
+      "",
+      `- Trigger: ${TRIGGER_TEXT[r.trigger]}; by ${r.actor}${r.reason === "" ? "" : `; reason: ${r.reason}`}`,
+      `- Keys: ${change}${r.compromised.length > 0 ? `; retired as compromised: ${r.compromised.map((k) => `\`${k}\``).join(", ")}` : ""}`,
+      "- Phases:",
+      ...r.phases.map((p) => `  - ${p.at}: ${p.phase}`),
+      `- Self-test: ${r.selfTest}${r.rolledBack ? " (the keyring was put back as it was)" : ""}`,
+      `- Verifications refused because of it: ${r.refusedVerifications ?? "unknown (no usage figures)"}`,
+      "",
+    );
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,79 @@
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { UpstashAuditJournal } from "../audit/upstash.ts";
+import { systemClock } from "../clock.ts";
+import type { Environment } from "../config/env.ts";
+import type { WriterConfig } from "../config/writer-config.ts";
+import { EventBridgePublisher } from "../events-eventbridge.ts";
+import { SecretsManagerKeyringStore } from "../keyring-store/secrets-manager.ts";
+import { cryptoRandom } from "../random.ts";
+import { UpstashRevocationStore } from "../revocation/upstash.ts";
+import { upstashSettingsFromSecret } from "../upstash-client.ts";
+import { UpstashUsageStore } from "../usage/upstash.ts";
+import type { OperationDeps } from "./deps.ts";
+
+/** The writers' stores as deployed: keyring in Secrets Manager, the rest in Upstash, events on EventBridge. */
+export interface AwsOperationDeps extends OperationDeps {
+  readonly usage: UpstashUsageStore;
+  /** Reads another secret (the ops API's operators) with the same client. */
+  readonly secretString: (secretId: string) => Promise<string>;
+}
+
+/**
+ * Builds the stores of the rotation function and the ops API from their shared settings. Only the
+ * rotation function deletes key material (`deletesMaterial`); the ops API's role may not.
+ */
+export async function awsOperationDeps(
+  config: WriterConfig,
+  env: Environment,
+  options: { readonly deletesMaterial: boolean },
+): Promise<AwsOperationDeps> {
+  const aws = awsClientConfig(env);
+  const secrets = new SecretsManagerClient(aws);
+  const secretString = async (secretId: string) =>
+    (await secrets.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString ?? "";
+  const upstash = upstashSettingsFromSecret(
+    config.upstashSecretId,
+    await secretString(config.upstashSecretId),
+  );
+  const { redisPrefix: prefix, timing } = config;
+  return {
+    keyrings: new SecretsManagerKeyringStore({
+      client: secrets,
+      prefix: config.secretPrefix,
+      deletesMaterial: options.deletesMaterial,
+    }),
+    revocations: new UpstashRevocationStore({ ...upstash, prefix, timing, budgetMs: 2_000 }),
+    audit: new UpstashAuditJournal(upstash, undefined, prefix),
+    events: new EventBridgePublisher(new EventBridgeClient(aws), config.eventBus),
+    clock: systemClock,
+    random: cryptoRandom,
+    policy: config.policy,
+    timing,
+    usage: new UpstashUsageStore(upstash, prefix),
+    secretString,
+  };
+}
+
+/**
+ * Region, endpoint and credentials from the standard AWS variables of `env` (in Lambda, the
+ * runtime's own), so a test can point a function at moto without touching `process.env`.
+ */
+function awsClientConfig(env: Environment) {
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
+  const sessionToken = env.AWS_SESSION_TOKEN;
+  return {
+    ...(region === undefined ? {} : { region }),
+    ...(env.AWS_ENDPOINT_URL === undefined ? {} : { endpoint: env.AWS_ENDPOINT_URL }),
+    ...(accessKeyId === undefined || secretAccessKey === undefined
+      ? {}
+      : {
+          credentials: {
+            accessKeyId,
+            secretAccessKey,
+            ...(sessionToken === undefined ? {} : { sessionToken }),
+          },
+        }),
+  };
+}

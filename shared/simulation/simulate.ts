@@ -1,0 +1,308 @@
+import { MemoryAuditJournal } from "../audit/memory.ts";
+import { createAuthenticator } from "../authenticate.ts";
+import { DAY, HOUR, SECOND } from "../clock.ts";
+import { ConfigInvalid } from "../errors.ts";
+import { MemoryEventPublisher } from "../events.ts";
+import { generateKey } from "../keyring/generate.ts";
+import type { RotationPolicy } from "../keyring/policy.ts";
+import { createKeyring } from "../keyring/transitions.ts";
+import { KeyringCache } from "../keyring-cache.ts";
+import { MemoryKeyringStore } from "../keyring-store/memory.ts";
+import { type RotationRecord, rotationJournal } from "../operations/journal.ts";
+import { rollbackKeys, rotate } from "../operations/keys.ts";
+import { tick } from "../operations/tick.ts";
+import type { RandomSource } from "../random.ts";
+import { guardRevocations } from "../revocation/guard.ts";
+import { MemoryRevocationStore } from "../revocation/memory.ts";
+import { createSigner } from "../tokens/signer.ts";
+import { createVerifier } from "../tokens/verifier.ts";
+import { MemoryUsageStore, UsageRecorder } from "../usage/counts.ts";
+
+export interface SimulationOptions {
+  readonly policy: RotationPolicy;
+  readonly days: number;
+  /** Users, each holding one token and presenting it every `requestEveryMs`. Default 50. */
+  readonly users?: number;
+  /** Default 1 h; users' requests are spread evenly over the interval. */
+  readonly requestEveryMs?: number;
+  /** How often the rotation function runs. Default 1 h, as deployed. */
+  readonly tickEveryMs?: number;
+  /** Lifetime of the tokens issued. Default: the policy's maximum token lifetime. */
+  readonly tokenLifetimeMs?: number;
+  /** The day (from 1) of an emergency rotation drill, at noon; none when undefined. */
+  readonly emergencyDay?: number;
+  /** The day (from 1) of a rollback drill, at noon; none when undefined. */
+  readonly rollbackDay?: number;
+  readonly startMs: number;
+  readonly random: RandomSource;
+  /** Called once per simulated day, for a progress indication. */
+  readonly onDay?: (day: number) => void;
+}
+
+export interface SimulatedRotation {
+  readonly trigger: RotationRecord["trigger"];
+  readonly day: number;
+  readonly at: string;
+  readonly oldKid?: string;
+  readonly newKid: string;
+  readonly selfTest: RotationRecord["selfTest"];
+  /** Refusals of tokens that were unexpired and not revoked (an emergency revokes earlier ones). */
+  readonly refusedValidTokens: number;
+  /** Users who had to log in again because a request of theirs was refused. */
+  readonly forcedRelogins: number;
+  /**
+   * Emergency only: how long after it a token issued before it was still accepted, in seconds
+   * (0: refused from the first request after it).
+   */
+  readonly oldKeyTokensWorkedForSeconds?: number;
+}
+
+export interface DrillOutcome {
+  readonly day: number;
+  readonly ok: boolean;
+  readonly message?: string;
+}
+
+export interface SimulationReport {
+  readonly days: number;
+  readonly users: number;
+  readonly verifications: number;
+  readonly rotations: readonly SimulatedRotation[];
+  readonly drills: { readonly emergency?: DrillOutcome; readonly rollback?: DrillOutcome };
+  readonly totals: {
+    readonly refusedValidTokens: number;
+    readonly forcedRelogins: number;
+    /** Forced re-logins in scheduled, manual and rollback rotations: the promise is zero. */
+    readonly gracefulForcedRelogins: number;
+    /** Refused again right after logging in: always a bug. */
+    readonly refusedAfterRelogin: number;
+  };
+}
+
+interface Holder {
+  token: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+type SliceEvent =
+  | { readonly at: number; readonly user: number }
+  | { readonly at: number; readonly drill: "emergency" | "rollback" };
+
+interface Refusal {
+  readonly at: number;
+  readonly revoked: boolean;
+}
+
+/**
+ * A run of the rotation policy against a traffic model, on the in-memory stores and the real
+ * verification path (keyring cache, verifier, revocation check), with time injected: users log in,
+ * present their token on a fixed cadence, get a new one when it expires, and log in again when a
+ * request is refused. The rotation function ticks on its schedule; the drills happen at noon.
+ */
+export async function simulate(options: SimulationOptions): Promise<SimulationReport> {
+  const settings = checkedSettings(options);
+  const { policy, startMs, random } = options;
+  const { users, requestEveryMs, tickEveryMs, tokenLifetimeMs } = settings;
+  const clock = { t: startMs, now: () => clock.t };
+  const timing = {
+    maxTokenLifetimeSeconds: Math.ceil(policy.maxTokenLifetimeMs / SECOND),
+    clockToleranceSeconds: 5,
+  };
+  const usageStore = new MemoryUsageStore();
+  const deps = {
+    keyrings: new MemoryKeyringStore(),
+    revocations: new MemoryRevocationStore(timing, clock),
+    audit: new MemoryAuditJournal(Number.MAX_SAFE_INTEGER),
+    events: new MemoryEventPublisher(),
+    clock,
+    random,
+    policy,
+    timing,
+    usage: usageStore,
+  };
+  await deps.keyrings.save(
+    createKeyring(await generateKey(policy.algorithm, startMs, random), startMs),
+  );
+  const authenticate = createAuthenticator({
+    keyrings: new KeyringCache({
+      load: () => deps.keyrings.load(),
+      clock,
+      ttlMs: policy.keyringCacheTtlMs,
+    }),
+    verifier: createVerifier(),
+    revocations: guardRevocations(deps.revocations),
+    clock,
+  });
+  const usage = new UsageRecorder(usageStore, startMs, HOUR);
+  const lifetimeSeconds = Math.max(1, Math.floor(tokenLifetimeMs / SECOND));
+  const signer = createSigner({ lifetimeSeconds, maxLifetimeSeconds: lifetimeSeconds, random });
+  const login = async (user: number, at: number): Promise<Holder> => {
+    const keyring = await deps.keyrings.load();
+    if (keyring === undefined) throw new Error("the simulated keyring vanished");
+    return {
+      token: await signer.sign(keyring, { sub: `user-${user}` }, at),
+      issuedAt: at,
+      expiresAt: at + lifetimeSeconds * SECOND,
+    };
+  };
+
+  const holders: Holder[] = [];
+  for (let user = 0; user < users; user++) holders.push(await login(user, startMs));
+  const emergencyAt = dayNoon(startMs, options.emergencyDay);
+  const rollbackAt = dayNoon(startMs, options.rollbackDay);
+  const drills: { emergency?: DrillOutcome; rollback?: DrillOutcome } = {};
+  const refusals: Refusal[] = [];
+  let verifications = 0;
+  let refusedAfterRelogin = 0;
+  let lastOldTokenAccepted: number | undefined;
+  const endMs = startMs + options.days * DAY;
+  let nextRequest = holders.map((_, user) => startMs + (user * requestEveryMs) / users);
+
+  for (let sliceStart = startMs; sliceStart < endMs; sliceStart += tickEveryMs) {
+    const sliceEnd = Math.min(sliceStart + tickEveryMs, endMs);
+    if ((sliceStart - startMs) % DAY < tickEveryMs) options.onDay?.(dayOf(startMs, sliceStart));
+    clock.t = sliceStart;
+    await usage.flush(sliceStart);
+    await tick(deps, sliceStart);
+
+    const events: SliceEvent[] = [];
+    if (emergencyAt !== undefined && emergencyAt >= sliceStart && emergencyAt < sliceEnd)
+      events.push({ at: emergencyAt, drill: "emergency" });
+    if (rollbackAt !== undefined && rollbackAt >= sliceStart && rollbackAt < sliceEnd)
+      events.push({ at: rollbackAt, drill: "rollback" });
+    nextRequest = nextRequest.map((at, user) => {
+      let next = at;
+      for (; next < sliceEnd; next += requestEveryMs) events.push({ at: next, user });
+      return next;
+    });
+    // A drill goes before a request at the same instant.
+    events.sort((a, b) => a.at - b.at || ("drill" in a ? -1 : 1));
+
+    for (const event of events) {
+      clock.t = event.at;
+      if ("drill" in event) {
+        const request = { reason: `simulated ${event.drill} drill`, actor: "simulation" };
+        const result =
+          event.drill === "emergency"
+            ? await rotate(deps, { ...request, mode: "immediate" })
+            : await rollbackKeys(deps, request);
+        drills[event.drill] = {
+          day: dayOf(startMs, event.at),
+          ok: result.ok,
+          ...(result.ok ? {} : { message: result.message }),
+        };
+        continue;
+      }
+      const { user } = event;
+      let holder = holders[user];
+      if (holder === undefined || holder.expiresAt <= event.at)
+        holder = holders[user] = await login(user, event.at);
+      verifications++;
+      const result = await authenticate(holder.token);
+      const beforeEmergency =
+        emergencyAt !== undefined && holder.issuedAt <= emergencyAt && event.at >= emergencyAt;
+      if (result.ok) {
+        usage.record(result.kid, event.at);
+        if (beforeEmergency) lastOldTokenAccepted = event.at;
+        continue;
+      }
+      refusals.push({ at: event.at, revoked: beforeEmergency && drills.emergency?.ok === true });
+      // The user logs in again a second later (a token issued in the second of a cut-off is
+      // refused too: the rule is "issued at or before") and repeats the request.
+      clock.t = event.at + SECOND;
+      holder = holders[user] = await login(user, clock.t);
+      if (!(await authenticate(holder.token)).ok) refusedAfterRelogin++;
+    }
+  }
+  await usage.flush(endMs);
+
+  const rotations = (await rotationJournal({ audit: deps.audit }, startMs)).filter(
+    (record) => !record.rolledBack,
+  );
+  const simulated = rotations.map((record, i): SimulatedRotation => {
+    const from = Date.parse(record.activatedAt);
+    const next = rotations[i + 1];
+    const until = next === undefined ? endMs : Date.parse(next.activatedAt);
+    const own = refusals.filter((r) => r.at >= from && r.at < until);
+    const emergency = record.trigger === "emergency";
+    return {
+      trigger: record.trigger,
+      day: dayOf(startMs, from),
+      at: record.activatedAt,
+      ...(record.oldKid === undefined ? {} : { oldKid: record.oldKid }),
+      newKid: record.newKid,
+      selfTest: record.selfTest,
+      refusedValidTokens: own.filter((r) => !r.revoked).length,
+      forcedRelogins: own.length,
+      ...(emergency
+        ? {
+            oldKeyTokensWorkedForSeconds:
+              lastOldTokenAccepted === undefined ? 0 : (lastOldTokenAccepted - from) / SECOND,
+          }
+        : {}),
+    };
+  });
+  const sum = (
+    rows: readonly SimulatedRotation[],
+    field: "refusedValidTokens" | "forcedRelogins",
+  ) => rows.reduce((total, row) => total + row[field], 0);
+  const beforeFirst = refusals.filter(
+    (r) => rotations[0] === undefined || r.at < Date.parse(rotations[0].activatedAt),
+  );
+  return {
+    days: options.days,
+    users,
+    verifications,
+    rotations: simulated,
+    drills,
+    totals: {
+      refusedValidTokens:
+        sum(simulated, "refusedValidTokens") + beforeFirst.filter((r) => !r.revoked).length,
+      forcedRelogins: sum(simulated, "forcedRelogins") + beforeFirst.length,
+      gracefulForcedRelogins:
+        sum(
+          simulated.filter((row) => row.trigger !== "emergency"),
+          "forcedRelogins",
+        ) + beforeFirst.length,
+      refusedAfterRelogin,
+    },
+  };
+}
+
+const dayOf = (startMs: number, at: number) => Math.floor((at - startMs) / DAY) + 1;
+
+/** Noon of day `day` (counted from 1), or undefined for no drill. */
+function dayNoon(startMs: number, day: number | undefined): number | undefined {
+  return day === undefined ? undefined : startMs + (day - 1) * DAY + 12 * HOUR;
+}
+
+function checkedSettings(options: SimulationOptions) {
+  const settings = {
+    users: options.users ?? 50,
+    requestEveryMs: options.requestEveryMs ?? HOUR,
+    tickEveryMs: options.tickEveryMs ?? HOUR,
+    tokenLifetimeMs: options.tokenLifetimeMs ?? options.policy.maxTokenLifetimeMs,
+  };
+  const problems: string[] = [];
+  const whole = (value: number, min: number, max: number) =>
+    Number.isInteger(value) && value >= min && value <= max;
+  if (!whole(options.days, 1, 3650)) problems.push("days must be a whole number from 1 to 3650");
+  if (!whole(settings.users, 1, 10_000))
+    problems.push("users must be a whole number from 1 to 10000");
+  if (!whole(settings.requestEveryMs, SECOND, DAY))
+    problems.push("the request interval must be from 1 s to 1 day");
+  if (!whole(settings.tickEveryMs, SECOND, DAY))
+    problems.push("the tick interval must be from 1 s to 1 day");
+  if (!whole(settings.tokenLifetimeMs, SECOND, 365 * DAY))
+    problems.push("the token lifetime must be from 1 s to 365 days");
+  for (const [name, day] of [
+    ["emergency day", options.emergencyDay],
+    ["rollback day", options.rollbackDay],
+  ] as const) {
+    if (day !== undefined && !whole(day, 1, options.days))
+      problems.push(`${name} must be a day of the simulation, from 1 to ${options.days}`);
+  }
+  if (problems.length > 0) throw new ConfigInvalid(problems);
+  return settings;
+}

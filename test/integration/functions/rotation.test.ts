@@ -1,0 +1,99 @@
+import { randomUUID } from "node:crypto";
+import { CreateSecretCommand } from "@aws-sdk/client-secrets-manager";
+import { describe, expect, inject, it } from "vitest";
+import { sha256, toHex } from "../../../functions/ops-api/operators.ts";
+import { createOpsAppFromEnv } from "../../../functions/ops-api/wiring.ts";
+import { createRotationFromEnv } from "../../../functions/rotation/wiring.ts";
+import { DAY } from "../../../shared/clock.ts";
+import { ConfigInvalid } from "../../../shared/errors.ts";
+import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secrets-manager.ts";
+import { createLogger } from "../../../shared/observability/log.ts";
+import { secretsManagerClient } from "../../support/aws.ts";
+import { busWithQueue } from "../../support/eventbridge.ts";
+import { newKeyring } from "../../support/keyrings.ts";
+
+/** The writers' environment as the CDK stack sets it, pointed at moto and the local Upstash. */
+async function deployedEnvironment() {
+  const services = inject("services");
+  const client = secretsManagerClient(services.motoUrl);
+  const upstashSecret = `keyward/upstash-${randomUUID()}`;
+  await client.send(
+    new CreateSecretCommand({
+      Name: upstashSecret,
+      SecretString: JSON.stringify({ url: services.upstashUrl, token: services.upstashToken }),
+    }),
+  );
+  const { bus, received } = await busWithQueue(services.motoUrl);
+  const prefix = `keyward/${randomUUID()}`;
+  const env = {
+    KEYWARD_SECRET_PREFIX: prefix,
+    KEYWARD_EVENT_BUS: bus,
+    KEYWARD_UPSTASH_SECRET_ID: upstashSecret,
+    KEYWARD_REDIS_PREFIX: `r${randomUUID()}:`,
+    AWS_ENDPOINT_URL: services.motoUrl,
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+  };
+  return { env, received, keyrings: new SecretsManagerKeyringStore({ client, prefix }) };
+}
+
+describe("the rotation function and the ops API from their environment (moto, local Upstash)", () => {
+  it("publishes the key a 91-day-old keyring is due for, announces it, and the ops API journals it", async () => {
+    const { env, received, keyrings } = await deployedEnvironment();
+    const start = await newKeyring("HS256", Date.now() - 91 * DAY);
+    await keyrings.save(start);
+    const lines: string[] = [];
+    const handler = await createRotationFromEnv(
+      env,
+      createLogger("test", (line) => lines.push(line)),
+    );
+
+    expect(await handler()).toMatchObject({ status: "applied", actions: [{ type: "publish" }] });
+    expect(await handler()).toEqual({ status: "idle" });
+    const [event] = await received(1);
+    expect(event).toMatchObject({ "detail-type": "KeyCreated", source: "keyward" });
+    const stored = (await keyrings.load())!;
+    expect(stored.keys.map((k) => k.status)).toEqual(["current", "pending"]);
+    expect(lines.map((l) => JSON.parse(l).message)).toEqual(["rotation tick", "rotation tick"]);
+
+    const credential = "an-operator-credential-0123456789abcdef";
+    const app = await createOpsAppFromEnv({
+      ...env,
+      KEYWARD_OPERATORS: JSON.stringify([
+        { name: "alice", role: "admin", tokenSha256: toHex(await sha256(credential)) },
+      ]),
+    });
+    const headers = { authorization: `Bearer ${credential}`, "content-type": "application/json" };
+    const rotated = await app.request("/v1/keys/rotate", {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ mode: "immediate", reason: "drill" }),
+    });
+    expect(rotated.status).toBe(200);
+    const journal = await (await app.request("/v1/journal", { headers })).json();
+    expect(journal).toMatchObject({
+      rotations: [
+        {
+          trigger: "emergency",
+          oldKid: start.keys[0]!.kid,
+          selfTest: "passed",
+          refusedVerifications: 0,
+        },
+      ],
+    });
+  });
+
+  it("refuses to start with every bad setting named, before touching AWS", async () => {
+    const attempt = createRotationFromEnv({ KEYWARD_ROTATION_PERIOD_DAYS: "0" });
+    await expect(attempt).rejects.toBeInstanceOf(ConfigInvalid);
+    await expect(attempt).rejects.toMatchObject({
+      problems: [
+        expect.stringContaining("KEYWARD_SECRET_PREFIX"),
+        expect.stringContaining("KEYWARD_EVENT_BUS"),
+        expect.stringContaining("KEYWARD_UPSTASH_SECRET_ID"),
+        "KEYWARD_ROTATION_PERIOD_DAYS must be a whole number from 1 to 3650",
+      ],
+    });
+  });
+});

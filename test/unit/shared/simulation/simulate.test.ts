@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { DAY, HOUR } from "../../../../shared/clock.ts";
+import { ConfigInvalid } from "../../../../shared/errors.ts";
+import { resolvePolicy } from "../../../../shared/keyring/policy.ts";
+import { simulate } from "../../../../shared/simulation/simulate.ts";
+import { seededRandom, T0 } from "../../../support/deterministic.ts";
+
+describe("simulate", () => {
+  it("a year of the default policy: four scheduled rotations, an emergency and a rollback; only the emergency logs anyone out", async () => {
+    const report = await simulate({
+      policy: resolvePolicy(),
+      days: 365,
+      users: 4,
+      requestEveryMs: 3 * HOUR,
+      emergencyDay: 45,
+      rollbackDay: 317,
+      startMs: T0,
+      random: seededRandom("simulate"),
+    });
+    expect(report.rotations.map((r) => [r.trigger, r.day])).toEqual([
+      ["emergency", 45],
+      ["scheduled", 135],
+      ["scheduled", 225],
+      ["scheduled", 315],
+      ["rollback", 317],
+    ]);
+    expect(report.rotations[0]).toMatchObject({
+      refusedValidTokens: 0,
+      forcedRelogins: 4,
+      oldKeyTokensWorkedForSeconds: 0,
+    });
+    for (const rotation of report.rotations.slice(1)) {
+      expect(rotation).toMatchObject({ refusedValidTokens: 0, forcedRelogins: 0 });
+    }
+    expect(report.drills).toEqual({
+      emergency: { day: 45, ok: true },
+      rollback: { day: 317, ok: true },
+    });
+    expect(report.totals).toEqual({
+      refusedValidTokens: 0,
+      forcedRelogins: 4,
+      gracefulForcedRelogins: 0,
+      refusedAfterRelogin: 0,
+    });
+    expect(report.verifications).toBe(365 * 8 * 4);
+  });
+
+  it("shows the damage when tokens outlive the grace the policy was given", async () => {
+    const policy = resolvePolicy({
+      rotationPeriodMs: 10 * DAY,
+      maxTokenLifetimeMs: DAY,
+      minGraceMs: DAY,
+      maxGraceMs: DAY,
+    });
+    const report = await simulate({
+      policy,
+      days: 30,
+      users: 5,
+      tokenLifetimeMs: 5 * DAY,
+      startMs: T0,
+      random: seededRandom("too-long"),
+    });
+    expect(report.rotations.filter((r) => r.trigger === "scheduled")).toHaveLength(2);
+    expect(report.totals.gracefulForcedRelogins).toBeGreaterThan(0);
+    expect(report.totals.refusedValidTokens).toBe(report.totals.gracefulForcedRelogins);
+  });
+
+  it("reports a drill the lifecycle refuses instead of failing the run", async () => {
+    const report = await simulate({
+      policy: resolvePolicy(),
+      days: 3,
+      users: 2,
+      rollbackDay: 2,
+      startMs: T0,
+      random: seededRandom("no-previous"),
+    });
+    expect(report.drills.rollback).toEqual({
+      day: 2,
+      ok: false,
+      message: "there is no previous key to roll back to",
+    });
+    expect(report.rotations).toEqual([]);
+  });
+
+  it("refuses settings it cannot simulate, naming each", async () => {
+    const run = simulate({
+      policy: resolvePolicy(),
+      days: 0,
+      users: 0,
+      emergencyDay: 9,
+      startMs: T0,
+      random: seededRandom("bad"),
+    });
+    await expect(run).rejects.toBeInstanceOf(ConfigInvalid);
+    await expect(run).rejects.toMatchObject({
+      problems: [
+        "days must be a whole number from 1 to 3650",
+        "users must be a whole number from 1 to 10000",
+        "emergency day must be a day of the simulation, from 1 to 0",
+      ],
+    });
+  });
+});
