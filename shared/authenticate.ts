@@ -35,6 +35,8 @@ export interface Authenticated {
   readonly keyringAgeMs: number;
   /** The revocation store did not answer and the failure mode is open: allowed without a check. */
   readonly revocationUnchecked: boolean;
+  /** How long the revocation check took (the store's round trip, or its time budget). */
+  readonly revocationMs: number;
 }
 
 export interface Refused {
@@ -49,6 +51,8 @@ export interface Refused {
   readonly keyStatus?: VerifyingStatus;
   readonly keyringAgeMs?: number;
   readonly staleKeyring?: boolean;
+  /** Set when the revocation store was asked. */
+  readonly revocationMs?: number;
 }
 
 export type AuthResult = Authenticated | Refused;
@@ -109,7 +113,9 @@ export function createAuthenticator(
     }
 
     const { claims, kid, keyStatus, legacy } = verified;
+    const started = performance.now();
     const outcome = await deps.revocations(factsOf(claims));
+    const revocationMs = performance.now() - started;
     if (!outcome.allowed) {
       return {
         ok: false,
@@ -118,6 +124,7 @@ export function createAuthenticator(
         kid,
         keyStatus,
         ...keyring,
+        revocationMs,
       };
     }
     return {
@@ -128,6 +135,7 @@ export function createAuthenticator(
       legacy,
       ...keyring,
       revocationUnchecked: outcome.status === "store_unavailable",
+      revocationMs,
     };
   };
 }

@@ -1,6 +1,6 @@
 import { type AuthResult, usageOf } from "../../shared/authenticate.ts";
 import type { Logger } from "../../shared/observability/log.ts";
-import { metricLine } from "../../shared/observability/metrics.ts";
+import { METRIC_NAMESPACE, metricLine } from "../../shared/observability/metrics.ts";
 import { allow, refuse } from "./answers.ts";
 import { parseEvent } from "./events.ts";
 import { extractToken, type TokenSource } from "./token-source.ts";
@@ -18,8 +18,6 @@ export interface AuthorizerDeps {
    */
   readonly recordUsage?: (kid: string, outcome: "verified" | "refused") => void;
 }
-
-export const METRIC_NAMESPACE = "keyward";
 
 /**
  * The Lambda authorizer: parse the event, take the token, authenticate, answer in the event's own
@@ -63,6 +61,11 @@ const lineWithAge = metricLine({
   dimensionSets: DIMENSION_SETS,
   metrics: { ...COUNTS, KeyringAge: "Seconds" },
 });
+const lineWithStore = metricLine({
+  namespace: METRIC_NAMESPACE,
+  dimensionSets: DIMENSION_SETS,
+  metrics: { ...COUNTS, KeyringAge: "Seconds", RevocationLatency: "Milliseconds" },
+});
 const lineWithoutAge = metricLine({
   namespace: METRIC_NAMESPACE,
   dimensionSets: DIMENSION_SETS,
@@ -89,8 +92,15 @@ function record(
     StaleKeyring: result.staleKeyring ? 1 : 0,
     RevocationStoreUnavailable: storeDown ? 1 : 0,
     KeyringAge: (result.keyringAgeMs ?? 0) / 1000,
+    RevocationLatency: result.revocationMs ?? 0,
   };
-  const line = result.keyringAgeMs === undefined ? lineWithoutAge : lineWithAge;
+  // A metric is left out when it was not measured, so its statistics are not diluted by zeros.
+  const line =
+    result.keyringAgeMs === undefined
+      ? lineWithoutAge
+      : result.revocationMs === undefined
+        ? lineWithAge
+        : lineWithStore;
   deps.writeMetrics(
     line(
       { Function: "authorizer", Outcome: outcome, Reason: reason, KeyStatus: keyStatus },

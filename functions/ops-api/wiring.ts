@@ -1,6 +1,7 @@
 import type { Environment } from "../../shared/config/env.ts";
 import { EnvReader } from "../../shared/config/env.ts";
 import { readWriterConfig } from "../../shared/config/writer-config.ts";
+import { type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
 import { awsOperationDeps } from "../../shared/operations/aws-deps.ts";
 import { createOpsApp } from "./app.ts";
 import { parseOperators } from "./operators.ts";
@@ -11,7 +12,7 @@ import { parseOperators } from "./operators.ts";
  * events on EventBridge, operators from KEYWARD_OPERATORS or a secret
  * (KEYWARD_OPERATORS_SECRET_ID). Every setting is checked at once.
  */
-export async function createOpsAppFromEnv(env: Environment) {
+export async function createOpsAppFromEnv(env: Environment, write: LineWriter = stdoutWriter) {
   const read = new EnvReader(env);
   const operatorsInline = read.string("KEYWARD_OPERATORS");
   const operatorsSecret = read.string("KEYWARD_OPERATORS_SECRET_ID");
@@ -23,6 +24,8 @@ export async function createOpsAppFromEnv(env: Environment) {
   const config = readWriterConfig(env, read);
   const { usage, secretString, ...deps } = await awsOperationDeps(config, env, {
     deletesMaterial: false,
+    functionName: "ops-api",
+    write,
   });
   const operators = parseOperators(operatorsInline ?? (await secretString(operatorsSecret ?? "")));
   return createOpsApp(deps, { operators, usage });

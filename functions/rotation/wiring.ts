@@ -1,21 +1,45 @@
 import type { Environment } from "../../shared/config/env.ts";
 import { readWriterConfig } from "../../shared/config/writer-config.ts";
-import { createLogger, type Logger } from "../../shared/observability/log.ts";
+import { createLogger, type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
+import { METRIC_NAMESPACE, metricLine } from "../../shared/observability/metrics.ts";
 import { awsOperationDeps } from "../../shared/operations/aws-deps.ts";
 import { type TickOutcome, tick } from "../../shared/operations/tick.ts";
 
+const tickLine = metricLine({
+  namespace: METRIC_NAMESPACE,
+  dimensionSets: [["Function"]],
+  metrics: { Ticks: "Count", PreviousKeyShareAfterMinGrace: "None" },
+});
+
 /**
  * The rotation function as deployed: settings from the environment (every problem at once), the
- * writers' stores, then one `tick` per scheduled event. Only this function deletes key material.
+ * writers' stores, then one `tick` per scheduled event, logged, with a metric line: the share (in
+ * percent) of a previous key still verifying past its minimum grace, which the
+ * "previous key lingering" alarm watches (0 when there is none).
  */
 export async function createRotationFromEnv(
   env: Environment,
-  log: Logger = createLogger("keyward-rotation"),
+  write: LineWriter = stdoutWriter,
 ): Promise<() => Promise<TickOutcome>> {
+  const log = createLogger("keyward-rotation", write);
   const config = readWriterConfig(env);
-  const deps = await awsOperationDeps(config, env, { deletesMaterial: true });
+  const deps = await awsOperationDeps(config, env, {
+    deletesMaterial: true,
+    functionName: "rotation",
+    write,
+  });
   return async () => {
-    const outcome = await tick(deps, deps.clock.now());
+    const now = deps.clock.now();
+    const outcome = await tick(deps, now);
+    const lingering = "lingering" in outcome ? outcome.lingering : undefined;
+    write(
+      tickLine(
+        { Function: "rotation" },
+        { Ticks: 1, PreviousKeyShareAfterMinGrace: (lingering?.share ?? 0) * 100 },
+        lingering === undefined ? {} : { kid: lingering.kid },
+        now,
+      ),
+    );
     (outcome.status === "failed" ? log.error : log.info)("rotation tick", { ...outcome });
     return outcome;
   };

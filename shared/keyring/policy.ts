@@ -181,12 +181,11 @@ export function planTransitions(
     }
   }
 
-  const total = usage === undefined ? 0 : Object.values(usage).reduce((sum, n) => sum + n, 0);
+  const shareOf = sharesOf(usage);
   for (const key of keyring.keys) {
     if (key.status === "previous") {
       const grace = now - (key.deactivatedAt ?? now);
-      const share =
-        usage === undefined ? undefined : total === 0 ? 0 : (usage[key.kid] ?? 0) / total;
+      const share = shareOf(key.kid);
       if (grace >= policy.maxGraceMs) {
         actions.push({ type: "retire", kid: key.kid, reason: "maximum grace period reached" });
       } else if (
@@ -212,6 +211,41 @@ export function planTransitions(
     actions.push({ type: "publish", reason: "scheduled rotation is due" });
   }
   return actions;
+}
+
+/** Each key's share of the last day's verifications; undefined when nobody measured. */
+function sharesOf(usage: KeyUsage): (kid: string) => number | undefined {
+  if (usage === undefined) return () => undefined;
+  const total = Object.values(usage).reduce((sum, n) => sum + n, 0);
+  return (kid) => (total === 0 ? 0 : (usage[kid] ?? 0) / total);
+}
+
+export interface LingeringKey {
+  readonly kid: string;
+  /** Share of the last day's verifications, 0 to 1. */
+  readonly share: number;
+}
+
+/**
+ * The previous key with the largest share among those past their minimum grace (the runbook's
+ * monitoring phase: a key still in use after 7 days deserves a look), or undefined if none is, or
+ * nobody measured.
+ */
+export function lingeringPreviousKey(
+  keyring: Keyring,
+  now: number,
+  usage: KeyUsage,
+  policy: RotationPolicy,
+): LingeringKey | undefined {
+  const shareOf = sharesOf(usage);
+  let lingering: LingeringKey | undefined;
+  for (const key of keyring.keys) {
+    const share = shareOf(key.kid);
+    const grace = now - (key.deactivatedAt ?? now);
+    if (key.status !== "previous" || share === undefined || grace < policy.minGraceMs) continue;
+    if (lingering === undefined || share > lingering.share) lingering = { kid: key.kid, share };
+  }
+  return lingering;
 }
 
 /** Applies one planned action. `publish` generates the key, hence async. */

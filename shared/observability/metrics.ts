@@ -1,3 +1,6 @@
+/** Every keyward metric lives in this CloudWatch namespace (the alarms and the dashboard read it). */
+export const METRIC_NAMESPACE = "keyward";
+
 export type MetricUnit = "Count" | "Milliseconds" | "Seconds" | "None";
 
 export interface MetricLineShape {

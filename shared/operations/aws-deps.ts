@@ -6,6 +6,8 @@ import type { Environment } from "../config/env.ts";
 import type { WriterConfig } from "../config/writer-config.ts";
 import { EventBridgePublisher } from "../events-eventbridge.ts";
 import { SecretsManagerKeyringStore } from "../keyring-store/secrets-manager.ts";
+import { withEventMetrics } from "../observability/event-metrics.ts";
+import { type LineWriter, stdoutWriter } from "../observability/log.ts";
 import { cryptoRandom } from "../random.ts";
 import { UpstashRevocationStore } from "../revocation/upstash.ts";
 import { upstashSettingsFromSecret } from "../upstash-client.ts";
@@ -19,14 +21,20 @@ export interface AwsOperationDeps extends OperationDeps {
   readonly secretString: (secretId: string) => Promise<string>;
 }
 
-/**
- * Builds the stores of the rotation function and the ops API from their shared settings. Only the
- * rotation function deletes key material (`deletesMaterial`); the ops API's role may not.
- */
+export interface AwsDepsOptions {
+  /** Only the rotation function deletes key material; the ops API's role may not. */
+  readonly deletesMaterial: boolean;
+  /** The `Function` dimension of the event metrics. */
+  readonly functionName: string;
+  /** Where event metric lines go (stdout, read by CloudWatch, in Lambda). */
+  readonly write?: LineWriter;
+}
+
+/** Builds the stores of the rotation function and the ops API from their shared settings. */
 export async function awsOperationDeps(
   config: WriterConfig,
   env: Environment,
-  options: { readonly deletesMaterial: boolean },
+  options: AwsDepsOptions,
 ): Promise<AwsOperationDeps> {
   const aws = awsClientConfig(env);
   const secrets = new SecretsManagerClient(aws);
@@ -45,7 +53,11 @@ export async function awsOperationDeps(
     }),
     revocations: new UpstashRevocationStore({ ...upstash, prefix, timing, budgetMs: 2_000 }),
     audit: new UpstashAuditJournal(upstash, undefined, prefix),
-    events: new EventBridgePublisher(new EventBridgeClient(aws), config.eventBus),
+    events: withEventMetrics(
+      new EventBridgePublisher(new EventBridgeClient(aws), config.eventBus),
+      options.write ?? stdoutWriter,
+      options.functionName,
+    ),
     clock: systemClock,
     random: cryptoRandom,
     policy: config.policy,

@@ -1,7 +1,13 @@
 import { KeyringInvalid } from "../errors.ts";
 import type { EventType, KeywardEvent } from "../events.ts";
 import type { Keyring } from "../keyring/keyring.ts";
-import { applyPlan, type KeyUsage, type PolicyAction } from "../keyring/policy.ts";
+import {
+  applyPlan,
+  type KeyUsage,
+  type LingeringKey,
+  lingeringPreviousKey,
+  type PolicyAction,
+} from "../keyring/policy.ts";
 import { KeyringConflict, restorePrevious } from "../keyring-store/store.ts";
 import { createSigner } from "../tokens/signer.ts";
 import { createVerifier, type Verification } from "../tokens/verifier.ts";
@@ -14,13 +20,18 @@ export type UsageSource = Pick<UsageStore, "verificationsByKid">;
 /** No figures: the grace gate then holds previous keys to the maximum grace. */
 export const noUsage: UsageSource = { verificationsByKid: async () => undefined };
 
+/** Set when a previous key past its minimum grace still verifies tokens (see `lingeringPreviousKey`). */
+interface Lingering {
+  readonly lingering?: LingeringKey;
+}
+
 export type TickOutcome =
-  | { readonly status: "idle" }
-  | {
+  | ({ readonly status: "idle" } & Lingering)
+  | ({
       readonly status: "applied";
       readonly actions: readonly PolicyAction[];
       readonly revision: number;
-    }
+    } & Lingering)
   | { readonly status: "conflict" }
   | { readonly status: "failed"; readonly reason: string };
 
@@ -72,20 +83,17 @@ export async function tick(
   }
   if (keyring === undefined) return fail("no_keyring");
 
-  const { keyring: next, applied } = await applyPlan(
-    keyring,
-    now,
-    await usageOrUnknown(deps.usage, now),
-    deps.policy,
-    deps.random,
-  );
+  const usage = await usageOrUnknown(deps.usage, now);
+  const { keyring: next, applied } = await applyPlan(keyring, now, usage, deps.policy, deps.random);
   try {
     await deps.keyrings.save(next);
   } catch (error) {
     if (error instanceof KeyringConflict) return { status: "conflict" };
     throw error;
   }
-  if (applied.length === 0) return { status: "idle" };
+  const found = lingeringPreviousKey(next, now, usage, deps.policy);
+  const lingering = found === undefined ? {} : { lingering: found };
+  if (applied.length === 0) return { status: "idle", ...lingering };
 
   // The journal reads which key an activation replaced and how its self-test went from here.
   const replaced = keyring.keys.find((key) => key.status === "current")?.kid ?? "";
@@ -122,7 +130,7 @@ export async function tick(
     if (type !== undefined) events.push({ type, at, detail: { kid, reason: action.reason } });
   }
   await deps.events.publish(events);
-  return { status: "applied", actions: applied, revision: next.revision };
+  return { status: "applied", actions: applied, revision: next.revision, ...lingering };
 }
 
 /**

@@ -7,7 +7,6 @@ import { createRotationFromEnv } from "../../../functions/rotation/wiring.ts";
 import { DAY } from "../../../shared/clock.ts";
 import { ConfigInvalid } from "../../../shared/errors.ts";
 import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secrets-manager.ts";
-import { createLogger } from "../../../shared/observability/log.ts";
 import { secretsManagerClient } from "../../support/aws.ts";
 import { busWithQueue } from "../../support/eventbridge.ts";
 import { newKeyring } from "../../support/keyrings.ts";
@@ -44,10 +43,7 @@ describe("the rotation function and the ops API from their environment (moto, lo
     const start = await newKeyring("HS256", Date.now() - 91 * DAY);
     await keyrings.save(start);
     const lines: string[] = [];
-    const handler = await createRotationFromEnv(
-      env,
-      createLogger("test", (line) => lines.push(line)),
-    );
+    const handler = await createRotationFromEnv(env, (line) => lines.push(line));
 
     expect(await handler()).toMatchObject({ status: "applied", actions: [{ type: "publish" }] });
     expect(await handler()).toEqual({ status: "idle" });
@@ -55,15 +51,28 @@ describe("the rotation function and the ops API from their environment (moto, lo
     expect(event).toMatchObject({ "detail-type": "KeyCreated", source: "keyward" });
     const stored = (await keyrings.load())!;
     expect(stored.keys.map((k) => k.status)).toEqual(["current", "pending"]);
-    expect(lines.map((l) => JSON.parse(l).message)).toEqual(["rotation tick", "rotation tick"]);
+    const written = lines.map((line) => JSON.parse(line));
+    expect(written.filter((l) => l.message === "rotation tick")).toHaveLength(2);
+    // One event metric for KeyCreated, one tick metric per run (no previous key lingers).
+    expect(written.filter((l) => l.Type === "KeyCreated")).toMatchObject([
+      { Events: 1, Function: "rotation" },
+    ]);
+    expect(written.filter((l) => l.Ticks === 1)).toMatchObject([
+      { PreviousKeyShareAfterMinGrace: 0 },
+      { PreviousKeyShareAfterMinGrace: 0 },
+    ]);
 
     const credential = "an-operator-credential-0123456789abcdef";
-    const app = await createOpsAppFromEnv({
-      ...env,
-      KEYWARD_OPERATORS: JSON.stringify([
-        { name: "alice", role: "admin", tokenSha256: toHex(await sha256(credential)) },
-      ]),
-    });
+    const opsLines: string[] = [];
+    const app = await createOpsAppFromEnv(
+      {
+        ...env,
+        KEYWARD_OPERATORS: JSON.stringify([
+          { name: "alice", role: "admin", tokenSha256: toHex(await sha256(credential)) },
+        ]),
+      },
+      (line) => opsLines.push(line),
+    );
     const headers = { authorization: `Bearer ${credential}`, "content-type": "application/json" };
     const rotated = await app.request("/v1/keys/rotate", {
       method: "POST",
@@ -71,6 +80,9 @@ describe("the rotation function and the ops API from their environment (moto, lo
       body: JSON.stringify({ mode: "immediate", reason: "drill" }),
     });
     expect(rotated.status).toBe(200);
+    expect(opsLines.map((line) => JSON.parse(line))).toMatchObject([
+      { Type: "EmergencyRotation", Function: "ops-api", Events: 1 },
+    ]);
     const journal = await (await app.request("/v1/journal", { headers })).json();
     expect(journal).toMatchObject({
       rotations: [

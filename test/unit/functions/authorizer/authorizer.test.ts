@@ -194,7 +194,14 @@ describe("the authorizer", () => {
       StaleKeyring: 0,
     });
     expect(allowed.Latency).toBeGreaterThan(0);
+    expect(allowed.RevocationLatency).toBeGreaterThan(0);
+    expect(allowed._aws.CloudWatchMetrics[0].Metrics).toContainEqual({
+      Name: "RevocationLatency",
+      Unit: "Milliseconds",
+    });
     expect(refused).toMatchObject({ Outcome: "deny", Reason: "token_missing", KeyStatus: "none" });
+    // Not measured, so not reported: a zero would drag the store's latency statistics down.
+    expect(refused).not.toHaveProperty("RevocationLatency");
   });
 
   it("never writes a token to its logs or metrics, whatever the outcome", async () => {

@@ -6,6 +6,7 @@ import {
   applyPlan,
   DEFAULT_POLICY,
   type KeyUsage,
+  lingeringPreviousKey,
   planTransitions,
   prePublicationMs,
   type RotationPolicy,
@@ -171,5 +172,22 @@ describe("planTransitions", () => {
       const once = await tick(keyring, t);
       expect(planTransitions(once, t, undefined, policy)).toEqual([]);
     }
+  });
+});
+
+describe("lingeringPreviousKey", () => {
+  it("names a previous key still in use once it is past its minimum grace, and only then", async () => {
+    const { keyring, oldKid, newKid, rotatedAt } = await afterFirstRotation();
+    const usage = { [oldKid]: 30, [newKid]: 70 };
+    expect(lingeringPreviousKey(keyring, rotatedAt + 6 * DAY, usage, policy)).toBeUndefined();
+    expect(lingeringPreviousKey(keyring, rotatedAt + 7 * DAY, usage, policy)).toEqual({
+      kid: oldKid,
+      share: 0.3,
+    });
+    expect(lingeringPreviousKey(keyring, rotatedAt + 7 * DAY, undefined, policy)).toBeUndefined();
+    expect(lingeringPreviousKey(keyring, rotatedAt + 7 * DAY, {}, policy)).toEqual({
+      kid: oldKid,
+      share: 0,
+    });
   });
 });

@@ -75,7 +75,7 @@ describe("tick", () => {
     ]);
   });
 
-  it("holds the previous key while its share is 5 % or more, and retires it once below", async () => {
+  it("holds the previous key while its share is 5 % or more (reporting it as lingering), and retires it once below", async () => {
     const { deps } = await setup();
     await deps.keyrings.save(await newKeyring());
     await tick(deps, PUBLISH_AT);
@@ -84,7 +84,10 @@ describe("tick", () => {
     const usage = new MemoryUsageStore();
     const at = T0 + 97 * DAY;
     await usage.add(usageCounts({ [previous!]: 6, [current!]: 94 }), at);
-    expect(await tick({ ...deps, usage }, at)).toEqual({ status: "idle" });
+    expect(await tick({ ...deps, usage }, at)).toEqual({
+      status: "idle",
+      lingering: { kid: previous, share: 0.06 },
+    });
     const later = at + 2 * HOUR;
     await usage.add(usageCounts({ [current!]: 2000 }), later);
     expect(await tick({ ...deps, usage }, later)).toMatchObject({
