@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { AwsClient } from "aws4fetch";
 
 /** Exit codes, documented in README ("The keyward CLI"). */
 export const EXIT = {
@@ -25,11 +26,17 @@ export interface ApiAnswer {
   readonly body: unknown;
 }
 
-/** Talks to the ops API. Plain HTTP only to the local stack: a credential never crosses a network in clear. */
+/**
+ * Talks to the ops API. Plain HTTP only to the local stack: a credential never crosses a network in
+ * clear. In AWS the ops API's Function URL also wants IAM auth: requests are then signed with
+ * SigV4 (AWS credentials from the standard variables) and the operator credential moves to
+ * `X-Keyward-Credential`, since the signature takes the Authorization header.
+ */
 export class OpsClient {
   constructor(
     readonly url: string,
     private readonly credential: string,
+    private readonly signer?: AwsClient,
   ) {}
 
   static fromEnvironment(flags: { url?: string; token?: string }, env = process.env): OpsClient {
@@ -62,21 +69,27 @@ export class OpsClient {
     }
     if (credential === undefined)
       throw new CliError(EXIT.usage, "no credential: set KEYWARD_OPS_TOKEN or pass --token");
-    return new OpsClient(url, credential);
+    return new OpsClient(url, credential, sigv4Signer(parsed, env));
   }
 
   async call(method: "GET" | "POST", path: string, body?: unknown): Promise<ApiAnswer> {
     let response: Response;
     try {
-      response = await fetch(`${this.url}${path}`, {
+      const init = {
         method,
         headers: {
-          authorization: `Bearer ${this.credential}`,
+          ...(this.signer === undefined
+            ? { authorization: `Bearer ${this.credential}` }
+            : { "x-keyward-credential": this.credential }),
           ...(body === undefined ? {} : { "content-type": "application/json" }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(60_000),
-      });
+      };
+      const request = `${this.url}${path}`;
+      response = await (this.signer === undefined
+        ? fetch(request, init)
+        : this.signer.fetch(request, init));
     } catch (error) {
       throw new CliError(
         EXIT.unreachable,
@@ -101,4 +114,29 @@ export class OpsClient {
     const message = error ? `${error.code}: ${error.message}` : `HTTP ${answer.status}`;
     throw new CliError(answer.status >= 500 ? EXIT.unavailable : EXIT.refused, message);
   }
+}
+
+/**
+ * A SigV4 signer for a Lambda Function URL (`<id>.lambda-url.<region>.on.aws`, region from the
+ * host), or for any URL when `KEYWARD_SIGV4_REGION` is set; undefined otherwise.
+ */
+function sigv4Signer(url: URL, env: NodeJS.ProcessEnv): AwsClient | undefined {
+  const region =
+    env.KEYWARD_SIGV4_REGION || /\.lambda-url\.([a-z0-9-]+)\.on\.aws$/.exec(url.hostname)?.[1];
+  if (region === undefined) return undefined;
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
+  if (!accessKeyId || !secretAccessKey) {
+    throw new CliError(
+      EXIT.usage,
+      `${url.host} wants requests signed with AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), e.g. with \`eval "$(aws configure export-credentials --format env)"\``,
+    );
+  }
+  return new AwsClient({
+    accessKeyId,
+    secretAccessKey,
+    ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+    service: "lambda",
+    region,
+    retries: 0,
+  });
 }

@@ -1,33 +1,40 @@
 import { fileURLToPath } from "node:url";
 import { Arn, ArnFormat, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
-import { EventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
+import { EventBus, type IEventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import {
   Architecture,
   type CfnFunction,
+  type FunctionUrl,
   FunctionUrlAuthType,
   Runtime,
 } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { type ISecret, Secret } from "aws-cdk-lib/aws-secretsmanager";
+import { type ITopic, Topic } from "aws-cdk-lib/aws-sns";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { KeywardMonitoring } from "./monitoring.ts";
+import { SampleApi } from "./sample-api.ts";
+import { type KeywardSettings, settingsEnvironment } from "./settings.ts";
 
-export interface KeywardProps {
+export interface KeywardProps extends KeywardSettings {
   /** Secrets Manager name prefix of the keyring. Default `keyward/<stack name>`. */
   readonly secretPrefix?: string;
   /** A secret holding `{"url","token"}` for Upstash; created (to be filled in) when absent. */
   readonly upstashSecret?: ISecret;
   /** A secret holding the operators' JSON (`[{"name","role","tokenSha256"}]`); created when absent. */
   readonly operatorsSecret?: ISecret;
-  readonly algorithm?: "HS256" | "ES256" | "EdDSA" | "RS256";
-  readonly maxTokenLifetime?: Duration;
-  /** What the authorizer does when Upstash does not answer in time. Default closed. */
-  readonly failureMode?: "closed" | "open";
+  /** Where the alarms go; a topic is created (subscribe to it) when absent. */
+  readonly alarmTopic?: ITopic;
+  /** The share of requests the authorizer usually refuses, in percent. Default 2; the alarm fires at twice it. */
+  readonly usualRefusalPercent?: number;
   /** How often the rotation function applies the policy. Default hourly. */
   readonly tickEvery?: Duration;
+  /** Deploy the sample REST API (`GET /hello` behind the authorizer). Default true. */
+  readonly sampleApi?: boolean;
 }
 
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
@@ -41,17 +48,28 @@ export class Keyward extends Construct {
   readonly bus: EventBus;
   readonly authorizer: NodejsFunction;
   readonly opsApi: NodejsFunction;
+  /** The ops API's Function URL (IAM auth): `KEYWARD_URL` for the CLI. */
+  readonly opsApiUrl: FunctionUrl;
   readonly rotation: NodejsFunction;
+  /** The sample route's backend (absent with `sampleApi: false`). */
+  readonly sampleBackend?: NodejsFunction;
+  readonly sampleApi?: SampleApi;
   readonly deadLetters: Queue;
   readonly upstashSecret: ISecret;
   readonly operatorsSecret: ISecret;
+  readonly alarmTopic: ITopic;
+  readonly monitoring: KeywardMonitoring;
   readonly secretPrefix: string;
 
   constructor(scope: Construct, id: string, props: KeywardProps = {}) {
     super(scope, id);
     const stack = Stack.of(this);
     this.secretPrefix = props.secretPrefix ?? `keyward/${stack.stackName}`;
-    const maxLifetime = (props.maxTokenLifetime ?? Duration.hours(24)).toSeconds();
+    const settings = settingsEnvironment(props);
+    const usualRefusalPercent = props.usualRefusalPercent ?? 2;
+    if (!(usualRefusalPercent > 0 && usualRefusalPercent <= 50)) {
+      throw new Error("usualRefusalPercent must be a percentage above 0 and at most 50");
+    }
 
     this.bus = new EventBus(this, "Events", { eventBusName: `${stack.stackName}-keyward` });
     // `as ISecret`: aws-cdk-lib's types predate exactOptionalPropertyTypes (Secret's optional
@@ -81,37 +99,32 @@ export class Keyward extends Construct {
       stack,
     );
 
-    this.authorizer = this.#function("Authorizer", "functions/authorizer/index.ts", 256, {
+    const stores = {
       KEYWARD_SECRET_PREFIX: this.secretPrefix,
       KEYWARD_UPSTASH_SECRET_ID: this.upstashSecret.secretArn,
-      KEYWARD_REVOCATION_FAILURE_MODE: props.failureMode ?? "closed",
-      KEYWARD_MAX_TOKEN_LIFETIME_SECONDS: String(maxLifetime),
+      KEYWARD_REDIS_PREFIX: settings.redisPrefix,
+    };
+    const writers = { ...stores, ...settings.policy, KEYWARD_EVENT_BUS: this.bus.eventBusName };
+
+    this.authorizer = this.#function("Authorizer", "functions/authorizer/index.ts", 256, {
+      ...stores,
+      ...settings.verifier,
     });
     this.#grantKeyring(this.authorizer, "read", keyringSecrets);
     this.upstashSecret.grantRead(this.authorizer);
 
     this.opsApi = this.#function("OpsApi", "functions/ops-api/index.ts", 512, {
-      KEYWARD_SECRET_PREFIX: this.secretPrefix,
-      KEYWARD_UPSTASH_SECRET_ID: this.upstashSecret.secretArn,
+      ...writers,
       KEYWARD_OPERATORS_SECRET_ID: this.operatorsSecret.secretArn,
-      KEYWARD_EVENT_BUS: this.bus.eventBusName,
-      KEYWARD_ALGORITHM: props.algorithm ?? "HS256",
-      KEYWARD_MAX_TOKEN_LIFETIME_SECONDS: String(maxLifetime),
     });
     // The ops API writes the keyring but never deletes material: only the rotation function does.
     this.#grantKeyring(this.opsApi, "write", keyringSecrets);
     this.upstashSecret.grantRead(this.opsApi);
     this.operatorsSecret.grantRead(this.opsApi);
     this.bus.grantPutEventsTo(this.opsApi);
-    this.opsApi.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
+    this.opsApiUrl = this.opsApi.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
 
-    this.rotation = this.#function("Rotation", "functions/rotation/index.ts", 512, {
-      KEYWARD_SECRET_PREFIX: this.secretPrefix,
-      KEYWARD_UPSTASH_SECRET_ID: this.upstashSecret.secretArn,
-      KEYWARD_EVENT_BUS: this.bus.eventBusName,
-      KEYWARD_ALGORITHM: props.algorithm ?? "HS256",
-      KEYWARD_MAX_TOKEN_LIFETIME_SECONDS: String(maxLifetime),
-    });
+    this.rotation = this.#function("Rotation", "functions/rotation/index.ts", 512, writers);
     // One tick at a time: two racing ticks would only end in a conflict, but why pay for it.
     (this.rotation.node.defaultChild as CfnFunction).reservedConcurrentExecutions = 1;
     this.#grantKeyring(this.rotation, "destroy", keyringSecrets);
@@ -131,6 +144,25 @@ export class Keyward extends Construct {
           deadLetterQueue: this.deadLetters,
         }),
       ],
+    });
+
+    if (props.sampleApi ?? true) {
+      this.sampleBackend = this.#function("SampleBackend", "functions/sample/index.ts", 128, {});
+      this.sampleApi = new SampleApi(this, "Sample", {
+        authorizer: this.authorizer,
+        backend: this.sampleBackend,
+      });
+    }
+
+    this.alarmTopic =
+      props.alarmTopic ?? new Topic(this, "Alarms", { displayName: "keyward alarms" });
+    this.monitoring = new KeywardMonitoring(this, "Monitoring", {
+      topic: this.alarmTopic,
+      // aws-cdk-lib's types predate exactOptionalPropertyTypes, as for the secrets above.
+      bus: this.bus as IEventBus,
+      rotation: this.rotation,
+      deadLetters: this.deadLetters,
+      usualRefusalPercent,
     });
   }
 

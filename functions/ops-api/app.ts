@@ -94,8 +94,13 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
 
   const authenticated = (needed: Role) =>
     createMiddleware<Env>(async (c, next) => {
-      const header = c.req.header("authorization") ?? "";
-      const match = /^Bearer +(\S+)$/i.exec(header);
+      // Behind IAM auth the Authorization header carries the SigV4 signature, so the operator's
+      // credential may come in X-Keyward-Credential instead.
+      const dedicated = c.req.header("x-keyward-credential");
+      const match =
+        dedicated === undefined
+          ? /^Bearer +(\S+)$/i.exec(c.req.header("authorization") ?? "")
+          : /^(\S+)$/.exec(dedicated.trim());
       const operator =
         match?.[1] === undefined ? undefined : await identify(options.operators, match[1]);
       if (operator === undefined) {
@@ -106,7 +111,7 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
         throw new ApiError(
           401,
           "unauthorized",
-          "a valid operator credential is required (Authorization: Bearer …)",
+          "a valid operator credential is required (Authorization: Bearer …, or X-Keyward-Credential)",
         );
       }
       if (!allows(operator.role, needed)) {

@@ -1,7 +1,10 @@
-import { App, Stack } from "aws-cdk-lib";
+import { App, Duration, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
+import { Topic } from "aws-cdk-lib/aws-sns";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Keyward } from "../../infra/keyward.ts";
+import { Keyward, type KeywardProps } from "../../infra/keyward.ts";
+import { keywardStackFromContext } from "../../infra/stack.ts";
+import { ConfigInvalid } from "../../shared/errors.ts";
 
 let template: Template;
 let ids: {
@@ -12,6 +15,8 @@ let ids: {
   upstash: string;
   operators: string;
   dlq: string;
+  sample: string;
+  topic: string;
 };
 
 beforeAll(() => {
@@ -29,8 +34,36 @@ beforeAll(() => {
     bus: logical(keyward.bus),
     upstash: logical(keyward.upstashSecret),
     operators: logical(keyward.operatorsSecret),
+    sample: logical(keyward.sampleBackend ?? {}),
+    topic: logical(keyward.alarmTopic),
   };
 }, 120_000);
+
+/** A stack with other props, without bundling the functions again (their code is the same). */
+function templateWith(props: KeywardProps = {}): Template {
+  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const stack = new Stack(app, "Other", { env: { account: "123456789012", region: "eu-west-1" } });
+  new Keyward(stack, "Keyward", { secretPrefix: "keyward/other", ...props });
+  return Template.fromStack(stack);
+}
+
+/** The keyward variables of each function, by the function's logical id. */
+function environments(t: Template): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(
+    Object.entries(t.findResources("AWS::Lambda::Function")).map(([id, fn]) => [
+      id,
+      (fn.Properties.Environment?.Variables ?? {}) as Record<string, unknown>,
+    ]),
+  );
+}
+
+function alarm(name: string): Record<string, unknown> {
+  const found = Object.entries(template.findResources("AWS::CloudWatch::Alarm")).find(([id]) =>
+    id.includes(name),
+  );
+  if (found === undefined) throw new Error(`no alarm ${name}`);
+  return found[1].Properties as Record<string, unknown>;
+}
 
 /** Every IAM statement attached to a function's role. */
 function statementsOf(
@@ -48,27 +81,84 @@ const actionsOf = (statements: { Action: string | string[] }[]) =>
   statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
 
 describe("the Keyward construct", () => {
-  it("runs the three functions on Node 22, arm64, with a month of logs", () => {
+  it("runs the four functions on Node 22, arm64, sized, with a month of logs", () => {
     template.resourcePropertiesCountIs(
       "AWS::Lambda::Function",
       { Runtime: "nodejs22.x", Architectures: ["arm64"] },
-      3,
+      4,
     );
-    template.resourceCountIs("AWS::Logs::LogGroup", 3);
+    const memory = (id: string) =>
+      template.findResources("AWS::Lambda::Function")[id]?.Properties.MemorySize;
+    expect([ids.authorizer, ids.ops, ids.rotation, ids.sample].map(memory)).toEqual([
+      256, 512, 512, 128,
+    ]);
+    template.resourceCountIs("AWS::Logs::LogGroup", 4);
     template.allResourcesProperties("AWS::Logs::LogGroup", { RetentionInDays: 30 });
   });
 
   it("configures the authorizer from its environment, Upstash credentials from a secret", () => {
-    template.hasResourceProperties("AWS::Lambda::Function", {
-      Environment: {
-        Variables: {
-          KEYWARD_SECRET_PREFIX: "keyward/test",
-          KEYWARD_UPSTASH_SECRET_ID: { Ref: ids.upstash },
-          KEYWARD_REVOCATION_FAILURE_MODE: "closed",
-          UPSTASH_REDIS_REST_TOKEN: Match.absent(),
-        },
-      },
+    expect(environments(template)[ids.authorizer]).toEqual({
+      KEYWARD_SECRET_PREFIX: "keyward/test",
+      KEYWARD_UPSTASH_SECRET_ID: { Ref: ids.upstash },
+      KEYWARD_REDIS_PREFIX: "kw:",
+      KEYWARD_REVOCATION_FAILURE_MODE: "closed",
+      KEYWARD_MAX_TOKEN_LIFETIME_SECONDS: "86400",
+      KEYWARD_KEYRING_CACHE_TTL_SECONDS: "60",
     });
+  });
+
+  it("gives the rotation function and the ops API the same policy, from the props", () => {
+    const env = environments(
+      templateWith({
+        rotationPeriod: Duration.days(30),
+        minGrace: Duration.days(3),
+        maxGrace: Duration.days(10),
+        retireBelowPercent: 2,
+        retention: Duration.days(14),
+        strategy: "rolling",
+        algorithm: "ES256",
+        maxTokenLifetime: Duration.hours(1),
+        keyringCacheTtl: Duration.seconds(30),
+        failureMode: "open",
+        redisPrefix: "prod:",
+      }),
+    );
+    const policy = {
+      KEYWARD_ALGORITHM: "ES256",
+      KEYWARD_STRATEGY: "rolling",
+      KEYWARD_ROTATION_PERIOD_DAYS: "30",
+      KEYWARD_MIN_GRACE_DAYS: "3",
+      KEYWARD_MAX_GRACE_DAYS: "10",
+      KEYWARD_RETIRE_BELOW_PERCENT: "2",
+      KEYWARD_RETENTION_DAYS: "14",
+      KEYWARD_MAX_TOKEN_LIFETIME_SECONDS: "3600",
+      KEYWARD_KEYRING_CACHE_TTL_SECONDS: "30",
+      KEYWARD_REDIS_PREFIX: "prod:",
+    };
+    const writers = Object.values(env).filter((vars) => "KEYWARD_EVENT_BUS" in vars);
+    expect(writers).toHaveLength(2);
+    for (const vars of writers) expect(vars).toMatchObject(policy);
+    const verifier = Object.values(env).find((vars) => "KEYWARD_REVOCATION_FAILURE_MODE" in vars);
+    expect(verifier).toMatchObject({
+      KEYWARD_REVOCATION_FAILURE_MODE: "open",
+      KEYWARD_MAX_TOKEN_LIFETIME_SECONDS: "3600",
+      KEYWARD_KEYRING_CACHE_TTL_SECONDS: "30",
+      KEYWARD_REDIS_PREFIX: "prod:",
+    });
+  });
+
+  it("refuses at synth a policy the functions would refuse at start, naming the props", () => {
+    let error: unknown;
+    try {
+      templateWith({ minGrace: Duration.days(0), maxGrace: Duration.hours(36) });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigInvalid);
+    expect((error as ConfigInvalid).problems).toEqual([
+      "maxGrace must be a whole number of days",
+      "minGrace must be at least maxTokenLifetime, or valid tokens would be refused",
+    ]);
   });
 
   it("lets the authorizer read the keyring and the Upstash secret, and nothing else", () => {
@@ -129,11 +219,212 @@ describe("the Keyward construct", () => {
     expect(putEvents.map((s) => s.Resource)).toEqual([{ "Fn::GetAtt": [ids.bus, "Arn"] }]);
   });
 
+  it("lets the sample backend do nothing but write its logs", () => {
+    expect(statementsOf(ids.sample)).toEqual([]);
+  });
+
+  it("puts the authorizer in front of the sample route with its result cache off (TTL 0)", () => {
+    template.hasResourceProperties("AWS::ApiGateway::Authorizer", {
+      Type: "TOKEN",
+      IdentitySource: "method.request.header.Authorization",
+      AuthorizerResultTtlInSeconds: 0,
+      AuthorizerUri: Match.objectLike({
+        "Fn::Join": Match.arrayWith([Match.arrayWith([{ "Fn::GetAtt": [ids.authorizer, "Arn"] }])]),
+      }),
+    });
+    const [authorizerId] = Object.keys(template.findResources("AWS::ApiGateway::Authorizer"));
+    template.hasResourceProperties("AWS::ApiGateway::Method", {
+      HttpMethod: "GET",
+      AuthorizationType: "CUSTOM",
+      AuthorizerId: { Ref: authorizerId },
+      Integration: Match.objectLike({ Type: "AWS_PROXY" }),
+    });
+    template.hasResourceProperties("AWS::ApiGateway::Resource", { PathPart: "hello" });
+    template.hasResourceProperties("AWS::Lambda::Permission", {
+      FunctionName: { "Fn::GetAtt": [ids.authorizer, "Arn"] },
+      Principal: "apigateway.amazonaws.com",
+    });
+    templateWith({ sampleApi: false }).resourceCountIs("AWS::ApiGateway::RestApi", 0);
+  });
+
+  it("alarms when a previous key still has over 10 % of verifications past its 7-day minimum grace", () => {
+    expect(alarm("PreviousKeyLingering")).toMatchObject({
+      Namespace: "keyward",
+      MetricName: "PreviousKeyShareAfterMinGrace",
+      Dimensions: [{ Name: "Function", Value: "rotation" }],
+      Statistic: "Maximum",
+      Period: 3600,
+      Threshold: 10,
+      ComparisonOperator: "GreaterThanThreshold",
+      EvaluationPeriods: 1,
+      TreatMissingData: "notBreaching",
+    });
+  });
+
+  it("alarms when the share of refused requests is twice its usual, for 15 minutes", () => {
+    const props = alarm("RefusalsAboveUsual");
+    expect(props).toMatchObject({
+      Threshold: 4,
+      ComparisonOperator: "GreaterThanThreshold",
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+    });
+    const queries = props.Metrics as {
+      Id: string;
+      Expression?: string;
+      MetricStat?: { Metric: { MetricName: string; Dimensions: unknown[] }; Stat: string };
+    }[];
+    expect(queries.find((q) => q.Expression !== undefined)?.Expression).toBe(
+      "IF(requests >= 100, 100 * refused / requests, 0)",
+    );
+    expect(queries.find((q) => q.Id === "refused")?.MetricStat).toMatchObject({
+      Metric: {
+        MetricName: "Requests",
+        Dimensions: expect.arrayContaining([{ Name: "Outcome", Value: "deny" }]),
+      },
+      Stat: "Sum",
+      Period: 300,
+    });
+    const other = templateWith({ usualRefusalPercent: 5 });
+    other.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      AlarmDescription: Match.stringLikeRegexp("usual: 5 %"),
+      Threshold: 10,
+    });
+  });
+
+  it("alarms on a failed rotation, a crashed or dead-lettered tick, a stale keyring, and revocation-store failures", () => {
+    expect(alarm("RotationFailed")).toMatchObject({
+      MetricName: "Events",
+      Dimensions: [{ Name: "Type", Value: "RotationFailed" }],
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
+    const errors = alarm("RotationErrors").Metrics as { MetricStat?: { Metric: unknown } }[];
+    expect(JSON.stringify(errors)).toContain('"MetricName":"Errors"');
+    expect(JSON.stringify(errors)).toContain('"MetricName":"ApproximateNumberOfMessagesVisible"');
+    expect(alarm("StaleKeyring")).toMatchObject({
+      MetricName: "StaleKeyring",
+      Dimensions: [{ Name: "Function", Value: "authorizer" }],
+      Statistic: "Sum",
+      Period: 300,
+      Threshold: 1,
+    });
+    expect(alarm("RevocationStoreFailures")).toMatchObject({
+      MetricName: "RevocationStoreUnavailable",
+      Dimensions: [{ Name: "Function", Value: "authorizer" }],
+      Threshold: 1,
+    });
+  });
+
+  it("sends every alarm, and every RotationFailed event, to the alarm topic", () => {
+    const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm"));
+    expect(alarms).toHaveLength(6);
+    for (const a of alarms) {
+      expect(a.Properties.AlarmActions).toEqual([{ Ref: ids.topic }]);
+      expect(a.Properties.OKActions).toEqual([{ Ref: ids.topic }]);
+    }
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventBusName: { Ref: ids.bus },
+      EventPattern: { source: ["keyward"], "detail-type": ["RotationFailed"] },
+      Targets: [Match.objectLike({ Arn: { Ref: ids.topic } })],
+    });
+  });
+
+  it("uses the alarm topic it is given instead of its own", () => {
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const stack = new Stack(app, "Given", {
+      env: { account: "123456789012", region: "eu-west-1" },
+    });
+    const topic = Topic.fromTopicArn(stack, "Ops", "arn:aws:sns:eu-west-1:123456789012:ops-pager");
+    new Keyward(stack, "Keyward", { alarmTopic: topic });
+    const t = Template.fromStack(stack);
+    t.resourceCountIs("AWS::SNS::Topic", 0);
+    for (const a of Object.values(t.findResources("AWS::CloudWatch::Alarm")))
+      expect(a.Properties.AlarmActions).toEqual(["arn:aws:sns:eu-west-1:123456789012:ops-pager"]);
+  });
+
+  it("draws the dashboard: verifications by key status, refusals by reason, revocations, rotation events, store latency", () => {
+    const [dashboard] = Object.values(template.findResources("AWS::CloudWatch::Dashboard"));
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    for (const title of [
+      "Verifications by key status",
+      "Refusals by reason",
+      "Revocations",
+      "Rotation events",
+      "Store latency",
+      "keyward alarms",
+    ])
+      expect(body).toContain(title);
+    expect(body).toContain("RevocationLatency");
+    expect(body).toContain("AND NOT Reason=");
+  });
+
   it("keeps the secrets when the stack goes", () => {
     for (const id of [ids.upstash, ids.operators]) {
       expect(template.findResources("AWS::SecretsManager::Secret")[id]).toMatchObject({
         DeletionPolicy: "Retain",
       });
     }
+  });
+});
+
+describe("the ready stack", () => {
+  it("takes every setting from CDK context", () => {
+    const app = new App({
+      context: {
+        "aws:cdk:bundling-stacks": [],
+        "keyward:stackName": "KeywardStaging",
+        "keyward:secretPrefix": "keyward/staging",
+        "keyward:rotationPeriodDays": "30",
+        "keyward:maxTokenLifetimeSeconds": "3600",
+        "keyward:sampleApi": "false",
+        "keyward:alarmTopicArn": "arn:aws:sns:eu-west-1:123456789012:pager",
+        "keyward:upstashSecretArn":
+          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:upstash-AbCdEf",
+      },
+    });
+    const { stack } = keywardStackFromContext(app);
+    expect(stack.stackName).toBe("KeywardStaging");
+    const t = Template.fromStack(stack);
+    const writers = Object.values(environments(t)).filter((vars) => "KEYWARD_EVENT_BUS" in vars);
+    for (const vars of writers) {
+      expect(vars).toMatchObject({
+        KEYWARD_SECRET_PREFIX: "keyward/staging",
+        KEYWARD_ROTATION_PERIOD_DAYS: "30",
+        KEYWARD_MAX_TOKEN_LIFETIME_SECONDS: "3600",
+        KEYWARD_UPSTASH_SECRET_ID:
+          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:upstash-AbCdEf",
+      });
+    }
+    t.resourceCountIs("AWS::ApiGateway::RestApi", 0);
+    t.resourceCountIs("AWS::SNS::Topic", 0);
+    t.resourcePropertiesCountIs("AWS::SecretsManager::Secret", {}, 1);
+    expect(Object.keys(t.findOutputs("*")).sort()).toEqual([
+      "AlarmTopic",
+      "Dashboard",
+      "OpsApiUrl",
+    ]);
+    t.hasOutput("AlarmTopic", { Value: "arn:aws:sns:eu-west-1:123456789012:pager" });
+  });
+
+  it("outputs where the ops API, the sample route, the alarm topic and the dashboard are", () => {
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const t = Template.fromStack(keywardStackFromContext(app).stack);
+    expect(Object.keys(t.findOutputs("*")).sort()).toEqual([
+      "AlarmTopic",
+      "Dashboard",
+      expect.stringMatching(/^KeywardSampleApiEndpoint/), // RestApi's own, the stage's base URL
+      "OpsApiUrl",
+      "SampleRoute",
+    ]);
+    const [url] = Object.keys(t.findResources("AWS::Lambda::Url"));
+    t.hasOutput("OpsApiUrl", { Value: { "Fn::GetAtt": [url, "FunctionUrl"] } });
+  });
+
+  it("names a context value that is not a number", () => {
+    const app = new App({ context: { "keyward:retentionDays": "a week" } });
+    expect(() => keywardStackFromContext(app)).toThrow(
+      "context keyward:retentionDays must be a number",
+    );
   });
 });

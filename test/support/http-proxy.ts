@@ -15,6 +15,8 @@ export interface CountingProxy {
   readonly url: string;
   requests(): number;
   operations(): Readonly<Record<string, number>>;
+  /** The headers of the last request that came in. */
+  lastHeaders(): Readonly<Record<string, string | string[] | undefined>>;
   reset(): void;
   setFault(fault: ProxyFault): void;
   stop(): Promise<void>;
@@ -24,8 +26,10 @@ export async function startProxy(target: string): Promise<CountingProxy> {
   let total = 0;
   let operations: Record<string, number> = {};
   let fault: ProxyFault = { kind: "none" };
+  let lastHeaders: IncomingMessage["headers"] = {};
   const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
     total++;
+    lastHeaders = request.headers;
     const operation = String(request.headers["x-amz-target"] ?? request.url ?? "/");
     operations[operation] = (operations[operation] ?? 0) + 1;
     const chunks: Buffer[] = [];
@@ -70,6 +74,7 @@ export async function startProxy(target: string): Promise<CountingProxy> {
     url: `http://127.0.0.1:${port}`,
     requests: () => total,
     operations: () => ({ ...operations }),
+    lastHeaders: () => ({ ...lastHeaders }),
     reset() {
       total = 0;
       operations = {};

@@ -118,6 +118,32 @@ describe("the keyward CLI against the local stack", () => {
     expect((await keyward(["status"], { KEYWARD_URL: `http://127.0.0.1:${port}` })).code).toBe(4);
   });
 
+  it("signs requests with SigV4 for IAM auth and sends the credential in X-Keyward-Credential", async () => {
+    const recorder = await startProxy(stack.url);
+    try {
+      const aws = {
+        KEYWARD_URL: recorder.url,
+        KEYWARD_SIGV4_REGION: "eu-west-1",
+        AWS_ACCESS_KEY_ID: "AKIDKEYWARDTEST",
+        AWS_SECRET_ACCESS_KEY: "not-a-real-secret-access-key",
+      };
+      const run = await keyward(["status"], aws);
+      expect(run.code).toBe(0);
+      const headers = recorder.lastHeaders();
+      expect(String(headers.authorization)).toMatch(
+        /^AWS4-HMAC-SHA256 Credential=AKIDKEYWARDTEST\/\d{8}\/eu-west-1\/lambda\/aws4_request, SignedHeaders=[^,]*x-keyward-credential[^,]*, Signature=[0-9a-f]{64}$/,
+      );
+      expect(headers["x-keyward-credential"]).toBe(
+        readFileSync(join(dir, "ops-token"), "utf8").trim(),
+      );
+      const unsigned = await keyward(["status"], { ...aws, AWS_SECRET_ACCESS_KEY: "" });
+      expect(unsigned.code).toBe(1);
+      expect(unsigned.stderr).toContain("AWS_SECRET_ACCESS_KEY");
+    } finally {
+      await recorder.stop();
+    }
+  });
+
   it("hashes an operator credential read on stdin, as the ops API compares it", async () => {
     const child = spawn(
       process.execPath,

@@ -7,7 +7,7 @@ import { createSigner } from "../../../../shared/tokens/signer.ts";
 import { MemoryUsageStore } from "../../../../shared/usage/counts.ts";
 import { seededRandom, T0 } from "../../../support/deterministic.ts";
 import { expectOk, newKeyring, withPending } from "../../../support/keyrings.ts";
-import { opsFixture } from "../../../support/ops.ts";
+import { CREDENTIALS, opsFixture } from "../../../support/ops.ts";
 import { usageCounts } from "../../../support/usage.ts";
 
 const reason = "incident 42";
@@ -56,6 +56,28 @@ describe("the ops API", () => {
       });
       expect(wrong.status).toBe(401);
       expect(wrong.headers.get("www-authenticate")).toContain('error="invalid_token"');
+    });
+
+    it("takes the credential from X-Keyward-Credential when Authorization carries a SigV4 signature", async () => {
+      const { app } = await opsFixture();
+      const sigv4 =
+        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/eu-west-1/lambda/aws4_request, SignedHeaders=host, Signature=abc";
+      const signed = await app.request("/v1/keys", {
+        headers: { authorization: sigv4, "x-keyward-credential": CREDENTIALS.viewer },
+      });
+      expect(signed.status).toBe(200);
+      const wrong = await app.request("/v1/keys", {
+        headers: { authorization: sigv4, "x-keyward-credential": "not-a-credential" },
+      });
+      expect(wrong.status).toBe(401);
+      // A valid bearer credential does not rescue a wrong dedicated header: one credential per request.
+      const both = await app.request("/v1/keys", {
+        headers: {
+          authorization: `Bearer ${CREDENTIALS.viewer}`,
+          "x-keyward-credential": "not-a-credential",
+        },
+      });
+      expect(both.status).toBe(401);
     });
 
     it("refuses an operator whose role is too low with 403", async () => {

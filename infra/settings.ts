@@ -1,0 +1,118 @@
+import { Duration } from "aws-cdk-lib";
+import { EnvReader } from "../shared/config/env.ts";
+import { readRotationPolicy } from "../shared/config/writer-config.ts";
+import { ConfigInvalid } from "../shared/errors.ts";
+import type { Algorithm } from "../shared/keyring/key.ts";
+
+/** The rotation policy and verification settings, as construct props (README, "Deploying"). */
+export interface KeywardSettings {
+  /** Algorithm of new keys. Default HS256. */
+  readonly algorithm?: Algorithm;
+  /** graceful (default) or rolling. */
+  readonly strategy?: "graceful" | "rolling";
+  /** A new key becomes current this long after the last activation. Default 90 days. */
+  readonly rotationPeriod?: Duration;
+  /** A previous key verifies at least this long. Default 7 days. */
+  readonly minGrace?: Duration;
+  /** ...and at most this long. Default 21 days. */
+  readonly maxGrace?: Duration;
+  /** Between the two, a previous key retires once its share of verifications is below this. Default 5. */
+  readonly retireBelowPercent?: number;
+  /** A retired key stays reinstatable this long before it is destroyed. Default 7 days. */
+  readonly retention?: Duration;
+  /** The longest lifetime of an issued token. Default 24 hours. */
+  readonly maxTokenLifetime?: Duration;
+  /** How long verifiers cache the keyring. Default 60 s. */
+  readonly keyringCacheTtl?: Duration;
+  /** What the authorizer does when Upstash does not answer in time. Default closed. */
+  readonly failureMode?: "closed" | "open";
+  /** Key prefix in Upstash, shared by every function. Default `kw:`. */
+  readonly redisPrefix?: string;
+}
+
+/** The environment every function reads its settings from, checked with the functions' own reader. */
+export interface SettingsEnvironment {
+  /** The rotation policy: the rotation function and the ops API read the same. */
+  readonly policy: Record<string, string>;
+  /** What verifiers need beyond the stores. */
+  readonly verifier: Record<string, string>;
+  readonly redisPrefix: string;
+}
+
+/**
+ * Turns the props into the functions' variables and checks them at synth with the same code the
+ * functions run at start, so a policy they would refuse (a grace shorter than a token's life...)
+ * fails `cdk synth` with the same message instead of a broken deployment.
+ */
+export function settingsEnvironment(settings: KeywardSettings): SettingsEnvironment {
+  const problems: string[] = [];
+  const whole = (name: string, value: Duration | undefined, unit: "days" | "seconds") => {
+    if (value === undefined) return undefined;
+    const amount =
+      unit === "days" ? value.toDays({ integral: false }) : value.toSeconds({ integral: false });
+    if (Number.isInteger(amount)) return String(amount);
+    problems.push(`${name} must be a whole number of ${unit}`);
+    return undefined;
+  };
+  const entries: [string, string | undefined][] = [
+    ["KEYWARD_ALGORITHM", settings.algorithm],
+    ["KEYWARD_STRATEGY", settings.strategy],
+    ["KEYWARD_ROTATION_PERIOD_DAYS", whole("rotationPeriod", settings.rotationPeriod, "days")],
+    ["KEYWARD_MIN_GRACE_DAYS", whole("minGrace", settings.minGrace, "days")],
+    ["KEYWARD_MAX_GRACE_DAYS", whole("maxGrace", settings.maxGrace, "days")],
+    ["KEYWARD_RETIRE_BELOW_PERCENT", settings.retireBelowPercent?.toString()],
+    ["KEYWARD_RETENTION_DAYS", whole("retention", settings.retention, "days")],
+    [
+      "KEYWARD_MAX_TOKEN_LIFETIME_SECONDS",
+      whole("maxTokenLifetime", settings.maxTokenLifetime ?? Duration.hours(24), "seconds"),
+    ],
+    [
+      "KEYWARD_KEYRING_CACHE_TTL_SECONDS",
+      whole("keyringCacheTtl", settings.keyringCacheTtl ?? Duration.seconds(60), "seconds"),
+    ],
+  ];
+  const policy = Object.fromEntries(
+    entries.filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+  const read = new EnvReader(policy);
+  readRotationPolicy(read);
+  const failureMode = settings.failureMode ?? "closed";
+  if (failureMode !== "closed" && failureMode !== "open")
+    problems.push("failureMode must be closed or open");
+  const redisPrefix = settings.redisPrefix ?? "kw:";
+  if (!/^[A-Za-z0-9:_-]{1,32}$/.test(redisPrefix))
+    problems.push("redisPrefix must be 1 to 32 characters A-Z a-z 0-9 : _ -");
+  try {
+    read.done();
+  } catch (error) {
+    if (!(error instanceof ConfigInvalid)) throw error;
+    problems.push(
+      ...error.problems.map((problem) =>
+        problem.replace(/KEYWARD_[A-Z_]+/g, (name) => PROP_OF[name] ?? name),
+      ),
+    );
+  }
+  if (problems.length > 0) throw new ConfigInvalid(problems);
+  return {
+    policy,
+    verifier: {
+      KEYWARD_REVOCATION_FAILURE_MODE: failureMode,
+      KEYWARD_MAX_TOKEN_LIFETIME_SECONDS: policy.KEYWARD_MAX_TOKEN_LIFETIME_SECONDS ?? "86400",
+      KEYWARD_KEYRING_CACHE_TTL_SECONDS: policy.KEYWARD_KEYRING_CACHE_TTL_SECONDS ?? "60",
+    },
+    redisPrefix,
+  };
+}
+
+/** The props behind the functions' variables, to name them in synth errors. */
+const PROP_OF: Readonly<Record<string, string>> = {
+  KEYWARD_ALGORITHM: "algorithm",
+  KEYWARD_STRATEGY: "strategy",
+  KEYWARD_ROTATION_PERIOD_DAYS: "rotationPeriod",
+  KEYWARD_MIN_GRACE_DAYS: "minGrace",
+  KEYWARD_MAX_GRACE_DAYS: "maxGrace",
+  KEYWARD_RETIRE_BELOW_PERCENT: "retireBelowPercent",
+  KEYWARD_RETENTION_DAYS: "retention",
+  KEYWARD_MAX_TOKEN_LIFETIME_SECONDS: "maxTokenLifetime",
+  KEYWARD_KEYRING_CACHE_TTL_SECONDS: "keyringCacheTtl",
+};

@@ -1,0 +1,79 @@
+import { type App, CfnOutput, Duration, Stack } from "aws-cdk-lib";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import { Topic } from "aws-cdk-lib/aws-sns";
+import type { Algorithm } from "../shared/keyring/key.ts";
+import { Keyward } from "./keyward.ts";
+
+/**
+ * The ready stack, configured from CDK context (`keyward:*` in cdk.json, or `-c
+ * keyward:name=value`); README "Deploying" lists every name.
+ */
+export function keywardStackFromContext(app: App): { stack: Stack; keyward: Keyward } {
+  const text = (name: string): string | undefined => {
+    const value: unknown = app.node.tryGetContext(`keyward:${name}`);
+    return value === undefined || value === null || value === "" ? undefined : String(value);
+  };
+  const number = (name: string): number | undefined => {
+    const value = text(name);
+    if (value === undefined) return undefined;
+    if (!/^\d+(\.\d+)?$/.test(value)) throw new Error(`context keyward:${name} must be a number`);
+    return Number(value);
+  };
+  const days = (name: string) => {
+    const value = number(name);
+    return value === undefined ? undefined : Duration.days(value);
+  };
+  const seconds = (name: string) => {
+    const value = number(name);
+    return value === undefined ? undefined : Duration.seconds(value);
+  };
+  const optional = <T>(name: string, value: T | undefined) =>
+    value === undefined ? {} : { [name]: value };
+
+  const stack = new Stack(app, text("stackName") ?? "Keyward", {
+    description: "keyward: JWT key rotation and token revocation",
+  });
+  const upstashSecretArn = text("upstashSecretArn");
+  const alarmTopicArn = text("alarmTopicArn");
+  const keyward = new Keyward(stack, "Keyward", {
+    ...optional("secretPrefix", text("secretPrefix")),
+    ...optional("algorithm", text("algorithm") as Algorithm | undefined),
+    ...optional("strategy", text("strategy") as "graceful" | "rolling" | undefined),
+    ...optional("failureMode", text("failureMode") as "closed" | "open" | undefined),
+    ...optional("redisPrefix", text("redisPrefix")),
+    ...optional("rotationPeriod", days("rotationPeriodDays")),
+    ...optional("minGrace", days("minGraceDays")),
+    ...optional("maxGrace", days("maxGraceDays")),
+    ...optional("retireBelowPercent", number("retireBelowPercent")),
+    ...optional("retention", days("retentionDays")),
+    ...optional("maxTokenLifetime", seconds("maxTokenLifetimeSeconds")),
+    ...optional("keyringCacheTtl", seconds("keyringCacheTtlSeconds")),
+    ...optional("usualRefusalPercent", number("usualRefusalPercent")),
+    ...optional(
+      "sampleApi",
+      text("sampleApi") === undefined ? undefined : text("sampleApi") !== "false",
+    ),
+    ...(upstashSecretArn === undefined
+      ? {}
+      : { upstashSecret: Secret.fromSecretCompleteArn(stack, "GivenUpstashSecret", upstashSecretArn) }),
+    ...(alarmTopicArn === undefined
+      ? {}
+      : { alarmTopic: Topic.fromTopicArn(stack, "GivenAlarmTopic", alarmTopicArn) }),
+  });
+  new CfnOutput(stack, "OpsApiUrl", {
+    description: "KEYWARD_URL for the keyward CLI (IAM auth: requests are signed with SigV4)",
+    value: keyward.opsApiUrl.url,
+  });
+  if (keyward.sampleApi !== undefined) {
+    new CfnOutput(stack, "SampleRoute", {
+      description: "GET with Authorization: Bearer <token>",
+      value: keyward.sampleApi.api.urlForPath("/hello"),
+    });
+  }
+  new CfnOutput(stack, "AlarmTopic", {
+    description: "subscribe to receive keyward's alarms",
+    value: keyward.alarmTopic.topicArn,
+  });
+  new CfnOutput(stack, "Dashboard", { value: keyward.monitoring.dashboard.dashboardName });
+  return { stack, keyward };
+}
