@@ -55,7 +55,13 @@ export function keywardStackFromContext(app: App): { stack: Stack; keyward: Keyw
     ),
     ...(upstashSecretArn === undefined
       ? {}
-      : { upstashSecret: Secret.fromSecretCompleteArn(stack, "GivenUpstashSecret", upstashSecretArn) }),
+      : {
+          upstashSecret: Secret.fromSecretCompleteArn(
+            stack,
+            "GivenUpstashSecret",
+            upstashSecretArn,
+          ),
+        }),
     ...(alarmTopicArn === undefined
       ? {}
       : { alarmTopic: Topic.fromTopicArn(stack, "GivenAlarmTopic", alarmTopicArn) }),
