@@ -463,6 +463,19 @@ describe("the ops API", () => {
         status: 400,
       });
     });
+
+    it("says a subject is revoked as long as its cut-off is kept, not only in the second after", async () => {
+      const { call, clock } = await opsFixture();
+      expect(await call("GET", "/v1/revocations/check?sub=alice")).toMatchObject({
+        body: { revoked: false },
+      });
+      await call("POST", "/v1/revocations", { sub: "alice", reason });
+      const since = new Date(Math.floor(clock.t / 1000) * 1000).toISOString();
+      clock.t += 60 * MINUTE;
+      expect(await call("GET", "/v1/revocations/check?sub=alice")).toMatchObject({
+        body: { revoked: true, rule: "subject", since },
+      });
+    });
   });
 
   it("pages the audit journal, newest first", async () => {
