@@ -6,6 +6,8 @@ import {
   publishKey,
   type TransitionResult,
 } from "../../shared/keyring/transitions.ts";
+import { MemoryKeyringStore } from "../../shared/keyring-store/memory.ts";
+import type { KeyringStore } from "../../shared/keyring-store/store.ts";
 import type { RandomSource } from "../../shared/random.ts";
 import { seededRandom, T0 } from "./deterministic.ts";
 
@@ -32,4 +34,39 @@ export async function withPending(
 export function expectOk(result: TransitionResult): Keyring {
   if (!result.ok) throw new Error(`transition refused: ${result.code}: ${result.message}`);
   return result.keyring;
+}
+
+/**
+ * Fault injection: a memory store that, once a keyring whose current key was activated at
+ * `activatedAt` is saved, hands back that key with other material, as a corrupted write would (the
+ * real stores cannot be made to do this). `repair()` makes it honest again.
+ */
+export function corruptingStore(activatedAt: number) {
+  const real = new MemoryKeyringStore();
+  let corrupt = false;
+  const store: KeyringStore = {
+    load: async () => {
+      const keyring = await real.load();
+      if (!corrupt || keyring === undefined) return keyring;
+      const fake = await newKeyring("HS256", T0, seededRandom("other"));
+      return {
+        ...keyring,
+        keys: keyring.keys.map((k) =>
+          k.status === "current" ? { ...k, jwk: fake.keys[0]?.jwk } : k,
+        ),
+      } as Keyring;
+    },
+    loadPrevious: () => real.loadPrevious(),
+    save: async (next) => {
+      await real.save(next);
+      corrupt = next.keys.some((k) => k.status === "current" && k.activatedAt === activatedAt);
+    },
+  };
+  return {
+    store,
+    real,
+    repair: () => {
+      corrupt = false;
+    },
+  };
 }

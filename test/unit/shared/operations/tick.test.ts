@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { MemoryAuditJournal } from "../../../../shared/audit/memory.ts";
 import { DAY, HOUR } from "../../../../shared/clock.ts";
 import { MemoryEventPublisher } from "../../../../shared/events.ts";
-import type { Keyring } from "../../../../shared/keyring/keyring.ts";
 import { prePublicationMs, resolvePolicy } from "../../../../shared/keyring/policy.ts";
 import { MemoryKeyringStore } from "../../../../shared/keyring-store/memory.ts";
 import type { KeyringStore } from "../../../../shared/keyring-store/store.ts";
@@ -10,7 +9,7 @@ import { noUsage, tick } from "../../../../shared/operations/tick.ts";
 import { MemoryRevocationStore } from "../../../../shared/revocation/memory.ts";
 import { MemoryUsageStore } from "../../../../shared/usage/counts.ts";
 import { seededRandom, T0 } from "../../../support/deterministic.ts";
-import { newKeyring } from "../../../support/keyrings.ts";
+import { corruptingStore, newKeyring } from "../../../support/keyrings.ts";
 import { usageCounts } from "../../../support/usage.ts";
 
 const policy = resolvePolicy();
@@ -136,35 +135,15 @@ describe("tick", () => {
   });
 
   it("restores the previous keyring and announces RotationFailed when the self-test fails", async () => {
-    // Fault injected: a store that hands back the newly activated key with its material swapped,
-    // as a corrupted write would; the real stores cannot be made to do this.
-    const real = new MemoryKeyringStore();
-    let corrupt = false;
-    const corrupting: KeyringStore = {
-      load: async () => {
-        const keyring = await real.load();
-        if (!corrupt || keyring === undefined) return keyring;
-        const fake = await newKeyring("HS256", T0, seededRandom("other"));
-        return {
-          ...keyring,
-          keys: keyring.keys.map((k) =>
-            k.status === "current" ? { ...k, jwk: fake.keys[0]!.jwk! } : k,
-          ),
-        } as Keyring;
-      },
-      loadPrevious: () => real.loadPrevious(),
-      save: async (next) => {
-        await real.save(next);
-        corrupt = next.keys.some((k) => k.status === "current" && k.activatedAt === T0 + 90 * DAY);
-      },
-    };
+    // Fault injected (see corruptingStore): the newly activated key reads back with other material.
+    const { store: corrupting, real, repair } = corruptingStore(T0 + 90 * DAY);
     const { deps, events } = await setup(corrupting);
     await deps.keyrings.save(await newKeyring());
     await tick(deps, PUBLISH_AT);
     const before = await real.load();
     const outcome = await tick(deps, T0 + 90 * DAY);
     expect(outcome).toMatchObject({ status: "failed", reason: "self_test_failed" });
-    corrupt = false;
+    repair();
     const after = await real.load();
     expect(after!.keys.map((k) => k.status)).toEqual(before!.keys.map((k) => k.status));
     expect(events.published.map((e) => e.type)).toEqual(["KeyCreated", "RotationFailed"]);
