@@ -209,6 +209,43 @@ describe("the Keyward construct", () => {
     });
   });
 
+  it("grants the ops API and the rotation function exactly these actions on exactly these resources", () => {
+    const keyring = {
+      "Fn::Join": [
+        "",
+        [
+          "arn:",
+          { Ref: "AWS::Partition" },
+          ":secretsmanager:eu-west-1:123456789012:secret:keyward/test/*",
+        ],
+      ],
+    };
+    const grants = (id: string) =>
+      statementsOf(id).map((s) => [actionsOf([s]), s.Resource, s.Effect]);
+    const write = [
+      "secretsmanager:CreateSecret",
+      "secretsmanager:GetSecretValue",
+      "secretsmanager:PutSecretValue",
+      "secretsmanager:TagResource",
+    ];
+    const list = ["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"];
+    const readSecret = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"];
+    const bus = { "Fn::GetAtt": [ids.bus, "Arn"] };
+    expect(grants(ids.ops)).toEqual([
+      [list, "*", "Allow"],
+      [write, keyring, "Allow"],
+      [readSecret, { Ref: ids.upstash }, "Allow"],
+      [readSecret, { Ref: ids.operators }, "Allow"],
+      [["events:PutEvents"], bus, "Allow"],
+    ]);
+    expect(grants(ids.rotation)).toEqual([
+      [list, "*", "Allow"],
+      [[...write, "secretsmanager:DeleteSecret"].sort(), keyring, "Allow"],
+      [readSecret, { Ref: ids.upstash }, "Allow"],
+      [["events:PutEvents"], bus, "Allow"],
+    ]);
+  });
+
   it("lets only the rotation function delete key material", () => {
     expect(actionsOf(statementsOf(ids.rotation))).toContain("secretsmanager:DeleteSecret");
     for (const id of [ids.authorizer, ids.ops])
