@@ -45,6 +45,19 @@ describe("simulate", () => {
     expect(report.verifications).toBe(365 * 8 * 4);
   });
 
+  it("a year of rolling rotations logs nobody out either", async () => {
+    const report = await simulate({
+      policy: resolvePolicy({ strategy: "rolling" }),
+      days: 365,
+      users: 8,
+      requestEveryMs: 3 * HOUR,
+      startMs: T0,
+      random: seededRandom("rolling"),
+    });
+    expect(report.rotations.map((r) => r.trigger)).toEqual(["scheduled", "scheduled", "scheduled"]);
+    expect(report.totals).toMatchObject({ forcedRelogins: 0, refusedValidTokens: 0 });
+  });
+
   it("shows the damage when tokens outlive the grace the policy was given", async () => {
     const policy = resolvePolicy({
       rotationPeriodMs: 10 * DAY,
