@@ -70,7 +70,7 @@ export class KeywardMonitoring extends Construct {
     const requests = keywardMetric("Requests", authorizer);
     const refused = keywardMetric("Requests", { ...authorizer, Outcome: "deny" });
     const refusalPercent = new MathExpression({
-      expression: "IF(requests >= 100, 100 * refused / requests, 0)",
+      expression: "IF(requests >= 100, 100 * FILL(refused, 0) / requests, 0)",
       usingMetrics: { requests, refused },
       label: "refused, % of requests (0 below 100 requests)",
       period: FIVE_MINUTES,
@@ -113,7 +113,7 @@ export class KeywardMonitoring extends Construct {
         alarmDescription:
           "The rotation function crashed or timed out, or a scheduled run ended in the dead-letter queue. Runbook: the function's logs; a tick is safe to re-run (invoke it by hand).",
         metric: new MathExpression({
-          expression: "errors + deadLetters",
+          expression: "FILL(errors, 0) + FILL(deadLetters, 0)",
           usingMetrics: {
             errors: props.rotation.metricErrors({ period: Duration.hours(1) }),
             deadLetters: props.deadLetters.metricApproximateNumberOfMessagesVisible({

@@ -312,7 +312,7 @@ describe("the Keyward construct", () => {
       MetricStat?: { Metric: { MetricName: string; Dimensions: unknown[] }; Stat: string };
     }[];
     expect(queries.find((q) => q.Expression !== undefined)?.Expression).toBe(
-      "IF(requests >= 100, 100 * refused / requests, 0)",
+      "IF(requests >= 100, 100 * FILL(refused, 0) / requests, 0)",
     );
     expect(queries.find((q) => q.Id === "refused")?.MetricStat).toMatchObject({
       Metric: {
@@ -336,7 +336,11 @@ describe("the Keyward construct", () => {
       Threshold: 1,
       ComparisonOperator: "GreaterThanOrEqualToThreshold",
     });
-    const errors = alarm("RotationErrors").Metrics as { MetricStat?: { Metric: unknown } }[];
+    const errors = alarm("RotationErrors").Metrics as { Expression?: string }[];
+    // Missing data in one series (an idle queue) must not hide the other.
+    expect(errors.find((q) => q.Expression !== undefined)?.Expression).toBe(
+      "FILL(errors, 0) + FILL(deadLetters, 0)",
+    );
     expect(JSON.stringify(errors)).toContain('"MetricName":"Errors"');
     expect(JSON.stringify(errors)).toContain('"MetricName":"ApproximateNumberOfMessagesVisible"');
     expect(alarm("StaleKeyring")).toMatchObject({
