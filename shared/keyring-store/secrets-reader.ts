@@ -1,13 +1,9 @@
 import { AwsClient } from "aws4fetch";
+import { type AwsCredentials, awsSettings } from "../config/aws-env.ts";
+import type { Environment } from "../config/env.ts";
 import { KeywardError } from "../errors.ts";
 import type { Keyring } from "../keyring/keyring.ts";
 import { assembleKeyring, stateName, trimPrefix } from "./secrets-layout.ts";
-
-export interface AwsCredentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken?: string;
-}
 
 export interface SecretsReaderOptions {
   readonly prefix: string;
@@ -120,27 +116,17 @@ export class SecretsManagerReader {
 }
 
 /** The reader as the AWS SDK would configure itself: region, endpoint and credentials from the environment. */
-export function readerFromEnvironment(
-  env: Readonly<Record<string, string | undefined>>,
-  prefix: string,
-): SecretsManagerReader {
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  const accessKeyId = env.AWS_ACCESS_KEY_ID;
-  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-  if (region === undefined || accessKeyId === undefined || secretAccessKey === undefined) {
+export function readerFromEnvironment(env: Environment, prefix: string): SecretsManagerReader {
+  const { region, endpoint, credentials } = awsSettings(env, "AWS_ENDPOINT_URL_SECRETS_MANAGER");
+  if (region === undefined || credentials === undefined) {
     throw new SecretsReadFailed(
       "AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set (Lambda sets them)",
     );
   }
-  const endpoint = env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? env.AWS_ENDPOINT_URL;
   return new SecretsManagerReader({
     prefix,
     region,
-    credentials: {
-      accessKeyId,
-      secretAccessKey,
-      ...(env.AWS_SESSION_TOKEN === undefined ? {} : { sessionToken: env.AWS_SESSION_TOKEN }),
-    },
+    credentials,
     ...(endpoint === undefined ? {} : { endpoint }),
   });
 }

@@ -2,6 +2,7 @@ import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { UpstashAuditJournal } from "../audit/upstash.ts";
 import { systemClock } from "../clock.ts";
+import { awsSettings } from "../config/aws-env.ts";
 import type { Environment } from "../config/env.ts";
 import type { WriterConfig } from "../config/writer-config.ts";
 import { EventBridgePublisher } from "../events-eventbridge.ts";
@@ -36,8 +37,7 @@ export async function awsOperationDeps(
   env: Environment,
   options: AwsDepsOptions,
 ): Promise<AwsOperationDeps> {
-  const aws = awsClientConfig(env);
-  const secrets = new SecretsManagerClient(aws);
+  const secrets = new SecretsManagerClient(awsSettings(env, "AWS_ENDPOINT_URL_SECRETS_MANAGER"));
   const secretString = async (secretId: string) =>
     (await secrets.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString ?? "";
   const upstash = upstashSettingsFromSecret(
@@ -54,7 +54,10 @@ export async function awsOperationDeps(
     revocations: new UpstashRevocationStore({ ...upstash, prefix, timing, budgetMs: 2_000 }),
     audit: new UpstashAuditJournal(upstash, undefined, prefix),
     events: withEventMetrics(
-      new EventBridgePublisher(new EventBridgeClient(aws), config.eventBus),
+      new EventBridgePublisher(
+        new EventBridgeClient(awsSettings(env, "AWS_ENDPOINT_URL_EVENTBRIDGE")),
+        config.eventBus,
+      ),
       options.write ?? stdoutWriter,
       options.functionName,
     ),
@@ -64,28 +67,5 @@ export async function awsOperationDeps(
     timing,
     usage: new UpstashUsageStore(upstash, prefix),
     secretString,
-  };
-}
-
-/**
- * Region, endpoint and credentials from the standard AWS variables of `env` (in Lambda, the
- * runtime's own), so a test can point a function at moto without touching `process.env`.
- */
-function awsClientConfig(env: Environment) {
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
-  const sessionToken = env.AWS_SESSION_TOKEN;
-  return {
-    ...(region === undefined ? {} : { region }),
-    ...(env.AWS_ENDPOINT_URL === undefined ? {} : { endpoint: env.AWS_ENDPOINT_URL }),
-    ...(accessKeyId === undefined || secretAccessKey === undefined
-      ? {}
-      : {
-          credentials: {
-            accessKeyId,
-            secretAccessKey,
-            ...(sessionToken === undefined ? {} : { sessionToken }),
-          },
-        }),
   };
 }

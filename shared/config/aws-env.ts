@@ -1,0 +1,41 @@
+import type { Environment } from "./env.ts";
+
+export interface AwsCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/** What the standard AWS variables say; each part absent when its variables are. */
+export interface AwsSettings {
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly credentials?: AwsCredentials;
+}
+
+/**
+ * Region, endpoint and credentials from the standard AWS variables of `env` (in Lambda, the
+ * runtime's own), read the way the AWS SDK reads them: `AWS_REGION` or `AWS_DEFAULT_REGION`, the
+ * service's own endpoint variable (e.g. `AWS_ENDPOINT_URL_SECRETS_MANAGER`) before
+ * `AWS_ENDPOINT_URL`, a session token only with a key pair. Taking `env` rather than
+ * `process.env` lets a test point a function at moto without touching the process.
+ */
+export function awsSettings(env: Environment, serviceEndpointVariable: string): AwsSettings {
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const endpoint = env[serviceEndpointVariable] ?? env.AWS_ENDPOINT_URL;
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
+  const sessionToken = env.AWS_SESSION_TOKEN;
+  return {
+    ...(region === undefined ? {} : { region }),
+    ...(endpoint === undefined ? {} : { endpoint }),
+    ...(accessKeyId === undefined || secretAccessKey === undefined
+      ? {}
+      : {
+          credentials: {
+            accessKeyId,
+            secretAccessKey,
+            ...(sessionToken === undefined ? {} : { sessionToken }),
+          },
+        }),
+  };
+}
