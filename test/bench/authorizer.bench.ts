@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Redis } from "@upstash/redis";
 import { build } from "esbuild";
 import { createAuthorizerFromEnv } from "../../functions/authorizer/wiring.ts";
+import { motoEnvironment } from "../support/aws.ts";
 import { newKeyringWithKey } from "./fixtures.ts";
 import { type Figure, figure, median, percentile } from "./harness.ts";
 import { benchServices } from "./services.ts";
@@ -27,10 +28,7 @@ export async function authorizerBenchmarks(): Promise<Figure[]> {
     KEYWARD_SECRET_PREFIX: deployment.prefix,
     UPSTASH_REDIS_REST_URL: services.upstashUrl,
     UPSTASH_REDIS_REST_TOKEN: services.upstashToken,
-    AWS_ENDPOINT_URL: services.motoUrl,
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
+    ...motoEnvironment(services.motoUrl),
   };
   const event = {
     type: "TOKEN",

@@ -1,12 +1,27 @@
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 
-/** A real SDK client pointed at moto (any credentials do). */
-export function secretsManagerClient(endpoint: string): SecretsManagerClient {
-  return new SecretsManagerClient({
+/** SDK client settings for moto (any credentials do). */
+export function motoClientConfig(endpoint: string) {
+  return {
     endpoint,
     region: "us-east-1",
     credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  });
+  };
+}
+
+/** The standard AWS variables pointing a function at moto, as its `env`. */
+export function motoEnvironment(endpoint: string) {
+  return {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+  };
+}
+
+/** A real SDK client pointed at moto. */
+export function secretsManagerClient(endpoint: string): SecretsManagerClient {
+  return new SecretsManagerClient(motoClientConfig(endpoint));
 }
 
 /** Counts the commands a client sends, through the SDK's own middleware stack. */

@@ -12,17 +12,12 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { EventBridgePublisher } from "../../shared/events-eventbridge.ts";
-
-const aws = (motoUrl: string) => ({
-  endpoint: motoUrl,
-  region: "us-east-1",
-  credentials: { accessKeyId: "test", secretAccessKey: "test" },
-});
+import { motoClientConfig } from "./aws.ts";
 
 /** keyward's bus with a rule forwarding every keyward event to a queue the test reads. */
 export async function busWithQueue(motoUrl: string) {
-  const events = new EventBridgeClient(aws(motoUrl));
-  const sqs = new SQSClient(aws(motoUrl));
+  const events = new EventBridgeClient(motoClientConfig(motoUrl));
+  const sqs = new SQSClient(motoClientConfig(motoUrl));
   const bus = `keyward-${randomUUID()}`;
   await events.send(new CreateEventBusCommand({ Name: bus }));
   const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `events-${randomUUID()}` })))

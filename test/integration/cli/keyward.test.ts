@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type LocalStack, startLocalStack, storesFromEnv } from "../../../functions/local/stack.ts";
 import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secrets-manager.ts";
 import { UpstashRevocationStore } from "../../../shared/revocation/upstash.ts";
-import { secretsManagerClient } from "../../support/aws.ts";
+import { motoEnvironment, secretsManagerClient } from "../../support/aws.ts";
 import { startProxy } from "../../support/http-proxy.ts";
 import { freePort } from "../../support/processes.ts";
 
@@ -272,14 +272,8 @@ describe("the local stack with real stores configured", () => {
   it("keeps the keyring in Secrets Manager and revocations in Upstash when their settings are present", async () => {
     const services = inject("services");
     const prefix = `keyward/local-${randomUUID()}`;
-    const aws = {
-      AWS_ENDPOINT_URL: services.motoUrl,
-      AWS_REGION: "us-east-1",
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-    };
     const saved = { ...process.env };
-    Object.assign(process.env, aws);
+    Object.assign(process.env, motoEnvironment(services.motoUrl));
     const local = mkdtempSync(join(tmpdir(), "keyward-real-"));
     const real = await startLocalStack({
       port: 0,

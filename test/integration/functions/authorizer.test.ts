@@ -12,7 +12,7 @@ import type { RevocationTarget } from "../../../shared/revocation/rules.ts";
 import { UpstashRevocationStore } from "../../../shared/revocation/upstash.ts";
 import { createSigner } from "../../../shared/tokens/signer.ts";
 import { httpApiEvent, restTokenEvent } from "../../support/authorizer-events.ts";
-import { secretsManagerClient } from "../../support/aws.ts";
+import { motoEnvironment, secretsManagerClient } from "../../support/aws.ts";
 import { type CountingProxy, startProxy } from "../../support/http-proxy.ts";
 import { expectOk, newKeyring } from "../../support/keyrings.ts";
 import { startUpstashRest } from "../../support/services.ts";
@@ -50,10 +50,7 @@ async function deploy(
       ...(options.failureMode === undefined
         ? {}
         : { KEYWARD_REVOCATION_FAILURE_MODE: options.failureMode }),
-      AWS_ENDPOINT_URL: moto.url,
-      AWS_REGION: "us-east-1",
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
+      ...motoEnvironment(moto.url),
     },
     { clock, write: (line) => lines.push(line) },
   );

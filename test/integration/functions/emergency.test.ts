@@ -10,7 +10,7 @@ import { cryptoRandom } from "../../../shared/random.ts";
 import { UpstashRevocationStore } from "../../../shared/revocation/upstash.ts";
 import { createSigner } from "../../../shared/tokens/signer.ts";
 import { httpApiEvent } from "../../support/authorizer-events.ts";
-import { secretsManagerClient } from "../../support/aws.ts";
+import { motoEnvironment, secretsManagerClient } from "../../support/aws.ts";
 import { busWithQueue } from "../../support/eventbridge.ts";
 import { newKeyring } from "../../support/keyrings.ts";
 
@@ -54,10 +54,7 @@ describe("an emergency rotation from the ops API, end to end (moto, local Upstas
         KEYWARD_REDIS_PREFIX: redisPrefix,
         UPSTASH_REDIS_REST_URL: upstash.url,
         UPSTASH_REDIS_REST_TOKEN: upstash.token,
-        AWS_ENDPOINT_URL: services.motoUrl,
-        AWS_REGION: "us-east-1",
-        AWS_ACCESS_KEY_ID: "test",
-        AWS_SECRET_ACCESS_KEY: "test",
+        ...motoEnvironment(services.motoUrl),
       },
       { write: () => undefined },
     );

@@ -7,7 +7,7 @@ import { createRotationFromEnv } from "../../../functions/rotation/wiring.ts";
 import { DAY } from "../../../shared/clock.ts";
 import { ConfigInvalid } from "../../../shared/errors.ts";
 import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secrets-manager.ts";
-import { secretsManagerClient } from "../../support/aws.ts";
+import { motoEnvironment, secretsManagerClient } from "../../support/aws.ts";
 import { busWithQueue } from "../../support/eventbridge.ts";
 import { newKeyring } from "../../support/keyrings.ts";
 
@@ -29,10 +29,7 @@ async function deployedEnvironment() {
     KEYWARD_EVENT_BUS: bus,
     KEYWARD_UPSTASH_SECRET_ID: upstashSecret,
     KEYWARD_REDIS_PREFIX: `r${randomUUID()}:`,
-    AWS_ENDPOINT_URL: services.motoUrl,
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
+    ...motoEnvironment(services.motoUrl),
   };
   return { env, received, keyrings: new SecretsManagerKeyringStore({ client, prefix }) };
 }

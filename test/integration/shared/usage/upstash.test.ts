@@ -6,7 +6,7 @@ import { SecretsManagerKeyringStore } from "../../../../shared/keyring-store/sec
 import { createSigner } from "../../../../shared/tokens/signer.ts";
 import { UpstashUsageStore } from "../../../../shared/usage/upstash.ts";
 import { httpApiEvent } from "../../../support/authorizer-events.ts";
-import { secretsManagerClient } from "../../../support/aws.ts";
+import { motoEnvironment, secretsManagerClient } from "../../../support/aws.ts";
 import { type CountingProxy, startProxy } from "../../../support/http-proxy.ts";
 import { newKeyring } from "../../../support/keyrings.ts";
 import { usageCounts } from "../../../support/usage.ts";
@@ -52,10 +52,7 @@ describe("usage figures in Upstash", () => {
         KEYWARD_REDIS_PREFIX: redisPrefix,
         UPSTASH_REDIS_REST_URL: services.upstashUrl,
         UPSTASH_REDIS_REST_TOKEN: services.upstashToken,
-        AWS_ENDPOINT_URL: services.motoUrl,
-        AWS_REGION: "us-east-1",
-        AWS_ACCESS_KEY_ID: "test",
-        AWS_SECRET_ACCESS_KEY: "test",
+        ...motoEnvironment(services.motoUrl),
       },
       { clock, write: () => undefined },
     );
