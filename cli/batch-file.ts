@@ -6,7 +6,8 @@ export type BatchItem = Readonly<Record<string, unknown>>;
 
 /**
  * The items of a revoke-batch file: a JSON array of items as the API takes them, or one item per
- * line: a token, `sub:<value>`, `jti:<value>:<exp>`, `claim:<name>=<value>`, or a JSON object.
+ * line: a token, `sub:<value>`, `jti:<value>:<exp>`, `claim:<name>=<value>`, `kid:<kid>`, or a
+ * JSON object.
  * Blank lines and lines starting with # are skipped. Every bad line is reported at once.
  */
 export function readBatchFile(path: string): { items: BatchItem[]; digest: string } {
@@ -34,7 +35,7 @@ export function readBatchFile(path: string): { items: BatchItem[]; digest: strin
     if (line === "" || line.startsWith("#")) return;
     const item = parseLine(line);
     if (item === undefined)
-      problems.push(`line ${index + 1}: not a token, sub:, jti:, claim: or JSON object`);
+      problems.push(`line ${index + 1}: not a token, sub:, jti:, claim:, kid: or JSON object`);
     else items.push(item);
   });
   if (problems.length > 0)
@@ -54,6 +55,7 @@ function parseLine(line: string): BatchItem | undefined {
   const [kind, ...rest] = line.split(":");
   const value = rest.join(":");
   if (kind === "sub" && value !== "") return { sub: value };
+  if (kind === "kid" && value !== "") return { kid: value };
   if (kind === "jti") {
     const [jti, exp] = [
       value.slice(0, value.lastIndexOf(":")),

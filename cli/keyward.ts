@@ -27,9 +27,9 @@ commands:
   rotate [--immediate] --reason R          graceful (new key pending) or immediate (key compromise: everyone re-logs in)
   rollback --reason R                      swap the current and previous keys
   reinstate KID --reason R                 a retired (not compromised) key verifies again, as previous
-  revoke (--token T | --jti J --exp S [--iss I] | --sub S | --claim NAME=VALUE | --all) --reason R
+  revoke (--token T | --jti J --exp S [--iss I] | --sub S | --claim NAME=VALUE | --all | --kid KID) --reason R
   revoke-batch FILE --reason R             one item per line, or a JSON array; resumes after an interruption
-  check (--token T | --jti J [--iss I] | --sub S)
+  check (--token T | --jti J [--iss I] | --sub S | --kid KID)
   audit [--limit N] [--before SEQ]         the journal, newest first
   keys import --from-env NAME [--encoding utf8|base64|hex] --reason R
   plan [--days N]                          the transitions the policy will make, with dates
@@ -57,6 +57,7 @@ interface Flags {
   sub?: string;
   claim?: string;
   all?: boolean;
+  kid?: string;
   limit?: string;
   before?: string;
   days?: string;
@@ -87,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
       sub: { type: "string" },
       claim: { type: "string" },
       all: { type: "boolean" },
+      kid: { type: "string" },
       limit: { type: "string" },
       before: { type: "string" },
       days: { type: "string" },
@@ -195,12 +197,10 @@ async function main(argv: string[]): Promise<number> {
       if (values.jti) query.set("jti", values.jti);
       if (values.iss) query.set("iss", values.iss);
       if (values.sub) query.set("sub", values.sub);
+      if (values.kid) query.set("kid", values.kid);
       const { body } = await client().expect("GET", `/v1/revocations/check?${query}`);
       const value = body as { revoked: boolean; rule?: string; since?: string };
-      out(
-        value.revoked ? `revoked by ${value.rule} rule since ${value.since}` : "not revoked",
-        body,
-      );
+      out(revocationStatusText(value), body);
       return EXIT.ok;
     }
     case "audit": {
@@ -331,13 +331,17 @@ async function simulateCommand(values: Flags): Promise<number> {
 }
 
 function revocationItem(values: Flags): Record<string, unknown> {
-  const given = (["token", "jti", "sub", "claim", "all"] as const).filter(
+  const given = (["token", "jti", "sub", "claim", "all", "kid"] as const).filter(
     (name) => values[name] !== undefined,
   );
   if (given.length !== 1)
-    throw new CliError(EXIT.usage, "give exactly one of --token, --jti, --sub, --claim, --all");
+    throw new CliError(
+      EXIT.usage,
+      "give exactly one of --token, --jti, --sub, --claim, --all, --kid",
+    );
   if (values.token) return { token: values.token };
   if (values.sub) return { sub: values.sub };
+  if (values.kid) return { kid: values.kid };
   if (values.all) return { all: true };
   if (values.claim) {
     const eq = values.claim.indexOf("=");
@@ -351,6 +355,15 @@ function revocationItem(values: Flags): Record<string, unknown> {
       "--jti needs --exp (the token's expiry, seconds since the epoch)",
     );
   return { jti: values.jti, exp, ...(values.iss ? { iss: values.iss } : {}) };
+}
+
+/** A cut-off refuses tokens issued before it; a token or key rule refuses outright. */
+function revocationStatusText(value: { revoked: boolean; rule?: string; since?: string }): string {
+  if (!value.revoked) return "not revoked";
+  if (value.rule === "token") return `revoked by token rule since ${value.since}`;
+  if (value.rule === "kid")
+    return `revoked by kid rule since ${value.since}: every token of the key is refused`;
+  return `revoked by ${value.rule} rule: tokens issued before ${value.since} are refused`;
 }
 
 /** Asks on the terminal; without one, only --yes goes ahead. */

@@ -20,7 +20,7 @@ export function simulationText(report: SimulationReport): string {
     ...rows,
     "",
     `drills: ${drills.join("; ") || "none"}`,
-    `forced re-logins outside emergencies: ${totals.gracefulForcedRelogins}; valid unrevoked tokens refused: ${totals.refusedValidTokens}; refused again after logging in: ${totals.refusedAfterRelogin}`,
+    `forced re-logins outside emergencies: ${totals.gracefulForcedRelogins}; valid unrevoked tokens refused: ${totals.refusedValidTokens}; new logins refused (each right after a refusal or a drill, in the same second): ${totals.refusedNewLogins}`,
   ].join("\n");
 }
 
@@ -30,6 +30,6 @@ export function simulationHolds(report: SimulationReport): boolean {
   return (
     totals.gracefulForcedRelogins === 0 &&
     totals.refusedValidTokens === 0 &&
-    totals.refusedAfterRelogin === 0
+    totals.refusedNewLogins === 0
   );
 }

@@ -114,12 +114,17 @@ export function createAuthenticator(
 
     const { claims, kid, keyStatus, legacy } = verified;
     const started = performance.now();
-    const outcome = await deps.revocations(factsOf(claims));
+    const outcome = await deps.revocations(factsOf(claims, kid));
     const revocationMs = performance.now() - started;
     if (!outcome.allowed) {
       return {
         ok: false,
-        reason: outcome.status,
+        // A key rule (written by an emergency) says what a fresh keyring would say: the key is
+        // compromised, whatever this verifier's cached keyring still holds.
+        reason:
+          outcome.status === "revoked" && outcome.rule === "kid"
+            ? "key_compromised"
+            : outcome.status,
         ...(outcome.status === "revoked" ? { rule: outcome.rule } : {}),
         kid,
         keyStatus,

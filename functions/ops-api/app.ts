@@ -20,6 +20,7 @@ import type { UsageStore } from "../../shared/usage/counts.ts";
 import { ApiError, errorBody, statusOf } from "./errors.ts";
 import {
   type Fields,
+  kidText,
   optionalText,
   REVOCATION_FIELDS,
   type RevocationRequest,
@@ -288,6 +289,7 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
     request: RevocationRequest,
     keyring?: Keyring,
   ): Promise<RevocationTarget | { noop: string } | { refused: string }> {
+    if (request.kind === "kid") return keyTarget(request.kid, keyring ?? (await keyringOrFail()));
     if (request.kind !== "by-token") return request;
     const inspected = await inspect(request.token, keyring);
     if (!("claims" in inspected)) return inspected;
@@ -301,6 +303,28 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
       exp: claims.exp,
       ...(typeof claims.iss === "string" ? { iss: claims.iss } : {}),
     };
+  }
+
+  /**
+   * A key rule refuses every token of the key, in every verifier, whatever its cached keyring
+   * says. Only for a key that signs no more (previous or retired): on a key that signs or is about
+   * to (current, pending) it would refuse every login from then on; an emergency rotation is the
+   * way to stop such a key.
+   */
+  function keyTarget(
+    kid: string,
+    keyring: Keyring,
+  ): RevocationTarget | { noop: string } | { refused: string } {
+    const key = keyring.keys.find((k) => k.kid === kid);
+    if (key === undefined) return { refused: `no key ${kid} in the keyring` };
+    if (key.status === "destroyed")
+      return { noop: "the key is destroyed: nothing verifies with it" };
+    if (key.status === "current" || key.status === "pending") {
+      return {
+        refused: `key ${kid} is ${key.status} and signs new tokens; rotate --immediate to replace it and refuse its tokens`,
+      };
+    }
+    return { kind: "kid", kid };
   }
 
   app.post("/v1/revocations", authenticated("responder"), body, async (c) => {
@@ -338,7 +362,7 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
     const targets: { index: number; target: RevocationTarget }[] = [];
     // One keyring for the whole batch; tokens are checked in parallel groups.
     const keyring = items.some(
-      (item) => typeof item === "object" && item !== null && "token" in item,
+      (item) => typeof item === "object" && item !== null && ("token" in item || "kid" in item),
     )
       ? await keyringOrFail()
       : undefined;
@@ -385,10 +409,14 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
   });
 
   app.get("/v1/revocations/check", authenticated("viewer"), async (c) => {
-    const query = strictObject(c.req.query(), ["token", "jti", "iss", "sub"], "query");
-    const given = ["token", "jti", "sub"].filter((name) => query[name] !== undefined);
+    const query = strictObject(c.req.query(), ["token", "jti", "iss", "sub", "kid"], "query");
+    const given = ["token", "jti", "sub", "kid"].filter((name) => query[name] !== undefined);
     if (given.length !== 1)
-      throw new ApiError(400, "invalid_request", "query must have exactly one of token, jti, sub");
+      throw new ApiError(
+        400,
+        "invalid_request",
+        "query must have exactly one of token, jti, sub, kid",
+      );
     let facts: TokenFacts;
     if (query.token !== undefined) {
       const inspected = await inspect(text(query, "token", 16_384, "query"));
@@ -402,15 +430,19 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
         ...(iss === undefined ? {} : { iss }),
         claims: {},
       };
+    } else if (query.kid !== undefined) {
+      // Only the key rule: asked for a token issued after every cut-off.
+      const kid = kidText(query, "kid", "query");
+      facts = { kid, issuedAtMs: Number.POSITIVE_INFINITY, claims: {} };
     } else {
       // Is a cut-off in force for this subject? Asked for a token issued at the epoch, which any
-      // cut-off covers; `since` then says up to when tokens are refused.
-      facts = { sub: text(query, "sub", 512, "query"), iat: 0, claims: {} };
+      // cut-off covers; `since` then says from when on tokens are accepted again.
+      facts = { sub: text(query, "sub", 512, "query"), issuedAtMs: 0, claims: {} };
     }
     const status = await deps.revocations.check(facts);
     return c.json(
       status.revoked
-        ? { revoked: true, rule: status.rule, since: new Date(status.since * 1000).toISOString() }
+        ? { revoked: true, rule: status.rule, since: new Date(status.sinceMs).toISOString() }
         : { revoked: false },
     );
   });

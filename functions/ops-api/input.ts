@@ -1,3 +1,4 @@
+import { KID_PATTERN } from "../../shared/keyring/key.ts";
 import type { RevocationTarget } from "../../shared/revocation/rules.ts";
 import { ApiError } from "./errors.ts";
 
@@ -40,23 +41,46 @@ export function optionalText(
   return fields[name] === undefined ? undefined : text(fields, name, max, where);
 }
 
+/** A key id: 1 to 64 characters A-Z a-z 0-9 _ - (what keyward generates). */
+export function kidText(fields: Fields, name: string, where = "body"): string {
+  const value = fields[name];
+  if (typeof value !== "string" || !KID_PATTERN.test(value)) {
+    throw new ApiError(
+      400,
+      "invalid_request",
+      `${where}.${name} must be a kid (1 to 64 characters A-Z a-z 0-9 _ -)`,
+    );
+  }
+  return value;
+}
+
 /** A revocation as asked for: a rule, or a token still to be checked. */
 export type RevocationRequest =
   | RevocationTarget
   | { readonly kind: "by-token"; readonly token: string };
 
-const TARGET_FIELDS = ["token", "jti", "exp", "iss", "sub", "claim", "value", "all"] as const;
+const TARGET_FIELDS = [
+  "token",
+  "jti",
+  "exp",
+  "iss",
+  "sub",
+  "claim",
+  "value",
+  "all",
+  "kid",
+] as const;
 
-/** Exactly one of token, jti (+ exp, iss), sub, claim (+ value), all: true. */
+/** Exactly one of token, jti (+ exp, iss), sub, claim (+ value), all: true, kid. */
 export function revocationRequest(fields: Fields, where: string): RevocationRequest {
-  const given = ["token", "jti", "sub", "claim", "all"].filter(
+  const given = ["token", "jti", "sub", "claim", "all", "kid"].filter(
     (name) => fields[name] !== undefined,
   );
   if (given.length !== 1) {
     throw new ApiError(
       400,
       "invalid_request",
-      `${where} must have exactly one of token, jti, sub, claim, all`,
+      `${where} must have exactly one of token, jti, sub, claim, all, kid`,
     );
   }
   const extra = (allowed: string[]) => {
@@ -102,6 +126,9 @@ export function revocationRequest(fields: Fields, where: string): RevocationRequ
         name: text(fields, "claim", 128, where),
         value: text(fields, "value", 512, where),
       };
+    case "kid":
+      extra(["kid"]);
+      return { kind: "kid", kid: kidText(fields, "kid", where) };
     default:
       extra(["all"]);
       if (fields.all !== true)

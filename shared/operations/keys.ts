@@ -1,3 +1,4 @@
+import { afterInstant } from "../clock.ts";
 import { generateKey } from "../keyring/generate.ts";
 import { importLegacySecret, type SecretEncoding } from "../keyring/import-legacy.ts";
 import type { Keyring } from "../keyring/keyring.ts";
@@ -10,6 +11,7 @@ import {
   type TransitionResult,
 } from "../keyring/transitions.ts";
 import { KeyringConflict } from "../keyring-store/store.ts";
+import type { RevocationTarget } from "../revocation/rules.ts";
 import type { OperationDeps, OperationResult, Request } from "./deps.ts";
 import { storedKeyringProbe } from "./tick.ts";
 
@@ -85,18 +87,24 @@ export interface RotationOutcome {
 
 /**
  * graceful: a new key is published as pending; the scheduler activates it once every cached
- * verifier knows it. immediate (key compromise): the global revocation cut-off is set first (so
- * tokens signed before are refused at the next request whatever the key caches hold), then a new
- * key becomes current and every other key is retired as compromised.
+ * verifier knows it. immediate (key compromise): the global revocation cut-off and a key rule for
+ * every key that still verifies are written first (so tokens signed before are refused at the next
+ * request, and tokens an attacker mints with a leaked key are refused by every verifier whatever
+ * its cached keyring says), then a new key becomes current and every other key is retired as
+ * compromised.
  */
 export async function rotate(
   deps: OperationDeps,
   request: Request & { readonly mode: "graceful" | "immediate" },
 ): Promise<OperationResult<RotationOutcome>> {
   const alg = deps.policy.algorithm;
+  const keyRules = new Set<string>();
   if (request.mode === "immediate") {
-    const cutoff = await deps.revocations.revoke([{ kind: "all" }], deps.clock.now());
-    if (!cutoff[0]?.ok) {
+    const kids = ((await deps.keyrings.load())?.keys ?? [])
+      .filter((k) => k.status !== "destroyed")
+      .map((k) => k.kid);
+    const written = await writeRules(deps, [{ kind: "all" }, ...kids.map(keyRule)]);
+    if (!written.ok) {
       await record(
         deps,
         request,
@@ -108,9 +116,11 @@ export async function rotate(
       return {
         ok: false,
         code: "store_unavailable",
-        message: "the revocation store did not take the global cut-off; nothing was rotated",
+        message:
+          "the revocation store did not take the global cut-off and the key rules; nothing was rotated",
       };
     }
+    for (const kid of kids) keyRules.add(kid);
   }
   let kid = "";
   let before: Keyring | undefined;
@@ -139,6 +149,10 @@ export async function rotate(
         .filter((k) => k.compromised && !wasCompromised.has(k.kid))
         .map((k) => k.kid)
     : [];
+  // A key another writer added between the first read and the commit has no rule yet.
+  const unruled = compromised.filter((k) => !keyRules.has(k));
+  const lateRules =
+    unruled.length === 0 ? { ok: true } : await writeRules(deps, unruled.map(keyRule));
   const events =
     request.mode === "immediate"
       ? [
@@ -161,7 +175,9 @@ export async function rotate(
   } else {
     // The verification table of the runbook: old tokens refused, new ones accepted. There is no
     // going back from an emergency, so a failure is announced, not rolled back.
-    const failure = await emergencySelfTest(deps, before, result.keyring, now);
+    const failure = lateRules.ok
+      ? await emergencySelfTest(deps, before, result.keyring, now)
+      : `the key rules of ${unruled.join(", ")} were not written: revoke them with revoke --kid`;
     await record(deps, request, "rotate.immediate", result, kid, events, {
       replaces: currentKid(before),
       compromised: compromised.join(" "),
@@ -188,6 +204,17 @@ export async function rotate(
       keyring: result.keyring,
     },
   };
+}
+
+/** Writes revocation rules in one store call; ok only if every one of them was taken. */
+async function writeRules(
+  deps: OperationDeps,
+  targets: readonly RevocationTarget[],
+): Promise<{ ok: boolean }> {
+  const now = deps.clock.now();
+  const results = await deps.revocations.revoke(targets, now);
+  await afterInstant(deps.clock, now);
+  return { ok: results.length === targets.length && results.every((r) => r.ok) };
 }
 
 /** Swaps current and the most recent previous key (never a compromised one). */
@@ -239,6 +266,10 @@ export async function reinstate(
     },
   ]);
   return result.ok ? { ok: true, value: { kid: request.kid, keyring: result.keyring } } : result;
+}
+
+function keyRule(kid: string): RevocationTarget {
+  return { kind: "kid", kid };
 }
 
 function currentKid(keyring: Keyring): string {

@@ -1,3 +1,4 @@
+import { afterInstant } from "../clock.ts";
 import type { RevocationTarget } from "../revocation/rules.ts";
 import type { RevokeResult } from "../revocation/store.ts";
 import type { OperationDeps, Request } from "./deps.ts";
@@ -13,17 +14,23 @@ export function describeTarget(target: RevocationTarget): string {
       return `claim:${target.name}=${target.value}`;
     case "all":
       return "all";
+    case "kid":
+      return `kid:${target.kid}`;
   }
 }
 
-/** Records revocations (one result per target), journals and publishes them. */
+/**
+ * Records revocations (one result per target), journals and publishes them. Cut-offs are the
+ * instant of the write, to the millisecond; the answer waits until the clock has left it.
+ */
 export async function revoke(
   deps: OperationDeps,
   request: Request & { readonly targets: readonly RevocationTarget[] },
 ): Promise<RevokeResult[]> {
-  const results = await deps.revocations.revoke(request.targets, deps.clock.now());
+  const now = deps.clock.now();
+  const results = await deps.revocations.revoke(request.targets, now);
   const done = results.filter((r) => r.ok).length;
-  const at = new Date(deps.clock.now()).toISOString();
+  const at = new Date(now).toISOString();
   const single = request.targets.length === 1 ? request.targets[0] : undefined;
   await deps.audit.append({
     at,
@@ -49,5 +56,6 @@ export async function revoke(
       },
     ]);
   }
+  await afterInstant(deps.clock, now);
   return results;
 }

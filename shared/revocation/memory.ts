@@ -31,7 +31,7 @@ export class MemoryRevocationStore implements RevocationStore {
       const key = revocationKey(this.#prefix, target);
       const previous = this.#read(key);
       this.#entries.set(key, {
-        value: Math.max(now, previous ?? 0),
+        value: Math.max(nowMs, previous ?? 0),
         expiresAtSeconds: expiresAt(target, now, this.timing),
       });
       return { ok: true, noop: false };

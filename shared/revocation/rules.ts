@@ -1,13 +1,17 @@
+import { SECOND } from "../clock.ts";
+import { earliestIssuanceMs } from "../tokens/issuance.ts";
+
 /**
  * The revocation rules of DESIGN.md, independent of storage. A revocation is a key (where the
- * rule is stored) and a value (the cut-off or revocation time, in whole seconds). A check maps a
+ * rule is stored) and a value (the cut-off or revocation instant, in milliseconds). A check maps a
  * token to the few keys that could revoke it, reads them all at once, and evaluates the values.
  */
 export type RevocationTarget =
   | { readonly kind: "token"; readonly iss?: string; readonly jti: string; readonly exp: number }
   | { readonly kind: "subject"; readonly sub: string }
   | { readonly kind: "claim"; readonly name: string; readonly value: string }
-  | { readonly kind: "all" };
+  | { readonly kind: "all" }
+  | { readonly kind: "kid"; readonly kid: string };
 
 export type RevocationRule = RevocationTarget["kind"];
 
@@ -16,21 +20,39 @@ export interface TokenFacts {
   readonly iss?: string;
   readonly jti?: string;
   readonly sub?: string;
-  /** Seconds. Legacy tokens may lack it: any cut-off then applies (deny on doubt). */
-  readonly iat?: number;
+  /** The key that verified the token (not the header's word: the key the verifier chose). */
+  readonly kid?: string;
+  /**
+   * The earliest instant the token may have been issued, in milliseconds (`earliestIssuanceMs`):
+   * exact for keyward's tokens, the start of the `iat` second for others. Absent (legacy tokens
+   * without `iat`): any cut-off applies (deny on doubt).
+   */
+  readonly issuedAtMs?: number;
   /** Every claim, for claim rules (`role=admin`). */
   readonly claims: Readonly<Record<string, unknown>>;
 }
 
 export type RevocationStatus =
   | { readonly revoked: false }
-  | { readonly revoked: true; readonly rule: RevocationRule; readonly since: number };
+  | {
+      readonly revoked: true;
+      readonly rule: RevocationRule;
+      /** When the rule was written, in milliseconds: a cut-off refuses tokens issued up to it. */
+      readonly sinceMs: number;
+    };
 
 export interface RevocationTiming {
   /** Cut-off entries (subject, claim, all) live this long: every token issued before has expired by then. */
   readonly maxTokenLifetimeSeconds: number;
   /** Token entries outlive the token's exp by the verifiers' clock tolerance. */
   readonly clockToleranceSeconds: number;
+  /**
+   * How long a verifier may keep using a keyring it loaded: the keyring cache TTL plus the stale
+   * bound (last good keyring served while Secrets Manager fails). A key rule outlives this plus a
+   * token's lifetime, so no verifier can still hold the key as verifying when it lapses.
+   * Default 960 (60 s + 15 min, the verifiers' defaults).
+   */
+  readonly keyringHoldSeconds?: number;
 }
 
 /** Claims that are never matched by claim rules: registered claims and the token's own identity. */
@@ -49,6 +71,8 @@ export function revocationKey(prefix: string, target: RevocationTarget): string 
       return `${prefix}rv:c:${target.name.length}:${target.name}=${target.value}`;
     case "all":
       return `${prefix}rv:all`;
+    case "kid":
+      return `${prefix}rv:k:${target.kid}`;
   }
 }
 
@@ -59,7 +83,9 @@ export function expiresAt(
   timing: RevocationTiming,
 ): number {
   if (target.kind === "token") return target.exp + timing.clockToleranceSeconds;
-  return nowSeconds + timing.maxTokenLifetimeSeconds + timing.clockToleranceSeconds;
+  const lifetime = nowSeconds + timing.maxTokenLifetimeSeconds + timing.clockToleranceSeconds;
+  if (target.kind === "kid") return lifetime + (timing.keyringHoldSeconds ?? 960);
+  return lifetime;
 }
 
 export interface Lookup {
@@ -77,6 +103,10 @@ export function lookupFor(prefix: string, facts: TokenFacts): Lookup {
     );
     rules.push({ rule: "token", cutoff: false });
   }
+  if (facts.kid !== undefined) {
+    keys.push(revocationKey(prefix, { kind: "kid", kid: facts.kid }));
+    rules.push({ rule: "kid", cutoff: false });
+  }
   if (facts.sub !== undefined) {
     keys.push(revocationKey(prefix, { kind: "subject", sub: facts.sub }));
     rules.push({ rule: "subject", cutoff: true });
@@ -89,25 +119,38 @@ export function lookupFor(prefix: string, facts: TokenFacts): Lookup {
 }
 
 /**
- * Evaluates the values read for a lookup. A token entry revokes outright; a cut-off revokes
- * tokens issued at or before it. A value that is not a number is treated as a revocation now:
- * a corrupt entry must not let a token through.
+ * Evaluates the values read for a lookup. A token or key entry revokes outright; a cut-off revokes
+ * tokens issued before it or in its very millisecond (deny on doubt: the order within one
+ * millisecond is unknown; the ops API answers only once its clock has left that millisecond, so a
+ * login after the answer is always later). A value that is not a number is treated as a revocation
+ * now: a corrupt entry must not let a token through.
  */
 export function evaluate(
   lookup: Lookup,
   values: readonly unknown[],
   facts: TokenFacts,
 ): RevocationStatus {
-  const iat = facts.iat ?? Number.NEGATIVE_INFINITY;
+  const issued = facts.issuedAtMs ?? Number.NEGATIVE_INFINITY;
   for (let i = 0; i < lookup.rules.length; i++) {
     const raw = values[i];
     if (raw === null || raw === undefined) continue;
-    const since = Number(raw);
+    const sinceMs = storedInstantMs(Number(raw));
     const { rule, cutoff } = lookup.rules[i] as Lookup["rules"][number];
-    if (!Number.isFinite(since)) return { revoked: true, rule, since: Number.NaN };
-    if (!cutoff || iat <= since) return { revoked: true, rule, since };
+    if (!Number.isFinite(sinceMs)) return { revoked: true, rule, sinceMs: Number.NaN };
+    if (!cutoff || issued <= sinceMs) return { revoked: true, rule, sinceMs };
   }
   return { revoked: false };
+}
+
+/**
+ * Entries written before cut-offs had millisecond resolution hold whole seconds and meant "issued
+ * in that second or before": they read as the last millisecond of that second. A millisecond value is above
+ * 10^11 (any instant after March 1973); a seconds value is below it until the year 5138.
+ */
+export const SECONDS_ENTRY_BELOW = 1e11;
+
+export function storedInstantMs(value: number): number {
+  return value < SECONDS_ENTRY_BELOW ? (value + 1) * SECOND - 1 : value;
 }
 
 /**
@@ -131,14 +174,16 @@ function optionalIss(iss: string | undefined): { iss?: string } {
   return iss === undefined ? {} : { iss };
 }
 
-/** The facts revocation rules look at, from a verified token's claims. */
-export function factsOf(claims: Readonly<Record<string, unknown>>): TokenFacts {
-  const { iss, jti, sub, iat } = claims;
+/** The facts revocation rules look at, from a verified token's claims and the key that verified it. */
+export function factsOf(claims: Readonly<Record<string, unknown>>, kid?: string): TokenFacts {
+  const { iss, jti, sub } = claims;
+  const issuedAtMs = earliestIssuanceMs(claims);
   return {
     claims,
     ...(typeof iss === "string" ? { iss } : {}),
     ...(typeof jti === "string" ? { jti } : {}),
     ...(typeof sub === "string" ? { sub } : {}),
-    ...(typeof iat === "number" ? { iat } : {}),
+    ...(kid === undefined ? {} : { kid }),
+    ...(Number.isFinite(issuedAtMs) ? { issuedAtMs } : {}),
   };
 }

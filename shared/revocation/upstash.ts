@@ -8,6 +8,7 @@ import {
   type RevocationTarget,
   type RevocationTiming,
   revocationKey,
+  SECONDS_ENTRY_BELOW,
   type TokenFacts,
 } from "./rules.ts";
 import { isSpent, type RevocationStore, type RevokeResult, StoreUnavailable } from "./store.ts";
@@ -22,9 +23,14 @@ export interface UpstashRevocationOptions extends UpstashSettings {
   readonly prefix?: string;
 }
 
-/** Keeps a revocation only if it is later than what is stored; sets the expiry either way. */
+/**
+ * Keeps a revocation only if it is later than what is stored; sets the expiry either way. Values
+ * are milliseconds; an entry from before that (whole seconds, see `storedInstantMs`) compares as
+ * the last millisecond of its second.
+ */
 const REVOKE_SCRIPT = `
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if current > 0 and current < ${SECONDS_ENTRY_BELOW} then current = (current + 1) * 1000 - 1 end
 local value = math.max(current, tonumber(ARGV[1]))
 redis.call('SET', KEYS[1], value, 'EXAT', ARGV[2])
 return value`;
@@ -86,7 +92,7 @@ export class UpstashRevocationStore implements RevocationStore {
         pipeline.eval(
           REVOKE_SCRIPT,
           [key],
-          [String(now), String(expiresAt(target, now, this.#timing))],
+          [String(Math.floor(nowMs)), String(expiresAt(target, now, this.#timing))],
         );
       }
       let answers: { error?: string }[];

@@ -1,11 +1,11 @@
 import { SignJWT } from "jose";
-import { encodeBase64url } from "../base64url.ts";
 import { ConfigInvalid, UsageError } from "../errors.ts";
 import type { KeyRecord } from "../keyring/key.ts";
 import { currentKey, type Keyring } from "../keyring/keyring.ts";
 import { cryptoRandom, type RandomSource } from "../random.ts";
 import { cohortOf } from "./cohort.ts";
 import { CryptoKeyCache } from "./crypto-keys.ts";
+import { timeOrderedJti } from "./issuance.ts";
 
 export interface SignerOptions {
   readonly issuer?: string;
@@ -64,7 +64,8 @@ export function createSigner(options: SignerOptions = {}): TokenSigner {
       const jwt = new SignJWT({
         ...extra,
         sub: request.sub,
-        jti: encodeBase64url(random.bytes(16)),
+        // The jti carries the issuance instant to the millisecond, for exact revocation cut-offs.
+        jti: timeOrderedJti(nowMs, random),
         iat,
         exp: iat + ttl,
       }).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: options.type ?? "JWT" });

@@ -32,7 +32,7 @@ export async function revocationBenchmarks(): Promise<Figure[]> {
     iss: "https://id.example",
     jti: randomUUID(),
     sub: "alice",
-    iat: Math.floor(Date.now() / 1000),
+    issuedAtMs: Date.now(),
     claims: { role: ["reader", "admin"], tenant: "t1" },
   };
   const keys = lookupFor(prefix, facts).keys;

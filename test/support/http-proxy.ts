@@ -22,7 +22,8 @@ export interface CountingProxy {
   stop(): Promise<void>;
 }
 
-export async function startProxy(target: string): Promise<CountingProxy> {
+/** `port` 0 picks a free one; a stopped proxy comes back on its old port to end an outage. */
+export async function startProxy(target: string, port = 0): Promise<CountingProxy> {
   let total = 0;
   let operations: Record<string, number> = {};
   let fault: ProxyFault = { kind: "none" };
@@ -68,10 +69,10 @@ export async function startProxy(target: string): Promise<CountingProxy> {
     }
   });
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const listening = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${listening}`,
     requests: () => total,
     operations: () => ({ ...operations }),
     lastHeaders: () => ({ ...lastHeaders }),

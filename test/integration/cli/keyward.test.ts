@@ -311,7 +311,7 @@ describe("the local stack with real stores configured", () => {
         token: services.upstashToken,
         timing: { maxTokenLifetimeSeconds: 86_400, clockToleranceSeconds: 5 },
       });
-      expect(await upstash.check({ sub: "erin", iat: 1, claims: {} })).toMatchObject({
+      expect(await upstash.check({ sub: "erin", issuedAtMs: 1000, claims: {} })).toMatchObject({
         revoked: true,
         rule: "subject",
       });

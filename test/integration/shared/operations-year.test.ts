@@ -10,6 +10,7 @@ import { KeyringCache } from "../../../shared/keyring-cache.ts";
 import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secrets-manager.ts";
 import { rotationJournal } from "../../../shared/operations/journal.ts";
 import { rollbackKeys, rotate } from "../../../shared/operations/keys.ts";
+import { revoke } from "../../../shared/operations/revocations.ts";
 import { tick } from "../../../shared/operations/tick.ts";
 import { guardRevocations } from "../../../shared/revocation/guard.ts";
 import { UpstashRevocationStore } from "../../../shared/revocation/upstash.ts";
@@ -30,6 +31,8 @@ const TOKEN_LIFETIME_S = 24 * 3600;
  */
 const EMERGENCY_DAY = 1;
 const ROLLBACK_DAY = 362;
+/** A user changes their password (revoke the subject, log in at once) on these days. */
+const PASSWORD_CHANGE_DAYS = new Set([30, 120, 210, 300]);
 
 describe("a simulated year (Secrets Manager in moto, revocations in Upstash)", () => {
   it("rotates four times on schedule without refusing a valid token, and an emergency logs everyone out at once", async () => {
@@ -86,13 +89,23 @@ describe("a simulated year (Secrets Manager in moto, revocations in Upstash)", (
       const keyring = (await deps.keyrings.load())!;
       tokens[i] = {
         token: await signer.sign(keyring, { sub: `user-${i}` }, clock.t),
-        expMs: clock.t + TOKEN_LIFETIME_S * 1000,
+        // exp is whole seconds: iat (the login's second) plus the lifetime.
+        expMs: (Math.floor(clock.t / 1000) + TOKEN_LIFETIME_S) * 1000,
         issuedAt: clock.t,
       };
     };
     for (let i = 0; i < USERS; i++) await login(i);
 
     let refusedValid = 0;
+    let refusedNewLogins = 0;
+    let passwordChanges = 0;
+    /** Logs user i in 1 ms after `t` (in the same second as a cut-off at `t`); the token must work. */
+    const loginRightAfter = async (i: number, t: number) => {
+      clock.t = t + 1;
+      await login(i);
+      if (!(await authenticate(tokens[i]!.token)).ok) refusedNewLogins++;
+      clock.t = t;
+    };
     let emergencyAt = Number.POSITIVE_INFINITY;
     const refusedAfterEmergency = new Set<number>();
     for (let t = start + STEP; t <= start + 365 * DAY; t += STEP) {
@@ -106,6 +119,18 @@ describe("a simulated year (Secrets Manager in moto, revocations in Upstash)", (
           await rotate(deps, { mode: "immediate", reason: "drill: leaked key", actor: "test" }),
         ).toMatchObject({ ok: true });
         emergencyAt = t;
+        await loginRightAfter(USERS, t);
+      }
+      if (PASSWORD_CHANGE_DAYS.has(day) && (t - start) % DAY === 0) {
+        const old = tokens[0]!.token;
+        await revoke(deps, {
+          targets: [{ kind: "subject", sub: "user-0" }],
+          reason: "password changed",
+          actor: "test",
+        });
+        expect((await authenticate(old)).ok).toBe(false);
+        await loginRightAfter(0, t);
+        passwordChanges++;
       }
       if (
         day === ROLLBACK_DAY &&
@@ -129,9 +154,7 @@ describe("a simulated year (Secrets Manager in moto, revocations in Upstash)", (
             throw new Error(`a token from before the emergency was accepted on day ${day}`);
         } else if (held.issuedAt <= emergencyAt && t >= emergencyAt) {
           refusedAfterEmergency.add(i);
-          clock.t = t + 1000;
-          await login(i);
-          clock.t = t;
+          await loginRightAfter(i, t);
         } else {
           refusedValid++;
         }
@@ -139,6 +162,8 @@ describe("a simulated year (Secrets Manager in moto, revocations in Upstash)", (
     }
 
     expect(refusedValid).toBe(0);
+    expect(passwordChanges).toBe(PASSWORD_CHANGE_DAYS.size);
+    expect(refusedNewLogins).toBe(0);
     expect(refusedAfterEmergency.size).toBe(USERS);
     const events = deps.events.published.map((e) => e.type);
     expect(events.filter((e) => e === "KeyActivated")).toHaveLength(4);

@@ -44,7 +44,7 @@ const facts = (
   iss: "https://id.example",
   jti: randomUUID(),
   sub: "alice",
-  iat: nowS() - 60,
+  issuedAtMs: Date.now() - 60_000,
   claims: {},
   ...overrides,
 });
@@ -89,7 +89,7 @@ describe.each(adapters)("revocation store contract: %s", (_name, make) => {
         iss: other.iss!,
         jti: other.jti!,
         sub: other.sub!,
-        iat: other.iat!,
+        issuedAtMs: other.iat! * 1000,
         claims: other,
       }),
     ).toMatchObject({
@@ -98,15 +98,34 @@ describe.each(adapters)("revocation store contract: %s", (_name, make) => {
     });
   });
 
-  it("revokes a subject's tokens issued at or before the cut-off, not later ones", async () => {
+  it("revokes a subject's tokens issued up to the cut-off's millisecond, not later ones", async () => {
     const { store } = make();
-    await store.revoke([{ kind: "subject", sub: "alice" }], Date.now());
-    expect(await store.check(facts({ iat: nowS() - 5 }))).toMatchObject({
+    const cutoff = Date.now();
+    await store.revoke([{ kind: "subject", sub: "alice" }], cutoff);
+    expect(await store.check(facts({ issuedAtMs: cutoff - 1 }))).toEqual({
       revoked: true,
       rule: "subject",
+      sinceMs: cutoff,
     });
-    expect(await store.check(facts({ iat: nowS() + 2 }))).toEqual({ revoked: false });
+    expect(await store.check(facts({ issuedAtMs: cutoff }))).toMatchObject({ revoked: true });
+    expect(await store.check(facts({ issuedAtMs: cutoff + 1 }))).toEqual({ revoked: false });
     expect(await store.check(facts({ sub: "bob" }))).toEqual({ revoked: false });
+  });
+
+  it("refuses every token of a revoked key (kid rule), whenever it was issued", async () => {
+    const { store, ttl } = make();
+    const now = Date.now();
+    await store.revoke([{ kind: "kid", kid: "leaked" }], now);
+    expect(await store.check(facts({ kid: "leaked", issuedAtMs: now + 60_000 }))).toEqual({
+      revoked: true,
+      rule: "kid",
+      sinceMs: now,
+    });
+    expect(await store.check(facts({ kid: "other" }))).toEqual({ revoked: false });
+    // As long as a verifier can hold the key (cache TTL + stale bound) and a token of it can live.
+    const left = await ttl({ kind: "kid", kid: "leaked" });
+    expect(left).toBeGreaterThanOrEqual(86_400 + 5 + 960 - 1);
+    expect(left).toBeLessThanOrEqual(86_400 + 5 + 960);
   });
 
   it("revokes tokens carrying a claim value, in a scalar or in an array", async () => {
@@ -122,16 +141,19 @@ describe.each(adapters)("revocation store contract: %s", (_name, make) => {
     });
     expect(await store.check(facts({ claims: { role: "user" } }))).toEqual({ revoked: false });
     expect(await store.check(facts({ claims: { group: "admin" } }))).toEqual({ revoked: false });
-    expect(await store.check(facts({ claims: { role: "admin" }, iat: nowS() + 2 }))).toEqual({
+    expect(
+      await store.check(facts({ claims: { role: "admin" }, issuedAtMs: Date.now() + 2 })),
+    ).toEqual({
       revoked: false,
     });
   });
 
-  it("revokes every token issued at or before an 'all' cut-off", async () => {
+  it("revokes every token issued before an 'all' cut-off", async () => {
     const { store } = make();
-    await store.revoke([{ kind: "all" }], Date.now());
+    const cutoff = Date.now();
+    await store.revoke([{ kind: "all" }], cutoff);
     expect(await store.check(facts())).toMatchObject({ revoked: true, rule: "all" });
-    expect(await store.check(facts({ iat: nowS() + 2 }))).toEqual({ revoked: false });
+    expect(await store.check(facts({ issuedAtMs: cutoff + 1 }))).toEqual({ revoked: false });
   });
 
   it("revokes legacy tokens (no jti, no iat) by subject, claim or all", async () => {
@@ -152,7 +174,7 @@ describe.each(adapters)("revocation store contract: %s", (_name, make) => {
     const { store } = make();
     await store.revoke([{ kind: "subject", sub: "alice" }], Date.now());
     await store.revoke([{ kind: "subject", sub: "alice" }], Date.now() - 3_600_000);
-    expect(await store.check(facts({ iat: nowS() - 10 }))).toMatchObject({
+    expect(await store.check(facts({ issuedAtMs: Date.now() - 10 }))).toMatchObject({
       revoked: true,
       rule: "subject",
     });

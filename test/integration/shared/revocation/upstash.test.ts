@@ -39,7 +39,8 @@ const manyClaims: TokenFacts = {
   iss: "https://id.example",
   jti: randomUUID(),
   sub: "alice",
-  iat: nowS() - 60,
+  kid: "k1",
+  issuedAtMs: Date.now() - 60_000,
   claims: {
     role: ["reader", "writer", "admin"],
     tenant: "t1",
@@ -56,6 +57,32 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T | Error; ms:
 }
 
 describe("UpstashRevocationStore", () => {
+  it("reads a cut-off stored in whole seconds (before millisecond cut-offs) with its old meaning", async () => {
+    const { upstashUrl, upstashToken } = inject("services");
+    const prefix = `s${randomUUID()}:`;
+    const store = new UpstashRevocationStore({
+      url: upstashUrl,
+      token: upstashToken,
+      timing,
+      prefix,
+    });
+    const redis = new Redis({ url: upstashUrl, token: upstashToken, responseEncoding: false });
+    // The old rule: tokens with iat at or before the stored second are refused.
+    const second = nowS() - 10;
+    await redis.set(`${prefix}rv:s:dana`, String(second), { ex: 600 });
+    const at = (ms: number): TokenFacts => ({ sub: "dana", issuedAtMs: ms, claims: {} });
+    expect(await store.check(at(second * 1000 + 999))).toMatchObject({
+      revoked: true,
+      sinceMs: second * 1000 + 999,
+    });
+    expect(await store.check(at((second + 1) * 1000))).toEqual({ revoked: false });
+    // A new revocation in the same second moves the cut-off on; one that is older does not.
+    await store.revoke([{ kind: "subject", sub: "dana" }], second * 1000 + 500);
+    expect(await store.check(at(second * 1000 + 999))).toMatchObject({ revoked: true });
+    await store.revoke([{ kind: "subject", sub: "dana" }], (second + 2) * 1000 + 7);
+    expect(Number(await redis.get(`${prefix}rv:s:dana`))).toBe((second + 2) * 1000 + 7);
+  });
+
   it("costs one HTTP request per check, however many rules apply", async () => {
     const store = storeVia(proxy.url);
     await store.revoke(

@@ -230,10 +230,10 @@ describe("the authorizer", () => {
     await run(ok, { type: "TOKEN", authorizationToken: `Bearer ${valid}` }); // malformed event
     ok.clock.t += DAY;
     await run(ok, restTokenEvent(`Bearer ${valid}`)); // expired
-    await ok.memory.revoke([{ kind: "all" }], ok.clock.t);
     const revoked = await ok.token();
     tokens.push(revoked);
     ok.clock.t += 1000;
+    await ok.memory.revoke([{ kind: "all" }], ok.clock.t);
     await run(ok, restTokenEvent(`Bearer ${revoked}`)); // revoked
     outputs.push(...ok.lines);
 

@@ -207,6 +207,13 @@ describe("the ops API", () => {
       expect(await call("GET", `/v1/revocations/check?sub=alice`)).toMatchObject({
         body: { revoked: true, rule: "all" },
       });
+      // The key rule: verifiers that still cache the old key as current refuse its tokens too.
+      expect(await call("GET", `/v1/revocations/check?kid=${keyring!.keys[0]!.kid}`)).toMatchObject(
+        { body: { revoked: true, rule: "kid" } },
+      );
+      expect(await call("GET", `/v1/revocations/check?kid=${stored.keys[1]!.kid}`)).toMatchObject({
+        body: { revoked: false },
+      });
       expect(await call("GET", `/v1/revocations/check?token=${token}`)).toMatchObject({
         status: 200,
         body: { revoked: false, message: expect.stringContaining("no longer verifies") },
@@ -448,6 +455,40 @@ describe("the ops API", () => {
       expect(await call("POST", "/v1/keys/rotate", { mode: "immediate", reason })).toMatchObject({
         status: 503,
       });
+    });
+
+    it("revokes a key that no longer signs (kid rule), never one that signs or will sign", async () => {
+      const first = await newKeyring("ES256", T0);
+      const withNext = await withPending(first, "ES256", T0, seededRandom("next"));
+      const next = withNext.keys[1]!.kid;
+      const old = first.keys[0]!.kid;
+      const pendingFixture = await opsFixture({ keyring: withNext });
+      for (const kid of [old, next]) {
+        expect(
+          await pendingFixture.call("POST", "/v1/revocations", { kid, reason }, "responder"),
+        ).toMatchObject({ status: 422, body: { error: { code: "not_revocable" } } });
+      }
+      const { call, memory } = await opsFixture({
+        keyring: expectOk(activateKey(withNext, next, T0 + 10 * MINUTE)),
+      });
+      expect(await call("POST", "/v1/revocations", { kid: "no-such-kid", reason })).toMatchObject({
+        status: 422,
+      });
+      expect(await call("POST", "/v1/revocations", { kid: "bad kid!", reason })).toMatchObject({
+        status: 400,
+      });
+      expect(
+        await call("POST", "/v1/revocations", { kid: old, reason }, "responder"),
+      ).toMatchObject({ status: 201, body: { revoked: true, rule: "kid" } });
+      expect(await memory.check({ kid: old, claims: {} })).toMatchObject({ rule: "kid" });
+      expect(await call("GET", `/v1/revocations/check?kid=${old}`)).toMatchObject({
+        body: { revoked: true, rule: "kid" },
+      });
+      const batch = await call("POST", "/v1/revocations/batch", {
+        items: [{ kid: old }, { kid: next }],
+        reason,
+      });
+      expect(batch).toMatchObject({ status: 207, body: { revoked: 1, failed: 1 } });
     });
 
     it("checks by jti and says by which rule", async () => {

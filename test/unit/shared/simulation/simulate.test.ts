@@ -40,7 +40,7 @@ describe("simulate", () => {
       refusedValidTokens: 0,
       forcedRelogins: 4,
       gracefulForcedRelogins: 0,
-      refusedAfterRelogin: 0,
+      refusedNewLogins: 0,
     });
     expect(report.verifications).toBe(365 * 8 * 4);
   });

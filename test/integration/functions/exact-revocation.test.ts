@@ -1,0 +1,194 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createAuthorizerFromEnv } from "../../../functions/authorizer/wiring.ts";
+import { createOpsApp } from "../../../functions/ops-api/app.ts";
+import { sha256 } from "../../../functions/ops-api/operators.ts";
+import { MemoryAuditJournal } from "../../../shared/audit/memory.ts";
+import { type Clock, systemClock } from "../../../shared/clock.ts";
+import { MemoryEventPublisher } from "../../../shared/events.ts";
+import type { Keyring } from "../../../shared/keyring/keyring.ts";
+import { resolvePolicy } from "../../../shared/keyring/policy.ts";
+import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secrets-manager.ts";
+import { cryptoRandom } from "../../../shared/random.ts";
+import { UpstashRevocationStore } from "../../../shared/revocation/upstash.ts";
+import { createSigner } from "../../../shared/tokens/signer.ts";
+import { httpApiEvent } from "../../support/authorizer-events.ts";
+import { motoEnvironment, secretsManagerClient } from "../../support/aws.ts";
+import { type CountingProxy, startProxy } from "../../support/http-proxy.ts";
+import { newKeyring } from "../../support/keyrings.ts";
+
+const timing = { maxTokenLifetimeSeconds: 86_400, clockToleranceSeconds: 5 };
+const CREDENTIAL = "responder-credential-0123456789abcdef";
+const proxies: CountingProxy[] = [];
+afterAll(() => Promise.all(proxies.map((p) => p.stop())));
+
+/** A keyring in moto, the ops API on Upstash, and authorizers built from their environment. */
+async function deployment(clock: Clock) {
+  const services = inject("services");
+  const prefix = `keyward/${randomUUID()}`;
+  const redisPrefix = `x${randomUUID()}:`;
+  const upstash = { url: services.upstashUrl, token: services.upstashToken };
+  const keyrings = new SecretsManagerKeyringStore({
+    client: secretsManagerClient(services.motoUrl),
+    prefix,
+    clock,
+  });
+  const first = await newKeyring("HS256", clock.now(), cryptoRandom);
+  await keyrings.save(first);
+  const ops = createOpsApp(
+    {
+      keyrings,
+      revocations: new UpstashRevocationStore({
+        ...upstash,
+        timing,
+        prefix: redisPrefix,
+        budgetMs: 2_000,
+      }),
+      audit: new MemoryAuditJournal(),
+      events: new MemoryEventPublisher(),
+      clock,
+      random: cryptoRandom,
+      policy: resolvePolicy(),
+      timing,
+    },
+    { operators: [{ name: "ic", role: "admin", tokenSha256: await sha256(CREDENTIAL) }] },
+  );
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await ops.request(path, {
+      method,
+      headers: { authorization: `Bearer ${CREDENTIAL}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  /** An authorizer container; `secretsManager` is the endpoint it reads the keyring from. */
+  const container = async (secretsManager: string, env: Record<string, string> = {}) => {
+    const lines: string[] = [];
+    const handler = await createAuthorizerFromEnv(
+      {
+        KEYWARD_SECRET_PREFIX: prefix,
+        KEYWARD_REDIS_PREFIX: redisPrefix,
+        UPSTASH_REDIS_REST_URL: upstash.url,
+        UPSTASH_REDIS_REST_TOKEN: upstash.token,
+        ...motoEnvironment(secretsManager),
+        ...env,
+      },
+      { clock, write: (line) => lines.push(line) },
+    );
+    return {
+      lines,
+      /** Whether it allows the token, and the reason of its metric line. */
+      ask: async (token: string) => {
+        const answer = (await handler(httpApiEvent({ authorization: `Bearer ${token}` }))) as {
+          isAuthorized: boolean;
+        };
+        const metric = lines
+          .map((l) => JSON.parse(l))
+          .filter((l) => l._aws)
+          .at(-1);
+        return { allowed: answer.isAuthorized, reason: metric?.Reason as string };
+      },
+    };
+  };
+  return { first, keyrings, call, container, motoUrl: services.motoUrl };
+}
+
+describe("exact cut-offs: a login right after a revocation works (moto, local Upstash)", () => {
+  it("allows a token signed in the same second right after revoke --sub, refuses one signed 1 ms before the write", async () => {
+    // An ops clock that moves only when the operation waits: the test decides every instant.
+    let t = Math.floor(Date.now() / 1000) * 1000 + 200;
+    const clock: Clock = {
+      now: () => t,
+      sleep: async (ms) => {
+        t += ms;
+      },
+    };
+    const app = await deployment(clock);
+    const authorizer = await app.container(app.motoUrl);
+    const signer = createSigner();
+    t -= 1;
+    const before = await signer.sign(app.first, { sub: "alice" }, clock.now());
+    t += 1;
+    const revokedAt = t;
+    const answer = await app.call("POST", "/v1/revocations", {
+      sub: "alice",
+      reason: "password changed",
+    });
+    expect(answer.status).toBe(201);
+    // The answer came once the clock had left the cut-off's millisecond, and no later.
+    expect(t).toBe(revokedAt + 1);
+    const after = await signer.sign(app.first, { sub: "alice" }, clock.now());
+    const iat = (token: string) =>
+      JSON.parse(Buffer.from(token.split(".")[1] as string, "base64url").toString()).iat;
+    expect(iat(after)).toBe(iat(before));
+    expect(await authorizer.ask(after)).toEqual({ allowed: true, reason: "none" });
+    expect(await authorizer.ask(before)).toEqual({ allowed: false, reason: "revoked" });
+  });
+});
+
+describe("revocation by key: an emergency refuses the leaked key everywhere within 1 s (moto, local Upstash)", () => {
+  let unreachable: CountingProxy;
+  beforeAll(async () => {
+    unreachable = await startProxy(inject("services").motoUrl);
+    proxies.push(unreachable);
+  });
+
+  it("refuses tokens freshly minted with the compromised key in containers that cached it as current, one of them cut off from Secrets Manager, and allows the new key's tokens wherever its material can be read", async () => {
+    const app = await deployment(systemClock);
+    const cached = await app.container(app.motoUrl);
+    const cutOff = await app.container(unreachable.url, {
+      KEYWARD_KEYRING_CACHE_TTL_SECONDS: "1",
+      KEYWARD_UNKNOWN_KID_COOLDOWN_SECONDS: "1",
+    });
+    const leaked: Keyring = app.first;
+    const attacker = createSigner();
+    expect(
+      await cached.ask(await attacker.sign(leaked, { sub: "victim" }, Date.now())),
+    ).toMatchObject({ allowed: true });
+    // Secrets Manager becomes unreachable for the second container: past its TTL it serves the
+    // keyring it has (stale), with the leaked key still current in it.
+    await unreachable.stop();
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const beforeEmergency = await attacker.sign(leaked, { sub: "victim" }, Date.now());
+    expect(await cutOff.ask(beforeEmergency)).toMatchObject({ allowed: true });
+    expect(
+      cutOff.lines
+        .map((l) => JSON.parse(l))
+        .filter((l) => l._aws)
+        .at(-1),
+    ).toMatchObject({ StaleKeyring: 1 });
+
+    const answer = await app.call("POST", "/v1/keys/rotate", {
+      mode: "immediate",
+      reason: "signing key found in a public repository",
+    });
+    expect(answer.status).toBe(200);
+    const answeredAt = performance.now();
+    // The attacker mints with the leaked key after the emergency: a fresh iat passes every cut-off.
+    const minted = await attacker.sign(
+      leaked,
+      { sub: "victim", claims: { role: "admin" } },
+      Date.now(),
+    );
+    expect(await cached.ask(minted)).toEqual({ allowed: false, reason: "key_compromised" });
+    expect(await cutOff.ask(minted)).toEqual({ allowed: false, reason: "key_compromised" });
+    expect(performance.now() - answeredAt).toBeLessThan(1_000);
+    const check = await app.call(
+      "GET",
+      `/v1/revocations/check?kid=${encodeURIComponent(leaked.keys[0]?.kid ?? "")}`,
+    );
+    expect(check.body).toMatchObject({ revoked: true, rule: "kid" });
+
+    // The new key: the first container learns it by the unknown-kid reload and allows its tokens.
+    // The one cut off from Secrets Manager cannot have its material and refuses them (deny on
+    // doubt) until Secrets Manager answers again; then its next unknown-kid reload learns it.
+    const stored = (await app.keyrings.load()) as Keyring;
+    const fresh = await createSigner().sign(stored, { sub: "victim" }, Date.now());
+    expect(await cached.ask(fresh)).toEqual({ allowed: true, reason: "none" });
+    expect(await cutOff.ask(fresh)).toEqual({ allowed: false, reason: "unknown_kid" });
+    proxies.push(await startProxy(app.motoUrl, Number(new URL(unreachable.url).port)));
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(await cutOff.ask(fresh)).toEqual({ allowed: true, reason: "none" });
+    expect(await cutOff.ask(minted)).toEqual({ allowed: false, reason: "key_compromised" });
+  });
+});

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { earliestIssuanceMs, timeOrderedJti } from "../../../../shared/tokens/issuance.ts";
+import { seededRandom, T0 } from "../../../support/deterministic.ts";
+
+describe("issuance instant in the jti", () => {
+  const random = seededRandom("issuance");
+  const at = T0 + 12_345;
+
+  it("carries the issuance millisecond in a 22-character base64url jti", () => {
+    const jti = timeOrderedJti(at, random);
+    expect(jti).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(earliestIssuanceMs({ iat: Math.floor(at / 1000), jti })).toBe(at);
+  });
+
+  it("gives distinct jtis within one millisecond", () => {
+    const jtis = new Set(Array.from({ length: 1000 }, () => timeOrderedJti(at, random)));
+    expect(jtis.size).toBe(1000);
+  });
+
+  it("falls back to the start of the iat second when the jti's instant is not in that second", () => {
+    const jti = timeOrderedJti(at, random);
+    // A token whose iat disagrees with its jti (another signer, a random jti): deny on doubt.
+    expect(earliestIssuanceMs({ iat: Math.floor(at / 1000) + 1, jti })).toBe(
+      (Math.floor(at / 1000) + 1) * 1000,
+    );
+    expect(earliestIssuanceMs({ iat: 1_767_225_600, jti: "0123456789abcdefghijkl" })).toBe(
+      1_767_225_600_000,
+    );
+    expect(earliestIssuanceMs({ iat: 1_767_225_600.7, jti: "legacy-uuid" })).toBe(
+      1_767_225_600_000,
+    );
+  });
+
+  it("has no earliest instant without iat: every cut-off applies", () => {
+    expect(earliestIssuanceMs({ jti: timeOrderedJti(at, random) })).toBe(Number.NEGATIVE_INFINITY);
+    expect(earliestIssuanceMs({ iat: "1767225600" })).toBe(Number.NEGATIVE_INFINITY);
+  });
+});
