@@ -357,13 +357,13 @@ function revocationItem(values: Flags): Record<string, unknown> {
   return { jti: values.jti, exp, ...(values.iss ? { iss: values.iss } : {}) };
 }
 
-/** A cut-off refuses tokens issued before it; a token or key rule refuses outright. */
+/** A cut-off refuses tokens issued at or before its millisecond; a token or key rule refuses outright. */
 function revocationStatusText(value: { revoked: boolean; rule?: string; since?: string }): string {
   if (!value.revoked) return "not revoked";
   if (value.rule === "token") return `revoked by token rule since ${value.since}`;
   if (value.rule === "kid")
     return `revoked by kid rule since ${value.since}: every token of the key is refused`;
-  return `revoked by ${value.rule} rule: tokens issued before ${value.since} are refused`;
+  return `revoked by ${value.rule} rule: tokens issued at or before ${value.since} are refused`;
 }
 
 /** Asks on the terminal; without one, only --yes goes ahead. */

@@ -33,6 +33,10 @@ export function readWriterConfig(env: Environment, read = new EnvReader(env)): W
   const timing: RevocationTiming = {
     maxTokenLifetimeSeconds: policy.maxTokenLifetimeMs / SECOND,
     clockToleranceSeconds: read.integer("KEYWARD_CLOCK_TOLERANCE_SECONDS", 5, 0, 300),
+    // The verifiers' own bounds (same variables): a key rule outlives every cached keyring.
+    keyringHoldSeconds:
+      policy.keyringCacheTtlMs / SECOND +
+      read.integer("KEYWARD_KEYRING_MAX_STALE_SECONDS", 900, 0, 86_400),
   };
   const redisPrefix = read.string("KEYWARD_REDIS_PREFIX", "kw:") ?? "kw:";
   read.done();

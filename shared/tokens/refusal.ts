@@ -12,7 +12,8 @@ export const REFUSAL_REASONS = {
   kid_missing: "the token has no kid and no imported legacy key verifies tokens without one",
   unknown_kid: "no key with this kid is in the keyring",
   key_retired: "the key that signed the token is retired or destroyed",
-  key_compromised: "the key that signed the token was retired by an emergency rotation",
+  key_compromised:
+    "the key that signed the token was retired by an emergency rotation, or a key rule (`revoke --kid`) names it",
   signature_invalid: "the signature does not match the header and payload",
   type_mismatch: "the header's typ is not the expected token type",
   claim_missing: "a required claim (exp, iat, jti) is absent",

@@ -93,6 +93,8 @@ describe("the keyward CLI against the local stack", () => {
     expect(answer.headers.get("www-authenticate")).toContain('error="invalid_token"');
     expect(await answer.json()).toMatchObject({ error: { code: "revoked" } });
     expect(performance.now() - revokedAt).toBeLessThan(1000);
+    // The password-change flow: a login right after the revocation works, with no sleep.
+    expect((await whoami(await mint("mallory"))).status).toBe(200);
   });
 
   it("refuses to rotate without --yes when there is no terminal, and changes nothing", async () => {
@@ -324,7 +326,7 @@ describe("the local stack with real stores configured", () => {
 });
 
 describe("the rotation journal and the simulation", () => {
-  it("`keyward journal --since` prints the emergency just made as a Markdown entry", async () => {
+  it("`keyward journal --since` prints the emergency just made as a Markdown entry, and `check --kid` its key rule", async () => {
     const isolated = mkdtempSync(join(tmpdir(), "keyward-journal-"));
     const other = await startLocalStack({ port: 0, dir: isolated, tickMs: 3_600_000 });
     const env = { KEYWARD_URL: other.url, KEYWARD_LOCAL_DIR: isolated };
@@ -349,6 +351,13 @@ describe("the rotation journal and the simulation", () => {
       expect(run.stdout).toContain("- Self-test: passed");
       expect(run.stdout).toMatch(/- Verifications refused because of it: \d+/);
       expect((await keyward(["journal"], env)).code).toBe(1);
+      // The emergency wrote a key rule for the old key; the new one signs and cannot be revoked by kid.
+      const check = await keyward(["check", "--kid", oldKid], env);
+      expect(check).toMatchObject({ code: 0 });
+      expect(check.stdout).toContain("revoked by kid rule since");
+      const refused = await keyward(["revoke", "--kid", kid, "--reason", "test"], env);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain("not_revocable");
     } finally {
       await other.stop();
       rmSync(isolated, { recursive: true, force: true });

@@ -15,7 +15,20 @@ describe("readWriterConfig", () => {
     const config = readWriterConfig(REQUIRED);
     expect(config.policy).toEqual(DEFAULT_POLICY);
     expect(config.redisPrefix).toBe("kw:");
-    expect(config.timing).toEqual({ maxTokenLifetimeSeconds: 86_400, clockToleranceSeconds: 5 });
+    expect(config.timing).toEqual({
+      maxTokenLifetimeSeconds: 86_400,
+      clockToleranceSeconds: 5,
+      keyringHoldSeconds: 960,
+    });
+  });
+
+  it("keeps key rules as long as the verifiers' cache TTL and stale bound let them hold a key", () => {
+    const config = readWriterConfig({
+      ...REQUIRED,
+      KEYWARD_KEYRING_CACHE_TTL_SECONDS: "120",
+      KEYWARD_KEYRING_MAX_STALE_SECONDS: "3600",
+    });
+    expect(config.timing.keyringHoldSeconds).toBe(3720);
   });
 
   it("reads every rotation setting", () => {
