@@ -12,10 +12,21 @@ export const EXIT = {
   notConfirmed: 5,
 } as const;
 
+/** The `code` of a `--json` error when the API gave none. */
+export const EXIT_NAMES: Readonly<Record<number, string>> = {
+  1: "usage",
+  2: "refused",
+  3: "unavailable",
+  4: "unreachable",
+  5: "not_confirmed",
+};
+
 export class CliError extends Error {
   constructor(
     readonly exitCode: number,
     message: string,
+    /** The API's error code, when the API refused. */
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -39,8 +50,15 @@ export class OpsClient {
     private readonly signer?: AwsClient,
   ) {}
 
-  static fromEnvironment(flags: { url?: string; token?: string }, env = process.env): OpsClient {
-    const url = (flags.url || env.KEYWARD_URL || "http://127.0.0.1:8787").replace(/\/+$/, "");
+  static fromEnvironment(
+    flags: { url?: string; credential?: string },
+    env = process.env,
+  ): OpsClient {
+    const localDir = resolve(env.KEYWARD_LOCAL_DIR ?? ".keyward");
+    // The API's root: a URL copied with its /v1 (as the local banner shows routes) still works.
+    const url = (flags.url || env.KEYWARD_URL || localStackUrl(localDir))
+      .replace(/\/+$/, "")
+      .replace(/\/v1$/, "");
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -55,20 +73,20 @@ export class OpsClient {
       );
     }
     // An empty variable counts as unset, as shells and CI systems often leave them.
-    let credential = flags.token || env.KEYWARD_OPS_TOKEN || undefined;
+    let credential = flags.credential || env.KEYWARD_OPS_TOKEN || undefined;
     if (credential === undefined && local) {
-      const file = join(resolve(env.KEYWARD_LOCAL_DIR ?? ".keyward"), "ops-token");
+      const file = join(localDir, "ops-token");
       try {
         credential = readFileSync(file, "utf8").trim();
       } catch {
         throw new CliError(
           EXIT.usage,
-          `no credential: set KEYWARD_OPS_TOKEN, pass --token, or start the local stack (it writes ${file})`,
+          `no credential: set KEYWARD_OPS_TOKEN, pass --credential, or start the local stack (it writes ${file})`,
         );
       }
     }
     if (credential === undefined)
-      throw new CliError(EXIT.usage, "no credential: set KEYWARD_OPS_TOKEN or pass --token");
+      throw new CliError(EXIT.usage, "no credential: set KEYWARD_OPS_TOKEN or pass --credential");
     return new OpsClient(url, credential, sigv4Signer(parsed, env));
   }
 
@@ -112,7 +130,20 @@ export class OpsClient {
     if (answer.status < 400) return answer;
     const error = (answer.body as { error?: { code?: string; message?: string } })?.error;
     const message = error ? `${error.code}: ${error.message}` : `HTTP ${answer.status}`;
-    throw new CliError(answer.status >= 500 ? EXIT.unavailable : EXIT.refused, message);
+    throw new CliError(
+      answer.status >= 500 ? EXIT.unavailable : EXIT.refused,
+      message,
+      error?.code,
+    );
+  }
+}
+
+/** The URL the local stack wrote beside its credential (it follows PORT), or the default port's. */
+function localStackUrl(dir: string): string {
+  try {
+    return readFileSync(join(dir, "url"), "utf8").trim() || "http://127.0.0.1:8787";
+  } catch {
+    return "http://127.0.0.1:8787";
   }
 }
 

@@ -6,7 +6,6 @@
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
-import { parseArgs } from "node:util";
 import { sha256, toHex } from "../functions/ops-api/operators.ts";
 import { DAY } from "../shared/clock.ts";
 import { EnvReader } from "../shared/config/env.ts";
@@ -15,96 +14,44 @@ import { ConfigInvalid } from "../shared/errors.ts";
 import type { RotationRecord } from "../shared/operations/journal.ts";
 import { cryptoRandom } from "../shared/random.ts";
 import { simulate } from "../shared/simulation/simulate.ts";
+import {
+  calendarDate,
+  type Flags,
+  type Invocation,
+  parseInvocation,
+  suggestion,
+  wholeNumber,
+} from "./arguments.ts";
 import { readBatchFile } from "./batch-file.ts";
-import { CliError, EXIT, OpsClient } from "./client.ts";
+import { CliError, EXIT, EXIT_NAMES, OpsClient } from "./client.ts";
+import { COMMANDS, commandHelp, usage } from "./commands.ts";
 import { journalMarkdown } from "./journal-markdown.ts";
 import { simulationHolds, simulationText } from "./simulation-report.ts";
-
-const USAGE = `usage: keyward <command> [options]
-
-commands:
-  status                                   keys, their status and next transition
-  rotate [--immediate] --reason R          graceful (new key pending) or immediate (key compromise: everyone re-logs in)
-  rollback --reason R                      swap the current and previous keys
-  reinstate KID --reason R                 a retired (not compromised) key verifies again, as previous
-  revoke (--token T | --jti J --exp S [--iss I] | --sub S | --claim NAME=VALUE | --all | --kid KID) --reason R
-  revoke-batch FILE --reason R             one item per line, or a JSON array; resumes after an interruption
-  check (--token T | --jti J [--iss I] | --sub S | --kid KID)
-  audit [--limit N] [--before SEQ]         the journal, newest first
-  keys import --from-env NAME [--encoding utf8|base64|hex] --reason R
-  plan [--days N]                          the transitions the policy will make, with dates
-  journal --since DATE                     one Markdown entry per rotation since DATE (YYYY-MM-DD)
-  simulate [--days N] [--users N] [--emergency-day D|none] [--rollback-day D|none]
-                                           the policy (KEYWARD_* rotation settings) against simulated traffic, locally
-  hash-token                               SHA-256 of a new operator credential read on stdin, for KEYWARD_OPERATORS
-
-options: --url URL (or KEYWARD_URL), --token CRED (or KEYWARD_OPS_TOKEN), --json, --yes
-exit codes: 0 ok, 1 usage, 2 refused by the API (simulate: the policy refused valid tokens),
-            3 service unavailable, 4 unreachable, 5 not confirmed`;
+import { VERSION } from "./version.ts";
 
 const BATCH_CHUNK = 1000;
 
-interface Flags {
-  url?: string;
-  token?: string;
-  json?: boolean;
-  yes?: boolean;
-  reason?: string;
-  immediate?: boolean;
-  jti?: string;
-  exp?: string;
-  iss?: string;
-  sub?: string;
-  claim?: string;
-  all?: boolean;
-  kid?: string;
-  limit?: string;
-  before?: string;
-  days?: string;
-  since?: string;
-  users?: string;
-  "emergency-day"?: string;
-  "rollback-day"?: string;
-  "from-env"?: string;
-  encoding?: string;
-  help?: boolean;
-}
-
-async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      url: { type: "string" },
-      token: { type: "string" },
-      json: { type: "boolean" },
-      yes: { type: "boolean", short: "y" },
-      reason: { type: "string" },
-      immediate: { type: "boolean" },
-      jti: { type: "string" },
-      exp: { type: "string" },
-      iss: { type: "string" },
-      sub: { type: "string" },
-      claim: { type: "string" },
-      all: { type: "boolean" },
-      kid: { type: "string" },
-      limit: { type: "string" },
-      before: { type: "string" },
-      days: { type: "string" },
-      since: { type: "string" },
-      users: { type: "string" },
-      "emergency-day": { type: "string" },
-      "rollback-day": { type: "string" },
-      "from-env": { type: "string" },
-      encoding: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  }).valueOf() as { values: Flags; positionals: string[] };
-  const [command, ...rest] = positionals;
-  if (values.help || command === undefined) {
-    console.log(USAGE);
-    return command === undefined && !values.help ? EXIT.usage : EXIT.ok;
+async function main(values: Flags, invocation: Invocation): Promise<number> {
+  const { command, positionals: rest } = invocation;
+  if (values.version) {
+    console.log(values.json ? JSON.stringify({ version: VERSION }) : `keyward ${VERSION}`);
+    return EXIT.ok;
+  }
+  if (command === "help" || values.help || command === undefined) {
+    const topic = command === "help" ? rest[0] : command;
+    if (topic !== undefined && COMMANDS[topic] === undefined) {
+      const hint = suggestion(topic, Object.keys(COMMANDS));
+      throw new CliError(
+        EXIT.usage,
+        `unknown command "${topic}"${hint ? `: did you mean "${hint}"?` : ""}`,
+      );
+    }
+    if (command === undefined && !values.help) {
+      console.error(usage());
+      return EXIT.usage;
+    }
+    console.log(topic === undefined ? usage() : commandHelp(topic));
+    return EXIT.ok;
   }
   const out = (human: string, json: unknown) =>
     console.log(values.json ? JSON.stringify(json, null, 2) : human);
@@ -192,6 +139,13 @@ async function main(argv: string[]): Promise<number> {
     case "revoke-batch":
       return revokeBatch(client(), rest[0], reason(), values);
     case "check": {
+      const given = (["token", "jti", "sub", "kid"] as const).filter(
+        (n) => values[n] !== undefined,
+      );
+      if (given.length !== 1)
+        throw new CliError(EXIT.usage, "give exactly one of --token, --jti, --sub, --kid");
+      if (values.iss !== undefined && values.jti === undefined)
+        throw new CliError(EXIT.usage, "--iss goes with --jti");
       const query = new URLSearchParams();
       if (values.token) query.set("token", values.token);
       if (values.jti) query.set("jti", values.jti);
@@ -205,8 +159,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case "audit": {
       const query = new URLSearchParams();
-      if (values.limit) query.set("limit", values.limit);
-      if (values.before) query.set("before", values.before);
+      const limit = wholeNumber("limit", values.limit, 1, 500);
+      const before = wholeNumber("before", values.before, 1, Number.MAX_SAFE_INTEGER);
+      if (limit !== undefined) query.set("limit", String(limit));
+      if (before !== undefined) query.set("before", String(before));
       const { body } = await client().expect("GET", `/v1/audit?${query}`);
       const page = body as {
         entries: {
@@ -230,7 +186,13 @@ async function main(argv: string[]): Promise<number> {
     }
     case "keys": {
       if (rest[0] !== "import")
-        throw new CliError(EXIT.usage, "usage: keyward keys import --from-env NAME --reason R");
+        throw new CliError(
+          EXIT.usage,
+          `unknown keys command "${rest[0]}": usage: keyward ${COMMANDS.keys?.synopsis}`,
+        );
+      const encoding = values.encoding ?? "utf8";
+      if (!["utf8", "base64", "hex"].includes(encoding))
+        throw new CliError(EXIT.usage, "--encoding takes utf8, base64 or hex");
       const name = values["from-env"];
       if (name === undefined)
         throw new CliError(
@@ -244,14 +206,15 @@ async function main(argv: string[]): Promise<number> {
       await confirm(values, `Import ${name} as the current signing key.`);
       const { body } = await client().expect("POST", "/v1/keys/import", {
         secret,
-        encoding: values.encoding ?? "utf8",
+        encoding,
         reason: why,
       });
       out(`imported as key ${(body as { kid: string }).kid} (current)`, body);
       return EXIT.ok;
     }
     case "plan": {
-      const { body } = await client().expect("GET", `/v1/plan?days=${values.days ?? "365"}`);
+      const days = wholeNumber("days", values.days, 1, 3650) ?? 365;
+      const { body } = await client().expect("GET", `/v1/plan?days=${days}`);
       const plan = body as {
         transitions: { at: string; action: string; kid?: string; reason: string }[];
       };
@@ -264,12 +227,8 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     case "journal": {
-      if (values.since === undefined || !/^\d{4}-\d{2}-\d{2}/.test(values.since))
-        throw new CliError(EXIT.usage, "--since DATE is required, e.g. --since 2026-01-01");
-      const { body } = await client().expect(
-        "GET",
-        `/v1/journal?since=${encodeURIComponent(values.since)}`,
-      );
+      const since = calendarDate("since", values.since);
+      const { body } = await client().expect("GET", `/v1/journal?since=${since}`);
       const journal = body as { since: string; rotations: RotationRecord[] };
       out(journalMarkdown(journal.since, journal.rotations), body);
       return EXIT.ok;
@@ -288,7 +247,7 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     default:
-      throw new CliError(EXIT.usage, `unknown command ${command}\n\n${USAGE}`);
+      throw new Error(`command ${command} is in the table but not handled`);
   }
 }
 
@@ -460,18 +419,32 @@ function progressBar(total: number, quiet: boolean): (done: number) => void {
   };
 }
 
-main(process.argv.slice(2)).then(
+/** Errors go to stderr, or with --json as `{"error": {code, message}}` on stdout; the exit code is the same. */
+function fail(json: boolean, exitCode: number, code: string, message: string): never {
+  if (json) console.log(JSON.stringify({ error: { code, message } }, null, 2));
+  else console.error(message);
+  process.exit(exitCode);
+}
+
+const argv = process.argv.slice(2);
+const json = argv.includes("--json");
+let invocation: Invocation;
+try {
+  invocation = parseInvocation(argv);
+} catch (error) {
+  if (!(error instanceof CliError)) throw error;
+  fail(json, error.exitCode, "usage", error.message);
+}
+main(invocation.values, invocation).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof CliError) {
-      console.error(error.message);
-      process.exit(error.exitCode);
-    }
-    if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      console.error(`${(error as Error).message}\n\n${USAGE}`);
-      process.exit(EXIT.usage);
-    }
-    console.error(`unexpected error: ${(error as Error).name}`);
-    process.exit(EXIT.unavailable);
+    if (error instanceof CliError)
+      fail(
+        json,
+        error.exitCode,
+        error.code ?? EXIT_NAMES[error.exitCode] ?? "error",
+        error.message,
+      );
+    fail(json, EXIT.unavailable, "unexpected", `unexpected error: ${(error as Error).name}`);
   },
 );

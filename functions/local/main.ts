@@ -21,7 +21,7 @@ try {
   const stack = await startLocalStack({ port, dir, stores, policy });
   const lines = [
     `keyward local stack on ${stack.url}`,
-    `  ops API        ${stack.url}/v1   (operator "local", credential in ${stack.tokenFile})`,
+    `  ops API        ${stack.url}/v1/...   (operator "local", credential in ${stack.tokenFile})`,
     `  protected      ${stack.url}/whoami`,
     `  mint a token   curl -s -X POST ${stack.url}/dev/token -d '{"sub":"alice"}'`,
     `  JWKS           ${stack.url}/.well-known/jwks.json`,
@@ -31,7 +31,7 @@ try {
     stores.upstash === undefined
       ? "  revocations    in memory (and the journal)"
       : `  revocations    Upstash, ${new URL(stores.upstash.url).host} (and the journal)`,
-    "  CLI            npm run keyward -- status",
+    `  CLI            npm run keyward -- status   (it finds this stack in ${dir}/url; elsewhere: export KEYWARD_URL=${stack.url})`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
   const stop = async () => {
@@ -43,7 +43,9 @@ try {
 } catch (error) {
   if (error instanceof ConfigInvalid) console.error(error.message);
   else if ((error as NodeJS.ErrnoException).code === "EADDRINUSE")
-    console.error(`port ${port} is in use; set PORT to another`);
+    console.error(
+      `port ${port} is in use (another npm start?): stop it, or run PORT=18787 npm start`,
+    );
   else throw error;
   process.exit(1);
 }

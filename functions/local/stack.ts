@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -73,8 +73,6 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-const MAX_TOKEN_LIFETIME_SECONDS = 86_400;
-
 /**
  * The local stack of `npm start`: one Node process serving the ops API, a protected route
  * `GET /whoami` behind the same verification path as the authorizer, `POST /dev/token` to mint
@@ -101,7 +99,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const tokenFile = join(options.dir, "ops-token");
   const credential = await opsCredential(tokenFile);
 
-  const timing = { maxTokenLifetimeSeconds: MAX_TOKEN_LIFETIME_SECONDS, clockToleranceSeconds: 5 };
+  // The maximum token lifetime of the policy (KEYWARD_MAX_TOKEN_LIFETIME_SECONDS): cut-offs live as
+  // long as a token can, and /dev/token mints no longer.
+  const maxLifetimeSeconds = policy.maxTokenLifetimeMs / SECOND;
+  const timing = { maxTokenLifetimeSeconds: maxLifetimeSeconds, clockToleranceSeconds: 5 };
   const deps: OperationDeps = {
     keyrings,
     revocations:
@@ -135,7 +136,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     revocations: guardRevocations(deps.revocations),
     clock,
   });
-  const signer = createSigner({ maxLifetimeSeconds: MAX_TOKEN_LIFETIME_SECONDS });
+  const signer = createSigner({
+    maxLifetimeSeconds,
+    lifetimeSeconds: Math.min(3600, maxLifetimeSeconds),
+  });
 
   const app = new Hono();
   app.get("/whoami", async (c) => {
@@ -170,17 +174,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     try {
       const fields = strictObject(value, ["sub", "ttl", "claims"]);
       const sub = text(fields, "sub", 512);
-      const ttl = fields.ttl ?? 3600;
+      const ttl = fields.ttl ?? Math.min(3600, maxLifetimeSeconds);
       if (
         typeof ttl !== "number" ||
         !Number.isInteger(ttl) ||
         ttl < 1 ||
-        ttl > MAX_TOKEN_LIFETIME_SECONDS
+        ttl > maxLifetimeSeconds
       ) {
         throw new ApiError(
           400,
           "invalid_request",
-          `body.ttl must be a whole number of seconds from 1 to ${MAX_TOKEN_LIFETIME_SECONDS}`,
+          `body.ttl must be a whole number of seconds from 1 to ${maxLifetimeSeconds}`,
         );
       }
       const claims =
@@ -230,16 +234,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     port: options.port,
     hostname: options.host ?? "127.0.0.1",
   });
-  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", () => resolve());
+    server.once("error", (error) => {
+      clearInterval(timer);
+      reject(error);
+    });
+  });
   const { port } = server.address() as AddressInfo;
+  const url = `http://${options.host ?? "127.0.0.1"}:${port}`;
+  // Beside the credential, so the CLI finds this stack whatever PORT it runs on.
+  const urlFile = join(options.dir, "url");
+  await writeFile(urlFile, `${url}\n`);
   return {
-    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
+    url,
     tokenFile,
     tick,
     stop: () =>
       new Promise<void>((resolve) => {
         clearInterval(timer);
-        server.close(() => resolve());
+        rm(urlFile, { force: true }).finally(() => server.close(() => resolve()));
       }),
   };
 }

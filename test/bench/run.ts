@@ -19,12 +19,25 @@ const suites: Record<string, () => Promise<Figure[]>> = {
 const json = process.argv.includes("--json");
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
 
+// A suite that fails is named and the others still run; the exit code says a figure is missing.
+const failed: string[] = [];
 try {
   for (const [name, suite] of Object.entries(suites)) {
     if (only !== undefined && only !== name) continue;
     if (!json) console.log(`# ${name}`);
-    printFigures(await suite(), json);
+    try {
+      printFigures(await suite(), json);
+    } catch (error) {
+      failed.push(name);
+      const message = (error as Error).message;
+      if (json) console.log(JSON.stringify({ suite: name, error: message }));
+      else console.log(`(${name}: not measured: ${message})`);
+    }
   }
 } finally {
   await stopBenchServices();
+}
+if (failed.length > 0) {
+  console.error(`not measured: ${failed.join(", ")}`);
+  process.exitCode = 1;
 }

@@ -19,8 +19,8 @@ import { compareThroughput, type Figure, figure } from "./harness.ts";
 
 /** Tokens in flight for the first-seen figures: one at a time would measure thread-pool jitter. */
 const IN_FLIGHT = 64;
-/** Fresh tokens per algorithm: more than a run verifies, so no token is ever seen twice. */
-const POOL = { HS256: 250_000, ES256: 100_000 } as const;
+/** The first-seen comparison's timing; the token pool is sized from it. */
+const FIRST_SEEN = { opsPerCall: IN_FLIGHT, roundMs: 250, rounds: 11, warmupMs: 200 } as const;
 
 /**
  * Warm verification throughput. First-seen tokens (each verified exactly once, so no cache can
@@ -38,14 +38,31 @@ async function benchAlgorithm(alg: "HS256" | "ES256"): Promise<Figure[]> {
   const now = Date.now();
   const keyring = createKeyring(await generateKey(alg, now, cryptoRandom), now);
   const key = keyring.keys[0]!;
-  const tokens = mintTokens(alg, key.kid, key.jwk!, POOL[alg], now);
+  const mint = (count: number) => mintTokens(alg, key.kid, key.jwk!, count, now);
   const cryptoKey: CryptoKey = await new CryptoKeyCache().get(key, "verify");
   const verifier = createVerifier();
 
+  // Fresh tokens, minted before the timing: as many as the faster candidate can verify in the
+  // comparison's time budget at the rate a calibration run measures, with a margin, so no token
+  // is ever seen twice whatever the machine's speed.
+  const calibration = mint(4 * 1024);
+  const started = performance.now();
+  for (let i = 0; i < calibration.length; i += IN_FLIGHT)
+    await Promise.all(
+      calibration
+        .slice(i, i + IN_FLIGHT)
+        .map((t) => jwtVerify(t, cryptoKey, { algorithms: [alg] })),
+    );
+  const rate = (calibration.length / (performance.now() - started)) * 1000;
+  const budgetMs = FIRST_SEEN.warmupMs + FIRST_SEEN.rounds * FIRST_SEEN.roundMs;
+  let tokens = mint(Math.ceil((rate * 2 * 2 * budgetMs) / 1000));
   let next = 0;
   const batch = () => {
-    if (next + IN_FLIGHT > tokens.length)
-      throw new Error(`the ${alg} token pool ran out; raise POOL`);
+    // Only if the candidates ran over twice the calibrated rate: mint more, inside the timing.
+    if (next + IN_FLIGHT > tokens.length) {
+      tokens = [...tokens.slice(next), ...mint(tokens.length)];
+      next = 0;
+    }
     const slice = tokens.slice(next, next + IN_FLIGHT);
     next += IN_FLIGHT;
     return slice;
@@ -61,7 +78,7 @@ async function benchAlgorithm(alg: "HS256" | "ES256"): Promise<Figure[]> {
       },
       jose: () => Promise.all(batch().map((t) => jwtVerify(t, cryptoKey, { algorithms: [alg] }))),
     },
-    { opsPerCall: IN_FLIGHT, roundMs: 250, rounds: 11, warmupMs: 200 },
+    FIRST_SEEN,
   );
 
   const repeatedToken = await createSigner().sign(keyring, { sub: "repeat" }, now);

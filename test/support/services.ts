@@ -4,6 +4,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  findExecutable,
   freePort,
   MissingService,
   type RunningProcess,
@@ -26,8 +27,9 @@ export interface Services extends ServiceEndpoints {
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 export const INSTALL = {
-  redis: "apt-get update && apt-get install -y redis-server",
-  moto: "python3 -m venv .venv && .venv/bin/pip install -r requirements-dev.txt",
+  redis:
+    "node scripts/test-services.mjs   (valkey-server into .venv), or apt-get install -y redis-server",
+  moto: "node scripts/test-services.mjs   (moto into .venv, from requirements-dev.txt)",
   upstash: "npm install   (it installs @humanwhocodes/upstash-redis-server)",
 } as const;
 
@@ -64,7 +66,10 @@ export async function startServices(): Promise<Services> {
 export async function startRedis(
   dataDir: string,
 ): Promise<{ url: string; process: RunningProcess }> {
-  const binary = requireExecutable("redis-server", INSTALL.redis);
+  // redis-server from PATH, else the valkey-server scripts/test-services.mjs put in .venv.
+  const binary =
+    findExecutable("redis-server") ??
+    requireExecutable(join(ROOT, ".venv/bin/valkey-server"), INSTALL.redis);
   const port = await freePort();
   const service = startProcess("redis-server", binary, [
     "--port",

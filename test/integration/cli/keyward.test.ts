@@ -97,6 +97,77 @@ describe("the keyward CLI against the local stack", () => {
     expect((await whoami(await mint("mallory"))).status).toBe(200);
   });
 
+  it("revokes one token with `revoke --token` and reports it with `check --token`, the credential coming from --credential", async () => {
+    const token = await mint("trent");
+    const credential = readFileSync(join(dir, "ops-token"), "utf8").trim();
+    const elsewhere = mkdtempSync(join(tmpdir(), "keyward-nocred-"));
+    const env = { KEYWARD_LOCAL_DIR: elsewhere };
+    try {
+      const run = await keyward(
+        ["revoke", "--token", token, "--credential", credential, "--reason", "pasted in a ticket"],
+        env,
+      );
+      expect(run).toMatchObject({ code: 0, stdout: "revoked (token)\n" });
+      expect(run.stdout + run.stderr).not.toContain(token);
+      expect((await whoami(token)).status).toBe(401);
+      const check = await keyward(["check", "--token", token, "--credential", credential], env);
+      expect(check.code).toBe(0);
+      expect(check.stdout).toMatch(/^revoked by token rule since /);
+      // Another token of the same user is untouched.
+      expect((await whoami(await mint("trent"))).status).toBe(200);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it("follows conventions: --version, help, did you mean, arguments checked before any request, JSON errors", async () => {
+    const version = await keyward(["--version"]);
+    expect(version.stdout.trim()).toBe(
+      `keyward ${JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version}`,
+    );
+    const help = await keyward(["help", "revoke"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("usage: keyward revoke (--token JWT");
+    expect(help.stdout).toContain("examples:");
+    expect((await keyward(["check", "--help"])).stdout).toContain("usage: keyward check");
+    expect(await keyward(["revok", "--sub", "a"])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('did you mean "revoke"?'),
+    });
+    expect((await keyward(["audit", "--lmit", "5"])).stderr).toContain("did you mean --limit?");
+    // Nothing listens on this URL: a usage error must come before any request (else exit 4).
+    const nowhere = { KEYWARD_URL: `http://127.0.0.1:${await freePort()}` };
+    for (const args of [
+      ["plan", "--days", "abc"],
+      ["audit", "--limit", "0"],
+      ["check"],
+      ["journal", "--since", "yesterday"],
+      ["status", "extra"],
+      ["status", "--sub", "alice"],
+      ["rotate", "--token", "x", "--reason", "r"],
+    ]) {
+      const run = await keyward(args, nowhere);
+      expect({ args, code: run.code }).toEqual({ args, code: 1 });
+    }
+    expect((await keyward(["rotate", "--token", "x", "--reason", "r"])).stderr).toContain(
+      "the operator credential is --credential",
+    );
+    const json = await keyward(["plan", "--days", "abc", "--json"], nowhere);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({
+      error: { code: "usage", message: "--days takes a whole number from 1 to 3650" },
+    });
+    const refused = await keyward(["rollback", "--reason", "test", "--yes", "--json"]);
+    expect(refused.code).toBe(2);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ error: { code: "no_previous_key" } });
+  });
+
+  it("finds the local stack from the URL it wrote beside its credential, and takes a URL ending in /v1", async () => {
+    expect(readFileSync(join(dir, "url"), "utf8").trim()).toBe(stack.url);
+    expect((await keyward(["status"], { KEYWARD_URL: "" })).code).toBe(0);
+    expect((await keyward(["status"], { KEYWARD_URL: `${stack.url}/v1` })).code).toBe(0);
+  });
+
   it("refuses to rotate without --yes when there is no terminal, and changes nothing", async () => {
     const run = await keyward(["rotate", "--immediate", "--reason", "leak"]);
     expect(run.code).toBe(5);
@@ -225,14 +296,19 @@ describe("the keyward CLI against the local stack", () => {
 });
 
 describe("npm start", () => {
-  it("starts the local stack on PORT and prints where everything is", async () => {
+  it("starts the local stack on PORT and prints where everything is; the compiled CLI finds it from any directory", async () => {
     const port = await freePort();
     const local = mkdtempSync(join(tmpdir(), "keyward-start-"));
     const child = spawn(
       process.execPath,
       ["--import", "tsx", join(ROOT, "functions/local/main.ts")],
       {
-        env: { ...process.env, PORT: String(port), KEYWARD_LOCAL_DIR: local },
+        env: {
+          ...process.env,
+          PORT: String(port),
+          KEYWARD_LOCAL_DIR: local,
+          KEYWARD_MAX_TOKEN_LIFETIME_SECONDS: "600",
+        },
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
@@ -263,6 +339,41 @@ describe("npm start", () => {
         ).json(),
       ).toMatchObject({ sub: "alice", keyStatus: "current" });
       expect(JSON.parse(readFileSync(join(local, "keyring.json"), "utf8")).keys).toHaveLength(1);
+      // The documented maximum lifetime holds for minted tokens.
+      const claims = JSON.parse(Buffer.from(token.split(".")[1] as string, "base64url").toString());
+      expect(claims.exp - claims.iat).toBe(600);
+      const tooLong = await fetch(`http://127.0.0.1:${port}/dev/token`, {
+        method: "POST",
+        body: '{"sub":"alice","ttl":3600}',
+      });
+      expect(tooLong.status).toBe(400);
+      // The compiled bin (built on npm install), run outside the checkout, finds this stack.
+      const compiled = await new Promise<Run>((resolve) => {
+        const cli = spawn(join(ROOT, "dist/keyward.mjs"), ["status"], {
+          cwd: tmpdir(),
+          env: { ...process.env, KEYWARD_LOCAL_DIR: local, KEYWARD_URL: "" },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        cli.stdout.on("data", (d) => (stdout += d));
+        cli.stderr.on("data", (d) => (stderr += d));
+        cli.on("exit", (code) => resolve({ code, stdout, stderr }));
+      });
+      expect(compiled).toMatchObject({ code: 0, stdout: expect.stringMatching(/^current\s/) });
+      // A second stack on the same port: one line saying what to do, no stack trace.
+      const second = spawn(
+        process.execPath,
+        ["--import", "tsx", join(ROOT, "functions/local/main.ts")],
+        { env: { ...process.env, PORT: String(port), KEYWARD_LOCAL_DIR: local } },
+      );
+      let busy = "";
+      second.stderr.on("data", (d) => (busy += d));
+      const code = await new Promise((resolve) => second.on("exit", resolve));
+      expect(code).toBe(1);
+      expect(busy.trim()).toBe(
+        `port ${port} is in use (another npm start?): stop it, or run PORT=18787 npm start`,
+      );
     } finally {
       child.kill("SIGTERM");
       rmSync(local, { recursive: true, force: true });

@@ -172,9 +172,10 @@ describe.each(adapters)("revocation store contract: %s", (_name, make) => {
 
   it("keeps the latest cut-off: an older revocation arriving late never moves it back", async () => {
     const { store } = make();
-    await store.revoke([{ kind: "subject", sub: "alice" }], Date.now());
-    await store.revoke([{ kind: "subject", sub: "alice" }], Date.now() - 3_600_000);
-    expect(await store.check(facts({ issuedAtMs: Date.now() - 10 }))).toMatchObject({
+    const at = Date.now();
+    await store.revoke([{ kind: "subject", sub: "alice" }], at);
+    await store.revoke([{ kind: "subject", sub: "alice" }], at - 3_600_000);
+    expect(await store.check(facts({ issuedAtMs: at - 10 }))).toMatchObject({
       revoked: true,
       rule: "subject",
     });

@@ -1,0 +1,175 @@
+/**
+ * Every `keyward` command: what it takes and what it does, for parsing (cli/arguments.ts) and for
+ * `keyward help`. One table, so the help cannot drift from what the parser accepts.
+ */
+export interface CommandSpec {
+  /** Arguments after the command, e.g. `FILE`; `[X]` is optional. */
+  readonly positionals: readonly string[];
+  /** The options of this command (the global ones are always accepted). */
+  readonly options: readonly string[];
+  readonly synopsis: string;
+  readonly summary: string;
+  readonly examples: readonly string[];
+}
+
+export const GLOBAL_OPTIONS = ["url", "credential", "json", "yes", "help", "version"] as const;
+
+/** Options that take a value; the others are switches. */
+export const VALUE_OPTIONS = new Set([
+  "url",
+  "credential",
+  "reason",
+  "token",
+  "jti",
+  "exp",
+  "iss",
+  "sub",
+  "claim",
+  "kid",
+  "limit",
+  "before",
+  "days",
+  "since",
+  "users",
+  "emergency-day",
+  "rollback-day",
+  "from-env",
+  "encoding",
+]);
+
+export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
+  status: {
+    positionals: [],
+    options: [],
+    synopsis: "status",
+    summary: "keys, their status, share of verifications and next transition",
+    examples: ["keyward status", "keyward status --json"],
+  },
+  rotate: {
+    positionals: [],
+    options: ["immediate", "reason"],
+    synopsis: "rotate [--immediate] --reason R",
+    summary:
+      "graceful rotation (new key pending, signs after pre-publication) or, with --immediate, an emergency: every key so far is compromised and everyone logs in again (asks)",
+    examples: [
+      'keyward rotate --reason "quarterly rotation"',
+      'keyward rotate --immediate --reason "JWT_SECRET committed to a public repo" --yes',
+    ],
+  },
+  rollback: {
+    positionals: [],
+    options: ["reason"],
+    synopsis: "rollback --reason R",
+    summary: "the previous key becomes current again (asks)",
+    examples: ['keyward rollback --reason "new key breaks the mobile app"'],
+  },
+  reinstate: {
+    positionals: ["KID"],
+    options: ["reason"],
+    synopsis: "reinstate KID --reason R",
+    summary: "a retired, uncompromised key verifies again as previous (asks)",
+    examples: ['keyward reinstate U85YJs6h8gimsMXWnt8kUA --reason "retired too early"'],
+  },
+  revoke: {
+    positionals: [],
+    options: ["token", "jti", "exp", "iss", "sub", "claim", "all", "kid", "reason"],
+    synopsis:
+      "revoke (--token JWT | --jti J --exp S [--iss I] | --sub S | --claim NAME=VALUE | --kid KID | --all) --reason R",
+    summary:
+      "one revocation: a token, every token of a subject or a claim value issued so far, every token of a key, or every token (--all asks)",
+    examples: [
+      'keyward revoke --sub alice --reason "password changed"',
+      'keyward revoke --token "$JWT" --reason "token pasted in a ticket"',
+      'keyward revoke --claim role=admin --reason "admin access withdrawn"',
+    ],
+  },
+  "revoke-batch": {
+    positionals: ["FILE"],
+    options: ["reason"],
+    synopsis: "revoke-batch FILE --reason R",
+    summary:
+      "revocations from a file: a JSON array, or one item per line (a token, sub:X, jti:J:EXP, claim:NAME=VALUE, kid:K); resumes after an interruption",
+    examples: ['keyward revoke-batch breached.txt --reason "breach 2026-11-21"'],
+  },
+  check: {
+    positionals: [],
+    options: ["token", "jti", "iss", "sub", "kid"],
+    synopsis: "check (--token JWT | --jti J [--iss I] | --sub S | --kid KID)",
+    summary: "whether a token, subject or key is revoked, and by which rule",
+    examples: ["keyward check --sub alice", 'keyward check --token "$JWT" --json'],
+  },
+  audit: {
+    positionals: [],
+    options: ["limit", "before"],
+    synopsis: "audit [--limit N] [--before SEQ]",
+    summary: "the audit journal, newest first (N from 1 to 500, default 50)",
+    examples: ["keyward audit --limit 5"],
+  },
+  keys: {
+    positionals: ["import"],
+    options: ["from-env", "encoding", "reason"],
+    synopsis: "keys import --from-env NAME [--encoding utf8|base64|hex] --reason R",
+    summary:
+      "migrate an existing secret (read from the environment variable NAME) as the current key (asks)",
+    examples: ['keyward keys import --from-env JWT_SECRET --reason "adopt keyward"'],
+  },
+  plan: {
+    positionals: [],
+    options: ["days"],
+    synopsis: "plan [--days N]",
+    summary: "the transitions the policy will make in the next N days (1 to 3650, default 365)",
+    examples: ["keyward plan --days 30"],
+  },
+  journal: {
+    positionals: [],
+    options: ["since"],
+    synopsis: "journal --since YYYY-MM-DD",
+    summary: "one Markdown entry per rotation since the date",
+    examples: ["keyward journal --since 2026-01-01"],
+  },
+  simulate: {
+    positionals: [],
+    options: ["days", "users", "emergency-day", "rollback-day"],
+    synopsis: "simulate [--days N] [--users N] [--emergency-day D|none] [--rollback-day D|none]",
+    summary:
+      "runs the policy of the KEYWARD_* rotation settings against simulated traffic, locally (no API)",
+    examples: ["keyward simulate --days 365", "keyward simulate --emergency-day none --json"],
+  },
+  "hash-token": {
+    positionals: [],
+    options: [],
+    synopsis: "hash-token",
+    summary: "SHA-256 of an operator credential read on stdin, for KEYWARD_OPERATORS",
+    examples: ["openssl rand -base64 32 | tee cred | keyward hash-token"],
+  },
+  help: {
+    positionals: ["[COMMAND]"],
+    options: [],
+    synopsis: "help [COMMAND]",
+    summary: "this text, or one command's options and examples",
+    examples: ["keyward help revoke"],
+  },
+};
+
+const GLOBAL_HELP = `options (every command):
+  --url URL          the ops API (or KEYWARD_URL; default the local stack's, from .keyward/url)
+  --credential CRED  the operator credential (or KEYWARD_OPS_TOKEN; the local stack's is read from .keyward/ops-token)
+  --json             machine-readable output, errors included (on stdout)
+  --yes, -y          do not ask for confirmation
+  --help, -h         help;  --version  the version
+
+exit codes: 0 ok, 1 usage, 2 refused by the API (simulate: the policy refused valid tokens),
+            3 service unavailable, 4 unreachable, 5 not confirmed`;
+
+export function usage(): string {
+  const width = 24;
+  const lines = Object.entries(COMMANDS).map(
+    ([name, spec]) => `  ${name.padEnd(width)}${spec.summary}`,
+  );
+  return `usage: keyward <command> [options]   (keyward help <command> for its options)\n\ncommands:\n${lines.join("\n")}\n\n${GLOBAL_HELP}`;
+}
+
+export function commandHelp(name: string): string {
+  const spec = COMMANDS[name] as CommandSpec;
+  return `usage: keyward ${spec.synopsis}\n\n${spec.summary}\n\nexamples:\n${spec.examples.map((e) => `  ${e}`).join("\n")}\n\n${GLOBAL_HELP}`;
+}
