@@ -65,22 +65,7 @@ async function main(values: Flags, invocation: Invocation): Promise<number> {
   switch (command) {
     case "status": {
       const { body } = await client().expect("GET", "/v1/keys");
-      const keys = (
-        body as {
-          keys: {
-            kid: string;
-            alg: string;
-            status: string;
-            compromised: boolean;
-            next: { action: string; earliest: string } | null;
-          }[];
-        }
-      ).keys;
-      const lines = keys.map(
-        (k) =>
-          `${k.status.padEnd(10)} ${k.kid}  ${k.alg.padEnd(6)}${k.compromised ? " compromised" : ""}${k.next ? `  next: ${k.next.action} ${k.next.earliest}` : ""}`,
-      );
-      out(lines.join("\n"), body);
+      out(statusText(body as StatusBody), body);
       return EXIT.ok;
     }
     case "rotate": {
@@ -316,6 +301,38 @@ function revocationItem(values: Flags): Record<string, unknown> {
   return { jti: values.jti, exp, ...(values.iss ? { iss: values.iss } : {}) };
 }
 
+interface StatusBody {
+  keys: {
+    kid: string;
+    alg: string;
+    status: string;
+    compromised: boolean;
+    share: number | null;
+    next: { action: string; earliest: string; latest?: string } | null;
+  }[];
+}
+
+/**
+ * One line per key: status, share of the last day's verifications (when figures exist) and the
+ * next transition. Dates are the policy's earliest; a previous key's retirement depends on its
+ * share, so its latest is shown too (`plan` projects with unknown usage).
+ */
+function statusText(body: StatusBody): string {
+  const pending = body.keys.find((k) => k.status === "pending");
+  return body.keys
+    .map((k) => {
+      const share = k.share === null ? "" : `  ${(k.share * 100).toFixed(1)} % of verifications`;
+      let next = "";
+      if (k.status === "current" && pending !== undefined)
+        next = `  next: previous when ${pending.kid} activates`;
+      else if (k.next?.latest !== undefined)
+        next = `  next: ${k.next.action} from ${k.next.earliest} (once its share is low), by ${k.next.latest} at the latest`;
+      else if (k.next) next = `  next: ${k.next.action} from ${k.next.earliest}`;
+      return `${k.status.padEnd(10)} ${k.kid}  ${k.alg.padEnd(6)}${k.compromised ? " compromised" : ""}${share}${next}`;
+    })
+    .join("\n");
+}
+
 /** A cut-off refuses tokens issued at or before its millisecond; a token or key rule refuses outright. */
 function revocationStatusText(value: { revoked: boolean; rule?: string; since?: string }): string {
   if (!value.revoked) return "not revoked";
@@ -342,8 +359,8 @@ async function confirm(values: Flags, what: string): Promise<void> {
 
 /**
  * Sends a file of revocations in chunks, with a progress bar. After each chunk the number done is
- * saved beside the file, so a re-run after an interruption skips what is done (if the file did
- * not change).
+ * saved beside the file (`FILE.keyward-progress`, gitignored), so a re-run after an interruption
+ * skips what is done if the file did not change; a re-run with another reason asks first.
  */
 async function revokeBatch(
   client: OpsClient,
@@ -355,33 +372,48 @@ async function revokeBatch(
     throw new CliError(EXIT.usage, "usage: keyward revoke-batch FILE --reason R");
   const { items, digest } = readBatchFile(path);
   const progressFile = `${path}.keyward-progress`;
+  const temporary = `${progressFile}.tmp`;
   let done = 0;
   if (existsSync(progressFile)) {
+    let saved: { digest?: string; done?: number; reason?: string } = {};
     try {
-      const saved = JSON.parse(readFileSync(progressFile, "utf8")) as {
-        digest?: string;
-        done?: number;
-      };
-      if (saved.digest === digest && typeof saved.done === "number")
-        done = Math.min(saved.done, items.length);
-      else
-        process.stderr.write(
-          "the file changed since the interrupted run: starting from the beginning\n",
-        );
+      saved = JSON.parse(readFileSync(progressFile, "utf8"));
     } catch {
       // an unreadable progress file: start over
     }
+    if (saved.digest === digest && typeof saved.done === "number") {
+      done = Math.min(saved.done, items.length);
+      if (saved.reason !== undefined && saved.reason !== reason)
+        await confirm(
+          values,
+          `The interrupted run of ${path} gave the reason "${saved.reason}"; the rest would be journaled as "${reason}".`,
+        );
+    } else if (saved.digest !== undefined)
+      process.stderr.write(
+        "the file changed since the interrupted run: starting from the beginning\n",
+      );
     if (done > 0) process.stderr.write(`resuming: ${done} of ${items.length} already done\n`);
   }
   const progress = progressBar(items.length, values.json === true);
   progress(done);
+  const onInterrupt = () => {
+    rmSync(temporary, { force: true });
+    process.stderr.write(
+      `\ninterrupted at ${done} of ${items.length}; re-run the same command to resume\n`,
+    );
+    process.exit(130);
+  };
+  process.once("SIGINT", onInterrupt);
+  let expired = 0;
   let failed = 0;
   const failures: { index: number; error: string }[] = [];
   while (done < items.length) {
     const chunk = items.slice(done, done + BATCH_CHUNK);
     const { body } = await client.expect("POST", "/v1/revocations/batch", { items: chunk, reason });
-    for (const result of (body as { results: { index: number; ok: boolean; error?: string }[] })
-      .results) {
+    for (const result of (
+      body as { results: { index: number; ok: boolean; noop?: boolean; error?: string }[] }
+    ).results) {
+      if (result.ok && result.noop) expired++;
       if (!result.ok) {
         failed++;
         if (failures.length < 20)
@@ -389,16 +421,17 @@ async function revokeBatch(
       }
     }
     done += chunk.length;
-    const temporary = `${progressFile}.tmp`;
-    writeFileSync(temporary, JSON.stringify({ digest, done }));
+    writeFileSync(temporary, JSON.stringify({ digest, done, reason }));
     renameSync(temporary, progressFile);
     progress(done);
   }
+  process.removeListener("SIGINT", onInterrupt);
   rmSync(progressFile, { force: true });
-  const summary = { items: items.length, revoked: items.length - failed, failed, failures };
+  const revoked = items.length - failed - expired;
+  const summary = { items: items.length, revoked, expired, failed, failures };
   if (values.json) console.log(JSON.stringify(summary, null, 2));
   else {
-    console.log(`${summary.revoked} revoked, ${failed} failed`);
+    console.log(`${revoked} revoked, ${expired} already expired (nothing to do), ${failed} failed`);
     for (const f of failures) console.log(`  item ${f.index + 1}: ${f.error}`);
   }
   return failed === 0 ? EXIT.ok : EXIT.refused;

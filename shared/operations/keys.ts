@@ -127,17 +127,19 @@ export async function rotate(
   const result = await change(deps, async (keyring, now) => {
     if (keyring === undefined) return noKeyring();
     before = keyring;
-    const key = await generateKey(alg, now, deps.random);
-    kid = key.kid;
-    if (request.mode === "immediate") return emergencyRotate(keyring, key, now);
+    kid = "";
     const pending = keyring.keys.find((k) => k.status === "pending");
-    if (pending !== undefined) {
+    // Refused before a key is made, so the journal never names a kid that was never created.
+    if (request.mode === "graceful" && pending !== undefined) {
       return {
         ok: false,
         code: "rotation_in_progress",
         message: `key ${pending.kid} is already pending activation`,
       };
     }
+    const key = await generateKey(alg, now, deps.random);
+    kid = key.kid;
+    if (request.mode === "immediate") return emergencyRotate(keyring, key, now);
     return publishKey(keyring, key, now);
   });
   const now = deps.clock.now();

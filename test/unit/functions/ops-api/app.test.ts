@@ -184,6 +184,9 @@ describe("the ops API", () => {
         ["rotate.graceful", "refused", "admin-op"],
         ["rotate.graceful", "ok", "admin-op"],
       ]);
+      // The refusal names no key: none was created.
+      const kids = (await keyrings.load())!.keys.map((k) => k.kid);
+      expect(journal[0]?.target === undefined || kids.includes(journal[0].target)).toBe(true);
       expect(events.published.map((e) => e.type)).toEqual(["KeyCreated"]);
     });
 
