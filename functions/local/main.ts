@@ -18,7 +18,13 @@ try {
   const read = new EnvReader(process.env);
   const policy = readRotationPolicy(read);
   read.done();
-  const stack = await startLocalStack({ port, dir, stores, policy });
+  const stack = await startLocalStack({
+    port,
+    dir,
+    stores,
+    policy,
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
   const lines = [
     `keyward local stack on ${stack.url}`,
     `  ops API        ${stack.url}/v1/...   (operator "local", credential in ${stack.tokenFile})`,

@@ -47,6 +47,12 @@ export interface LocalStackOptions {
    * the keyring in Secrets Manager under `secretPrefix`, revocations and journal in Upstash.
    */
   readonly stores?: LocalStores;
+  /**
+   * Where the activity log goes: one line per request (method, path, status; never a query, a
+   * header or a body, so never a token), per refusal (its reason) and per scheduler tick that
+   * changed or failed something. Default: no log (tests); `npm start` writes to stdout.
+   */
+  readonly log?: (line: string) => void;
 }
 
 export interface LocalStores {
@@ -141,13 +147,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     lifetimeSeconds: Math.min(3600, maxLifetimeSeconds),
   });
 
+  const log = options.log ?? (() => undefined);
+  const stamp = () => new Date(clock.now()).toISOString();
   const app = new Hono();
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    log(
+      `${stamp()} ${c.req.method} ${c.req.path} ${c.res.status} (${Math.round(performance.now() - started)} ms)`,
+    );
+  });
   app.get("/whoami", async (c) => {
     const match = /^Bearer +(\S+)$/i.exec(c.req.header("authorization") ?? "");
     const result = await authenticate(match?.[1]);
     const counted = usageOf(result);
     if (counted !== undefined) usage.record(counted.kid, clock.now(), counted.outcome);
     if (!result.ok) {
+      log(`${stamp()} refused: ${result.reason}${result.rule ? ` (${result.rule})` : ""}`);
       c.header("WWW-Authenticate", `Bearer realm="keyward", error="invalid_token"`);
       return c.json(
         errorBody(
@@ -211,7 +227,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const tick = async () => {
     const now = clock.now();
     await usage.flush(now);
-    await runTick({ ...deps, usage: usageStore }, now);
+    const outcome = await runTick({ ...deps, usage: usageStore }, now);
+    if (outcome.status === "applied")
+      log(
+        `${stamp()} tick: ${outcome.actions.map((a) => ("kid" in a ? `${a.type} ${a.kid}` : a.type)).join(", ")} (revision ${outcome.revision})`,
+      );
+    else if (outcome.status === "failed") log(`${stamp()} tick failed: ${outcome.reason}`);
   };
   const timer = setInterval(
     () => {

@@ -367,6 +367,17 @@ describe("npm start", () => {
         body: '{"sub":"alice","ttl":3600}',
       });
       expect(tooLong.status).toBe(400);
+      await fetch(`http://127.0.0.1:${port}/whoami`, {
+        headers: { authorization: `Bearer ${token.slice(0, -4)}AAAA` },
+      });
+      // The activity log: a line per request and per refusal, never the token.
+      const deadlineLog = Date.now() + 5_000;
+      while (!out.includes("refused:") && Date.now() < deadlineLog)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(out).toMatch(/Z POST \/dev\/token 201 \(\d+ ms\)/);
+      expect(out).toMatch(/Z GET \/whoami 200 \(\d+ ms\)/);
+      expect(out).toMatch(/Z refused: signature_invalid\n/);
+      expect(out).not.toContain(token.split(".")[2]);
       // The compiled bin (built on npm install), run outside the checkout, finds this stack.
       const compiled = await new Promise<Run>((resolve) => {
         const cli = spawn(join(ROOT, "dist/keyward.mjs"), ["status"], {
