@@ -50,7 +50,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   let parsed: { values: Flags; positionals: string[] };
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: bindDashValues(argv),
       allowPositionals: true,
       strict: true,
       options: Object.fromEntries(
@@ -101,6 +101,36 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   if (positionals.length < required)
     throw new CliError(EXIT.usage, `usage: keyward ${spec.synopsis}`);
   return { command, positionals, values };
+}
+
+/**
+ * A credential or secret is base64url and may begin with "-"; Node's parseArgs calls
+ * `--credential -x…` ambiguous. A value option followed by anything but another option of ours
+ * takes it as its value, so `--credential --reason r` still reads as a missing value.
+ */
+function bindDashValues(argv: readonly string[]): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    const name = arg.startsWith("--") ? arg.slice(2) : undefined;
+    if (
+      name !== undefined &&
+      VALUE_OPTIONS.has(name) &&
+      next?.startsWith("-") &&
+      !isOurOption(next)
+    ) {
+      args.push(`${arg}=${next}`);
+      i++;
+    } else args.push(arg);
+  }
+  return args;
+}
+
+function isOurOption(arg: string): boolean {
+  if (arg === "-y" || arg === "-h" || arg === "--") return true;
+  const name = /^--([^=]+)/.exec(arg)?.[1];
+  return name !== undefined && (ALL_OPTIONS as readonly string[]).includes(name);
 }
 
 /** Node's parseArgs wording ("place it at the end of the command after '--'") is not for people. */
