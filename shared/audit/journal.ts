@@ -1,4 +1,7 @@
 import { UsageError } from "../errors.ts";
+import type { KeywardEvent } from "../events.ts";
+import { redactTokens } from "../redact.ts";
+import type { RevocationTarget } from "../revocation/rules.ts";
 
 /** One line of the audit journal: who, when, what, why, result. Never a token or key material. */
 export interface AuditEntry {
@@ -26,35 +29,69 @@ export interface AuditPage {
   readonly next?: number;
 }
 
+/**
+ * A change recorded before its first store write (the journal's outbox). Once the change is done,
+ * its entry is appended, its events published and it is settled; a crash in between leaves it
+ * here, and the rotation function finishes it (`shared/operations/recovery.ts`).
+ */
+export interface IntendedChange {
+  readonly id: string;
+  /** Milliseconds. */
+  readonly intendedAt: number;
+  /** The journal entry of the change once done; carries `details.change = id`. */
+  readonly entry: AuditEntry;
+  readonly events: readonly KeywardEvent[];
+  readonly proof: ChangeProof;
+}
+
+/** How recovery tells a change that took effect from one a crash stopped before its write. */
+export type ChangeProof =
+  /** Revocations are rewritten as they were intended: with the same instant the rewrite is a no-op. */
+  | {
+      readonly kind: "revocations";
+      readonly atMs: number;
+      readonly targets: readonly RevocationTarget[];
+    }
+  /** A keyring change took effect if the stored key has this timestamp (set by that transition). */
+  | {
+      readonly kind: "key";
+      readonly kid: string;
+      readonly field: "createdAt" | "activatedAt" | "deactivatedAt";
+      readonly atMs: number;
+    }
+  /**
+   * An emergency rotation: its rules are rewritten and, if its key never reached the keyring, the
+   * emergency is run again (the operator asked for it, and its key rules may already refuse the
+   * current key).
+   */
+  | {
+      readonly kind: "emergency";
+      readonly atMs: number;
+      readonly targets: readonly RevocationTarget[];
+      readonly key?: { readonly kid: string; readonly atMs: number };
+    };
+
 /** Newest first, paginated, capped in size (the oldest entries go first). */
 export interface AuditJournal {
   append(entry: AuditEntry): Promise<StoredAuditEntry>;
   read(options?: { readonly limit?: number; readonly before?: number }): Promise<AuditPage>;
+  /** Records (or replaces, by id) a change about to be written. */
+  intend(change: IntendedChange): Promise<void>;
+  /** The change is journaled and published. */
+  settle(id: string): Promise<void>;
+  /** Changes intended and never settled, oldest first. */
+  unsettled(): Promise<IntendedChange[]>;
 }
 
 export const DEFAULT_AUDIT_CAPACITY = 10_000;
 export const MAX_PAGE = 500;
 const MAX_FIELD = 512;
-/** A compact JWS or JWE anywhere in a string. */
-const TOKEN_PATTERN = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\./;
 
 /**
- * Checks an entry before it is stored. A token in an audit entry is a bug in the caller, so it
- * throws rather than storing it; over-long fields are cut.
+ * Makes an entry safe to store: token-shaped text is redacted (operations redact at their
+ * boundary already; this is the last line), over-long fields are cut.
  */
 export function sanitizeEntry(entry: AuditEntry): AuditEntry {
-  const fields: [string, unknown][] = [
-    ["actor", entry.actor],
-    ["action", entry.action],
-    ["target", entry.target],
-    ["reason", entry.reason],
-    ...Object.entries(entry.details ?? {}),
-  ];
-  for (const [name, value] of fields) {
-    if (typeof value === "string" && TOKEN_PATTERN.test(value)) {
-      throw new UsageError(`audit field ${name} holds a token; journal entries never do`);
-    }
-  }
   if (
     typeof entry.actor !== "string" ||
     entry.actor === "" ||
@@ -63,18 +100,24 @@ export function sanitizeEntry(entry: AuditEntry): AuditEntry {
   ) {
     throw new UsageError("audit entries need an actor and an action");
   }
-  const cut = (value: string | undefined) =>
-    value === undefined ? undefined : value.slice(0, MAX_FIELD);
-  const target = cut(entry.target);
-  const reason = cut(entry.reason);
+  const cut = (value: string) => redactTokens(value).slice(0, MAX_FIELD);
   return {
     at: entry.at,
-    actor: entry.actor.slice(0, MAX_FIELD),
-    action: entry.action.slice(0, MAX_FIELD),
-    ...(target === undefined ? {} : { target }),
-    ...(reason === undefined ? {} : { reason }),
+    actor: cut(entry.actor),
+    action: cut(entry.action),
+    ...(entry.target === undefined ? {} : { target: cut(entry.target) }),
+    ...(entry.reason === undefined ? {} : { reason: cut(entry.reason) }),
     result: entry.result,
-    ...(entry.details === undefined ? {} : { details: entry.details }),
+    ...(entry.details === undefined
+      ? {}
+      : {
+          details: Object.fromEntries(
+            Object.entries(entry.details).map(([name, value]) => [
+              name,
+              typeof value === "string" ? cut(value) : value,
+            ]),
+          ),
+        }),
   };
 }
 

@@ -3,6 +3,7 @@ import {
   type AuditJournal,
   type AuditPage,
   DEFAULT_AUDIT_CAPACITY,
+  type IntendedChange,
   pageLimit,
   type StoredAuditEntry,
   sanitizeEntry,
@@ -11,6 +12,7 @@ import {
 /** The audit journal in process memory (local stack, unit tests). */
 export class MemoryAuditJournal implements AuditJournal {
   readonly #entries: StoredAuditEntry[] = [];
+  readonly #intended = new Map<string, IntendedChange>();
   #seq = 0;
 
   constructor(private readonly capacity = DEFAULT_AUDIT_CAPACITY) {}
@@ -30,5 +32,19 @@ export class MemoryAuditJournal implements AuditJournal {
     const entries = older.slice(0, limit);
     const last = entries.at(-1);
     return older.length > limit && last !== undefined ? { entries, next: last.seq } : { entries };
+  }
+
+  async intend(change: IntendedChange): Promise<void> {
+    this.#intended.set(change.id, structuredClone(change));
+  }
+
+  async settle(id: string): Promise<void> {
+    this.#intended.delete(id);
+  }
+
+  async unsettled(): Promise<IntendedChange[]> {
+    return [...this.#intended.values()]
+      .sort((a, b) => a.intendedAt - b.intendedAt)
+      .map((change) => structuredClone(change));
   }
 }

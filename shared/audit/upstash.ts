@@ -6,6 +6,7 @@ import {
   type AuditJournal,
   type AuditPage,
   DEFAULT_AUDIT_CAPACITY,
+  type IntendedChange,
   pageLimit,
   type StoredAuditEntry,
   sanitizeEntry,
@@ -20,12 +21,14 @@ return seq`;
 
 /**
  * The audit journal in Upstash Redis: a sorted set scored by a sequence number, so pages are
- * stable while entries are appended. One request per append and per page.
+ * stable while entries are appended. One request per append and per page. Intended changes are
+ * a hash by id.
  */
 export class UpstashAuditJournal implements AuditJournal {
   readonly #redis: Redis;
   readonly #seqKey: string;
   readonly #entriesKey: string;
+  readonly #intendedKey: string;
 
   constructor(
     settings: UpstashSettings,
@@ -35,6 +38,7 @@ export class UpstashAuditJournal implements AuditJournal {
     this.#redis = createUpstashClient(settings, 5_000, 2);
     this.#seqKey = `${prefix}audit:seq`;
     this.#entriesKey = `${prefix}audit:entries`;
+    this.#intendedKey = `${prefix}audit:intended`;
   }
 
   async append(entry: AuditEntry): Promise<StoredAuditEntry> {
@@ -69,6 +73,23 @@ export class UpstashAuditJournal implements AuditJournal {
     });
     const last = entries.at(-1);
     return members.length > limit && last !== undefined ? { entries, next: last.seq } : { entries };
+  }
+
+  async intend(change: IntendedChange): Promise<void> {
+    await unavailableOnError(
+      this.#redis.hset(this.#intendedKey, { [change.id]: JSON.stringify(change) }),
+    );
+  }
+
+  async settle(id: string): Promise<void> {
+    await unavailableOnError(this.#redis.hdel(this.#intendedKey, id));
+  }
+
+  async unsettled(): Promise<IntendedChange[]> {
+    const values: unknown[] = await unavailableOnError(this.#redis.hvals(this.#intendedKey));
+    return values
+      .map((value) => (typeof value === "string" ? JSON.parse(value) : value) as IntendedChange)
+      .sort((a, b) => a.intendedAt - b.intendedAt);
   }
 }
 

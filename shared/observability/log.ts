@@ -1,3 +1,4 @@
+import { redactTokens } from "../redact.ts";
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFields = Readonly<Record<string, unknown>>;
 export type LineWriter = (line: string) => void;
@@ -8,16 +9,12 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
 }
 
-/** Anything shaped like a compact JWS/JWE, wherever it appears in a string. */
-const TOKEN =
-  /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?/g;
-
 // biome-ignore lint/suspicious/noConsole: the logger's one way out, on every platform
 export const stdoutWriter: LineWriter = (line) => console.log(line);
 
 /**
  * Structured JSON logs, one object per line. Callers never pass tokens or key material; as a last
- * line of defence, anything shaped like a token is replaced by "[redacted token]", and errors are
+ * line of defence, anything shaped like a token is replaced by "[token removed]", and errors are
  * reduced to their name, code and (redacted) message.
  */
 export function createLogger(
@@ -61,5 +58,5 @@ function clean(value: unknown, depth: number): unknown {
 }
 
 export function redact(text: string): string {
-  return text.replace(TOKEN, "[redacted token]");
+  return redactTokens(text);
 }

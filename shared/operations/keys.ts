@@ -1,3 +1,4 @@
+import type { IntendedChange } from "../audit/journal.ts";
 import { afterInstant } from "../clock.ts";
 import { generateKey } from "../keyring/generate.ts";
 import { importLegacySecret, type SecretEncoding } from "../keyring/import-legacy.ts";
@@ -12,6 +13,7 @@ import {
 } from "../keyring/transitions.ts";
 import { KeyringConflict } from "../keyring-store/store.ts";
 import type { RevocationTarget } from "../revocation/rules.ts";
+import { complete, intend, newChangeId } from "./changes.ts";
 import type { OperationDeps, OperationResult, Request } from "./deps.ts";
 import { storedKeyringProbe } from "./tick.ts";
 
@@ -24,28 +26,37 @@ type Change =
 
 /**
  * Applies a transition to the stored keyring and commits it, starting again from a fresh load if
- * another writer committed first (a few times, then the conflict is the answer).
+ * another writer committed first (a few times, then the conflict is the answer). Before each
+ * commit the change is intended in the journal (`describe` says how), so a crash after the commit
+ * still journals it.
  */
 async function change(
   deps: OperationDeps,
   transition: (keyring: Keyring | undefined, now: number) => Promise<Change>,
-): Promise<Change> {
+  describe: (keyring: Keyring, now: number) => KeyringChange,
+  id = newChangeId(deps),
+): Promise<{ result: Change; intended?: IntendedChange }> {
   for (let attempt = 1; ; attempt++) {
     const now = deps.clock.now();
     const result = await transition(await deps.keyrings.load(), now);
-    if (!result.ok) return result;
+    if (!result.ok) return { result };
+    const intended = await intend(deps, id, describe(result.keyring, now));
     try {
       await deps.keyrings.save(result.keyring);
-      return result;
+      return { result, intended };
     } catch (error) {
-      if (!(error instanceof KeyringConflict) || attempt >= MAX_ATTEMPTS) {
-        if (error instanceof KeyringConflict)
-          return { ok: false, code: "keyring_conflict", message: error.message };
-        throw error;
+      // Any other failure may have written (a timeout after the commit): recovery tells.
+      if (!(error instanceof KeyringConflict)) throw error;
+      if (attempt >= MAX_ATTEMPTS) {
+        await deps.audit.settle(id);
+        return { result: { ok: false, code: "keyring_conflict", message: error.message } };
       }
     }
   }
 }
+
+/** What a keyring change records before its commit. */
+type KeyringChange = Parameters<typeof intend>[2];
 
 function noKeyring(): Change {
   return {
@@ -55,26 +66,23 @@ function noKeyring(): Change {
   };
 }
 
-async function record(
+/** A refused operation: journaled, nothing written, nothing published. */
+async function refused(
   deps: OperationDeps,
   request: Request,
   action: string,
-  result: { ok: boolean; code?: string },
+  code: string,
   target: string | undefined,
-  events: Parameters<OperationDeps["events"]["publish"]>[0],
-  details: Readonly<Record<string, string>> = {},
 ): Promise<void> {
-  const shown = result.ok || result.code === undefined ? details : { code: result.code };
   await deps.audit.append({
     at: new Date(deps.clock.now()).toISOString(),
     actor: request.actor,
     action,
-    ...(target === undefined ? {} : { target }),
+    ...(target === undefined || target === "" ? {} : { target }),
     reason: request.reason,
-    result: result.ok ? "ok" : "refused",
-    ...(Object.keys(shown).length === 0 ? {} : { details: shown }),
+    result: "refused",
+    details: { code },
   });
-  if (result.ok && events.length > 0) await deps.events.publish(events);
 }
 
 export interface RotationOutcome {
@@ -87,135 +95,222 @@ export interface RotationOutcome {
 
 /**
  * graceful: a new key is published as pending; the scheduler activates it once every cached
- * verifier knows it. immediate (key compromise): the global revocation cut-off and a key rule for
- * every key that still verifies are written first (so tokens signed before are refused at the next
- * request, and tokens an attacker mints with a leaked key are refused by every verifier whatever
- * its cached keyring says), then a new key becomes current and every other key is retired as
- * compromised.
+ * verifier knows it. immediate: see `emergency`.
  */
 export async function rotate(
   deps: OperationDeps,
   request: Request & { readonly mode: "graceful" | "immediate" },
 ): Promise<OperationResult<RotationOutcome>> {
+  if (request.mode === "immediate") return emergency(deps, request);
   const alg = deps.policy.algorithm;
-  const keyRules = new Set<string>();
-  if (request.mode === "immediate") {
-    const kids = ((await deps.keyrings.load())?.keys ?? [])
-      .filter((k) => k.status !== "destroyed")
-      .map((k) => k.kid);
-    const written = await writeRules(deps, [{ kind: "all" }, ...kids.map(keyRule)]);
-    if (!written.ok) {
-      await record(
-        deps,
-        request,
-        "rotate.immediate",
-        { ok: false, code: "store_unavailable" },
-        undefined,
-        [],
-      );
-      return {
-        ok: false,
-        code: "store_unavailable",
-        message:
-          "the revocation store did not take the global cut-off and the key rules; nothing was rotated",
-      };
-    }
-    for (const kid of kids) keyRules.add(kid);
-  }
   let kid = "";
-  let before: Keyring | undefined;
-  const result = await change(deps, async (keyring, now) => {
-    if (keyring === undefined) return noKeyring();
-    before = keyring;
-    kid = "";
-    const pending = keyring.keys.find((k) => k.status === "pending");
-    // Refused before a key is made, so the journal never names a kid that was never created.
-    if (request.mode === "graceful" && pending !== undefined) {
-      return {
-        ok: false,
-        code: "rotation_in_progress",
-        message: `key ${pending.kid} is already pending activation`,
-      };
-    }
-    const key = await generateKey(alg, now, deps.random);
-    kid = key.kid;
-    if (request.mode === "immediate") return emergencyRotate(keyring, key, now);
-    return publishKey(keyring, key, now);
-  });
-  const now = deps.clock.now();
-  const at = new Date(now).toISOString();
-  // The keys this rotation compromised: the ones that were not compromised before it.
-  const wasCompromised = new Set(before?.keys.filter((k) => k.compromised).map((k) => k.kid));
-  const compromised = result.ok
-    ? result.keyring.keys
-        .filter((k) => k.compromised && !wasCompromised.has(k.kid))
-        .map((k) => k.kid)
-    : [];
-  // A key another writer added between the first read and the commit has no rule yet.
-  const unruled = compromised.filter((k) => !keyRules.has(k));
-  const lateRules =
-    unruled.length === 0 ? { ok: true } : await writeRules(deps, unruled.map(keyRule));
-  const events =
-    request.mode === "immediate"
-      ? [
-          {
-            type: "EmergencyRotation" as const,
-            at,
-            detail: { kid, compromised, reason: request.reason, actor: request.actor },
-          },
-        ]
-      : [
-          {
-            type: "KeyCreated" as const,
-            at,
-            detail: { kid, alg, reason: request.reason, actor: request.actor },
-          },
-        ];
-  if (!result.ok || request.mode === "graceful" || before === undefined) {
-    await record(deps, request, `rotate.${request.mode}`, result, kid || undefined, events);
-    if (!result.ok) return result;
-  } else {
-    // The verification table of the runbook: old tokens refused, new ones accepted. There is no
-    // going back from an emergency, so a failure is announced, not rolled back.
-    const failure = lateRules.ok
-      ? await emergencySelfTest(deps, before, result.keyring, now)
-      : `the key rules of ${unruled.join(", ")} were not written: revoke them with revoke --kid`;
-    await record(deps, request, "rotate.immediate", result, kid, events, {
-      replaces: currentKid(before),
-      compromised: compromised.join(" "),
-      selfTest: failure === undefined ? "passed" : "failed",
-    });
-    if (failure !== undefined) {
-      await deps.events.publish([
+  const { result, intended } = await change(
+    deps,
+    async (keyring, now) => {
+      if (keyring === undefined) return noKeyring();
+      const pending = keyring.keys.find((k) => k.status === "pending");
+      // Refused before a key is made, so the journal never names a kid that was never created.
+      if (pending !== undefined) {
+        return {
+          ok: false,
+          code: "rotation_in_progress",
+          message: `key ${pending.kid} is already pending activation`,
+        };
+      }
+      const key = await generateKey(alg, now, deps.random);
+      kid = key.kid;
+      return publishKey(keyring, key, now);
+    },
+    (_, now) => ({
+      entry: {
+        at: new Date(now).toISOString(),
+        actor: request.actor,
+        action: "rotate.graceful",
+        target: kid,
+        reason: request.reason,
+      },
+      events: [
         {
-          type: "RotationFailed",
-          at,
-          detail: { reason: "self_test_failed", detail: failure, kid },
+          type: "KeyCreated",
+          at: new Date(now).toISOString(),
+          detail: { kid, alg, reason: request.reason, actor: request.actor },
         },
-      ]);
-      return { ok: false, code: "self_test_failed", message: failure };
-    }
+      ],
+      proof: { kind: "key", kid, field: "createdAt", atMs: now },
+    }),
+  );
+  if (!result.ok) {
+    await refused(deps, request, "rotate.graceful", result.code, undefined);
+    return result;
   }
-  const activatesAt = request.mode === "immediate" ? now : now + prePublicationMs(deps.policy);
+  if (intended !== undefined) await complete(deps, intended);
+  const activatesAt = intended?.intendedAt ?? deps.clock.now();
   return {
     ok: true,
     value: {
-      mode: request.mode,
+      mode: "graceful",
       kid,
-      activatesAt: new Date(activatesAt).toISOString(),
+      activatesAt: new Date(activatesAt + prePublicationMs(deps.policy)).toISOString(),
       keyring: result.keyring,
     },
   };
 }
 
-/** Writes revocation rules in one store call; ok only if every one of them was taken. */
-async function writeRules(
+/**
+ * Key compromise. The global revocation cut-off and a key rule for every key that still verifies
+ * are written first (so tokens signed before are refused at the next request, and tokens an
+ * attacker mints with a leaked key are refused by every verifier whatever its cached keyring
+ * says), then a new key becomes current and every other key is retired as compromised. The
+ * emergency is intended in the journal before the rules: if it stops half-way (a crash, the
+ * revocation store failing), the rotation function finishes it, since the key rules alone would
+ * refuse the current key's logins.
+ */
+export async function emergency(
+  deps: OperationDeps,
+  request: Request,
+  id = newChangeId(deps),
+): Promise<OperationResult<RotationOutcome>> {
+  const startedAt = deps.clock.now();
+  const kids = ((await deps.keyrings.load())?.keys ?? [])
+    .filter((k) => k.status !== "destroyed")
+    .map((k) => k.kid);
+  const rules: RevocationTarget[] = [{ kind: "all" }, ...kids.map(keyRule)];
+  const record = (kid: string, at: number, compromised: readonly string[] = []) => ({
+    entry: {
+      at: new Date(at).toISOString(),
+      actor: request.actor,
+      action: "rotate.immediate",
+      ...(kid === "" ? {} : { target: kid }),
+      reason: request.reason,
+    },
+    events: [
+      {
+        type: "EmergencyRotation" as const,
+        at: new Date(at).toISOString(),
+        detail: { kid, compromised, reason: request.reason, actor: request.actor },
+      },
+    ],
+  });
+  await intend(deps, id, {
+    ...record("", startedAt),
+    proof: { kind: "emergency", atMs: startedAt, targets: rules },
+  });
+  if (!(await writeRules(deps, rules, startedAt)).ok) {
+    return {
+      ok: false,
+      code: "store_unavailable",
+      message:
+        "the revocation store did not take the global cut-off and the key rules; the rotation function finishes this emergency once it answers, or retry",
+    };
+  }
+  let kid = "";
+  let before: Keyring | undefined;
+  const alg = deps.policy.algorithm;
+  const { result, intended } = await change(
+    deps,
+    async (keyring, now) => {
+      if (keyring === undefined) return noKeyring();
+      before = keyring;
+      const key = await generateKey(alg, now, deps.random);
+      kid = key.kid;
+      return emergencyRotate(keyring, key, now);
+    },
+    (_, now) => ({
+      ...record(kid, now),
+      proof: {
+        kind: "emergency",
+        atMs: startedAt,
+        targets: rules,
+        key: { kid, atMs: now },
+      },
+    }),
+    id,
+  );
+  if (!result.ok || before === undefined || intended === undefined) {
+    if (!result.ok && result.code === "keyring_conflict") {
+      // The key rules are written and may refuse the current key: recovery finishes the emergency.
+      await intend(deps, id, {
+        ...record("", startedAt),
+        proof: { kind: "emergency", atMs: startedAt, targets: rules },
+      });
+      return {
+        ...result,
+        message: `${result.message}; the rotation function finishes this emergency, or retry`,
+      };
+    }
+    await deps.audit.settle(id);
+    await refused(
+      deps,
+      request,
+      "rotate.immediate",
+      result.ok ? "key_not_found" : result.code,
+      undefined,
+    );
+    return result.ok
+      ? { ok: false, code: "key_not_found", message: "no keyring exists yet" }
+      : result;
+  }
+  const now = deps.clock.now();
+  const compromised = newlyCompromised(before, result.keyring);
+  // A key another writer added between the first read and the commit has no rule yet.
+  const unruled = compromised.filter((k) => !kids.includes(k));
+  const lateRules =
+    unruled.length === 0 ? { ok: true } : await writeRules(deps, unruled.map(keyRule), now);
+  // The verification table of the runbook: old tokens refused, new ones accepted. There is no
+  // going back from an emergency, so a failure is announced, not rolled back.
+  const failure = lateRules.ok
+    ? await emergencySelfTest(deps, before, result.keyring, now)
+    : `the key rules of ${unruled.join(", ")} were not written: revoke them with revoke --kid`;
+  const done = record(kid, now, compromised);
+  await complete(deps, intended, {
+    entry: {
+      ...done.entry,
+      result: "ok",
+      details: {
+        replaces: currentKid(before),
+        compromised: compromised.join(" "),
+        selfTest: failure === undefined ? "passed" : "failed",
+      },
+    },
+    events: [
+      ...done.events,
+      ...(failure === undefined
+        ? []
+        : [
+            {
+              type: "RotationFailed" as const,
+              at: done.entry.at,
+              detail: { reason: "self_test_failed", detail: failure, kid },
+            },
+          ]),
+    ],
+  });
+  if (failure !== undefined) return { ok: false, code: "self_test_failed", message: failure };
+  return {
+    ok: true,
+    value: {
+      mode: "immediate",
+      kid,
+      activatesAt: new Date(now).toISOString(),
+      keyring: result.keyring,
+    },
+  };
+}
+
+/** The keys a transition compromised: the ones that were not compromised before it. */
+function newlyCompromised(before: Keyring, after: Keyring): string[] {
+  const was = new Set(before.keys.filter((k) => k.compromised).map((k) => k.kid));
+  return after.keys.filter((k) => k.compromised && !was.has(k.kid)).map((k) => k.kid);
+}
+
+/** Writes revocation rules at `atMs` in one store call; ok only if every one of them was taken. */
+export async function writeRules(
   deps: OperationDeps,
   targets: readonly RevocationTarget[],
+  atMs: number,
 ): Promise<{ ok: boolean }> {
-  const now = deps.clock.now();
-  const results = await deps.revocations.revoke(targets, now);
-  await afterInstant(deps.clock, now);
+  const results = await deps.revocations.revoke(targets, atMs);
+  await afterInstant(deps.clock, atMs);
   return { ok: results.length === targets.length && results.every((r) => r.ok) };
 }
 
@@ -225,28 +320,42 @@ export async function rollbackKeys(
   request: Request,
 ): Promise<OperationResult<{ kid: string; keyring: Keyring }>> {
   let replaced = "";
-  const result = await change(deps, async (keyring, now) => {
-    if (keyring === undefined) return noKeyring();
-    replaced = currentKid(keyring);
-    return rollback(keyring, now);
-  });
-  const kid = result.ok ? currentKid(result.keyring) : "";
-  await record(
+  const { result, intended } = await change(
     deps,
-    request,
-    "rollback",
-    result,
-    kid || undefined,
-    [
-      {
-        type: "KeyRolledBack",
-        at: new Date(deps.clock.now()).toISOString(),
-        detail: { kid, replaces: replaced, reason: request.reason, actor: request.actor },
-      },
-    ],
-    { replaces: replaced },
+    async (keyring, now) => {
+      if (keyring === undefined) return noKeyring();
+      replaced = currentKid(keyring);
+      return rollback(keyring, now);
+    },
+    (keyring, now) => {
+      const kid = currentKid(keyring);
+      const at = new Date(now).toISOString();
+      return {
+        entry: {
+          at,
+          actor: request.actor,
+          action: "rollback",
+          target: kid,
+          reason: request.reason,
+          details: { replaces: replaced },
+        },
+        events: [
+          {
+            type: "KeyRolledBack",
+            at,
+            detail: { kid, replaces: replaced, reason: request.reason, actor: request.actor },
+          },
+        ],
+        proof: { kind: "key", kid, field: "activatedAt", atMs: now },
+      };
+    },
   );
-  return result.ok ? { ok: true, value: { kid, keyring: result.keyring } } : result;
+  if (!result.ok) {
+    await refused(deps, request, "rollback", result.code, undefined);
+    return result;
+  }
+  if (intended !== undefined) await complete(deps, intended);
+  return { ok: true, value: { kid: currentKid(result.keyring), keyring: result.keyring } };
 }
 
 /**
@@ -257,17 +366,34 @@ export async function reinstate(
   deps: OperationDeps,
   request: Request & { readonly kid: string },
 ): Promise<OperationResult<{ kid: string; keyring: Keyring }>> {
-  const result = await change(deps, async (keyring, now) =>
-    keyring === undefined ? noKeyring() : reinstateKey(keyring, request.kid, now),
+  const { kid } = request;
+  const { result, intended } = await change(
+    deps,
+    async (keyring, now) => (keyring === undefined ? noKeyring() : reinstateKey(keyring, kid, now)),
+    (_, now) => ({
+      entry: {
+        at: new Date(now).toISOString(),
+        actor: request.actor,
+        action: "reinstate",
+        target: kid,
+        reason: request.reason,
+      },
+      events: [
+        {
+          type: "KeyReinstated",
+          at: new Date(now).toISOString(),
+          detail: { kid, reason: request.reason, actor: request.actor },
+        },
+      ],
+      proof: { kind: "key", kid, field: "deactivatedAt", atMs: now },
+    }),
   );
-  await record(deps, request, "reinstate", result, request.kid, [
-    {
-      type: "KeyReinstated",
-      at: new Date(deps.clock.now()).toISOString(),
-      detail: { kid: request.kid, reason: request.reason, actor: request.actor },
-    },
-  ]);
-  return result.ok ? { ok: true, value: { kid: request.kid, keyring: result.keyring } } : result;
+  if (!result.ok) {
+    await refused(deps, request, "reinstate", result.code, kid);
+    return result;
+  }
+  if (intended !== undefined) await complete(deps, intended);
+  return { ok: true, value: { kid, keyring: result.keyring } };
 }
 
 function keyRule(kid: string): RevocationTarget {
@@ -284,29 +410,52 @@ export async function importSecret(
   request: Request & { readonly secret: string; readonly encoding: SecretEncoding },
 ): Promise<OperationResult<{ kid: string; keyring: Keyring }>> {
   let replaced = "";
-  const result = await change(deps, async (keyring, now) => {
-    replaced = keyring === undefined ? "" : currentKid(keyring);
-    return importLegacySecret(keyring, request.secret, request.encoding, now, deps.random);
-  });
-  const kid = result.ok
-    ? (result.keyring.keys.find((k) => k.legacy && k.status === "current")?.kid ?? "")
-    : "";
-  await record(
+  const { result, intended } = await change(
     deps,
-    request,
-    "keys.import",
-    result,
-    kid || undefined,
-    [
-      {
-        type: "KeyImported",
-        at: new Date(deps.clock.now()).toISOString(),
-        detail: { kid, encoding: request.encoding, reason: request.reason, actor: request.actor },
-      },
-    ],
-    replaced === "" ? {} : { replaces: replaced },
+    async (keyring, now) => {
+      replaced = keyring === undefined ? "" : currentKid(keyring);
+      return importLegacySecret(keyring, request.secret, request.encoding, now, deps.random);
+    },
+    (keyring, now) => {
+      const kid = importedKid(keyring, now);
+      const at = new Date(now).toISOString();
+      return {
+        entry: {
+          at,
+          actor: request.actor,
+          action: "keys.import",
+          target: kid,
+          reason: request.reason,
+          ...(replaced === "" ? {} : { details: { replaces: replaced } }),
+        },
+        events: [
+          {
+            type: "KeyImported",
+            at,
+            detail: {
+              kid,
+              encoding: request.encoding,
+              reason: request.reason,
+              actor: request.actor,
+            },
+          },
+        ],
+        proof: { kind: "key", kid, field: "createdAt", atMs: now },
+      };
+    },
   );
-  return result.ok ? { ok: true, value: { kid, keyring: result.keyring } } : result;
+  if (!result.ok) {
+    await refused(deps, request, "keys.import", result.code, undefined);
+    return result;
+  }
+  if (intended !== undefined) await complete(deps, intended);
+  const kid = intended === undefined ? "" : importedKid(result.keyring, intended.intendedAt);
+  return { ok: true, value: { kid, keyring: result.keyring } };
+}
+
+/** The legacy key an import created at `now`. */
+function importedKid(keyring: Keyring, now: number): string {
+  return keyring.keys.find((k) => k.legacy && k.createdAt === now)?.kid ?? "";
 }
 
 /** After an emergency, against the keyring as stored: a token of the old key is refused, one of the new key accepted. */

@@ -1,6 +1,9 @@
+import type { AuditEntry } from "../audit/journal.ts";
 import { afterInstant } from "../clock.ts";
+import type { KeywardEvent } from "../events.ts";
 import type { RevocationTarget } from "../revocation/rules.ts";
 import type { RevokeResult } from "../revocation/store.ts";
+import { complete, intend, newChangeId } from "./changes.ts";
 import type { OperationDeps, Request } from "./deps.ts";
 
 /** How a revocation is named in the journal and in events: never the token itself. */
@@ -21,28 +24,55 @@ export function describeTarget(target: RevocationTarget): string {
 
 /**
  * Records revocations (one result per target), journals and publishes them. Cut-offs are the
- * instant of the write, to the millisecond; the answer waits until the clock has left it.
+ * instant of the write, to the millisecond; the answer waits until the clock has left it. The
+ * change is intended in the journal first, so a crash after the write still journals it.
  */
 export async function revoke(
   deps: OperationDeps,
   request: Request & { readonly targets: readonly RevocationTarget[] },
 ): Promise<RevokeResult[]> {
   const now = deps.clock.now();
+  const intended = await intend(deps, newChangeId(deps), {
+    ...revocationRecord(request, now, request.targets.length),
+    proof: { kind: "revocations", atMs: now, targets: request.targets },
+  });
   const results = await deps.revocations.revoke(request.targets, now);
   const done = results.filter((r) => r.ok).length;
+  const record = revocationRecord(request, now, done);
+  await complete(deps, intended, {
+    entry: {
+      ...record.entry,
+      result: done === 0 ? "failed" : "ok",
+      details: { items: results.length, revoked: done, failed: results.length - done },
+    },
+    events: done > 0 ? record.events : [],
+  });
+  await afterInstant(deps.clock, now);
+  return results;
+}
+
+/** The journal entry and event of revocations, `done` of them in force. */
+export function revocationRecord(
+  request: Request & { readonly targets: readonly RevocationTarget[] },
+  now: number,
+  done: number,
+): { entry: Omit<AuditEntry, "result">; events: KeywardEvent[] } {
   const at = new Date(now).toISOString();
   const single = request.targets.length === 1 ? request.targets[0] : undefined;
-  await deps.audit.append({
-    at,
-    actor: request.actor,
-    action: request.targets.length === 1 ? "revoke" : "revoke.batch",
-    target: single === undefined ? `${request.targets.length} items` : describeTarget(single),
-    reason: request.reason,
-    result: done === results.length ? "ok" : done === 0 ? "failed" : "ok",
-    details: { items: results.length, revoked: done, failed: results.length - done },
-  });
-  if (done > 0) {
-    await deps.events.publish([
+  return {
+    entry: {
+      at,
+      actor: request.actor,
+      action: request.targets.length === 1 ? "revoke" : "revoke.batch",
+      target: single === undefined ? `${request.targets.length} items` : describeTarget(single),
+      reason: request.reason,
+      details: {
+        items: request.targets.length,
+        revoked: done,
+        failed: request.targets.length - done,
+      },
+    },
+    events: [
       {
         type: "TokensRevoked",
         at,
@@ -54,8 +84,6 @@ export async function revoke(
           ...(single === undefined ? {} : { target: describeTarget(single) }),
         },
       },
-    ]);
-  }
-  await afterInstant(deps.clock, now);
-  return results;
+    ],
+  };
 }

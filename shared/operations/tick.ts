@@ -11,8 +11,10 @@ import {
 import { KeyringConflict, restorePrevious } from "../keyring-store/store.ts";
 import { createSigner } from "../tokens/signer.ts";
 import { createVerifier, type Verification } from "../tokens/verifier.ts";
+import { StoreUnavailable } from "../revocation/store.ts";
 import type { UsageStore } from "../usage/counts.ts";
 import type { OperationDeps } from "./deps.ts";
+import { recoverChanges } from "./recovery.ts";
 
 /** Where the grace gate's figures come from: verifications per kid over the last day. */
 export type UsageSource = Pick<UsageStore, "verificationsByKid">;
@@ -44,7 +46,7 @@ const EVENT_OF: Record<PolicyAction["type"], EventType | undefined> = {
 };
 
 /**
- * One run of the rotation function: read the keyring and the usage figures, apply what the
+ * One run of the rotation function: finish the changes a crash left unjournaled, read the keyring and the usage figures, apply what the
  * policy says is due (as one revision), commit, and self-test any activation against the keyring
  * as stored. Safe to repeat: at the same instant a second tick finds nothing due; two racing ticks
  * leave one winner (the other sees a conflict); a keyring that cannot be read is left untouched.
@@ -73,6 +75,11 @@ export async function tick(
     await deps.events.publish([{ type: "RotationFailed", at, detail: { reason, ...detail } }]);
     return { status: "failed", reason };
   };
+
+  await recoverChanges(deps, now).catch((error) => {
+    // The rotation schedule does not wait for the journal's store: the next tick tries again.
+    if (!(error instanceof StoreUnavailable)) throw error;
+  });
 
   let keyring: Keyring | undefined;
   try {

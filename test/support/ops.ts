@@ -25,6 +25,8 @@ export async function opsFixture(
     revocations?: RevocationStore;
     maxBodyBytes?: number;
     usage?: UsageStore;
+    /** The deps the app sees (fault injection); the fixture keeps the real ones. */
+    wrapDeps?: (deps: OperationDeps) => OperationDeps;
   } = {},
 ) {
   const clock = { t: T0 + 1000, now: () => clock.t };
@@ -53,7 +55,7 @@ export async function opsFixture(
       tokenSha256: await sha256(credential),
     })),
   );
-  const app = createOpsApp(deps, {
+  const app = createOpsApp(options.wrapDeps?.(deps) ?? deps, {
     operators,
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     ...(options.usage === undefined ? {} : { usage: options.usage }),
