@@ -60,6 +60,7 @@ export async function createAuthorizerFromEnv(env: Environment, overrides: Overr
   });
   const verifier = createVerifier({
     clockToleranceSeconds: config.clockToleranceSeconds,
+    maxLifetimeSeconds: config.maxTokenLifetimeSeconds,
     ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
     ...(config.audience === undefined ? {} : { audience: config.audience }),
     ...(config.tokenType === undefined ? {} : { type: config.tokenType }),

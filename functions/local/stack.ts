@@ -138,7 +138,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       clock,
       ttlMs: policy.keyringCacheTtlMs,
     }),
-    verifier: createVerifier({ clockToleranceSeconds: timing.clockToleranceSeconds }),
+    verifier: createVerifier({
+      clockToleranceSeconds: timing.clockToleranceSeconds,
+      maxLifetimeSeconds,
+    }),
     revocations: guardRevocations(deps.revocations),
     clock,
   });

@@ -56,6 +56,7 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
   const verifier = createVerifier({
     cacheSize: 0,
     clockToleranceSeconds: deps.timing.clockToleranceSeconds,
+    maxLifetimeSeconds: deps.timing.maxTokenLifetimeSeconds,
   });
 
   app.onError((error, c) => {

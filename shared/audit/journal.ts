@@ -2,6 +2,7 @@ import { UsageError } from "../errors.ts";
 import type { KeywardEvent } from "../events.ts";
 import { redactTokens } from "../redact.ts";
 import type { RevocationTarget } from "../revocation/rules.ts";
+import type { RevokeOptions } from "../revocation/store.ts";
 
 /** One line of the audit journal: who, when, what, why, result. Never a token or key material. */
 export interface AuditEntry {
@@ -51,6 +52,7 @@ export type ChangeProof =
       readonly kind: "revocations";
       readonly atMs: number;
       readonly targets: readonly RevocationTarget[];
+      readonly options?: RevokeOptions;
     }
   /** A keyring change took effect if the stored key has this timestamp (set by that transition). */
   | {

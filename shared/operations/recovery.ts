@@ -59,7 +59,7 @@ async function recoverOne(
   const { proof } = change;
   switch (proof.kind) {
     case "revocations": {
-      const results = await deps.revocations.revoke(proof.targets, proof.atMs);
+      const results = await deps.revocations.revoke(proof.targets, proof.atMs, proof.options);
       const revoked = results.filter((r) => r.ok).length;
       // The store still fails: the next tick tries again.
       if (revoked === 0 && results.length > 0) return undefined;
@@ -95,9 +95,7 @@ async function recoverOne(
         await finish(deps, change, "ok", change.events, { compromised: compromised.join(" ") });
         return "done";
       }
-      const replaced = keyring?.keys.some(
-        (k) => k.compromised && (k.retiredAt ?? 0) >= proof.atMs,
-      );
+      const replaced = keyring?.keys.some((k) => k.compromised && (k.retiredAt ?? 0) >= proof.atMs);
       if (replaced) {
         await notDone(deps, change, "a later emergency rotation replaced it");
         return "not-done";
@@ -153,8 +151,6 @@ async function notDone(
 async function journaledChanges(deps: OperationDeps): Promise<Set<string>> {
   const page = await deps.audit.read({ limit: 500 });
   return new Set(
-    page.entries.flatMap((e) =>
-      typeof e.details?.change === "string" ? [e.details.change] : [],
-    ),
+    page.entries.flatMap((e) => (typeof e.details?.change === "string" ? [e.details.change] : [])),
   );
 }

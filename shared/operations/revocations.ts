@@ -1,8 +1,11 @@
 import type { AuditEntry } from "../audit/journal.ts";
-import { afterInstant } from "../clock.ts";
+import { afterInstant, SECOND } from "../clock.ts";
 import type { KeywardEvent } from "../events.ts";
+import { isVerifying } from "../keyring/key.ts";
+import type { Keyring } from "../keyring/keyring.ts";
+import type { RotationPolicy } from "../keyring/policy.ts";
 import type { RevocationTarget } from "../revocation/rules.ts";
-import type { RevokeResult } from "../revocation/store.ts";
+import type { RevokeOptions, RevokeResult } from "../revocation/store.ts";
 import { complete, intend, newChangeId } from "./changes.ts";
 import type { OperationDeps, Request } from "./deps.ts";
 
@@ -31,12 +34,13 @@ export async function revoke(
   deps: OperationDeps,
   request: Request & { readonly targets: readonly RevocationTarget[] },
 ): Promise<RevokeResult[]> {
+  const options = cutoffOptions(await deps.keyrings.load(), deps.policy);
   const now = deps.clock.now();
   const intended = await intend(deps, newChangeId(deps), {
     ...revocationRecord(request, now, request.targets.length),
-    proof: { kind: "revocations", atMs: now, targets: request.targets },
+    proof: { kind: "revocations", atMs: now, targets: request.targets, options },
   });
-  const results = await deps.revocations.revoke(request.targets, now);
+  const results = await deps.revocations.revoke(request.targets, now, options);
   const done = results.filter((r) => r.ok).length;
   const record = revocationRecord(request, now, done);
   await complete(deps, intended, {
@@ -49,6 +53,23 @@ export async function revoke(
   });
   await afterInstant(deps.clock, now);
   return results;
+}
+
+/**
+ * Tokens of an imported legacy key may have no `iat`: a cut-off refuses them all, and must last
+ * as long as the key verifies. A current legacy key may verify for as long as nobody rotates, so
+ * cut-offs are then kept; a previous one verifies until its maximum grace is over.
+ */
+export function cutoffOptions(keyring: Keyring | undefined, policy: RotationPolicy): RevokeOptions {
+  const legacy = keyring?.keys.find((k) => k.legacy && isVerifying(k.status));
+  if (legacy === undefined) return {};
+  if (legacy.status !== "previous" || legacy.deactivatedAt === undefined)
+    return { cutoffsUntil: "forever" };
+  return {
+    cutoffsUntil: Math.ceil(
+      (legacy.deactivatedAt + policy.maxGraceMs + policy.keyringCacheTtlMs) / SECOND,
+    ),
+  };
 }
 
 /** The journal entry and event of revocations, `done` of them in force. */

@@ -9,9 +9,9 @@ import {
   type PolicyAction,
 } from "../keyring/policy.ts";
 import { KeyringConflict, restorePrevious } from "../keyring-store/store.ts";
+import { StoreUnavailable } from "../revocation/store.ts";
 import { createSigner } from "../tokens/signer.ts";
 import { createVerifier, type Verification } from "../tokens/verifier.ts";
-import { StoreUnavailable } from "../revocation/store.ts";
 import type { UsageStore } from "../usage/counts.ts";
 import type { OperationDeps } from "./deps.ts";
 import { recoverChanges } from "./recovery.ts";

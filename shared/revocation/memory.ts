@@ -9,7 +9,7 @@ import {
   revocationKey,
   type TokenFacts,
 } from "./rules.ts";
-import { isSpent, type RevocationStore, type RevokeResult } from "./store.ts";
+import { isSpent, type RevocationStore, type RevokeOptions, type RevokeResult } from "./store.ts";
 
 /**
  * Revocations in process memory, for the local stack and unit tests. Same key layout, expiry and
@@ -24,15 +24,24 @@ export class MemoryRevocationStore implements RevocationStore {
     private readonly clock: Clock,
   ) {}
 
-  async revoke(targets: readonly RevocationTarget[], nowMs: number): Promise<RevokeResult[]> {
+  async revoke(
+    targets: readonly RevocationTarget[],
+    nowMs: number,
+    options: RevokeOptions = {},
+  ): Promise<RevokeResult[]> {
     const now = Math.floor(nowMs / 1000);
     return targets.map((target) => {
       if (isSpent(target, now, this.timing.clockToleranceSeconds)) return { ok: true, noop: true };
       const key = revocationKey(this.#prefix, target);
-      const previous = this.#read(key);
+      const previous = this.#entries.get(key);
+      const live = this.#read(key) !== undefined;
       this.#entries.set(key, {
-        value: Math.max(nowMs, previous ?? 0),
-        expiresAtSeconds: expiresAt(target, now, this.timing),
+        value: Math.max(nowMs, live ? (previous?.value ?? 0) : 0),
+        // Never shortened: a cut-off kept for a legacy key stays kept.
+        expiresAtSeconds: Math.max(
+          expiresAt(target, now, this.timing, options.cutoffsUntil),
+          live ? (previous?.expiresAtSeconds ?? 0) : 0,
+        ),
       });
       return { ok: true, noop: false };
     });

@@ -76,16 +76,23 @@ export function revocationKey(prefix: string, target: RevocationTarget): string 
   }
 }
 
-/** When a rule's entry expires, in seconds since the epoch. */
+/**
+ * When a rule's entry expires, in seconds since the epoch (Infinity: never). A cut-off outlives
+ * every token it can match: issued by now, such a token lives at most the maximum lifetime (plus
+ * the tolerance verifiers give the lifetime) and is accepted until its exp plus the tolerance.
+ * `cutoffsUntil` (seconds) keeps cut-offs longer: while an imported legacy key verifies, its tokens
+ * may have no `iat`, and a cut-off is all that refuses them.
+ */
 export function expiresAt(
   target: RevocationTarget,
   nowSeconds: number,
   timing: RevocationTiming,
+  cutoffsUntil: number | "forever" = 0,
 ): number {
   if (target.kind === "token") return target.exp + timing.clockToleranceSeconds;
-  const lifetime = nowSeconds + timing.maxTokenLifetimeSeconds + timing.clockToleranceSeconds;
+  const lifetime = nowSeconds + timing.maxTokenLifetimeSeconds + 2 * timing.clockToleranceSeconds;
   if (target.kind === "kid") return lifetime + (timing.keyringHoldSeconds ?? 960);
-  return lifetime;
+  return cutoffsUntil === "forever" ? Number.POSITIVE_INFINITY : Math.max(lifetime, cutoffsUntil);
 }
 
 export interface Lookup {

@@ -9,8 +9,17 @@ export type RevokeResult =
  * Where revocations live. `check` reads every rule that could apply to a token in one round trip;
  * `revoke` writes many rules in a bounded number of round trips, with one result per target.
  */
+export interface RevokeOptions {
+  /** Cut-offs (subject, claim, all) live at least until then, in seconds, or never expire. */
+  readonly cutoffsUntil?: number | "forever";
+}
+
 export interface RevocationStore {
-  revoke(targets: readonly RevocationTarget[], nowMs: number): Promise<RevokeResult[]>;
+  revoke(
+    targets: readonly RevocationTarget[],
+    nowMs: number,
+    options?: RevokeOptions,
+  ): Promise<RevokeResult[]>;
   /** Throws `StoreUnavailable` when the store cannot answer within its time budget. */
   check(facts: TokenFacts): Promise<RevocationStatus>;
 }

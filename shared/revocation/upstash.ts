@@ -11,7 +11,13 @@ import {
   SECONDS_ENTRY_BELOW,
   type TokenFacts,
 } from "./rules.ts";
-import { isSpent, type RevocationStore, type RevokeResult, StoreUnavailable } from "./store.ts";
+import {
+  isSpent,
+  type RevocationStore,
+  type RevokeOptions,
+  type RevokeResult,
+  StoreUnavailable,
+} from "./store.ts";
 
 export interface UpstashRevocationOptions extends UpstashSettings {
   readonly timing: RevocationTiming;
@@ -24,15 +30,21 @@ export interface UpstashRevocationOptions extends UpstashSettings {
 }
 
 /**
- * Keeps a revocation only if it is later than what is stored; sets the expiry either way. Values
- * are milliseconds; an entry from before that (whole seconds, see `storedInstantMs`) compares as
- * the last millisecond of its second.
+ * Keeps a revocation only if it is later than what is stored, and its expiry only if later than
+ * the stored one (ARGV[2] "0": no expiry). Values are milliseconds; an entry from before that
+ * (whole seconds, see `storedInstantMs`) compares as the last millisecond of its second.
  */
 const REVOKE_SCRIPT = `
 local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
 if current > 0 and current < ${SECONDS_ENTRY_BELOW} then current = (current + 1) * 1000 - 1 end
 local value = math.max(current, tonumber(ARGV[1]))
-redis.call('SET', KEYS[1], value, 'EXAT', ARGV[2])
+local ttl = redis.call('TTL', KEYS[1])
+if ARGV[2] == '0' or ttl == -1 then
+  redis.call('SET', KEYS[1], value)
+else
+  local kept = ttl > 0 and (tonumber(redis.call('TIME')[1]) + ttl) or 0
+  redis.call('SET', KEYS[1], value, 'EXAT', math.max(tonumber(ARGV[2]), kept))
+end
 return value`;
 
 /**
@@ -78,7 +90,11 @@ export class UpstashRevocationStore implements RevocationStore {
     await this.#reader.mget(revocationKey(this.#prefix, { kind: "all" })).catch(() => undefined);
   }
 
-  async revoke(targets: readonly RevocationTarget[], nowMs: number): Promise<RevokeResult[]> {
+  async revoke(
+    targets: readonly RevocationTarget[],
+    nowMs: number,
+    options: RevokeOptions = {},
+  ): Promise<RevokeResult[]> {
     const now = Math.floor(nowMs / 1000);
     const results: RevokeResult[] = targets.map(() => ({ ok: true, noop: true }));
     const pending = targets
@@ -89,10 +105,11 @@ export class UpstashRevocationStore implements RevocationStore {
       const pipeline = this.#writer.pipeline();
       for (const { target } of chunk) {
         const key = revocationKey(this.#prefix, target);
+        const expiry = expiresAt(target, now, this.#timing, options.cutoffsUntil);
         pipeline.eval(
           REVOKE_SCRIPT,
           [key],
-          [String(Math.floor(nowMs)), String(expiresAt(target, now, this.#timing))],
+          [String(Math.floor(nowMs)), Number.isFinite(expiry) ? String(expiry) : "0"],
         );
       }
       let answers: { error?: string }[];

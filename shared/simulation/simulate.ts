@@ -133,7 +133,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       clock,
       ttlMs: policy.keyringCacheTtlMs,
     }),
-    verifier: createVerifier(),
+    verifier: createVerifier({ maxLifetimeSeconds: deps.timing.maxTokenLifetimeSeconds }),
     revocations: guardRevocations(deps.revocations),
     clock,
   });

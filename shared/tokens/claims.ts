@@ -19,6 +19,11 @@ export interface ClaimExpectations {
   readonly audience?: string;
   /** Tokens issued by keyward carry jti and iat; only legacy tokens may lack them. */
   readonly requireIssuedClaims: boolean;
+  /**
+   * The policy's maximum token lifetime: a longer-lived token would outlive the revocation
+   * cut-offs that match it, so it is refused whatever its signature.
+   */
+  readonly maxLifetimeSeconds: number;
 }
 
 export type ClaimsResult =
@@ -55,6 +60,9 @@ export function validateClaims(
   const now = nowMs / 1000;
   const tolerance = expect.clockToleranceSeconds;
   if (exp <= now - tolerance) return refuse("expired");
+  // Without iat the token was issued now at the latest: exp can lie no further ahead than that.
+  const lifetime = iat === undefined ? exp - now : exp - iat;
+  if (lifetime > expect.maxLifetimeSeconds + tolerance) return refuse("lifetime_exceeded");
   if (
     (nbf !== undefined && nbf > now + tolerance) ||
     (iat !== undefined && iat > now + tolerance)

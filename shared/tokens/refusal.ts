@@ -20,6 +20,8 @@ export const REFUSAL_REASONS = {
   claim_invalid:
     "a claim has the wrong type (exp, nbf, iat must be numbers; jti, sub, iss strings)",
   expired: "exp is in the past, beyond the clock tolerance",
+  lifetime_exceeded:
+    "exp - iat (without iat: exp - now) is longer than the maximum token lifetime, beyond the clock tolerance: revocation cut-offs would lapse before the token",
   not_yet_valid: "nbf or iat is in the future, beyond the clock tolerance",
   issuer_mismatch: "iss is not exactly the configured issuer",
   audience_mismatch: "aud does not contain the configured audience",

@@ -18,6 +18,11 @@ export interface VerifierOptions {
   readonly type?: string;
   /** Allowed clock skew for exp, nbf and iat, in seconds. Default 5. */
   readonly clockToleranceSeconds?: number;
+  /**
+   * Tokens that live longer (exp - iat) are refused as `lifetime_exceeded`: revocation cut-offs
+   * live this long. Default 86,400 (KEYWARD_MAX_TOKEN_LIFETIME_SECONDS).
+   */
+  readonly maxLifetimeSeconds?: number;
   /** Tokens longer than this many characters are refused before parsing. Default 8192. */
   readonly maxTokenLength?: number;
   /** Entries in the verified-token cache; 0 disables it. Default 10,000. */
@@ -65,6 +70,7 @@ export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
   const expectIssued: ClaimExpectations = {
     clockToleranceSeconds: settings.clockToleranceSeconds,
     requireIssuedClaims: true,
+    maxLifetimeSeconds: settings.maxLifetimeSeconds,
     ...(settings.issuer === undefined ? {} : { issuer: settings.issuer }),
     ...(settings.audience === undefined ? {} : { audience: settings.audience }),
   };
@@ -240,6 +246,7 @@ interface Settings {
   readonly audience: string | undefined;
   readonly type: string | undefined;
   readonly clockToleranceSeconds: number;
+  readonly maxLifetimeSeconds: number;
   readonly maxTokenLength: number;
   readonly cacheSize: number;
 }
@@ -250,6 +257,7 @@ function resolveOptions(options: VerifierOptions): Settings {
     audience: options.audience,
     type: normalizeType(options.type),
     clockToleranceSeconds: options.clockToleranceSeconds ?? 5,
+    maxLifetimeSeconds: options.maxLifetimeSeconds ?? 86_400,
     maxTokenLength: options.maxTokenLength ?? 8192,
     cacheSize: options.cacheSize ?? 10_000,
   };
@@ -263,6 +271,11 @@ function resolveOptions(options: VerifierOptions): Settings {
   const { clockToleranceSeconds: tolerance, maxTokenLength: maxLength, cacheSize } = settings;
   if (!Number.isInteger(tolerance) || tolerance < 0 || tolerance > 300) {
     problems.push(`clockToleranceSeconds must be a whole number from 0 to 300, got ${tolerance}`);
+  }
+  if (!Number.isInteger(settings.maxLifetimeSeconds) || settings.maxLifetimeSeconds < 1) {
+    problems.push(
+      `maxLifetimeSeconds must be a whole number >= 1, got ${settings.maxLifetimeSeconds}`,
+    );
   }
   if (!Number.isInteger(maxLength) || maxLength < 256 || maxLength > 65_536) {
     problems.push(`maxTokenLength must be a whole number from 256 to 65536, got ${maxLength}`);

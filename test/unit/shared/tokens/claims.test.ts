@@ -3,7 +3,11 @@ import { type ClaimExpectations, validateClaims } from "../../../../shared/token
 
 const NOW_MS = 1_800_000_000_000;
 const now = NOW_MS / 1000;
-const expect0: ClaimExpectations = { clockToleranceSeconds: 5, requireIssuedClaims: true };
+const expect0: ClaimExpectations = {
+  clockToleranceSeconds: 5,
+  requireIssuedClaims: true,
+  maxLifetimeSeconds: 86_400,
+};
 const valid = { sub: "a", jti: "j", iat: now - 10, exp: now + 60 };
 
 describe("validateClaims", () => {
@@ -21,6 +25,21 @@ describe("validateClaims", () => {
     expect(validateClaims({ ...valid, nbf: now + 6 }, NOW_MS, expect0)).toEqual({
       ok: false,
       reason: "not_yet_valid",
+    });
+  });
+
+  it("refuses a token that lives longer than the maximum lifetime, with or without iat", () => {
+    const day = 86_400;
+    expect(validateClaims({ ...valid, exp: valid.iat + day + 5 }, NOW_MS, expect0).ok).toBe(true);
+    expect(validateClaims({ ...valid, exp: valid.iat + 10 * day }, NOW_MS, expect0)).toEqual({
+      ok: false,
+      reason: "lifetime_exceeded",
+    });
+    const legacy = { ...expect0, requireIssuedClaims: false };
+    expect(validateClaims({ exp: now + day }, NOW_MS, legacy).ok).toBe(true);
+    expect(validateClaims({ exp: now + 7 * day }, NOW_MS, legacy)).toEqual({
+      ok: false,
+      reason: "lifetime_exceeded",
     });
   });
 
