@@ -27,6 +27,8 @@ export interface Flags {
   "emergency-day"?: string;
   "rollback-day"?: string;
   "from-env"?: string;
+  "token-lifetime"?: string;
+  "sample-from-env"?: string;
   encoding?: string;
 }
 

@@ -17,6 +17,8 @@ export const GLOBAL_OPTIONS = ["url", "credential", "json", "yes", "help", "vers
 /** Options that take a value; the others are switches. */
 export const VALUE_OPTIONS = new Set([
   "url",
+  "token-lifetime",
+  "sample-from-env",
   "credential",
   "reason",
   "token",
@@ -107,11 +109,15 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   },
   keys: {
     positionals: ["import"],
-    options: ["from-env", "encoding", "reason"],
-    synopsis: "keys import --from-env NAME [--encoding utf8|base64|hex] --reason R",
+    options: ["from-env", "encoding", "token-lifetime", "sample-from-env", "reason"],
+    synopsis:
+      "keys import --from-env NAME (--token-lifetime SECONDS | --sample-from-env NAME) [--encoding utf8|base64|hex] --reason R",
     summary:
-      "migrate an existing secret (read from the environment variable NAME) as the current key (asks)",
-    examples: ['keyward keys import --from-env JWT_SECRET --reason "adopt keyward"'],
+      "migrate an existing secret (read from the environment variable NAME) as the current key, or verify-only if under 32 bytes; the legacy tokens' lifetime is given or read from a sample token (asks)",
+    examples: [
+      'keyward keys import --from-env JWT_SECRET --token-lifetime 3600 --reason "adopt keyward"',
+      'keyward keys import --from-env JWT_SECRET --sample-from-env SAMPLE_JWT --reason "adopt keyward"',
+    ],
   },
   plan: {
     positionals: [],

@@ -187,14 +187,30 @@ async function main(values: Flags, invocation: Invocation): Promise<number> {
       const secret = process.env[name];
       if (secret === undefined || secret === "")
         throw new CliError(EXIT.usage, `environment variable ${name} is not set`);
+      const sampleName = values["sample-from-env"];
+      if ((values["token-lifetime"] === undefined) === (sampleName === undefined))
+        throw new CliError(
+          EXIT.usage,
+          "give how long the legacy system's tokens live: --token-lifetime SECONDS, or --sample-from-env NAME (a variable holding one of its tokens)",
+        );
+      const lifetime = wholeNumber("token-lifetime", values["token-lifetime"], 1, 31_622_400);
+      const sample = sampleName === undefined ? undefined : process.env[sampleName];
+      if (sampleName !== undefined && (sample === undefined || sample === ""))
+        throw new CliError(EXIT.usage, `environment variable ${sampleName} is not set`);
       const why = reason();
-      await confirm(values, `Import ${name} as the current signing key.`);
+      await confirm(values, `Import ${name} as a signing key (verify-only if under 32 bytes).`);
       const { body } = await client().expect("POST", "/v1/keys/import", {
         secret,
         encoding,
         reason: why,
+        ...(lifetime === undefined ? {} : { tokenLifetimeSeconds: lifetime }),
+        ...(sample === undefined ? {} : { sampleToken: sample }),
       });
-      out(`imported as key ${(body as { kid: string }).kid} (current)`, body);
+      const imported = body as { kid: string; status: string; warning?: string };
+      out(
+        `imported as key ${imported.kid} (${imported.status})${imported.warning ? `\nwarning: ${imported.warning}` : ""}`,
+        body,
+      );
       return EXIT.ok;
     }
     case "plan": {

@@ -4,7 +4,11 @@ import { createMiddleware } from "hono/factory";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { SECOND } from "../../shared/clock.ts";
 import { KeywardError } from "../../shared/errors.ts";
-import { SECRET_ENCODINGS, type SecretEncoding } from "../../shared/keyring/import-legacy.ts";
+import {
+  lifetimeOfSample,
+  SECRET_ENCODINGS,
+  type SecretEncoding,
+} from "../../shared/keyring/import-legacy.ts";
 import { isVerifying, KID_PATTERN, publicJwk } from "../../shared/keyring/key.ts";
 import type { Keyring } from "../../shared/keyring/keyring.ts";
 import { nextTransition, planAhead } from "../../shared/keyring/schedule.ts";
@@ -249,7 +253,13 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
   });
 
   app.post("/v1/keys/import", authenticated("admin"), body, async (c) => {
-    const fields = await json(c, ["secret", "encoding", "reason"]);
+    const fields = await json(c, [
+      "secret",
+      "encoding",
+      "reason",
+      "tokenLifetimeSeconds",
+      "sampleToken",
+    ]);
     const encoding = (fields.encoding ?? "utf8") as SecretEncoding;
     if (!SECRET_ENCODINGS.includes(encoding))
       throw new ApiError(
@@ -257,14 +267,58 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
         "invalid_request",
         `body.encoding must be one of ${SECRET_ENCODINGS.join(", ")}`,
       );
+    const secret = text(fields, "secret", 4096);
+    if ((fields.tokenLifetimeSeconds === undefined) === (fields.sampleToken === undefined)) {
+      throw new ApiError(
+        400,
+        "invalid_request",
+        "body needs exactly one of tokenLifetimeSeconds (how long the legacy system's tokens live) and sampleToken (one of its tokens, to read it from)",
+      );
+    }
+    let tokenLifetimeSeconds: number;
+    if (fields.sampleToken !== undefined) {
+      const read = await lifetimeOfSample(secret, encoding, text(fields, "sampleToken", 16_384));
+      if (!read.ok) throw new ApiError(422, "sample_invalid", read.message);
+      tokenLifetimeSeconds = read.seconds;
+    } else {
+      tokenLifetimeSeconds = Number(fields.tokenLifetimeSeconds);
+      if (
+        typeof fields.tokenLifetimeSeconds !== "number" ||
+        !Number.isInteger(tokenLifetimeSeconds) ||
+        tokenLifetimeSeconds < 1 ||
+        tokenLifetimeSeconds > 366 * 86_400
+      ) {
+        throw new ApiError(
+          400,
+          "invalid_request",
+          "body.tokenLifetimeSeconds must be a whole number of seconds from 1 to 31622400",
+        );
+      }
+    }
     const result = await importSecret(deps, {
-      secret: text(fields, "secret", 4096),
+      secret,
       encoding,
+      tokenLifetimeSeconds,
       reason: text(fields, "reason", 500),
       actor: c.get("operator").name,
     });
     if (!result.ok) throw new ApiError(statusOf(result.code), result.code, result.message);
-    return c.json({ kid: result.value.kid, status: "current" }, 201);
+    const { kid, status, verifyOnly } = result.value;
+    return c.json(
+      {
+        kid,
+        status,
+        verifyOnly,
+        tokenLifetimeSeconds,
+        ...(verifyOnly
+          ? {
+              warning:
+                "the secret is under 32 bytes, too weak to sign with: it verifies the legacy system's tokens and never signs; a generated key signs every new token, so the login service must sign through keyward from now on. The legacy key retires once its tokens are no longer seen.",
+            }
+          : {}),
+      },
+      201,
+    );
   });
 
   /** A token sent to the API: keyward's own and valid, spent already, or not revocable. */

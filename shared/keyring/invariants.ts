@@ -56,6 +56,9 @@ function keyProblems(key: KeyRecord): string[] {
     problems.push(`a compromised key must be retired or destroyed, not ${key.status}`);
   }
   if (key.legacy && key.alg !== "HS256") problems.push("only HS256 keys can be legacy imports");
+  if (key.verifyOnly && (key.status === "current" || key.status === "pending")) {
+    problems.push(`a verify-only key never signs, so it cannot be ${key.status}`);
+  }
   const stamp = REQUIRED_TIMESTAMP[key.status];
   if (stamp !== undefined && key[stamp] === undefined) {
     problems.push(`a ${key.status} key must have ${stamp}`);
@@ -104,7 +107,7 @@ function materialProblems(key: KeyRecord, jwk: JWK): string[] {
       const bytes = jwk.kty === "oct" ? decodeBase64url(jwk.k) : undefined;
       if (jwk.kty !== "oct") problems.push(`HS256 material must be an "oct" JWK, got ${jwk.kty}`);
       else if (bytes === undefined) problems.push("HS256 material is not base64url");
-      else if (bytes.length < MIN_HMAC_BYTES) {
+      else if (bytes.length === 0 || (bytes.length < MIN_HMAC_BYTES && !key.verifyOnly)) {
         problems.push(`HS256 material must decode to at least ${MIN_HMAC_BYTES} bytes`);
       }
       break;

@@ -38,6 +38,11 @@ export interface KeyRecord {
   readonly compromised: boolean;
   /** Imported from a legacy single-secret system: also verifies tokens without `kid`/`jti`. */
   readonly legacy: boolean;
+  /**
+   * Verifies, never signs: a legacy secret too short to sign with (under 32 bytes). It is never
+   * `current` or `pending`, and a rollback never picks it.
+   */
+  readonly verifyOnly?: true;
 }
 
 const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;

@@ -19,6 +19,7 @@ export interface SerializedKey {
   destroyedAt?: string;
   compromised: boolean;
   legacy: boolean;
+  verifyOnly?: true;
   jwk?: JWK;
 }
 
@@ -43,6 +44,7 @@ const KEY_FIELDS = new Set<string>([
   "status",
   "compromised",
   "legacy",
+  "verifyOnly",
   "jwk",
   ...TIMESTAMPS,
 ]);
@@ -66,6 +68,7 @@ export function toSerialized(keyring: Keyring): SerializedKeyring {
         const value = key[stamp];
         if (value !== undefined) serialized[stamp] = iso(value);
       }
+      if (key.verifyOnly) serialized.verifyOnly = true;
       if (key.jwk !== undefined) serialized.jwk = key.jwk;
       return serialized;
     }),
@@ -152,6 +155,8 @@ function readKey(raw: unknown, index: number, problems: string[]): KeyRecord | u
   for (const flag of ["compromised", "legacy"] as const) {
     if (typeof raw[flag] !== "boolean") say(`${flag} must be true or false`);
   }
+  if (raw.verifyOnly !== undefined && raw.verifyOnly !== true)
+    say("verifyOnly must be true when set");
   if (raw.jwk !== undefined && !isPlainObject(raw.jwk)) say("jwk must be a JSON object");
   const stamps: Partial<Record<(typeof TIMESTAMPS)[number], number>> = {};
   for (const stamp of TIMESTAMPS) {
@@ -168,6 +173,7 @@ function readKey(raw: unknown, index: number, problems: string[]): KeyRecord | u
     ...stamps,
     compromised: raw.compromised as boolean,
     legacy: raw.legacy as boolean,
+    ...(raw.verifyOnly === true ? { verifyOnly: true as const } : {}),
     ...(raw.jwk === undefined ? {} : { jwk: raw.jwk as JWK }),
   };
 }

@@ -32,6 +32,34 @@ export function createKeyring(key: KeyRecord, now: number): Keyring {
   );
 }
 
+/**
+ * Adds a verify-only key as `previous`: it verifies from now on and the grace gate retires it.
+ * Without a keyring, `signingKey` becomes the current key of a new one.
+ */
+export function addVerifyOnlyKey(
+  keyring: Keyring | undefined,
+  key: KeyRecord,
+  signingKey: KeyRecord | undefined,
+  now: number,
+): TransitionResult {
+  if (keyring === undefined && signingKey === undefined) {
+    return refuse("secret_invalid", "a verify-only key needs a generated key to sign");
+  }
+  const base = keyring ?? { schema: KEYRING_SCHEMA, revision: 0, updatedAt: now, keys: [] };
+  const signing: KeyRecord[] =
+    keyring === undefined && signingKey !== undefined
+      ? [{ ...signingKey, status: "current", activatedAt: now }]
+      : [];
+  return ok(
+    commit(
+      base,
+      [...base.keys, ...signing, { ...key, status: "previous", deactivatedAt: now }],
+      now,
+      keyring?.rollout,
+    ),
+  );
+}
+
 /** Adds a new key as `pending`: verifiers learn it before it signs anything. */
 export function publishKey(keyring: Keyring, key: KeyRecord, now: number): TransitionResult {
   if (keyring.keys.some((k) => k.kid === key.kid)) {
@@ -121,7 +149,9 @@ export function destroyKey(keyring: Keyring, kid: string, now: number): Transiti
  * rollback can never bring one back. A rolling rotation in progress is stopped.
  */
 export function rollback(keyring: Keyring, now: number): TransitionResult {
-  const candidates = keyring.keys.filter((k) => k.status === "previous" && !k.compromised);
+  const candidates = keyring.keys.filter(
+    (k) => k.status === "previous" && !k.compromised && !k.verifyOnly,
+  );
   const target = candidates.reduce<KeyRecord | undefined>(
     (newest, k) =>
       newest === undefined || (k.deactivatedAt ?? 0) > (newest.deactivatedAt ?? 0) ? k : newest,

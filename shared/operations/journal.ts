@@ -166,7 +166,8 @@ function activationOf(
     }
     case "rollback":
     case "keys.import":
-      if (entry.result !== "ok") return undefined;
+      // A verify-only import adds a previous key: nothing is activated.
+      if (entry.result !== "ok" || entry.details?.verifyOnly === true) return undefined;
       return {
         ...base,
         trigger: entry.action === "rollback" ? "rollback" : "import",

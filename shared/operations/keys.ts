@@ -1,5 +1,5 @@
 import type { IntendedChange } from "../audit/journal.ts";
-import { afterInstant } from "../clock.ts";
+import { afterInstant, SECOND } from "../clock.ts";
 import { generateKey } from "../keyring/generate.ts";
 import { importLegacySecret, type SecretEncoding } from "../keyring/import-legacy.ts";
 import type { Keyring } from "../keyring/keyring.ts";
@@ -404,21 +404,58 @@ function currentKid(keyring: Keyring): string {
   return keyring.keys.find((k) => k.status === "current")?.kid ?? "";
 }
 
-/** Migration: an existing secret becomes the current key (DESIGN.md, "Migration"). */
+export interface ImportOutcome {
+  readonly kid: string;
+  readonly status: "current" | "previous";
+  /** The secret is under 32 bytes: it verifies its tokens and never signs. */
+  readonly verifyOnly: boolean;
+  readonly keyring: Keyring;
+}
+
+/**
+ * Migration (DESIGN.md, "Migration"): an existing secret becomes the current key, or, when it is
+ * too short to sign with, a verify-only previous key beside a generated current one. The legacy
+ * system's token lifetime must fit the maximum token lifetime: longer-lived tokens would be
+ * refused (`lifetime_exceeded`), and revocation cut-offs would lapse before them.
+ */
 export async function importSecret(
   deps: OperationDeps,
-  request: Request & { readonly secret: string; readonly encoding: SecretEncoding },
-): Promise<OperationResult<{ kid: string; keyring: Keyring }>> {
+  request: Request & {
+    readonly secret: string;
+    readonly encoding: SecretEncoding;
+    readonly tokenLifetimeSeconds: number;
+  },
+): Promise<OperationResult<ImportOutcome>> {
+  const maxSeconds = deps.policy.maxTokenLifetimeMs / SECOND;
+  if (request.tokenLifetimeSeconds > maxSeconds) {
+    const code = "lifetime_too_long";
+    await refused(deps, request, "keys.import", code, undefined);
+    return {
+      ok: false,
+      code,
+      message: `the legacy system's tokens live ${request.tokenLifetimeSeconds} s, longer than the maximum token lifetime (${maxSeconds} s): set KEYWARD_MAX_TOKEN_LIFETIME_SECONDS to at least ${request.tokenLifetimeSeconds} on every function first, or its tokens would be refused`,
+    };
+  }
   let replaced = "";
+  let kid = "";
+  const signingKey = await generateKey(deps.policy.algorithm, deps.clock.now(), deps.random);
   const { result, intended } = await change(
     deps,
     async (keyring, now) => {
       replaced = keyring === undefined ? "" : currentKid(keyring);
-      return importLegacySecret(keyring, request.secret, request.encoding, now, deps.random);
+      return importLegacySecret(
+        keyring,
+        request.secret,
+        request.encoding,
+        now,
+        deps.random,
+        signingKey,
+      );
     },
     (keyring, now) => {
-      const kid = importedKid(keyring, now);
+      kid = importedKid(keyring, now);
       const at = new Date(now).toISOString();
+      const verifyOnly = keyring.keys.some((k) => k.kid === kid && k.verifyOnly);
       return {
         entry: {
           at,
@@ -426,7 +463,11 @@ export async function importSecret(
           action: "keys.import",
           target: kid,
           reason: request.reason,
-          ...(replaced === "" ? {} : { details: { replaces: replaced } }),
+          details: {
+            ...(replaced === "" || verifyOnly ? {} : { replaces: replaced }),
+            ...(verifyOnly ? { verifyOnly: true } : {}),
+            tokenLifetimeSeconds: request.tokenLifetimeSeconds,
+          },
         },
         events: [
           {
@@ -435,6 +476,7 @@ export async function importSecret(
             detail: {
               kid,
               encoding: request.encoding,
+              verifyOnly,
               reason: request.reason,
               actor: request.actor,
             },
@@ -449,8 +491,16 @@ export async function importSecret(
     return result;
   }
   if (intended !== undefined) await complete(deps, intended);
-  const kid = intended === undefined ? "" : importedKid(result.keyring, intended.intendedAt);
-  return { ok: true, value: { kid, keyring: result.keyring } };
+  const key = result.keyring.keys.find((k) => k.kid === kid);
+  return {
+    ok: true,
+    value: {
+      kid,
+      status: key?.status === "previous" ? "previous" : "current",
+      verifyOnly: key?.verifyOnly === true,
+      keyring: result.keyring,
+    },
+  };
 }
 
 /** The legacy key an import created at `now`. */

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type LocalStack, startLocalStack, storesFromEnv } from "../../../functions/local/stack.ts";
 import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secrets-manager.ts";
@@ -237,17 +238,30 @@ describe("the keyward CLI against the local stack", () => {
     const isolated = mkdtempSync(join(tmpdir(), "keyward-import-"));
     const other = await startLocalStack({ port: 0, dir: isolated, tickMs: 3_600_000 });
     try {
-      const run = await keyward(
-        ["keys", "import", "--from-env", "LEGACY_JWT_SECRET", "--reason", "migration", "--yes"],
-        {
-          KEYWARD_URL: other.url,
-          KEYWARD_LOCAL_DIR: isolated,
-          LEGACY_JWT_SECRET: "the-secret-our-old-backend-signs-with-0123",
-        },
-      );
+      const secret = "the-secret-our-old-backend-signs-with-0123";
+      const now = Math.floor(Date.now() / 1000);
+      const sample = await new SignJWT({ sub: "u", iat: now, exp: now + 3600 })
+        .setProtectedHeader({ alg: "HS256" })
+        .sign(new TextEncoder().encode(secret));
+      const env = {
+        KEYWARD_URL: other.url,
+        KEYWARD_LOCAL_DIR: isolated,
+        LEGACY_JWT_SECRET: secret,
+      };
+      const args = ["keys", "import", "--from-env", "LEGACY_JWT_SECRET", "--reason", "migration"];
+      const unasked = await keyward([...args, "--yes"], env);
+      expect(unasked).toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining("--token-lifetime"),
+      });
+      const run = await keyward([...args, "--sample-from-env", "SAMPLE", "--yes"], {
+        ...env,
+        SAMPLE: sample,
+      });
       expect(run).toMatchObject({ code: 0 });
       expect(run.stdout).toMatch(/imported as key \S{22} \(current\)/);
       expect(run.stdout + run.stderr).not.toContain("the-secret-our-old-backend");
+      expect(run.stdout + run.stderr).not.toContain(sample);
     } finally {
       await other.stop();
       rmSync(isolated, { recursive: true, force: true });

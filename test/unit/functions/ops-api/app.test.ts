@@ -4,6 +4,7 @@ import { MINUTE } from "../../../../shared/clock.ts";
 import { activateKey, retireKey } from "../../../../shared/keyring/transitions.ts";
 import { type RevocationStore, StoreUnavailable } from "../../../../shared/revocation/store.ts";
 import { createSigner } from "../../../../shared/tokens/signer.ts";
+import { createVerifier } from "../../../../shared/tokens/verifier.ts";
 import { MemoryUsageStore } from "../../../../shared/usage/counts.ts";
 import { seededRandom, T0 } from "../../../support/deterministic.ts";
 import { expectOk, newKeyring, withPending } from "../../../support/keyrings.ts";
@@ -248,24 +249,98 @@ describe("the ops API", () => {
       });
     });
 
-    it("imports a legacy secret (201), refuses a second one (409) and a short one (422)", async () => {
+    it("imports a legacy secret (201) given its tokens' lifetime, and refuses a second one (409)", async () => {
       const { call } = await opsFixture();
+      const secret = "legacy-secret-that-is-long-enough-1234";
+      expect(await call("POST", "/v1/keys/import", { secret, reason })).toMatchObject({
+        status: 400,
+        body: { error: { message: expect.stringContaining("tokenLifetimeSeconds") } },
+      });
       expect(
-        await call("POST", "/v1/keys/import", {
-          secret: "legacy-secret-that-is-long-enough-1234",
-          reason,
-        }),
-      ).toMatchObject({ status: 201, body: { status: "current" } });
+        await call("POST", "/v1/keys/import", { secret, reason, tokenLifetimeSeconds: 3600 }),
+      ).toMatchObject({ status: 201, body: { status: "current", verifyOnly: false } });
       expect(
         await call("POST", "/v1/keys/import", {
           secret: "another-legacy-secret-long-enough-1234",
           reason,
+          tokenLifetimeSeconds: 3600,
         }),
       ).toMatchObject({ status: 409, body: { error: { code: "legacy_key_exists" } } });
-      const fresh = await opsFixture();
+    });
+
+    it("reads the legacy lifetime from a sample token signed with the secret, and refuses one too long for the policy", async () => {
+      const secret = "legacy-secret-that-is-long-enough-1234";
+      const now = Math.floor((T0 + 1000) / 1000);
+      const sample = async (lifetime: number, key = secret) =>
+        new SignJWT({ sub: "u", iat: now, exp: now + lifetime })
+          .setProtectedHeader({ alg: "HS256" })
+          .sign(new TextEncoder().encode(key));
+      const { call } = await opsFixture();
       expect(
-        await fresh.call("POST", "/v1/keys/import", { secret: "short", reason }),
-      ).toMatchObject({ status: 422, body: { error: { code: "secret_invalid" } } });
+        await call("POST", "/v1/keys/import", {
+          secret,
+          reason,
+          sampleToken: await sample(3600, "some other secret"),
+        }),
+      ).toMatchObject({ status: 422, body: { error: { code: "sample_invalid" } } });
+      expect(
+        await call("POST", "/v1/keys/import", {
+          secret,
+          reason,
+          sampleToken: await sample(7 * 86_400),
+        }),
+      ).toMatchObject({
+        status: 422,
+        body: {
+          error: {
+            code: "lifetime_too_long",
+            message: expect.stringContaining(
+              "KEYWARD_MAX_TOKEN_LIFETIME_SECONDS to at least 604800",
+            ),
+          },
+        },
+      });
+      expect(
+        await call("POST", "/v1/keys/import", { secret, reason, sampleToken: await sample(900) }),
+      ).toMatchObject({ status: 201, body: { tokenLifetimeSeconds: 900 } });
+    });
+
+    it("imports a short secret verify-only: its tokens keep working, a generated key signs, rollback never picks it", async () => {
+      const { call, keyrings, deps } = await opsFixture({ keyring: null });
+      const answer = await call("POST", "/v1/keys/import", {
+        secret: "short",
+        reason,
+        tokenLifetimeSeconds: 3600,
+      });
+      expect(answer).toMatchObject({
+        status: 201,
+        body: {
+          status: "previous",
+          verifyOnly: true,
+          warning: expect.stringContaining("never signs"),
+        },
+      });
+      const keyring = (await keyrings.load())!;
+      const current = keyring.keys.find((k) => k.status === "current")!;
+      expect(current).toMatchObject({ legacy: false });
+      expect(keyring.keys.find((k) => k.kid === answer.body.kid)).toMatchObject({
+        status: "previous",
+        verifyOnly: true,
+        legacy: true,
+      });
+      const now = Math.floor(deps.clock.now() / 1000);
+      const legacyToken = await new SignJWT({ sub: "u", exp: now + 600 })
+        .setProtectedHeader({ alg: "HS256" })
+        .sign(new TextEncoder().encode("short"));
+      expect(await createVerifier().verify(legacyToken, keyring, deps.clock.now())).toMatchObject({
+        ok: true,
+        legacy: true,
+        keyStatus: "previous",
+      });
+      expect(await call("POST", "/v1/keys/rollback", { reason })).toMatchObject({
+        status: 409,
+        body: { error: { code: "no_previous_key" } },
+      });
     });
 
     it("reinstates a retired key as previous (KeyReinstated), never a compromised or unknown one", async () => {

@@ -7,6 +7,7 @@ import {
   decodeLegacySecret,
   importLegacySecret,
 } from "../../../../shared/keyring/import-legacy.ts";
+import { keyringProblems } from "../../../../shared/keyring/invariants.ts";
 import {
   activateKey,
   emergencyRotate,
@@ -51,12 +52,19 @@ describe("importLegacySecret", () => {
     }
   });
 
-  it("refuses secrets shorter than 32 bytes and text that does not decode, without echoing them", () => {
-    const short = importLegacySecret(undefined, "short-secret", "utf8", T0, random);
-    expect(short).toMatchObject({ ok: false, code: "secret_invalid" });
-    expect(!short.ok && short.message).toBe(
-      "secret is 12 bytes once decoded as utf8; HS256 keys need at least 32: rotate to a generated key instead",
-    );
+  it("imports a secret shorter than 32 bytes verify-only, beside the current key, and refuses text that does not decode", async () => {
+    const start = await newKeyring();
+    const short = expectOk(importLegacySecret(start, "short-secret", "utf8", T0 + HOUR, random));
+    expect(short.keys.map((k) => [k.status, k.legacy, k.verifyOnly])).toEqual([
+      ["current", false, undefined],
+      ["previous", true, true],
+    ]);
+    expect(keyringProblems(short)).toEqual([]);
+    expect(importLegacySecret(undefined, "short-secret", "utf8", T0, random)).toMatchObject({
+      ok: false,
+      code: "secret_invalid",
+    });
+    expect(decodeLegacySecret("", "utf8")).toEqual({ ok: false, message: "secret is empty" });
     expect(decodeLegacySecret("zz".repeat(40), "hex")).toEqual({
       ok: false,
       message: "secret is not hex (pairs of 0-9, a-f)",

@@ -94,7 +94,7 @@ const ROUTES: Record<string, Route> = {
     call: () => [
       "POST",
       "/v1/keys/import",
-      { secret: "a legacy secret of at least 32 bytes!", reason },
+      { secret: "a legacy secret of at least 32 bytes!", reason, tokenLifetimeSeconds: 3600 },
     ],
     applied: async (f) => (await f.keyrings.load())?.keys.some((k) => k.legacy) ?? false,
   },
