@@ -63,7 +63,12 @@ describe("no revocation lapses while its token lives (property)", () => {
         const keyring = s.legacy ? imported : generated;
         const revokedAt = T0 + 10 * MAX_LIFETIME * SECOND;
         let t = revokedAt;
-        const clock: Clock = { now: () => t, sleep: async (ms) => void (t += ms) };
+        const clock: Clock = {
+          now: () => t,
+          sleep: async (ms) => {
+            t += ms;
+          },
+        };
         const timing = { maxTokenLifetimeSeconds: MAX_LIFETIME, clockToleranceSeconds: TOLERANCE };
         const keyrings = new MemoryKeyringStore();
         await keyrings.save(keyring);
