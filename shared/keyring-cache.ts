@@ -14,6 +14,11 @@ export interface KeyringCacheOptions {
   readonly maxStaleMs?: number;
   /** After a failed load, wait this long before trying again. Default 5 s. */
   readonly retryAfterMs?: number;
+  /**
+   * A request waits at most this long for a reload for an unknown kid (its budget); the reload
+   * goes on in the background. Default 100 ms.
+   */
+  readonly unknownKidWaitMs?: number;
 }
 
 export type KeyringRead =
@@ -26,10 +31,13 @@ export type KeyringRead =
   | { readonly ok: false; readonly reason: "keyring_unavailable" };
 
 /**
- * The keyring of one container. Loads once, serves from memory until the TTL passes, then reloads;
- * concurrent callers share one load in flight. When a load fails or yields an invalid keyring, the
- * last good one keeps serving (`stale: true`) for at most `maxStaleMs`; past that, callers are
- * told the keyring is unavailable and must refuse.
+ * The keyring of one container. Loads once, serves from memory until the TTL passes, then reloads
+ * in the background while the cached keyring keeps answering (stale-while-revalidate: a slow or
+ * hanging Secrets Manager never holds up a request the cached keyring can answer); concurrent
+ * callers share one load in flight. Only the first load waits, and a reload for an unknown kid
+ * waits at most `unknownKidWaitMs`. When loads fail or yield an invalid keyring, the last good one
+ * keeps serving (`stale: true`) for at most `maxStaleMs`; past that, callers are told the keyring
+ * is unavailable and must refuse (and wait for the next load).
  */
 export class KeyringCache {
   readonly #load: () => Promise<Keyring | undefined>;
@@ -38,6 +46,7 @@ export class KeyringCache {
   readonly #cooldownMs: number;
   readonly #maxStaleMs: number;
   readonly #retryAfterMs: number;
+  readonly #unknownKidWaitMs: number;
   #keyring: Keyring | undefined;
   #loadedAt = Number.NEGATIVE_INFINITY;
   #failedAt = Number.NEGATIVE_INFINITY;
@@ -52,7 +61,10 @@ export class KeyringCache {
     this.#cooldownMs = options.unknownKidCooldownMs ?? 10 * SECOND;
     this.#maxStaleMs = options.maxStaleMs ?? 15 * MINUTE;
     this.#retryAfterMs = options.retryAfterMs ?? 5 * SECOND;
-    const problems = (["ttlMs", "unknownKidCooldownMs", "maxStaleMs", "retryAfterMs"] as const)
+    this.#unknownKidWaitMs = options.unknownKidWaitMs ?? 100;
+    const problems = (
+      ["ttlMs", "unknownKidCooldownMs", "maxStaleMs", "retryAfterMs", "unknownKidWaitMs"] as const
+    )
       .filter((name) => {
         const value = options[name];
         return value !== undefined && (!Number.isFinite(value) || value < 0);
@@ -61,25 +73,39 @@ export class KeyringCache {
     if (problems.length > 0) throw new ConfigInvalid(problems);
   }
 
-  /** The keyring to verify with now, reloading it first if it is older than the TTL. */
+  /**
+   * The keyring to verify with now. Older than the TTL, it is reloaded in the background and
+   * served meanwhile; only with no usable keyring (none yet, or past the stale bound) does the
+   * caller wait for the load.
+   */
   async get(): Promise<KeyringRead> {
     const now = this.#clock.now();
     const expired = now - this.#loadedAt >= this.#ttlMs;
-    if (expired && now - this.#failedAt >= this.#retryAfterMs) await this.#reload();
+    if (expired && now - this.#failedAt >= this.#retryAfterMs) {
+      const reload = this.#reload();
+      if (!this.#read().ok) await reload;
+    }
     return this.#read();
   }
 
   /**
    * A token named a kid this keyring does not have: reload at once, unless a reload for that
    * reason happened within the cooldown (a flood of made-up kids must not become a flood of calls).
-   * Answers whether a reload happened.
+   * Answers whether a reload finished within the wait (the caller then reads the keyring again).
    */
   async reloadForUnknownKid(): Promise<boolean> {
     const now = this.#clock.now();
     if (now - this.#unknownKidReloadAt < this.#cooldownMs) return false;
     this.#unknownKidReloadAt = now;
-    await this.#reload();
-    return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const done = await Promise.race([
+      this.#reload().then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), this.#unknownKidWaitMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    return done;
   }
 
   /** Why the last load failed, for logs (never the keyring itself). */
@@ -92,7 +118,9 @@ export class KeyringCache {
     const ageMs = this.#clock.now() - this.#loadedAt;
     if (ageMs >= this.#ttlMs + this.#maxStaleMs)
       return { ok: false, reason: "keyring_unavailable" };
-    return { ok: true, keyring: this.#keyring, ageMs, stale: ageMs >= this.#ttlMs };
+    // Past the TTL while a reload is under way is not stale; past it after a failed load is.
+    const stale = ageMs >= this.#ttlMs && this.#failedAt >= this.#loadedAt;
+    return { ok: true, keyring: this.#keyring, ageMs, stale };
   }
 
   #reload(): Promise<void> {

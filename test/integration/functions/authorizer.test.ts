@@ -129,7 +129,17 @@ describe("the authorizer against Secrets Manager (moto) and Upstash (local REST 
     await app.commit(expectOk(activateKey(published, published.keys[1]!.kid, app.clock.t)));
     app.clock.t += 61 * SECOND;
     const after = await app.token();
-    expect(await app.ask(before)).toMatchObject({
+    // Past the TTL the cached keyring answers while the reload runs in the background.
+    const deadline = performance.now() + 2000;
+    let answer = await app.ask(before);
+    while (
+      (answer as { context?: { keyStatus?: string } }).context?.keyStatus !== "previous" &&
+      performance.now() < deadline
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      answer = await app.ask(before);
+    }
+    expect(answer).toMatchObject({
       isAuthorized: true,
       context: { keyStatus: "previous" },
     });
@@ -199,5 +209,29 @@ describe("the authorizer against Secrets Manager (moto) and Upstash (local REST 
     app.clock.t += 10 * SECOND;
     await Promise.all(forged.slice(0, 50).map((token) => app.ask(token)));
     expect(moto.operations()["secretsmanager.BatchGetSecretValue"]).toBe(2);
+  });
+
+  it("adds nothing over its budget while Secrets Manager hangs, a cached keyring answering (fault injected at a proxy)", async () => {
+    const app = await deploy();
+    const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => app.token(`user-${i}`)));
+    expect((await app.ask(tokens[0]!)).isAuthorized).toBe(true);
+    // Secrets Manager answers nothing for 10 s; the keyring's TTL (60 s) has passed.
+    moto.setFault({ kind: "delay", ms: 10_000 });
+    try {
+      app.clock.t += 61 * SECOND;
+      const slowest = { ms: 0 };
+      let allowed = 0;
+      for (let i = 0; i < 400; i++) {
+        const started = performance.now();
+        if ((await app.ask(tokens[i % tokens.length]!)).isAuthorized) allowed++;
+        slowest.ms = Math.max(slowest.ms, performance.now() - started);
+      }
+      expect(allowed).toBe(400);
+      // The request budget is the revocation check's (100 ms by default), plus 50 ms.
+      expect(slowest.ms).toBeLessThan(150);
+      expect(moto.operations()["secretsmanager.BatchGetSecretValue"]).toBeGreaterThanOrEqual(2);
+    } finally {
+      moto.setFault({ kind: "none" });
+    }
   });
 });

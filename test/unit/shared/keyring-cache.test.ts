@@ -23,6 +23,9 @@ function source(first: Keyring) {
   return { state, load };
 }
 
+/** Lets a background reload (an immediately answering source) finish. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
 function clockAt(start: number) {
   const clock = { t: start, now: () => clock.t };
   return clock;
@@ -41,6 +44,9 @@ describe("KeyringCache", () => {
     const k2 = await newKeyring("ES256");
     state.keyring = k2;
     clock.t += 1 * SECOND;
+    // Past the TTL the cached keyring answers at once while the reload runs.
+    expect(await cache.get()).toMatchObject({ ok: true, keyring: k1, stale: false });
+    await settle();
     expect(await cache.get()).toMatchObject({ ok: true, keyring: k2, ageMs: 0 });
     expect(state.calls).toBe(2);
   });
@@ -76,6 +82,8 @@ describe("KeyringCache", () => {
     await cache.get();
     state.fail = new Error("Secrets Manager is down");
     clock.t += 2 * MINUTE;
+    await cache.get();
+    await settle();
     expect(await cache.get()).toMatchObject({
       ok: true,
       keyring: k1,
@@ -100,7 +108,29 @@ describe("KeyringCache", () => {
     await cache.get();
     state.fail = new KeyringInvalid(["keyring has 2 current keys"]);
     clock.t += 2 * MINUTE;
+    await cache.get();
+    await settle();
     expect(await cache.get()).toMatchObject({ ok: true, keyring: k1, stale: true });
+  });
+
+  it("answers from the cached keyring at once while a reload hangs, and waits only for an unknown kid, within its budget", async () => {
+    const k1 = await newKeyring();
+    let calls = 0;
+    let hang = false;
+    const load = () => {
+      calls++;
+      return hang ? new Promise<Keyring>(() => {}) : Promise.resolve(k1);
+    };
+    const clock = clockAt(T0);
+    const cache = new KeyringCache({ load, clock, unknownKidWaitMs: 30 });
+    await cache.get();
+    hang = true;
+    clock.t += 2 * MINUTE;
+    const reads = await Promise.all(Array.from({ length: 100 }, () => cache.get()));
+    expect(reads.every((r) => r.ok && r.keyring === k1)).toBe(true);
+    expect(calls).toBe(2);
+    // Answers without the hanging load: the request goes on with the keyring it has.
+    expect(await cache.reloadForUnknownKid()).toBe(false);
   });
 
   it("waits before retrying a failed load, so an outage is not hammered", async () => {
