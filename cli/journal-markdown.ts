@@ -1,4 +1,5 @@
 import type { RotationRecord } from "../shared/operations/journal.ts";
+import { markdownText as md, oneLine } from "./terminal-text.ts";
 
 const TRIGGER_TEXT: Record<RotationRecord["trigger"], string> = {
   scheduled: "scheduled",
@@ -10,21 +11,24 @@ const TRIGGER_TEXT: Record<RotationRecord["trigger"], string> = {
 
 /**
  * The journal entries operators used to write by hand after a rotation (runbook 003: trigger,
- * old → new, timestamps, smoke test, user impact), one section per rotation, oldest first.
+ * old → new, timestamps, smoke test, user impact), one section per rotation, oldest first. Stored
+ * text (actors, reasons, phases) is escaped: a reason cannot add a heading, a link or a line.
  */
 export function journalMarkdown(since: string, rotations: readonly RotationRecord[]): string {
-  const lines = [`## JWT signing key rotations since ${since.slice(0, 10)}`, ""];
+  const lines = [`## JWT signing key rotations since ${md(since.slice(0, 10))}`, ""];
   if (rotations.length === 0) lines.push("No rotation in this period.", "");
   for (const r of rotations) {
-    const change = r.oldKid === undefined ? `\`${r.newKid}\`` : `\`${r.oldKid}\` → \`${r.newKid}\``;
+    // Inside a code span nothing is markup; only a backtick could end it.
+    const kid = (k: string) => `\`${oneLine(k).replaceAll("`", "")}\``;
+    const change = r.oldKid === undefined ? kid(r.newKid) : `${kid(r.oldKid)} → ${kid(r.newKid)}`;
     const status = r.rolledBack ? "rolled back" : "done";
     lines.push(
-      `### Key rotation: ${r.trigger}, ${change} [${status} ${r.activatedAt.slice(0, 10)}]`,
+      `### Key rotation: ${r.trigger}, ${change} [${status} ${md(r.activatedAt.slice(0, 10))}]`,
       "",
-      `- Trigger: ${TRIGGER_TEXT[r.trigger]}; by ${r.actor}${r.reason === "" ? "" : `; reason: ${r.reason}`}`,
-      `- Keys: ${change}${r.compromised.length > 0 ? `; retired as compromised: ${r.compromised.map((k) => `\`${k}\``).join(", ")}` : ""}`,
+      `- Trigger: ${TRIGGER_TEXT[r.trigger]}; by ${md(r.actor)}${r.reason === "" ? "" : `; reason: ${md(r.reason)}`}`,
+      `- Keys: ${change}${r.compromised.length > 0 ? `; retired as compromised: ${r.compromised.map(kid).join(", ")}` : ""}`,
       "- Phases:",
-      ...r.phases.map((p) => `  - ${p.at}: ${p.phase}`),
+      ...r.phases.map((p) => `  - ${md(p.at)}: ${md(p.phase)}`),
       `- Self-test: ${r.selfTest}${r.rolledBack ? " (the keyring was put back as it was)" : ""}`,
       `- Verifications refused because of it: ${r.refusedVerifications ?? "unknown (no usage figures)"}`,
       "",

@@ -27,6 +27,7 @@ import { CliError, EXIT, EXIT_NAMES, OpsClient } from "./client.ts";
 import { COMMANDS, commandHelp, usage } from "./commands.ts";
 import { journalMarkdown } from "./journal-markdown.ts";
 import { simulationHolds, simulationText } from "./simulation-report.ts";
+import { oneLine, terminalSafe } from "./terminal-text.ts";
 import { VERSION } from "./version.ts";
 
 const BATCH_CHUNK = 1000;
@@ -54,7 +55,7 @@ async function main(values: Flags, invocation: Invocation): Promise<number> {
     return EXIT.ok;
   }
   const out = (human: string, json: unknown) =>
-    console.log(values.json ? JSON.stringify(json, null, 2) : human);
+    console.log(values.json ? JSON.stringify(json, null, 2) : terminalSafe(human));
   const client = () => OpsClient.fromEnvironment(values);
   const reason = () => {
     if (values.reason === undefined || values.reason.trim() === "")
@@ -163,7 +164,7 @@ async function main(values: Flags, invocation: Invocation): Promise<number> {
       };
       const lines = page.entries.map(
         (e) =>
-          `${String(e.seq).padStart(5)} ${e.at} ${e.actor.padEnd(12)} ${e.action.padEnd(16)} ${e.result.padEnd(8)} ${e.target ?? ""}  ${e.reason ?? ""}`,
+          `${String(e.seq).padStart(5)} ${oneLine(e.at)} ${oneLine(e.actor).padEnd(12)} ${oneLine(e.action).padEnd(16)} ${oneLine(e.result).padEnd(8)} ${oneLine(e.target ?? "")}  ${oneLine(e.reason ?? "")}`,
       );
       if (page.next !== undefined) lines.push(`(more: --before ${page.next})`);
       out(lines.join("\n") || "(empty)", body);
@@ -221,7 +222,10 @@ async function main(values: Flags, invocation: Invocation): Promise<number> {
       };
       out(
         plan.transitions
-          .map((t) => `${t.at}  ${t.action.padEnd(9)} ${t.kid ?? "(new key)"}  (${t.reason})`)
+          .map(
+            (t) =>
+              `${oneLine(t.at)}  ${oneLine(t.action).padEnd(9)} ${oneLine(t.kid ?? "(new key)")}  (${oneLine(t.reason)})`,
+          )
           .join("\n") || "nothing due",
         body,
       );
@@ -340,11 +344,11 @@ function statusText(body: StatusBody): string {
       const share = k.share === null ? "" : `  ${(k.share * 100).toFixed(1)} % of verifications`;
       let next = "";
       if (k.status === "current" && pending !== undefined)
-        next = `  next: previous when ${pending.kid} activates`;
+        next = `  next: previous when ${oneLine(pending.kid)} activates`;
       else if (k.next?.latest !== undefined)
-        next = `  next: ${k.next.action} from ${k.next.earliest} (once its share is low), by ${k.next.latest} at the latest`;
-      else if (k.next) next = `  next: ${k.next.action} from ${k.next.earliest}`;
-      return `${k.status.padEnd(10)} ${k.kid}  ${k.alg.padEnd(6)}${k.compromised ? " compromised" : ""}${share}${next}`;
+        next = `  next: ${oneLine(k.next.action)} from ${oneLine(k.next.earliest)} (once its share is low), by ${oneLine(k.next.latest)} at the latest`;
+      else if (k.next) next = `  next: ${oneLine(k.next.action)} from ${oneLine(k.next.earliest)}`;
+      return `${oneLine(k.status).padEnd(10)} ${oneLine(k.kid)}  ${oneLine(k.alg).padEnd(6)}${k.compromised ? " compromised" : ""}${share}${next}`;
     })
     .join("\n");
 }
@@ -448,7 +452,7 @@ async function revokeBatch(
   if (values.json) console.log(JSON.stringify(summary, null, 2));
   else {
     console.log(`${revoked} revoked, ${expired} already expired (nothing to do), ${failed} failed`);
-    for (const f of failures) console.log(`  item ${f.index + 1}: ${f.error}`);
+    for (const f of failures) console.log(`  item ${f.index + 1}: ${oneLine(f.error)}`);
   }
   return failed === 0 ? EXIT.ok : EXIT.refused;
 }
@@ -471,7 +475,7 @@ function progressBar(total: number, quiet: boolean): (done: number) => void {
 /** Errors go to stderr, or with --json as `{"error": {code, message}}` on stdout; the exit code is the same. */
 function fail(json: boolean, exitCode: number, code: string, message: string): never {
   if (json) console.log(JSON.stringify({ error: { code, message } }, null, 2));
-  else console.error(message);
+  else console.error(terminalSafe(message));
   process.exit(exitCode);
 }
 

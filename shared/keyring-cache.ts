@@ -15,8 +15,8 @@ export interface KeyringCacheOptions {
   /** After a failed load, wait this long before trying again. Default 5 s. */
   readonly retryAfterMs?: number;
   /**
-   * A request waits at most this long for a reload for an unknown kid (its budget); the reload
-   * goes on in the background. Default 100 ms.
+   * A request waits at most this long for a reload for an unknown kid (a new key's first tokens
+   * after a long idle: it must not be refused); the reload goes on in the background. Default 1 s.
    */
   readonly unknownKidWaitMs?: number;
 }
@@ -61,7 +61,7 @@ export class KeyringCache {
     this.#cooldownMs = options.unknownKidCooldownMs ?? 10 * SECOND;
     this.#maxStaleMs = options.maxStaleMs ?? 15 * MINUTE;
     this.#retryAfterMs = options.retryAfterMs ?? 5 * SECOND;
-    this.#unknownKidWaitMs = options.unknownKidWaitMs ?? 100;
+    this.#unknownKidWaitMs = options.unknownKidWaitMs ?? SECOND;
     const problems = (
       ["ttlMs", "unknownKidCooldownMs", "maxStaleMs", "retryAfterMs", "unknownKidWaitMs"] as const
     )

@@ -48,6 +48,7 @@ export async function createAuthorizerFromEnv(env: Environment, overrides: Overr
     ttlMs: config.keyringCacheTtlSeconds * SECOND,
     maxStaleMs: config.keyringMaxStaleSeconds * SECOND,
     unknownKidCooldownMs: config.unknownKidCooldownSeconds * SECOND,
+    unknownKidWaitMs: config.unknownKidWaitMs,
   });
   const revocations = new UpstashRevocationStore({
     ...upstash,

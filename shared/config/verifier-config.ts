@@ -19,6 +19,8 @@ export interface VerifierConfig {
   readonly keyringCacheTtlSeconds: number;
   readonly keyringMaxStaleSeconds: number;
   readonly unknownKidCooldownSeconds: number;
+  /** A request with an unknown kid waits at most this long for the keyring's reload. */
+  readonly unknownKidWaitMs: number;
   readonly revocationBudgetMs: number;
   readonly failureMode: FailureMode;
   /** Header carrying the token; `authorization` means the Bearer scheme. */
@@ -72,6 +74,7 @@ export function readVerifierConfig(env: Environment): VerifierConfig {
     keyringCacheTtlSeconds: read.integer("KEYWARD_KEYRING_CACHE_TTL_SECONDS", 60, 1, 3600),
     keyringMaxStaleSeconds: read.integer("KEYWARD_KEYRING_MAX_STALE_SECONDS", 900, 0, 86_400),
     unknownKidCooldownSeconds: read.integer("KEYWARD_UNKNOWN_KID_COOLDOWN_SECONDS", 10, 1, 3600),
+    unknownKidWaitMs: read.integer("KEYWARD_UNKNOWN_KID_WAIT_MS", 1000, 10, 5000),
     revocationBudgetMs: read.integer("KEYWARD_REVOCATION_BUDGET_MS", 100, 10, 5000),
     failureMode: read.oneOf(
       "KEYWARD_REVOCATION_FAILURE_MODE",

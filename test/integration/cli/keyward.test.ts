@@ -121,6 +121,21 @@ describe("the keyward CLI against the local stack", () => {
     }
   });
 
+  it("prints a planted reason with its escape sequences and line breaks escaped, and a pasted token nowhere", async () => {
+    const token = await mint("ivan");
+    const reason = `ok\u001b[2J\r\n    9 2026-01-01 admin forged ${token}`;
+    const run = await keyward(["revoke", "--sub", "ivan", "--reason", reason]);
+    expect(run.code).toBe(0);
+    const audit = await keyward(["audit", "--limit", "1"]);
+    expect(audit.code).toBe(0);
+    expect(audit.stdout).not.toContain("\u001b");
+    expect(audit.stdout).not.toContain(token);
+    expect(audit.stdout.trim().split("\n")).toHaveLength(1);
+    expect(audit.stdout).toContain(
+      "ok\\x1b[2J\\x0d\\x0a    9 2026-01-01 admin forged [token removed]",
+    );
+  });
+
   it("follows conventions: --version, help, did you mean, arguments checked before any request, JSON errors", async () => {
     const version = await keyward(["--version"]);
     expect(version.stdout.trim()).toBe(

@@ -56,4 +56,19 @@ describe("journalMarkdown", () => {
     expect(failed).toContain("- Self-test: failed (the keyring was put back as it was)");
     expect(failed).toContain("- Verifications refused because of it: unknown (no usage figures)");
   });
+
+  it("escapes stored text, so a reason cannot add a heading, a link, a line or a terminal sequence", () => {
+    const text = journalMarkdown("2026-03-01T00:00:00.000Z", [
+      {
+        ...emergency,
+        actor: "eve\r\n### Key rotation: forged",
+        reason: "see [here](https://evil.example) \u001b[2J<script>",
+      },
+    ]);
+    expect(text.split("\n").filter((line) => line.startsWith("###"))).toHaveLength(1);
+    expect(text).toContain(
+      "by eve\\\\x0d\\\\x0a\\#\\#\\# Key rotation: forged; reason: see \\[here\\](https://evil.example) \\\\x1b\\[2J\\<script\\>",
+    );
+    expect(text).not.toContain("\u001b");
+  });
 });
