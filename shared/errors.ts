@@ -41,6 +41,11 @@ export class ConfigInvalid extends ProblemsError {
   }
 }
 
+/** A store (Secrets Manager, Upstash) did not answer, or not in time, or not sensibly. Never means "not revoked". */
+export class StoreUnavailable extends KeywardError {
+  override readonly code = "store_unavailable";
+}
+
 /** A caller asked for something the API does not allow (a bug in the caller, not bad user input). */
 export class UsageError extends KeywardError {
   override readonly code = "usage_error";

@@ -37,6 +37,12 @@ export function upstashSettingsFromSecret(
  * - no auto-pipelining, telemetry or deserialization: one command is one HTTP request, results
  *   are the raw strings.
  */
+/**
+ * The budget of one write (a revocation, an audit entry): an operator waits for it, and a store
+ * that does not answer in time is a 503 to retry, not a 12-second hang.
+ */
+export const WRITE_BUDGET_MS = 2_000;
+
 export function createUpstashClient(
   settings: UpstashSettings,
   timeoutMs: number,

@@ -29,8 +29,8 @@ import type { UpstashSettings } from "../../shared/upstash-client.ts";
 import { MemoryUsageStore, UsageRecorder, type UsageStore } from "../../shared/usage/counts.ts";
 import { UpstashUsageStore } from "../../shared/usage/upstash.ts";
 import { createOpsApp } from "../ops-api/app.ts";
-import { ApiError, errorBody } from "../ops-api/errors.ts";
-import { strictObject, text } from "../ops-api/input.ts";
+import { ApiError, errorAnswer, errorBody } from "../ops-api/errors.ts";
+import { boundedClaims, strictObject, text } from "../ops-api/input.ts";
 import { sha256 } from "../ops-api/operators.ts";
 
 export interface LocalStackOptions {
@@ -153,6 +153,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const log = options.log ?? (() => undefined);
   const stamp = () => new Date(clock.now()).toISOString();
   const app = new Hono();
+  app.onError(errorAnswer);
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
@@ -190,40 +191,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     } catch {
       return c.json(errorBody("invalid_json", "request body is not valid JSON"), 400);
     }
-    try {
-      const fields = strictObject(value, ["sub", "ttl", "claims"]);
-      const sub = text(fields, "sub", 512);
-      const ttl = fields.ttl ?? Math.min(3600, maxLifetimeSeconds);
-      if (
-        typeof ttl !== "number" ||
-        !Number.isInteger(ttl) ||
-        ttl < 1 ||
-        ttl > maxLifetimeSeconds
-      ) {
-        throw new ApiError(
-          400,
-          "invalid_request",
-          `body.ttl must be a whole number of seconds from 1 to ${maxLifetimeSeconds}`,
-        );
-      }
-      const claims =
-        fields.claims === undefined
-          ? {}
-          : strictObject(fields.claims, Object.keys(fields.claims as object), "body.claims");
-      const reserved = Object.keys(claims).filter((name) =>
-        ["iat", "exp", "jti", "nbf", "iss", "aud", "sub"].includes(name),
+    const fields = strictObject(value, ["sub", "ttl", "claims"]);
+    const sub = text(fields, "sub", 512);
+    const ttl = fields.ttl ?? Math.min(3600, maxLifetimeSeconds);
+    if (typeof ttl !== "number" || !Number.isInteger(ttl) || ttl < 1 || ttl > maxLifetimeSeconds) {
+      throw new ApiError(
+        400,
+        "invalid_request",
+        `body.ttl must be a whole number of seconds from 1 to ${maxLifetimeSeconds}`,
       );
-      if (reserved.length > 0)
-        throw new ApiError(400, "invalid_request", `body.claims cannot set ${reserved.join(", ")}`);
-      const keyring = await keyrings.load();
-      if (keyring === undefined) throw new ApiError(503, "no_keyring", "no keyring");
-      const token = await signer.sign(keyring, { sub, claims, lifetimeSeconds: ttl }, clock.now());
-      return c.json({ token, expiresIn: ttl }, 201);
-    } catch (error) {
-      if (error instanceof ApiError)
-        return c.json(errorBody(error.code, error.message), error.status);
-      throw error;
     }
+    const claims = fields.claims === undefined ? {} : boundedClaims(fields.claims, "body.claims");
+    const reserved = Object.keys(claims).filter((name) =>
+      ["iat", "exp", "jti", "nbf", "iss", "aud", "sub"].includes(name),
+    );
+    if (reserved.length > 0)
+      throw new ApiError(400, "invalid_request", `body.claims cannot set ${reserved.join(", ")}`);
+    const keyring = await keyrings.load();
+    if (keyring === undefined) throw new ApiError(503, "no_keyring", "no keyring");
+    const token = await signer.sign(keyring, { sub, claims, lifetimeSeconds: ttl }, clock.now());
+    return c.json({ token, expiresIn: ttl }, 201);
   });
   app.route("/", ops);
 

@@ -3,7 +3,6 @@ import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { SECOND } from "../../shared/clock.ts";
-import { KeywardError } from "../../shared/errors.ts";
 import {
   lifetimeOfSample,
   SECRET_ENCODINGS,
@@ -17,11 +16,10 @@ import { rotationJournal } from "../../shared/operations/journal.ts";
 import { importSecret, reinstate, rollbackKeys, rotate } from "../../shared/operations/keys.ts";
 import { revoke } from "../../shared/operations/revocations.ts";
 import { factsOf, type RevocationTarget, type TokenFacts } from "../../shared/revocation/rules.ts";
-import { StoreUnavailable } from "../../shared/revocation/store.ts";
 import type { TokenClaims } from "../../shared/tokens/claims.ts";
 import { createVerifier } from "../../shared/tokens/verifier.ts";
 import type { UsageStore } from "../../shared/usage/counts.ts";
-import { ApiError, errorBody, statusOf } from "./errors.ts";
+import { ApiError, errorAnswer, errorBody, statusOf } from "./errors.ts";
 import {
   type Fields,
   kidText,
@@ -63,21 +61,7 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
     maxLifetimeSeconds: deps.timing.maxTokenLifetimeSeconds,
   });
 
-  app.onError((error, c) => {
-    if (error instanceof ApiError)
-      return c.json(errorBody(error.code, error.message), error.status);
-    if (error instanceof StoreUnavailable)
-      return c.json(errorBody("store_unavailable", "a store did not answer; try again"), 503);
-    if (error instanceof KeywardError) return c.json(errorBody(error.code, error.message), 503);
-    console.error(
-      JSON.stringify({
-        level: "error",
-        message: "unhandled error in the ops API",
-        name: (error as Error).name,
-      }),
-    );
-    return c.json(errorBody("internal_error", "unexpected error; see the function's logs"), 500);
-  });
+  app.onError(errorAnswer);
   app.notFound((c) =>
     c.json(errorBody("not_found", `no route ${c.req.method} ${c.req.path}`), 404),
   );
@@ -154,6 +138,12 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
     }
     return strictObject(value, allowed);
   }
+
+  /** The latest exp a token keyward accepts can have, in seconds. */
+  const latestExp = () =>
+    Math.floor(deps.clock.now() / SECOND) +
+    deps.timing.maxTokenLifetimeSeconds +
+    deps.timing.clockToleranceSeconds;
 
   const keyringOrFail = async (): Promise<Keyring> => {
     const keyring = await deps.keyrings.load();
@@ -385,7 +375,7 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
   app.post("/v1/revocations", authenticated("responder"), body, async (c) => {
     const fields = await json(c, [...REVOCATION_FIELDS, "reason"]);
     const reason = text(fields, "reason", 500);
-    const resolved = await target(revocationRequest(fields, "body"));
+    const resolved = await target(revocationRequest(fields, "body", latestExp()));
     if ("refused" in resolved) throw new ApiError(422, "not_revocable", resolved.refused);
     if ("noop" in resolved) return c.json({ revoked: false, noop: true, message: resolved.noop });
     const [result] = await revoke(deps, {
@@ -399,7 +389,10 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
         "store_unavailable",
         "the revocation store did not take the revocation; try again",
       );
-    return c.json({ revoked: true, noop: result.noop, rule: resolved.kind }, 201);
+    return c.json(
+      { revoked: true, noop: result.noop, rule: resolved.kind },
+      result.noop ? 200 : 201,
+    );
   });
 
   app.post("/v1/revocations/batch", authenticated("responder"), body, async (c) => {
@@ -425,7 +418,7 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
       try {
         const where = `items[${index}]`;
         const resolved = await target(
-          revocationRequest(strictObject(item, REVOCATION_FIELDS, where), where),
+          revocationRequest(strictObject(item, REVOCATION_FIELDS, where), where, latestExp()),
           keyring,
         );
         if ("refused" in resolved) results.push({ index, ok: false, error: resolved.refused });

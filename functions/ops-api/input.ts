@@ -71,8 +71,15 @@ const TARGET_FIELDS = [
   "kid",
 ] as const;
 
-/** Exactly one of token, jti (+ exp, iss), sub, claim (+ value), all: true, kid. */
-export function revocationRequest(fields: Fields, where: string): RevocationRequest {
+/**
+ * Exactly one of token, jti (+ exp, iss), sub, claim (+ value), all: true, kid. `latestExp` (seconds)
+ * bounds a jti's exp: no token keyward accepts expires later (now + the maximum lifetime).
+ */
+export function revocationRequest(
+  fields: Fields,
+  where: string,
+  latestExp: number,
+): RevocationRequest {
   const given = ["token", "jti", "sub", "claim", "all", "kid"].filter(
     (name) => fields[name] !== undefined,
   );
@@ -108,6 +115,13 @@ export function revocationRequest(fields: Fields, where: string): RevocationRequ
           `${where}.exp (the token's expiry, seconds since the epoch) is required with jti`,
         );
       }
+      if (exp > latestExp) {
+        throw new ApiError(
+          400,
+          "invalid_request",
+          `${where}.exp is after ${latestExp}: no token lives longer than the maximum token lifetime`,
+        );
+      }
       const iss = optionalText(fields, "iss", 512, where);
       return {
         kind: "token",
@@ -138,3 +152,33 @@ export function revocationRequest(fields: Fields, where: string): RevocationRequ
 }
 
 export const REVOCATION_FIELDS = [...TARGET_FIELDS];
+
+const MAX_CLAIMS_DEPTH = 8;
+const MAX_CLAIMS_CHARACTERS = 8192;
+
+/**
+ * Custom claims: a JSON object at most 8 levels deep and 8 KiB serialized, walked without
+ * recursion (a deeply nested body must be a 400, not a stack overflow).
+ */
+export function boundedClaims(value: unknown, where: string): Fields {
+  const claims = strictObject(value, Object.keys((value ?? {}) as object), where);
+  const pending: [unknown, number][] = [[claims, 1]];
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop() as [unknown, number];
+    if (typeof node !== "object" || node === null) continue;
+    if (depth > MAX_CLAIMS_DEPTH)
+      throw new ApiError(
+        400,
+        "invalid_request",
+        `${where} is nested more than ${MAX_CLAIMS_DEPTH} levels deep`,
+      );
+    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+  }
+  if (JSON.stringify(claims).length > MAX_CLAIMS_CHARACTERS)
+    throw new ApiError(
+      400,
+      "invalid_request",
+      `${where} is larger than ${MAX_CLAIMS_CHARACTERS} characters as JSON`,
+    );
+  return claims;
+}

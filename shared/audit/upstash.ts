@@ -1,6 +1,6 @@
 import type { Redis } from "@upstash/redis";
 import { StoreUnavailable } from "../revocation/store.ts";
-import { createUpstashClient, type UpstashSettings } from "../upstash-client.ts";
+import { createUpstashClient, type UpstashSettings, WRITE_BUDGET_MS } from "../upstash-client.ts";
 import {
   type AuditEntry,
   type AuditJournal,
@@ -35,7 +35,7 @@ export class UpstashAuditJournal implements AuditJournal {
     private readonly capacity = DEFAULT_AUDIT_CAPACITY,
     prefix = "kw:",
   ) {
-    this.#redis = createUpstashClient(settings, 5_000, 2);
+    this.#redis = createUpstashClient(settings, WRITE_BUDGET_MS);
     this.#seqKey = `${prefix}audit:seq`;
     this.#entriesKey = `${prefix}audit:entries`;
     this.#intendedKey = `${prefix}audit:intended`;

@@ -10,6 +10,7 @@ import {
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { type Clock, HOUR, systemClock } from "../clock.ts";
+import { KeywardError, StoreUnavailable } from "../errors.ts";
 import type { Keyring } from "../keyring/keyring.ts";
 import {
   assembleKeyring,
@@ -92,7 +93,19 @@ export class SecretsManagerKeyringStore implements KeyringStore {
     return materialName(this.#prefix, kid);
   }
 
-  async load(): Promise<Keyring | undefined> {
+  load(): Promise<Keyring | undefined> {
+    return unavailableOnError(() => this.#load());
+  }
+
+  loadPrevious(): Promise<Keyring | undefined> {
+    return unavailableOnError(() => this.#loadPrevious());
+  }
+
+  save(next: Keyring): Promise<void> {
+    return unavailableOnError(() => this.#save(next));
+  }
+
+  async #load(): Promise<Keyring | undefined> {
     const secrets = new Map<string, string>();
     let nextToken: string | undefined;
     do {
@@ -117,13 +130,13 @@ export class SecretsManagerKeyringStore implements KeyringStore {
     );
   }
 
-  async loadPrevious(): Promise<Keyring | undefined> {
+  async #loadPrevious(): Promise<Keyring | undefined> {
     const state = await this.#readState("AWSPREVIOUS");
     if (state === undefined) return undefined;
     return assembleKeyring(state.text, (kid) => this.#readMaterial(kid), true);
   }
 
-  async save(next: Keyring): Promise<void> {
+  async #save(next: Keyring): Promise<void> {
     assertValid(next);
     const stored = await this.#readState("AWSCURRENT");
     const { state, materials } = splitKeyring(next);
@@ -248,5 +261,20 @@ export class SecretsManagerKeyringStore implements KeyringStore {
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;
     }
+  }
+}
+
+/**
+ * Secrets Manager failing (throttled, unreachable, timing out) is a store that did not answer:
+ * callers answer 503 and retry. keyward's own errors (a conflict, an invalid keyring) pass.
+ */
+async function unavailableOnError<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof KeywardError) throw error;
+    throw new StoreUnavailable(`Secrets Manager did not answer (${(error as Error).name})`, {
+      cause: error,
+    });
   }
 }

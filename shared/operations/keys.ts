@@ -1,5 +1,5 @@
 import type { IntendedChange } from "../audit/journal.ts";
-import { afterInstant, SECOND } from "../clock.ts";
+import { afterInstant, MINUTE, SECOND } from "../clock.ts";
 import { generateKey } from "../keyring/generate.ts";
 import { importLegacySecret, type SecretEncoding } from "../keyring/import-legacy.ts";
 import type { Keyring } from "../keyring/keyring.ts";
@@ -171,9 +171,15 @@ export async function emergency(
   id = newChangeId(deps),
 ): Promise<OperationResult<RotationOutcome>> {
   const startedAt = deps.clock.now();
-  const kids = ((await deps.keyrings.load())?.keys ?? [])
-    .filter((k) => k.status !== "destroyed")
-    .map((k) => k.kid);
+  const loaded = await deps.keyrings.load();
+  // Two responders pressing the button at once: the second would compromise the key the first
+  // just made and log out everyone who signed in between.
+  const recent = loaded === undefined ? undefined : recentEmergency(loaded, startedAt);
+  if (recent !== undefined) {
+    await refused(deps, request, "rotate.immediate", "emergency_in_progress", undefined);
+    return recent;
+  }
+  const kids = (loaded?.keys ?? []).filter((k) => k.status !== "destroyed").map((k) => k.kid);
   const rules: RevocationTarget[] = [{ kind: "all" }, ...kids.map(keyRule)];
   const record = (kid: string, at: number, compromised: readonly string[] = []) => ({
     entry: {
@@ -210,6 +216,9 @@ export async function emergency(
     deps,
     async (keyring, now) => {
       if (keyring === undefined) return noKeyring();
+      // Another emergency committed while this one wrote its rules: it won.
+      const won = keyring.revision !== loaded?.revision ? recentEmergency(keyring, now) : undefined;
+      if (won !== undefined) return won;
       before = keyring;
       const key = await generateKey(alg, now, deps.random);
       kid = key.kid;
@@ -294,6 +303,26 @@ export async function emergency(
       activatesAt: new Date(now).toISOString(),
       keyring: result.keyring,
     },
+  };
+}
+
+/** An emergency within this long of another is refused: it would undo the first one's key. */
+export const EMERGENCY_WINDOW_MS = MINUTE;
+
+/** The refusal of an emergency when another one made the current key within the window. */
+function recentEmergency(
+  keyring: Keyring,
+  now: number,
+): { ok: false; code: string; message: string } | undefined {
+  const current = keyring.keys.find((k) => k.status === "current");
+  const at = current?.activatedAt;
+  if (current === undefined || at === undefined || now - at >= EMERGENCY_WINDOW_MS)
+    return undefined;
+  if (!keyring.keys.some((k) => k.compromised && k.retiredAt === at)) return undefined;
+  return {
+    ok: false,
+    code: "emergency_in_progress",
+    message: `an emergency rotation made key ${current.kid} current at ${new Date(at).toISOString()}; if that key leaked too, run it again after ${new Date(at + EMERGENCY_WINDOW_MS).toISOString()}`,
   };
 }
 

@@ -1,4 +1,3 @@
-import { KeywardError } from "../errors.ts";
 import type { RevocationStatus, RevocationTarget, TokenFacts } from "./rules.ts";
 
 export type RevokeResult =
@@ -24,10 +23,7 @@ export interface RevocationStore {
   check(facts: TokenFacts): Promise<RevocationStatus>;
 }
 
-/** The revocation store did not answer, or not in time, or not sensibly. Never means "not revoked". */
-export class StoreUnavailable extends KeywardError {
-  override readonly code = "store_unavailable";
-}
+export { StoreUnavailable } from "../errors.ts";
 
 /** A token entry whose token has expired (plus tolerance) revokes nothing: recording it is a no-op. */
 export function isSpent(

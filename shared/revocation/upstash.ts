@@ -1,5 +1,5 @@
 import type { Redis } from "@upstash/redis";
-import { createUpstashClient, type UpstashSettings } from "../upstash-client.ts";
+import { createUpstashClient, type UpstashSettings, WRITE_BUDGET_MS } from "../upstash-client.ts";
 import {
   evaluate,
   expiresAt,
@@ -65,7 +65,7 @@ export class UpstashRevocationStore implements RevocationStore {
     this.#prefix = options.prefix ?? "kw:";
     this.#timing = options.timing;
     this.#reader = createUpstashClient(options, this.#budgetMs);
-    this.#writer = createUpstashClient(options, 10_000, 2);
+    this.#writer = createUpstashClient(options, WRITE_BUDGET_MS);
   }
 
   async check(facts: TokenFacts): Promise<RevocationStatus> {

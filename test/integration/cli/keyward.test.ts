@@ -121,6 +121,24 @@ describe("the keyward CLI against the local stack", () => {
     }
   });
 
+  it("answers deeply nested or oversized claims on /dev/token with a JSON 400, not a stack trace", async () => {
+    const nested = (depth: number) => `${'{"a":'.repeat(depth)}"x"${"}".repeat(depth)}`;
+    for (const claims of [
+      nested(50),
+      nested(100_000),
+      JSON.stringify({ big: "x".repeat(10_000) }),
+    ]) {
+      const answer = await fetch(`${stack.url}/dev/token`, {
+        method: "POST",
+        body: `{"sub":"deep","claims":${claims}}`,
+      });
+      expect(answer.status).toBe(400);
+      expect((await answer.json()) as unknown).toMatchObject({
+        error: { code: expect.stringMatching(/^(invalid_request|invalid_json)$/) },
+      });
+    }
+  });
+
   it("prints a planted reason with its escape sequences and line breaks escaped, and a pasted token nowhere", async () => {
     const token = await mint("ivan");
     const reason = `ok\u001b[2J\r\n    9 2026-01-01 admin forged ${token}`;

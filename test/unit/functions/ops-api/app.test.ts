@@ -191,6 +191,36 @@ describe("the ops API", () => {
       expect(events.published.map((e) => e.type)).toEqual(["KeyCreated"]);
     });
 
+    it("takes one of 10 concurrent emergency rotations and answers the other nine 409 naming the key it made", async () => {
+      const { call, keyrings, memory, clock } = await opsFixture();
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          call("POST", "/v1/keys/rotate", { mode: "immediate", reason }),
+        ),
+      );
+      const won = answers.filter((a) => a.status === 200);
+      expect(won).toHaveLength(1);
+      const kid = won[0]?.body.kid as string;
+      const lost = answers.filter((a) => a.status !== 200);
+      expect(lost).toHaveLength(9);
+      for (const answer of lost)
+        expect(answer).toMatchObject({
+          status: 409,
+          body: { error: { code: "emergency_in_progress", message: expect.stringContaining(kid) } },
+        });
+      const keyring = (await keyrings.load())!;
+      expect(keyring.keys.filter((k) => !k.compromised).map((k) => k.kid)).toEqual([kid]);
+      // The winner's key signs, and no rule refuses its logins.
+      expect((await memory.check({ kid, issuedAtMs: clock.now() + 1, claims: {} })).revoked).toBe(
+        false,
+      );
+      // Past the window, a second emergency is taken.
+      clock.t += 61_000;
+      expect(await call("POST", "/v1/keys/rotate", { mode: "immediate", reason })).toMatchObject({
+        status: 200,
+      });
+    });
+
     it("rotates immediately: new current key, others compromised, earlier tokens revoked at once", async () => {
       const { call, keyrings, keyring, clock, events } = await opsFixture();
       const token = await createSigner().sign(keyring!, { sub: "alice" }, clock.t);
@@ -438,7 +468,7 @@ describe("the ops API", () => {
         { sub: "alice" },
         { claim: "role", value: "admin" },
         { all: true },
-        { jti: "j-1", exp: 2_000_000_000 },
+        { jti: "j-1", exp: Math.floor(T0 / 1000) + 3600 },
       ]) {
         expect(await call("POST", "/v1/revocations", { ...item, reason })).toMatchObject({
           status: 201,
@@ -484,6 +514,20 @@ describe("the ops API", () => {
         body: { revoked: false, noop: true },
       });
       expect(JSON.stringify((await audit.read()).entries)).not.toContain(token.split(".")[2]);
+    });
+
+    it("refuses a jti whose exp lies beyond the maximum lifetime (400, nothing stored), and answers an expired one 200 no-op", async () => {
+      const { call, memory, clock } = await opsFixture();
+      const now = Math.floor(clock.now() / 1000);
+      const far = await call("POST", "/v1/revocations", { jti: "j", exp: 1e21, reason });
+      expect(far).toMatchObject({
+        status: 400,
+        body: { error: { message: expect.stringContaining("maximum token lifetime") } },
+      });
+      expect((await memory.check({ jti: "j", claims: {} })).revoked).toBe(false);
+      expect(
+        await call("POST", "/v1/revocations", { jti: "old", exp: now - 60, reason }),
+      ).toMatchObject({ status: 200, body: { revoked: true, noop: true } });
     });
 
     it("takes a batch of 10,000 with a result per item, reporting bad items without failing the rest", async () => {
@@ -574,7 +618,11 @@ describe("the ops API", () => {
       expect(await call("GET", "/v1/revocations/check?jti=j-2")).toMatchObject({
         body: { revoked: false },
       });
-      await call("POST", "/v1/revocations", { jti: "j-2", exp: 2_000_000_000, reason });
+      await call("POST", "/v1/revocations", {
+        jti: "j-2",
+        exp: Math.floor(T0 / 1000) + 3600,
+        reason,
+      });
       expect(await call("GET", "/v1/revocations/check?jti=j-2")).toMatchObject({
         body: { revoked: true, rule: "token" },
       });
