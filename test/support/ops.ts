@@ -1,16 +1,25 @@
+import { randomUUID } from "node:crypto";
 import { createOpsApp } from "../../functions/ops-api/app.ts";
 import { type Role, sha256 } from "../../functions/ops-api/operators.ts";
 import { MemoryAuditJournal } from "../../shared/audit/memory.ts";
+import { UpstashAuditJournal } from "../../shared/audit/upstash.ts";
+import { systemClock } from "../../shared/clock.ts";
 import { MemoryEventPublisher } from "../../shared/events.ts";
 import type { Keyring } from "../../shared/keyring/keyring.ts";
 import { resolvePolicy } from "../../shared/keyring/policy.ts";
 import { MemoryKeyringStore } from "../../shared/keyring-store/memory.ts";
+import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-manager.ts";
 import type { OperationDeps } from "../../shared/operations/deps.ts";
+import { cryptoRandom } from "../../shared/random.ts";
 import { MemoryRevocationStore } from "../../shared/revocation/memory.ts";
 import type { RevocationStore } from "../../shared/revocation/store.ts";
+import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
 import type { UsageStore } from "../../shared/usage/counts.ts";
+import { secretsManagerClient } from "./aws.ts";
 import { seededRandom, T0 } from "./deterministic.ts";
+import { startProxy } from "./http-proxy.ts";
 import { newKeyring } from "./keyrings.ts";
+import { startUpstashRest } from "./services.ts";
 
 export const CREDENTIALS: Record<Role, string> = {
   admin: "admin-credential-0123456789abcdef",
@@ -88,4 +97,56 @@ export async function opsFixture(
     };
   };
   return { app, call, clock, keyrings, keyring, audit, events, memory, deps };
+}
+
+/**
+ * The ops API on real stores: the keyring in Secrets Manager at `motoUrl`, revocations and the
+ * journal in Redis through a fresh Upstash REST server, behind a proxy that can inject faults.
+ */
+export async function opsOnRealStores(motoUrl: string, redisUrl: string) {
+  const server = await startUpstashRest(redisUrl);
+  const proxy = await startProxy(server.url);
+  const upstash = { url: proxy.url, token: server.token };
+  const prefix = `a${randomUUID()}:`;
+  const timing = { maxTokenLifetimeSeconds: 86_400, clockToleranceSeconds: 5 };
+  const keyrings = new SecretsManagerKeyringStore({
+    client: secretsManagerClient(motoUrl),
+    prefix: `keyward/${randomUUID()}`,
+  });
+  const events = new MemoryEventPublisher();
+  const audit = new UpstashAuditJournal(upstash, undefined, prefix);
+  const deps: OperationDeps = {
+    keyrings,
+    revocations: new UpstashRevocationStore({ ...upstash, timing, prefix, budgetMs: 2_000 }),
+    audit,
+    events,
+    clock: systemClock,
+    random: cryptoRandom,
+    policy: resolvePolicy(),
+    timing,
+  };
+  const operators = await Promise.all(
+    (Object.entries(CREDENTIALS) as [Role, string][]).map(async ([role, credential]) => ({
+      name: `${role}-op`,
+      role,
+      tokenSha256: await sha256(credential),
+    })),
+  );
+  const app = createOpsApp(deps, { operators, maxBodyBytes: 64 * 1024 });
+  const request = async (path: string, init: RequestInit = {}) => {
+    const answer = await app.request(path, init);
+    const text = await answer.text();
+    return { status: answer.status, headers: answer.headers, text, body: JSON.parse(text) };
+  };
+  const call = (method: string, path: string, body?: unknown, role: Role = "admin") =>
+    request(path, {
+      method,
+      headers: { authorization: `Bearer ${CREDENTIALS[role]}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const stop = async () => {
+    await proxy.stop();
+    await server.process.stop();
+  };
+  return { call, request, keyrings, audit, events, proxy, stop };
 }
