@@ -77,7 +77,8 @@ describe("the rotation tick against Secrets Manager (moto)", () => {
       await expect(
         tick(depsWith(crashing, prefix), DUE),
         `crash after command ${crashAfter}`,
-      ).rejects.toThrow(InjectedCrash);
+        // The store reports the dead connection as unavailable, the crash as its cause.
+      ).rejects.toSatisfy((error) => (error as Error).cause instanceof InjectedCrash);
       const rerun = await tick(depsWith(secretsManagerClient(moto), prefix), DUE);
       expect(["applied", "idle"], `re-run after a crash after command ${crashAfter}`).toContain(
         rerun.status,

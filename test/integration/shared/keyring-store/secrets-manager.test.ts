@@ -143,7 +143,7 @@ describe("SecretsManagerKeyringStore", () => {
       await expect(
         storeOn(crashing, prefix).save(next),
         `crash after command ${crashAfter}`,
-      ).rejects.toThrow(InjectedCrash);
+      ).rejects.toSatisfy((error) => (error as Error).cause instanceof InjectedCrash);
 
       const seen = await storeOn(client(), prefix).load();
       expect([base, next], `reader after a crash after command ${crashAfter}`).toContainEqual(seen);
@@ -213,7 +213,9 @@ describe("SecretsManagerKeyringStore", () => {
     const abandonedKid = abandoned.keys[1]!.kid;
     const crashing = client();
     crashAfterCommand(crashing, 2);
-    await expect(storeOn(crashing, prefix).save(abandoned)).rejects.toThrow(InjectedCrash);
+    await expect(storeOn(crashing, prefix).save(abandoned)).rejects.toSatisfy(
+      (error) => (error as Error).cause instanceof InjectedCrash,
+    );
     const other = expectOk(publishKey(start, await generateKey("HS256", T0, random), T0));
     const now = Date.now();
     await storeOn(client(), prefix, () => now).save(other);
