@@ -1,4 +1,9 @@
-import type { AuditEntry, ChangeProof, IntendedChange } from "../audit/journal.ts";
+import {
+  type AuditEntry,
+  type ChangeProof,
+  type IntendedChange,
+  sanitizeEntry,
+} from "../audit/journal.ts";
 import { encodeBase64url } from "../base64url.ts";
 import type { KeywardEvent } from "../events.ts";
 import { createLogger } from "../observability/log.ts";
@@ -29,7 +34,8 @@ export async function intend(
   const intended: IntendedChange = {
     id,
     intendedAt: deps.clock.now(),
-    entry: withChange({ ...change.entry, result: "ok" }, id),
+    // Stored as it is until settled: redacted like the journal entry it becomes.
+    entry: sanitizeEntry(withChange({ ...change.entry, result: "ok" }, id)),
     events: change.events.map(redactEvent),
     proof: change.proof,
   };
