@@ -12,7 +12,7 @@ export interface SignerOptions {
   readonly audience?: string;
   /** Header `typ`. Default "JWT". */
   readonly type?: string;
-  /** Lifetime of a token when the caller names none, in seconds. Default 3600. */
+  /** Lifetime of a token when the caller names none, in seconds. Default 3600 (or the maximum, if lower). */
   readonly lifetimeSeconds?: number;
   /** No token may live longer (the policy's maximum token lifetime). Default 86,400. */
   readonly maxLifetimeSeconds?: number;
@@ -26,16 +26,26 @@ export interface TokenRequest {
   readonly lifetimeSeconds?: number;
 }
 
+export interface SignedToken {
+  readonly token: string;
+  readonly kid: string;
+  readonly jti: string;
+  /** Seconds since the epoch. */
+  readonly exp: number;
+}
+
 export interface TokenSigner {
   /** Signs with the current key, or with the rolling key if the subject's cohort is on it. */
   sign(keyring: Keyring, request: TokenRequest, nowMs: number): Promise<string>;
+  /** The same, with what the token says about itself. */
+  issue(keyring: Keyring, request: TokenRequest, nowMs: number): Promise<SignedToken>;
 }
 
 const RESERVED_CLAIMS = new Set(["iat", "exp", "jti", "nbf", "iss", "aud", "sub"]);
 
 export function createSigner(options: SignerOptions = {}): TokenSigner {
-  const lifetime = options.lifetimeSeconds ?? 3600;
   const maxLifetime = options.maxLifetimeSeconds ?? 86_400;
+  const lifetime = options.lifetimeSeconds ?? Math.min(3600, maxLifetime);
   const random = options.random ?? cryptoRandom;
   const problems: string[] = [];
   if (!isLifetime(maxLifetime)) problems.push("maxLifetimeSeconds must be a whole number >= 1");
@@ -45,45 +55,58 @@ export function createSigner(options: SignerOptions = {}): TokenSigner {
   if (problems.length > 0) throw new ConfigInvalid(problems);
   const cryptoKeys = new CryptoKeyCache();
 
-  return {
-    async sign(keyring, request, nowMs) {
-      if (typeof request.sub !== "string" || request.sub === "") {
-        throw new UsageError("sub must be a non-empty string");
-      }
-      const ttl = request.lifetimeSeconds ?? lifetime;
-      if (!isLifetime(ttl) || ttl > maxLifetime) {
-        throw new UsageError(`lifetimeSeconds must be a whole number from 1 to ${maxLifetime}`);
-      }
-      const extra = request.claims ?? {};
-      const reserved = Object.keys(extra).filter((claim) => RESERVED_CLAIMS.has(claim));
-      if (reserved.length > 0)
-        throw new UsageError(`claims ${reserved.join(", ")} are set by keyward`);
+  const issue = async (
+    keyring: Keyring,
+    request: TokenRequest,
+    nowMs: number,
+  ): Promise<SignedToken> => {
+    if (typeof request.sub !== "string" || request.sub === "") {
+      throw new UsageError("sub must be a non-empty string");
+    }
+    const ttl = request.lifetimeSeconds ?? lifetime;
+    if (!isLifetime(ttl) || ttl > maxLifetime) {
+      throw new UsageError(`lifetimeSeconds must be a whole number from 1 to ${maxLifetime}`);
+    }
+    const extra = request.claims ?? {};
+    const reserved = Object.keys(extra).filter((claim) => RESERVED_CLAIMS.has(claim));
+    if (reserved.length > 0)
+      throw new UsageError(`claims ${reserved.join(", ")} are set by keyward`);
 
-      const key = signingKey(keyring, request.sub);
-      const iat = Math.floor(nowMs / 1000);
-      const jwt = new SignJWT({
-        ...extra,
-        sub: request.sub,
-        // The jti carries the issuance instant to the millisecond, for exact revocation cut-offs.
-        jti: timeOrderedJti(nowMs, random),
-        iat,
-        exp: iat + ttl,
-      }).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: options.type ?? "JWT" });
-      if (options.issuer !== undefined) jwt.setIssuer(options.issuer);
-      if (options.audience !== undefined) jwt.setAudience(options.audience);
-      return jwt.sign(await cryptoKeys.get(key, "sign"));
-    },
+    const key = signingKey(keyring, request.sub);
+    const iat = Math.floor(nowMs / 1000);
+    // The jti carries the issuance instant to the millisecond, for exact revocation cut-offs.
+    const jti = timeOrderedJti(nowMs, random);
+    const exp = iat + ttl;
+    const jwt = new SignJWT({ ...extra, sub: request.sub, jti, iat, exp }).setProtectedHeader({
+      alg: key.alg,
+      kid: key.kid,
+      typ: options.type ?? "JWT",
+    });
+    if (options.issuer !== undefined) jwt.setIssuer(options.issuer);
+    if (options.audience !== undefined) jwt.setAudience(options.audience);
+    return { token: await jwt.sign(await cryptoKeys.get(key, "sign")), kid: key.kid, jti, exp };
+  };
+  return {
+    issue,
+    sign: async (keyring, request, nowMs) => (await issue(keyring, request, nowMs)).token,
   };
 }
 
-/** The key a subject's tokens are signed with right now. */
+/**
+ * The key a subject's tokens are signed with right now: the rolling key for its cohort during a
+ * rollout, else the current key. Never a pending key outside a rollout, nor a key that verifies no
+ * more, nor a verify-only one: a keyring that offers nothing else is a bug, and refused.
+ */
 export function signingKey(keyring: Keyring, sub: string): KeyRecord {
   const rollout = keyring.rollout;
   if (rollout !== undefined && cohortOf(sub) < rollout.percent) {
     const key = keyring.keys.find((k) => k.kid === rollout.kid);
-    if (key !== undefined) return key;
+    if (key !== undefined && key.status === "pending" && !key.verifyOnly) return key;
   }
-  return currentKey(keyring);
+  const key = currentKey(keyring);
+  if (key.verifyOnly || key.compromised || key.jwk === undefined)
+    throw new UsageError(`key ${key.kid} cannot sign`);
+  return key;
 }
 
 function isLifetime(value: number): boolean {
