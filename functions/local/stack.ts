@@ -10,6 +10,7 @@ import { UpstashAuditJournal } from "../../shared/audit/upstash.ts";
 import { createAuthenticator, usageOf } from "../../shared/authenticate.ts";
 import { type Clock, SECOND, systemClock } from "../../shared/clock.ts";
 import { MemoryEventPublisher } from "../../shared/events.ts";
+import { createIssuer } from "../../shared/issuing/issuer.ts";
 import { generateKey } from "../../shared/keyring/generate.ts";
 import { type RotationPolicy, resolvePolicy } from "../../shared/keyring/policy.ts";
 import { createKeyring } from "../../shared/keyring/transitions.ts";
@@ -28,6 +29,7 @@ import { createVerifier } from "../../shared/tokens/verifier.ts";
 import type { UpstashSettings } from "../../shared/upstash-client.ts";
 import { MemoryUsageStore, UsageRecorder, type UsageStore } from "../../shared/usage/counts.ts";
 import { UpstashUsageStore } from "../../shared/usage/upstash.ts";
+import { createIssuingApp } from "../issuer-api/app.ts";
 import { createOpsApp } from "../ops-api/app.ts";
 import { ApiError, errorAnswer, errorBody } from "../ops-api/errors.ts";
 import { boundedClaims, strictObject, text } from "../ops-api/input.ts";
@@ -74,6 +76,8 @@ export function storesFromEnv(env: NodeJS.ProcessEnv): LocalStores {
 export interface LocalStack {
   readonly url: string;
   readonly tokenFile: string;
+  /** The local issuing client's credential, for POST /v1/tokens. */
+  readonly issuerTokenFile: string;
   /** Runs the rotation policy once now (the scheduler does it every `tickMs`). */
   tick(): Promise<void>;
   stop(): Promise<void>;
@@ -103,7 +107,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await keyrings.save(createKeyring(await generateKey(policy.algorithm, now, cryptoRandom), now));
   }
   const tokenFile = join(options.dir, "ops-token");
-  const credential = await opsCredential(tokenFile);
+  const credential = await localCredential(tokenFile);
+  const issuerTokenFile = join(options.dir, "issuer-token");
+  const issuerCredential = await localCredential(issuerTokenFile);
 
   // The maximum token lifetime of the policy (KEYWARD_MAX_TOKEN_LIFETIME_SECONDS): cut-offs live as
   // long as a token can, and /dev/token mints no longer.
@@ -213,6 +219,30 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return c.json({ token, expiresIn: ttl }, 201);
   });
   app.route("/", ops);
+  // The issuing endpoint as deployed (POST /v1/tokens), for one local client that may set any
+  // claim and audience; its credential is in .keyward/issuer-token.
+  app.route(
+    "/",
+    createIssuingApp({
+      issuer: createIssuer({
+        keyring: { load: () => keyrings.load() },
+        clock,
+        cacheTtlSeconds: policy.keyringCacheTtlMs / SECOND,
+        maxLifetimeSeconds,
+      }),
+      clients: [
+        {
+          name: "local",
+          tokenSha256: await sha256(issuerCredential),
+          claims: ["*"],
+          audiences: ["*"],
+          maxLifetimeSeconds,
+        },
+      ],
+      clock,
+      write: () => undefined,
+    }),
+  );
 
   const tick = async () => {
     const now = clock.now();
@@ -260,6 +290,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   return {
     url,
     tokenFile,
+    issuerTokenFile,
     tick,
     stop: () =>
       new Promise<void>((resolve) => {
@@ -269,8 +300,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
 }
 
-/** The local operator credential: created once, mode 0600, read by the CLI. */
-async function opsCredential(path: string): Promise<string> {
+/** A local credential (the operator's, the issuing client's): created once, mode 0600. */
+async function localCredential(path: string): Promise<string> {
   try {
     const existing = (await readFile(path, "utf8")).trim();
     if (existing.length >= 32) return existing;

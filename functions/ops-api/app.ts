@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { SECOND } from "../../shared/clock.ts";
+import { presentedCredential } from "../../shared/credentials.ts";
 import {
   lifetimeOfSample,
   SECRET_ENCODINGS,
@@ -86,17 +87,18 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
     createMiddleware<Env>(async (c, next) => {
       // Behind IAM auth the Authorization header carries the SigV4 signature, so the operator's
       // credential may come in X-Keyward-Credential instead.
-      const dedicated = c.req.header("x-keyward-credential");
-      const match =
-        dedicated === undefined
-          ? /^Bearer +(\S+)$/i.exec(c.req.header("authorization") ?? "")
-          : /^(\S+)$/.exec(dedicated.trim());
+      const presented = presentedCredential({
+        authorization: c.req.header("authorization"),
+        dedicated: c.req.header("x-keyward-credential"),
+      });
       const operator =
-        match?.[1] === undefined ? undefined : await identify(options.operators, match[1]);
+        presented.credential === undefined
+          ? undefined
+          : await identify(options.operators, presented.credential);
       if (operator === undefined) {
         c.header(
           "WWW-Authenticate",
-          `Bearer realm="keyward"${match ? ', error="invalid_token"' : ""}`,
+          `Bearer realm="keyward"${presented.given ? ', error="invalid_token"' : ""}`,
         );
         throw new ApiError(
           401,

@@ -1,14 +1,15 @@
+import { type HasCredential, holderOf, sha256FromHex } from "../../shared/credentials.ts";
 import { ConfigInvalid } from "../../shared/errors.ts";
+
+export { sha256, toHex } from "../../shared/credentials.ts";
 
 /** viewer: reads; responder: reads and revokes; admin: everything, keys included. */
 export const ROLES = ["viewer", "responder", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
-export interface Operator {
+export interface Operator extends HasCredential {
   readonly name: string;
   readonly role: Role;
-  /** SHA-256 of the operator's bearer credential; the credential itself is never stored. */
-  readonly tokenSha256: Uint8Array;
 }
 
 export function allows(role: Role, needed: Role): boolean {
@@ -45,48 +46,21 @@ export function parseOperators(json: string): Operator[] {
     names.add(name);
     if (!ROLES.includes(entry.role as Role))
       problems.push(`operator ${name || `#${i + 1}`}: role must be one of ${ROLES.join(", ")}`);
-    const hash =
-      typeof entry.tokenSha256 === "string" && /^[0-9a-f]{64}$/.test(entry.tokenSha256)
-        ? entry.tokenSha256
-        : "";
-    if (hash === "")
+    const hash = sha256FromHex(entry.tokenSha256);
+    if (hash === undefined)
       problems.push(
         `operator ${name || `#${i + 1}`}: tokenSha256 must be 64 lower-case hex digits`,
       );
-    return { name, role: entry.role as Role, tokenSha256: fromHex(hash) };
+    return { name, role: entry.role as Role, tokenSha256: hash ?? new Uint8Array() };
   });
   if (problems.length > 0) throw new ConfigInvalid(problems);
   return operators;
 }
 
-export async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-}
-
-export function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function fromHex(hex: string): Uint8Array {
-  return Uint8Array.from(hex.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));
-}
-
-/**
- * The operator a bearer credential belongs to. The credential is hashed, then compared with every
- * operator's hash in constant time, without stopping at a match: the time taken says nothing
- * about which operator, or how much of a guess, matched.
- */
-export async function identify(
+/** The operator a bearer credential belongs to (compared in constant time). */
+export function identify(
   operators: readonly Operator[],
   credential: string,
 ): Promise<Operator | undefined> {
-  const presented = await sha256(credential);
-  let found: Operator | undefined;
-  for (const operator of operators) {
-    let difference = presented.length ^ operator.tokenSha256.length;
-    for (let i = 0; i < presented.length; i++)
-      difference |= (presented[i] ?? 0) ^ (operator.tokenSha256[i] ?? 0);
-    if (difference === 0) found = operator;
-  }
-  return found;
+  return holderOf(operators, credential);
 }

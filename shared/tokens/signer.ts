@@ -24,6 +24,8 @@ export interface TokenRequest {
   /** Extra claims. The registered claims keyward sets itself (iat, exp, jti, nbf, iss, aud) are refused. */
   readonly claims?: Readonly<Record<string, unknown>>;
   readonly lifetimeSeconds?: number;
+  /** `aud` of this token, instead of the signer's `audience`. */
+  readonly audience?: string;
 }
 
 export interface SignedToken {
@@ -83,7 +85,8 @@ export function createSigner(options: SignerOptions = {}): TokenSigner {
       typ: options.type ?? "JWT",
     });
     if (options.issuer !== undefined) jwt.setIssuer(options.issuer);
-    if (options.audience !== undefined) jwt.setAudience(options.audience);
+    const audience = request.audience ?? options.audience;
+    if (audience !== undefined) jwt.setAudience(audience);
     return { token: await jwt.sign(await cryptoKeys.get(key, "sign")), kid: key.kid, jti, exp };
   };
   return {

@@ -1,0 +1,139 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Clock } from "../../shared/clock.ts";
+import { holderOf, presentedCredential } from "../../shared/credentials.ts";
+import { UsageError } from "../../shared/errors.ts";
+import type { Issuer } from "../../shared/issuing/issuer.ts";
+import { IssuerUnavailable } from "../../shared/issuing/issuer.ts";
+import { type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
+import { METRIC_NAMESPACE, metricLine } from "../../shared/observability/metrics.ts";
+import { ApiError, errorAnswer, errorBody } from "../ops-api/errors.ts";
+import { boundedClaims, strictObject, text } from "../ops-api/input.ts";
+import type { IssuingClient } from "./clients.ts";
+
+export interface IssuingAppOptions {
+  readonly issuer: Issuer;
+  readonly clients: readonly IssuingClient[];
+  readonly clock: Clock;
+  /** Where the per-client issuance metric lines go (stdout, read by CloudWatch, in Lambda). */
+  readonly write?: LineWriter;
+}
+
+/** Claims keyward sets itself. */
+const REGISTERED = new Set(["iat", "exp", "jti", "nbf", "iss", "aud", "sub"]);
+
+const issuedLine = metricLine({
+  namespace: METRIC_NAMESPACE,
+  dimensionSets: [["Client"], ["Client", "Kid"]],
+  metrics: { TokensIssued: "Count" },
+});
+
+/**
+ * `POST /v1/tokens`: tokens for login services that cannot use `keyward/issuer` (other languages).
+ * Each client authenticates with its own credential (constant-time), and may set only the claims,
+ * audiences and lifetime it is configured for. Runs as its own function: signing and managing keys
+ * are different powers. Never logs or counts a token, only the client and the kid.
+ */
+export function createIssuingApp(options: IssuingAppOptions): Hono {
+  const app = new Hono();
+  const write = options.write ?? stdoutWriter;
+  app.onError(errorAnswer);
+  app.notFound((c) =>
+    c.json(errorBody("not_found", `no route ${c.req.method} ${c.req.path}`), 404),
+  );
+  app.get("/v1/health", (c) => c.json({ status: "ok" }));
+
+  app.post(
+    "/v1/tokens",
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: () => {
+        throw new ApiError(413, "payload_too_large", "request body is larger than 65536 bytes");
+      },
+    }),
+    async (c) => {
+      const presented = presentedCredential({
+        authorization: c.req.header("authorization"),
+        dedicated: c.req.header("x-keyward-credential"),
+      });
+      const client =
+        presented.credential === undefined
+          ? undefined
+          : await holderOf(options.clients, presented.credential);
+      if (client === undefined) {
+        c.header(
+          "WWW-Authenticate",
+          `Bearer realm="keyward-issuing"${presented.given ? ', error="invalid_token"' : ""}`,
+        );
+        throw new ApiError(401, "unauthorized", "a valid client credential is required");
+      }
+      let value: unknown;
+      try {
+        value = JSON.parse(await c.req.text());
+      } catch {
+        throw new ApiError(400, "invalid_json", "request body is not valid JSON");
+      }
+      const fields = strictObject(value, ["sub", "claims", "audience", "lifetimeSeconds"]);
+      const sub = text(fields, "sub", 512);
+      const claims = fields.claims === undefined ? {} : boundedClaims(fields.claims, "body.claims");
+      const registered = Object.keys(claims).filter((name) => REGISTERED.has(name));
+      if (registered.length > 0)
+        throw new ApiError(
+          400,
+          "invalid_request",
+          `body.claims cannot set ${registered.join(", ")}: keyward sets them`,
+        );
+      const forbidden = client.claims.includes("*")
+        ? []
+        : Object.keys(claims).filter((name) => !client.claims.includes(name));
+      if (forbidden.length > 0)
+        throw new ApiError(
+          403,
+          "claim_not_allowed",
+          `client ${client.name} may not set ${forbidden.join(", ")}`,
+        );
+      const audience = fields.audience === undefined ? undefined : text(fields, "audience", 512);
+      if (audience !== undefined && !client.audiences.some((a) => a === "*" || a === audience))
+        throw new ApiError(
+          403,
+          "audience_not_allowed",
+          `client ${client.name} may not ask for audience ${audience}`,
+        );
+      const lifetime = fields.lifetimeSeconds ?? Math.min(3600, client.maxLifetimeSeconds);
+      if (
+        typeof lifetime !== "number" ||
+        !Number.isInteger(lifetime) ||
+        lifetime < 1 ||
+        lifetime > client.maxLifetimeSeconds
+      )
+        throw new ApiError(
+          400,
+          "invalid_request",
+          `body.lifetimeSeconds must be a whole number from 1 to ${client.maxLifetimeSeconds}`,
+        );
+      let issued: Awaited<ReturnType<Issuer["issue"]>>;
+      try {
+        issued = await options.issuer.issue({
+          sub,
+          claims,
+          lifetimeSeconds: lifetime,
+          ...(audience === undefined ? {} : { audience }),
+        });
+      } catch (error) {
+        if (error instanceof IssuerUnavailable) throw new ApiError(503, error.code, error.message);
+        if (error instanceof UsageError) throw new ApiError(400, "invalid_request", error.message);
+        throw error;
+      }
+      write(
+        issuedLine(
+          { Client: client.name, Kid: issued.kid },
+          { TokensIssued: 1 },
+          {},
+          options.clock.now(),
+        ),
+      );
+      return c.json(issued, 201);
+    },
+  );
+  return app;
+}

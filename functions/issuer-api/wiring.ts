@@ -1,0 +1,53 @@
+import { systemClock } from "../../shared/clock.ts";
+import { type Environment, EnvReader } from "../../shared/config/env.ts";
+import { createIssuer } from "../../shared/issuing/issuer.ts";
+import { readerFromEnvironment } from "../../shared/keyring-store/secrets-reader.ts";
+import { type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
+import { createIssuingApp } from "./app.ts";
+import { parseClients } from "./clients.ts";
+
+/**
+ * The issuing endpoint as deployed: the keyring read from Secrets Manager (read-only, the
+ * verifiers' cache), clients from KEYWARD_ISSUING_CLIENTS or a secret
+ * (KEYWARD_ISSUING_CLIENTS_SECRET_ID). Every setting is checked at once.
+ */
+export async function createIssuingAppFromEnv(env: Environment, write: LineWriter = stdoutWriter) {
+  const read = new EnvReader(env);
+  const secretPrefix = read.required(
+    "KEYWARD_SECRET_PREFIX",
+    "the keyring's Secrets Manager prefix",
+  );
+  const inline = read.string("KEYWARD_ISSUING_CLIENTS");
+  const secretId = read.string("KEYWARD_ISSUING_CLIENTS_SECRET_ID");
+  if (inline === undefined && secretId === undefined)
+    read.problem(
+      "KEYWARD_ISSUING_CLIENTS (JSON) or KEYWARD_ISSUING_CLIENTS_SECRET_ID is required: who may have tokens issued",
+    );
+  const maxLifetimeSeconds = read.integer(
+    "KEYWARD_MAX_TOKEN_LIFETIME_SECONDS",
+    86_400,
+    60,
+    30 * 86_400,
+  );
+  const cacheTtlSeconds = read.integer("KEYWARD_KEYRING_CACHE_TTL_SECONDS", 60, 1, 3600);
+  const maxStaleSeconds = read.integer("KEYWARD_KEYRING_MAX_STALE_SECONDS", 900, 0, 86_400);
+  const iss = read.string("KEYWARD_ISSUER");
+  const type = read.string("KEYWARD_TOKEN_TYPE");
+  read.done();
+  const clientsJson =
+    inline ?? (await readerFromEnvironment(env, secretPrefix).secretString(secretId ?? ""));
+  const issuer = createIssuer({
+    keyring: { secretPrefix, env },
+    cacheTtlSeconds,
+    maxStaleSeconds,
+    maxLifetimeSeconds,
+    ...(iss === undefined ? {} : { issuer: iss }),
+    ...(type === undefined ? {} : { type }),
+  });
+  return createIssuingApp({
+    issuer,
+    clients: parseClients(clientsJson, maxLifetimeSeconds),
+    clock: systemClock,
+    write,
+  });
+}
