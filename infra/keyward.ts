@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { Arn, ArnFormat, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import { EventBus, type IEventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
-import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { Grant, type IGrantable } from "aws-cdk-lib/aws-iam";
 import {
   Architecture,
   type CfnFunction,
@@ -27,6 +27,11 @@ export interface KeywardProps extends KeywardSettings {
   readonly upstashSecret?: ISecret;
   /** A secret holding the operators' JSON (`[{"name","role","tokenSha256"}]`); created when absent. */
   readonly operatorsSecret?: ISecret;
+  /**
+   * A secret holding the issuing clients' JSON (`[{"name","tokenSha256","claims","audiences",
+   * "maxLifetimeSeconds"}]`); created when absent.
+   */
+  readonly issuingClientsSecret?: ISecret;
   /** Where the alarms go; a topic is created (subscribe to it) when absent. */
   readonly alarmTopic?: ITopic;
   /** The share of requests the authorizer usually refuses, in percent. Default 2; the alarm fires at twice it. */
@@ -51,6 +56,11 @@ export class Keyward extends Construct {
   /** The ops API's Function URL (IAM auth): `KEYWARD_URL` for the CLI. */
   readonly opsApiUrl: FunctionUrl;
   readonly rotation: NodejsFunction;
+  /** The issuing endpoint (`POST /v1/tokens`) for login services in other languages. */
+  readonly issuing: NodejsFunction;
+  /** Its Function URL (IAM auth). */
+  readonly issuingUrl: FunctionUrl;
+  readonly issuingClientsSecret: ISecret;
   /** The sample route's backend (absent with `sampleApi: false`). */
   readonly sampleBackend?: NodejsFunction;
   readonly sampleApi?: SampleApi;
@@ -60,6 +70,7 @@ export class Keyward extends Construct {
   readonly alarmTopic: ITopic;
   readonly monitoring: KeywardMonitoring;
   readonly secretPrefix: string;
+  readonly #keyringSecrets: string;
 
   constructor(scope: Construct, id: string, props: KeywardProps = {}) {
     super(scope, id);
@@ -89,7 +100,7 @@ export class Keyward extends Construct {
         removalPolicy: RemovalPolicy.RETAIN,
       }) as ISecret);
 
-    const keyringSecrets = Arn.format(
+    this.#keyringSecrets = Arn.format(
       {
         service: "secretsmanager",
         resource: "secret",
@@ -110,7 +121,7 @@ export class Keyward extends Construct {
       ...stores,
       ...settings.verifier,
     });
-    this.#grantKeyring(this.authorizer, "read", keyringSecrets);
+    this.#grantKeyring(this.authorizer, "read");
     this.upstashSecret.grantRead(this.authorizer);
 
     this.opsApi = this.#function("OpsApi", "functions/ops-api/index.ts", 512, {
@@ -118,16 +129,33 @@ export class Keyward extends Construct {
       KEYWARD_OPERATORS_SECRET_ID: this.operatorsSecret.secretArn,
     });
     // The ops API writes the keyring but never deletes material: only the rotation function does.
-    this.#grantKeyring(this.opsApi, "write", keyringSecrets);
+    this.#grantKeyring(this.opsApi, "write");
     this.upstashSecret.grantRead(this.opsApi);
     this.operatorsSecret.grantRead(this.opsApi);
     this.bus.grantPutEventsTo(this.opsApi);
     this.opsApiUrl = this.opsApi.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
 
+    this.issuingClientsSecret =
+      props.issuingClientsSecret ??
+      (new Secret(this, "IssuingClients", {
+        description:
+          'keyward: clients of the issuing endpoint, [{"name","tokenSha256","claims","audiences","maxLifetimeSeconds"}]; fill in after deploy',
+        removalPolicy: RemovalPolicy.RETAIN,
+      }) as ISecret);
+    // Signing is not managing keys: the issuing function reads the keyring and its clients, no more.
+    this.issuing = this.#function("Issuing", "functions/issuer-api/index.ts", 256, {
+      KEYWARD_SECRET_PREFIX: this.secretPrefix,
+      ...settings.verifier,
+      KEYWARD_ISSUING_CLIENTS_SECRET_ID: this.issuingClientsSecret.secretArn,
+    });
+    this.#grantKeyring(this.issuing, "read");
+    this.issuingClientsSecret.grantRead(this.issuing);
+    this.issuingUrl = this.issuing.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
+
     this.rotation = this.#function("Rotation", "functions/rotation/index.ts", 512, writers);
     // One tick at a time: two racing ticks would only end in a conflict, but why pay for it.
     (this.rotation.node.defaultChild as CfnFunction).reservedConcurrentExecutions = 1;
-    this.#grantKeyring(this.rotation, "destroy", keyringSecrets);
+    this.#grantKeyring(this.rotation, "destroy");
     this.upstashSecret.grantRead(this.rotation);
     this.bus.grantPutEventsTo(this.rotation);
     this.deadLetters = new Queue(this, "RotationDeadLetters", {
@@ -167,23 +195,26 @@ export class Keyward extends Construct {
   }
 
   /**
+   * Lets `grantee` (a team's own login function using `keyward/issuer`) sign with the keyring:
+   * read access to its secrets, nothing else. Callers of the issuing endpoint need
+   * `issuingUrl.grantInvokeUrl(grantee)` instead.
+   */
+  grantIssue(grantee: IGrantable): void {
+    this.#grantKeyring(grantee, "read");
+  }
+
+  /**
    * Access to the keyring's secrets: `read` for verifiers, `write` for the ops API, `destroy`
    * (write and delete material) for the rotation function alone. Reading is one
    * BatchGetSecretValue filtered on the prefix: that call and ListSecrets (which a filter needs)
    * take no resource; the values stay guarded by GetSecretValue on the keyring's secrets only.
    */
-  #grantKeyring(
-    fn: NodejsFunction,
-    access: "read" | "write" | "destroy",
-    keyringSecrets: string,
-  ): void {
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"],
-        resources: ["*"],
-      }),
-    );
+  #grantKeyring(grantee: IGrantable, access: "read" | "write" | "destroy"): void {
+    Grant.addToPrincipal({
+      grantee,
+      actions: ["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"],
+      resourceArns: ["*"],
+    });
     const actions = ["secretsmanager:GetSecretValue"];
     if (access !== "read") {
       actions.push(
@@ -193,9 +224,7 @@ export class Keyward extends Construct {
       );
     }
     if (access === "destroy") actions.push("secretsmanager:DeleteSecret");
-    fn.addToRolePolicy(
-      new PolicyStatement({ effect: Effect.ALLOW, actions, resources: [keyringSecrets] }),
-    );
+    Grant.addToPrincipal({ grantee, actions, resourceArns: [this.#keyringSecrets] });
   }
 
   #function(

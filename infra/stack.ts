@@ -70,6 +70,11 @@ export function keywardStackFromContext(app: App): { stack: Stack; keyward: Keyw
     description: "KEYWARD_URL for the keyward CLI (IAM auth: requests are signed with SigV4)",
     value: keyward.opsApiUrl.url,
   });
+  new CfnOutput(stack, "IssuingUrl", {
+    description:
+      "POST /v1/tokens for login services (IAM auth, and a client credential in X-Keyward-Credential)",
+    value: keyward.issuingUrl.url,
+  });
   if (keyward.sampleApi !== undefined) {
     new CfnOutput(stack, "SampleRoute", {
       description: "GET with Authorization: Bearer <token>",

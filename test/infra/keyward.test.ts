@@ -1,5 +1,6 @@
 import { App, Duration, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
+import { type CfnRole, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Keyward, type KeywardProps } from "../../infra/keyward.ts";
@@ -10,6 +11,8 @@ let template: Template;
 let ids: {
   authorizer: string;
   ops: string;
+  issuing: string;
+  clients: string;
   rotation: string;
   bus: string;
   upstash: string;
@@ -29,6 +32,8 @@ beforeAll(() => {
   ids = {
     authorizer: logical(keyward.authorizer),
     ops: logical(keyward.opsApi),
+    issuing: logical(keyward.issuing),
+    clients: logical(keyward.issuingClientsSecret),
     rotation: logical(keyward.rotation),
     dlq: logical(keyward.deadLetters),
     bus: logical(keyward.bus),
@@ -81,18 +86,18 @@ const actionsOf = (statements: { Action: string | string[] }[]) =>
   statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
 
 describe("the Keyward construct", () => {
-  it("runs the four functions on Node 22, arm64, sized, with a month of logs", () => {
+  it("runs the five functions on Node 22, arm64, sized, with a month of logs", () => {
     template.resourcePropertiesCountIs(
       "AWS::Lambda::Function",
       { Runtime: "nodejs22.x", Architectures: ["arm64"] },
-      4,
+      5,
     );
     const memory = (id: string) =>
       template.findResources("AWS::Lambda::Function")[id]?.Properties.MemorySize;
-    expect([ids.authorizer, ids.ops, ids.rotation, ids.sample].map(memory)).toEqual([
-      256, 512, 512, 128,
+    expect([ids.authorizer, ids.ops, ids.issuing, ids.rotation, ids.sample].map(memory)).toEqual([
+      256, 512, 256, 512, 128,
     ]);
-    template.resourceCountIs("AWS::Logs::LogGroup", 4);
+    template.resourceCountIs("AWS::Logs::LogGroup", 5);
     template.allResourcesProperties("AWS::Logs::LogGroup", { RetentionInDays: 30 });
   });
 
@@ -183,6 +188,61 @@ describe("the Keyward construct", () => {
     const putEvents = statements.filter((s) => actionsOf([s]).includes("events:PutEvents"));
     expect(putEvents).toHaveLength(1);
     expect(putEvents[0]?.Resource).toEqual({ "Fn::GetAtt": [ids.bus, "Arn"] });
+  });
+
+  it("lets the issuing function read the keyring and its clients, and nothing else, behind IAM auth", () => {
+    const keyring = {
+      "Fn::Join": [
+        "",
+        [
+          "arn:",
+          { Ref: "AWS::Partition" },
+          ":secretsmanager:eu-west-1:123456789012:secret:keyward/test/*",
+        ],
+      ],
+    };
+    expect(statementsOf(ids.issuing).map((s) => [actionsOf([s]), s.Resource])).toEqual([
+      [["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"], "*"],
+      [["secretsmanager:GetSecretValue"], keyring],
+      [["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"], { Ref: ids.clients }],
+    ]);
+    expect(environments(template)[ids.issuing]).toMatchObject({
+      KEYWARD_SECRET_PREFIX: "keyward/test",
+      KEYWARD_ISSUING_CLIENTS_SECRET_ID: { Ref: ids.clients },
+      KEYWARD_MAX_TOKEN_LIFETIME_SECONDS: "86400",
+    });
+    template.hasResourceProperties("AWS::Lambda::Url", {
+      AuthType: "AWS_IAM",
+      TargetFunctionArn: { "Fn::GetAtt": [ids.issuing, "Arn"] },
+    });
+  });
+
+  it("grants a team's own login function what keyward/issuer needs: reading the keyring", () => {
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const stack = new Stack(app, "Login", {
+      env: { account: "123456789012", region: "eu-west-1" },
+    });
+    const keyward = new Keyward(stack, "Keyward", {
+      secretPrefix: "keyward/login",
+      sampleApi: false,
+    });
+    const login = new Role(stack, "LoginRole", {
+      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+    });
+    keyward.grantIssue(login);
+    const t = Template.fromStack(stack);
+    const roleId = stack.getLogicalId(login.node.defaultChild as CfnRole);
+    const statements = Object.values(t.findResources("AWS::IAM::Policy"))
+      .filter((policy) =>
+        (policy.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId),
+      )
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    expect(actionsOf(statements)).toEqual([
+      "secretsmanager:BatchGetSecretValue",
+      "secretsmanager:GetSecretValue",
+      "secretsmanager:ListSecrets",
+    ]);
+    expect(JSON.stringify(statements)).toContain(":secret:keyward/login/*");
   });
 
   it("puts the ops API behind IAM auth on its Function URL", () => {
@@ -439,10 +499,11 @@ describe("the ready stack", () => {
     }
     t.resourceCountIs("AWS::ApiGateway::RestApi", 0);
     t.resourceCountIs("AWS::SNS::Topic", 0);
-    t.resourcePropertiesCountIs("AWS::SecretsManager::Secret", {}, 1);
+    t.resourcePropertiesCountIs("AWS::SecretsManager::Secret", {}, 2);
     expect(Object.keys(t.findOutputs("*")).sort()).toEqual([
       "AlarmTopic",
       "Dashboard",
+      "IssuingUrl",
       "OpsApiUrl",
     ]);
     t.hasOutput("AlarmTopic", { Value: "arn:aws:sns:eu-west-1:123456789012:pager" });
@@ -454,12 +515,28 @@ describe("the ready stack", () => {
     expect(Object.keys(t.findOutputs("*")).sort()).toEqual([
       "AlarmTopic",
       "Dashboard",
+      "IssuingUrl",
       expect.stringMatching(/^KeywardSampleApiEndpoint/), // RestApi's own, the stage's base URL
       "OpsApiUrl",
       "SampleRoute",
     ]);
-    const [url] = Object.keys(t.findResources("AWS::Lambda::Url"));
-    t.hasOutput("OpsApiUrl", { Value: { "Fn::GetAtt": [url, "FunctionUrl"] } });
+    const urls = Object.keys(t.findResources("AWS::Lambda::Url"));
+    const output = (name: string) =>
+      (
+        (t.findOutputs(name)[name]?.Value ?? { "Fn::GetAtt": ["", ""] }) as {
+          "Fn::GetAtt": [string, string];
+        }
+      )["Fn::GetAtt"];
+    expect(
+      [output("OpsApiUrl"), output("IssuingUrl")].map(([id, attribute]) => [
+        urls.includes(id),
+        attribute,
+      ]),
+    ).toEqual([
+      [true, "FunctionUrl"],
+      [true, "FunctionUrl"],
+    ]);
+    expect(output("OpsApiUrl")[0]).not.toBe(output("IssuingUrl")[0]);
   });
 
   it("names a context value that is not a number", () => {
