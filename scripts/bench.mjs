@@ -10,6 +10,7 @@ const SUITES = [
   { name: "revocation", services: true },
   { name: "authorizer", services: true },
   { name: "ops", services: false },
+  { name: "issuing", services: false },
 ];
 
 const args = process.argv.slice(2);

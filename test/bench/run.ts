@@ -4,6 +4,7 @@
  */
 import { authorizerBenchmarks } from "./authorizer.bench.ts";
 import { type Figure, printFigures } from "./harness.ts";
+import { issuingBenchmarks } from "./issuing.bench.ts";
 import { opsBenchmarks } from "./ops.bench.ts";
 import { revocationBenchmarks } from "./revocation.bench.ts";
 import { stopBenchServices } from "./services.ts";
@@ -14,6 +15,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   revocation: revocationBenchmarks,
   authorizer: authorizerBenchmarks,
   ops: opsBenchmarks,
+  issuing: issuingBenchmarks,
 };
 
 const json = process.argv.includes("--json");
