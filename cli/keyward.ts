@@ -327,7 +327,10 @@ interface StatusBody {
     alg: string;
     status: string;
     compromised: boolean;
+    legacy?: boolean;
     share: number | null;
+    /** Tokens from stale signers (this hour and the last); null when not measured. */
+    staleSigner?: number | null;
     next: { action: string; earliest: string; latest?: string } | null;
   }[];
 }
@@ -348,7 +351,11 @@ function statusText(body: StatusBody): string {
       else if (k.next?.latest !== undefined)
         next = `  next: ${oneLine(k.next.action)} from ${oneLine(k.next.earliest)} (once its share is low), by ${oneLine(k.next.latest)} at the latest`;
       else if (k.next) next = `  next: ${oneLine(k.next.action)} from ${oneLine(k.next.earliest)}`;
-      return `${oneLine(k.status).padEnd(10)} ${oneLine(k.kid)}  ${oneLine(k.alg).padEnd(6)}${k.compromised ? " compromised" : ""}${share}${next}`;
+      const stale =
+        (k.staleSigner ?? 0) > 0
+          ? `\n           stale signer: ${k.staleSigner} tokens in the last two hours were signed with ${oneLine(k.kid)} after it stopped signing${k.legacy ? " (or with the imported secret, outside keyward)" : ""}: a login service does not sign through keyward; its retirement waits. Restart or fix that service (keyward/issuer, or POST /v1/tokens).`
+          : "";
+      return `${oneLine(k.status).padEnd(10)} ${oneLine(k.kid)}  ${oneLine(k.alg).padEnd(6)}${k.compromised ? " compromised" : ""}${share}${next}${stale}`;
     })
     .join("\n");
 }

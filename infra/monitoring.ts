@@ -58,6 +58,7 @@ export class KeywardMonitoring extends Construct {
     | "previousKeyLingering"
     | "refusalsAboveUsual"
     | "rotationFailed"
+    | "staleSigner"
     | "rotationErrors"
     | "staleKeyring"
     | "revocationStoreFailures",
@@ -109,6 +110,15 @@ export class KeywardMonitoring extends Construct {
         evaluationPeriods: 1,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
+      staleSigner: new Alarm(this, "StaleSigner", {
+        alarmDescription:
+          "keyward published StaleSigner: a login service still signs with a key that stopped signing (or with the imported secret, outside keyward), so the rotation holds that key's retirement (or the first activation). Runbook: keyward status names the key; restart or fix the login service so it signs through keyward/issuer or the issuing endpoint.",
+        metric: keywardMetric("Events", { Type: "StaleSigner" }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
       rotationErrors: new Alarm(this, "RotationErrors", {
         alarmDescription:
           "The rotation function crashed or timed out, or a scheduled run ended in the dead-letter queue. Runbook: the function's logs; a tick is safe to re-run (invoke it by hand).",
@@ -154,9 +164,9 @@ export class KeywardMonitoring extends Construct {
     }
     // The event itself, with its reason, reaches the topic too (the alarm only counts).
     new Rule(this, "RotationFailedToTopic", {
-      description: "keyward: forward RotationFailed events to the alarm topic",
+      description: "keyward: forward RotationFailed and StaleSigner events to the alarm topic",
       eventBus: props.bus,
-      eventPattern: { source: ["keyward"], detailType: ["RotationFailed"] },
+      eventPattern: { source: ["keyward"], detailType: ["RotationFailed", "StaleSigner"] },
       targets: [new SnsTopic(props.topic)],
     });
 

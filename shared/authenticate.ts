@@ -1,11 +1,13 @@
-import type { Clock } from "./clock.ts";
+import { type Clock, MINUTE } from "./clock.ts";
 import type { VerifyingStatus } from "./keyring/key.ts";
 import type { KeyringCache } from "./keyring-cache.ts";
 import type { RevocationCheck } from "./revocation/guard.ts";
 import { factsOf, type RevocationRule } from "./revocation/rules.ts";
 import type { TokenClaims } from "./tokens/claims.ts";
 import type { RefusalReason } from "./tokens/refusal.ts";
+import { signedByStaleSigner } from "./tokens/stale-signer.ts";
 import type { TokenVerifier } from "./tokens/verifier.ts";
+import type { UsageOutcome } from "./usage/counts.ts";
 
 /** Refusals beyond the token's own: no token, the keyring or the revocation store failing, revoked. */
 export type AuthRefusal =
@@ -30,6 +32,8 @@ export interface Authenticated {
   readonly kid: string;
   readonly keyStatus: VerifyingStatus;
   readonly legacy: boolean;
+  /** Issued after its key stopped signing (plus the time signers take to follow): see `signedByStaleSigner`. */
+  readonly staleSigner: boolean;
   /** The keyring served was older than its TTL because reloading failed. */
   readonly staleKeyring: boolean;
   readonly keyringAgeMs: number;
@@ -64,8 +68,9 @@ export type AuthResult = Authenticated | Refused;
  */
 export function usageOf(
   result: AuthResult,
-): { readonly kid: string; readonly outcome: "verified" | "refused" } | undefined {
-  if (result.ok) return { kid: result.kid, outcome: "verified" };
+): { readonly kid: string; readonly outcome: UsageOutcome } | undefined {
+  if (result.ok)
+    return { kid: result.kid, outcome: result.staleSigner ? "stale-signer" : "verified" };
   if (
     result.kid !== undefined &&
     (result.reason === "key_retired" || result.reason === "key_compromised")
@@ -80,6 +85,11 @@ export interface AuthenticatorDeps {
   readonly verifier: TokenVerifier;
   readonly revocations: RevocationCheck;
   readonly clock: Clock;
+  /**
+   * How long after a key stops signing a token of it still counts as signed by a signer that
+   * followed: the signers' keyring cache TTL plus a margin. Default 2 minutes.
+   */
+  readonly signerFollowMs?: number;
 }
 
 /**
@@ -132,12 +142,16 @@ export function createAuthenticator(
         revocationMs,
       };
     }
+    const key = read.keyring.keys.find((k) => k.kid === kid);
     return {
       ok: true,
       claims,
       kid,
       keyStatus,
       legacy,
+      staleSigner:
+        key !== undefined &&
+        signedByStaleSigner(key, claims, legacy, deps.signerFollowMs ?? 2 * MINUTE),
       ...keyring,
       revocationUnchecked: outcome.status === "store_unavailable",
       revocationMs,

@@ -13,6 +13,7 @@ export const EVENT_TYPES = [
   "EmergencyRotation",
   "RotationFailed",
   "TokensRevoked",
+  "StaleSigner",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -1,6 +1,7 @@
 import { type AuthResult, usageOf } from "../../shared/authenticate.ts";
 import type { Logger } from "../../shared/observability/log.ts";
 import { METRIC_NAMESPACE, metricLine } from "../../shared/observability/metrics.ts";
+import type { UsageOutcome } from "../../shared/usage/counts.ts";
 import { allow, refuse } from "./answers.ts";
 import { parseEvent } from "./events.ts";
 import { extractToken, type TokenSource } from "./token-source.ts";
@@ -16,7 +17,7 @@ export interface AuthorizerDeps {
    * Counts a verification for its key (the rotation's grace gate reads the figures), or a refusal
    * caused by a retirement (the journal reads those).
    */
-  readonly recordUsage?: (kid: string, outcome: "verified" | "refused") => void;
+  readonly recordUsage?: (kid: string, outcome: UsageOutcome) => void;
 }
 
 /**

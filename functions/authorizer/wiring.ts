@@ -86,6 +86,8 @@ export async function createAuthorizerFromEnv(env: Environment, overrides: Overr
       verifier,
       revocations: guardRevocations(revocations, config.failureMode),
       clock,
+      // Signers read the keyring through a cache of the same TTL; a minute of margin.
+      signerFollowMs: config.keyringCacheTtlSeconds * SECOND + 60 * SECOND,
     }),
     tokenSource: {
       header: config.tokenHeader,

@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import { MemoryAuditJournal } from "../../shared/audit/memory.ts";
 import { UpstashAuditJournal } from "../../shared/audit/upstash.ts";
 import { createAuthenticator, usageOf } from "../../shared/authenticate.ts";
-import { type Clock, SECOND, systemClock } from "../../shared/clock.ts";
+import { type Clock, MINUTE, SECOND, systemClock } from "../../shared/clock.ts";
 import { MemoryEventPublisher } from "../../shared/events.ts";
 import { createIssuer } from "../../shared/issuing/issuer.ts";
 import { generateKey } from "../../shared/keyring/generate.ts";
@@ -150,6 +150,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }),
     revocations: guardRevocations(deps.revocations),
     clock,
+    signerFollowMs: policy.keyringCacheTtlMs + MINUTE,
   });
   const signer = createSigner({
     maxLifetimeSeconds,

@@ -41,7 +41,8 @@ export interface OpsAppOptions {
    * Verification figures: each key's share of the last day in `GET /v1/keys`, refusals per
    * rotation in `GET /v1/journal`.
    */
-  readonly usage?: Pick<UsageStore, "verificationsByKid" | "refusalsByKid">;
+  readonly usage?: Pick<UsageStore, "verificationsByKid" | "refusalsByKid"> &
+    Partial<Pick<UsageStore, "staleSignersByKid">>;
 }
 
 export const MAX_BATCH = 10_000;
@@ -160,6 +161,7 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
         ? undefined
         : await options.usage.verificationsByKid(deps.clock.now()).catch(() => undefined);
     const total = usage === undefined ? 0 : Object.values(usage).reduce((sum, n) => sum + n, 0);
+    const stale = await options.usage?.staleSignersByKid?.(deps.clock.now()).catch(() => undefined);
     const shareOf = (kid: string) =>
       usage === undefined || total === 0
         ? null
@@ -180,6 +182,9 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
         ...(key.retiredAt === undefined ? {} : { retiredAt: iso(key.retiredAt) }),
         ...(key.destroyedAt === undefined ? {} : { destroyedAt: iso(key.destroyedAt) }),
         share: shareOf(key.kid),
+        // Tokens signed with it after it stopped signing (this hour and the last): a login
+        // service that did not follow a rotation. Null when not measured.
+        staleSigner: stale === undefined ? null : (stale[key.kid] ?? 0),
         next: nextTransition(key, deps.policy),
       })),
     });

@@ -119,6 +119,43 @@ export function prePublicationMs(policy: RotationPolicy): number {
 /** Verifications per kid over the last day; `undefined` when nobody measured. */
 export type KeyUsage = Readonly<Record<string, number>> | undefined;
 
+/** Tokens from stale signers per kid over the last hour (see `signedByStaleSigner`). */
+export type StaleSigners = Readonly<Record<string, number>>;
+
+/**
+ * A transition the policy would make and holds because some login service still signs with a key
+ * it would take out of use: retiring a previous key (its tokens would be refused, logins with
+ * them too), or the first activation after an import while tokens in the legacy shape (the old
+ * secret, outside keyward) are still being issued.
+ */
+export interface StaleSignerHold {
+  readonly kid: string;
+  readonly tokens: number;
+  readonly holds: "retire" | "activate";
+}
+
+/** What stale signers hold at `now`: the retirements and activations `planTransitions` skips. */
+export function staleSignerHolds(
+  keyring: Keyring,
+  now: number,
+  usage: KeyUsage,
+  policy: RotationPolicy,
+  stale: StaleSigners,
+): StaleSignerHold[] {
+  const planned = planTransitions(keyring, now, usage, policy);
+  const holds: StaleSignerHold[] = [];
+  for (const action of planned) {
+    if (action.type === "retire" && (stale[action.kid] ?? 0) > 0)
+      holds.push({ kid: action.kid, tokens: stale[action.kid] ?? 0, holds: "retire" });
+    if (action.type === "activate") {
+      const legacy = keyring.keys.find((k) => k.legacy && k.status === "current");
+      if (legacy !== undefined && (stale[legacy.kid] ?? 0) > 0)
+        holds.push({ kid: legacy.kid, tokens: stale[legacy.kid] ?? 0, holds: "activate" });
+    }
+  }
+  return holds;
+}
+
 export type PolicyAction =
   | { readonly type: "publish"; readonly reason: string }
   | { readonly type: "activate"; readonly kid: string; readonly reason: string }
@@ -286,8 +323,17 @@ export async function applyPlan(
   usage: KeyUsage,
   policy: RotationPolicy,
   random: RandomSource,
+  stale: StaleSigners = {},
 ): Promise<TickResult> {
-  const actions = planTransitions(keyring, now, usage, policy);
+  const held = staleSignerHolds(keyring, now, usage, policy, stale);
+  const actions = planTransitions(keyring, now, usage, policy).filter(
+    (action) =>
+      !held.some(
+        (hold) =>
+          (hold.holds === "retire" && action.type === "retire" && action.kid === hold.kid) ||
+          (hold.holds === "activate" && action.type === "activate"),
+      ),
+  );
   let next = keyring;
   for (const action of actions) {
     const result = await applyAction(next, action, now, policy, random);

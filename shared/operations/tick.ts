@@ -7,6 +7,8 @@ import {
   type LingeringKey,
   lingeringPreviousKey,
   type PolicyAction,
+  type StaleSigners,
+  staleSignerHolds,
 } from "../keyring/policy.ts";
 import { KeyringConflict, restorePrevious } from "../keyring-store/store.ts";
 import { StoreUnavailable } from "../revocation/store.ts";
@@ -16,8 +18,12 @@ import type { UsageStore } from "../usage/counts.ts";
 import type { OperationDeps } from "./deps.ts";
 import { recoverChanges } from "./recovery.ts";
 
-/** Where the grace gate's figures come from: verifications per kid over the last day. */
-export type UsageSource = Pick<UsageStore, "verificationsByKid">;
+/**
+ * Where the grace gate's figures come from: verifications per kid over the last day, and tokens
+ * from stale signers over the last hour (the migration guard).
+ */
+export type UsageSource = Pick<UsageStore, "verificationsByKid"> &
+  Partial<Pick<UsageStore, "staleSignersByKid">>;
 
 /** No figures: the grace gate then holds previous keys to the maximum grace. */
 export const noUsage: UsageSource = { verificationsByKid: async () => undefined };
@@ -91,7 +97,33 @@ export async function tick(
   if (keyring === undefined) return fail("no_keyring");
 
   const usage = await usageOrUnknown(deps.usage, now);
-  const { keyring: next, applied } = await applyPlan(keyring, now, usage, deps.policy, deps.random);
+  const stale = await staleOrNone(deps.usage, now);
+  const holds = staleSignerHolds(keyring, now, usage, deps.policy, stale);
+  if (holds.length > 0) {
+    await deps.events.publish(
+      holds.map((hold) => ({
+        type: "StaleSigner" as const,
+        at,
+        detail: {
+          kid: hold.kid,
+          tokens: hold.tokens,
+          holds: hold.holds,
+          detail:
+            hold.holds === "retire"
+              ? "tokens are still being signed with this key after it stopped signing: a login service did not follow the rotation; its retirement waits (restart that service, or sign through keyward/issuer)"
+              : "tokens in the legacy shape (no kid) are still being signed with the imported secret: the login service signs outside keyward; the first rotation waits until it signs through keyward/issuer or the issuing endpoint",
+        },
+      })),
+    );
+  }
+  const { keyring: next, applied } = await applyPlan(
+    keyring,
+    now,
+    usage,
+    deps.policy,
+    deps.random,
+    stale,
+  );
   try {
     await deps.keyrings.save(next);
   } catch (error) {
@@ -176,6 +208,18 @@ async function selfTest(
   const old = await probe(before);
   if (!old.ok) return `a token of the previous key is refused (${old.reason})`;
   return undefined;
+}
+
+/**
+ * Stale-signer figures that cannot be read count as none: the guard then does not hold (the
+ * grace gate's own figures still keep a key in use from being retired early).
+ */
+async function staleOrNone(usage: UsageSource, now: number): Promise<StaleSigners> {
+  try {
+    return (await usage.staleSignersByKid?.(now)) ?? {};
+  } catch {
+    return {};
+  }
 }
 
 /** Figures that cannot be read count as unknown: the gate then keeps previous keys longer, never less. */

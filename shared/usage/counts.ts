@@ -7,6 +7,8 @@ export interface UsageCounts {
   readonly verified: ReadonlyMap<string, number>;
   /** Unexpired tokens refused because their key was retired or compromised (the journal's figures). */
   readonly refused: ReadonlyMap<string, number>;
+  /** Tokens signed after their key stopped signing (`signedByStaleSigner`): the migration guard's figures. */
+  readonly stale: ReadonlyMap<string, number>;
 }
 
 /** Where verification counts are added up and read back. */
@@ -16,9 +18,12 @@ export interface UsageStore {
   verificationsByKid(nowMs: number): Promise<KeyUsage>;
   /** Refusals per kid since counting began (kept as long as the store keeps them). */
   refusalsByKid(): Promise<Readonly<Record<string, number>>>;
+  /** Tokens from stale signers per kid, this hour and the one before. */
+  staleSignersByKid(nowMs: number): Promise<Readonly<Record<string, number>>>;
 }
 
-export type UsageOutcome = "verified" | "refused";
+/** "stale-signer": verified, and signed after its key stopped signing. */
+export type UsageOutcome = "verified" | "refused" | "stale-signer";
 
 export const hourOf = (ms: number) => Math.floor(ms / HOUR);
 
@@ -30,6 +35,7 @@ export const hourOf = (ms: number) => Math.floor(ms / HOUR);
 export class UsageRecorder {
   #verified = new Map<string, number>();
   #refused = new Map<string, number>();
+  #stale = new Map<string, number>();
   #lastFlush: number;
   #flushing: Promise<void> | undefined;
 
@@ -43,7 +49,8 @@ export class UsageRecorder {
   }
 
   record(kid: string, nowMs: number, outcome: UsageOutcome = "verified"): void {
-    increment(outcome === "verified" ? this.#verified : this.#refused, kid, 1);
+    increment(outcome === "refused" ? this.#refused : this.#verified, kid, 1);
+    if (outcome === "stale-signer") increment(this.#stale, kid, 1);
     if (nowMs - this.#lastFlush >= this.flushEveryMs && this.#flushing === undefined)
       void this.flush(nowMs);
   }
@@ -52,15 +59,21 @@ export class UsageRecorder {
   flush(nowMs: number): Promise<void> {
     if (this.#flushing !== undefined) return this.#flushing;
     this.#lastFlush = nowMs;
-    const counts: UsageCounts = { verified: this.#verified, refused: this.#refused };
+    const counts: UsageCounts = {
+      verified: this.#verified,
+      refused: this.#refused,
+      stale: this.#stale,
+    };
     if (counts.verified.size === 0 && counts.refused.size === 0) return Promise.resolve();
     this.#verified = new Map();
     this.#refused = new Map();
+    this.#stale = new Map();
     this.#flushing = this.store.add(counts, nowMs).then(
       () => undefined,
       (error: unknown) => {
         for (const [kid, n] of counts.verified) increment(this.#verified, kid, n);
         for (const [kid, n] of counts.refused) increment(this.#refused, kid, n);
+        for (const [kid, n] of counts.stale) increment(this.#stale, kid, n);
         this.onError(error);
       },
     );
@@ -78,12 +91,23 @@ function increment(counts: Map<string, number>, kid: string, n: number): void {
 export class MemoryUsageStore implements UsageStore {
   readonly #hours = new Map<number, Map<string, number>>();
   readonly #refused = new Map<string, number>();
+  readonly #staleHours = new Map<number, Map<string, number>>();
 
   async add(counts: UsageCounts, nowMs: number): Promise<void> {
     const hour = this.#hours.get(hourOf(nowMs)) ?? new Map<string, number>();
     for (const [kid, n] of counts.verified) increment(hour, kid, n);
     this.#hours.set(hourOf(nowMs), hour);
     for (const [kid, n] of counts.refused) increment(this.#refused, kid, n);
+    const stale = this.#staleHours.get(hourOf(nowMs)) ?? new Map<string, number>();
+    for (const [kid, n] of counts.stale ?? []) increment(stale, kid, n);
+    this.#staleHours.set(hourOf(nowMs), stale);
+  }
+
+  async staleSignersByKid(nowMs: number): Promise<Readonly<Record<string, number>>> {
+    const totals: Record<string, number> = {};
+    for (const h of [hourOf(nowMs) - 1, hourOf(nowMs)])
+      for (const [kid, n] of this.#staleHours.get(h) ?? []) totals[kid] = (totals[kid] ?? 0) + n;
+    return totals;
   }
 
   async verificationsByKid(nowMs: number): Promise<KeyUsage> {

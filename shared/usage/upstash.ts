@@ -8,7 +8,8 @@ import { hourOf, type UsageCounts, type UsageStore } from "./counts.ts";
 const BUCKET_TTL_SECONDS = 26 * 3600;
 
 /**
- * Usage in Upstash: verifications in one hash per hour, `<prefix>usage:<hour>`, field = kid;
+ * Usage in Upstash: verifications in one hash per hour, `<prefix>usage:<hour>`, field = kid
+ * (tokens of stale signers likewise, `<prefix>usage:stale:<hour>`, kept 3 hours);
  * refusals in one hash without expiry, `<prefix>usage:refused`, field = kid (a few kids a year).
  * A flush is one pipelined request (HINCRBY per kid, EXPIRE); reading the last day is one
  * pipelined request of 24 HGETALLs; the refusals, one HGETALL.
@@ -29,7 +30,27 @@ export class UpstashUsageStore implements UsageStore {
     for (const [kid, n] of counts.verified) pipeline.hincrby(key, kid, n);
     if (counts.verified.size > 0) pipeline.expire(key, BUCKET_TTL_SECONDS);
     for (const [kid, n] of counts.refused) pipeline.hincrby(this.#refusedKey, kid, n);
+    const staleKey = `${this.prefix}usage:stale:${hourOf(nowMs)}`;
+    for (const [kid, n] of counts.stale ?? []) pipeline.hincrby(staleKey, kid, n);
+    if ((counts.stale?.size ?? 0) > 0) pipeline.expire(staleKey, 3 * 3600);
     await pipeline.exec();
+  }
+
+  async staleSignersByKid(nowMs: number): Promise<Readonly<Record<string, number>>> {
+    const pipeline = this.#redis.pipeline();
+    for (const h of [hourOf(nowMs) - 1, hourOf(nowMs)])
+      pipeline.hgetall(`${this.prefix}usage:stale:${h}`);
+    let hours: (Record<string, unknown> | null)[];
+    try {
+      hours = await pipeline.exec<(Record<string, unknown> | null)[]>();
+    } catch (error) {
+      throw new StoreUnavailable("stale-signer figures unavailable", { cause: error });
+    }
+    const totals: Record<string, number> = {};
+    for (const hour of hours)
+      for (const [kid, n] of Object.entries(hour ?? {}))
+        totals[kid] = (totals[kid] ?? 0) + Number(n);
+    return totals;
   }
 
   async refusalsByKid(): Promise<Readonly<Record<string, number>>> {

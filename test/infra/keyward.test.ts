@@ -389,7 +389,7 @@ describe("the Keyward construct", () => {
     });
   });
 
-  it("alarms on a failed rotation, a crashed or dead-lettered tick, a stale keyring, and revocation-store failures", () => {
+  it("alarms on a failed rotation, a crashed or dead-lettered tick, a stale keyring, a stale signer, and revocation-store failures", () => {
     expect(alarm("RotationFailed")).toMatchObject({
       MetricName: "Events",
       Dimensions: [{ Name: "Type", Value: "RotationFailed" }],
@@ -410,6 +410,11 @@ describe("the Keyward construct", () => {
       Period: 300,
       Threshold: 1,
     });
+    expect(alarm("StaleSigner")).toMatchObject({
+      MetricName: "Events",
+      Dimensions: [{ Name: "Type", Value: "StaleSigner" }],
+      Threshold: 1,
+    });
     expect(alarm("RevocationStoreFailures")).toMatchObject({
       MetricName: "RevocationStoreUnavailable",
       Dimensions: [{ Name: "Function", Value: "authorizer" }],
@@ -417,16 +422,16 @@ describe("the Keyward construct", () => {
     });
   });
 
-  it("sends every alarm, and every RotationFailed event, to the alarm topic", () => {
+  it("sends every alarm, and every RotationFailed and StaleSigner event, to the alarm topic", () => {
     const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm"));
-    expect(alarms).toHaveLength(6);
+    expect(alarms).toHaveLength(7);
     for (const a of alarms) {
       expect(a.Properties.AlarmActions).toEqual([{ Ref: ids.topic }]);
       expect(a.Properties.OKActions).toEqual([{ Ref: ids.topic }]);
     }
     template.hasResourceProperties("AWS::Events::Rule", {
       EventBusName: { Ref: ids.bus },
-      EventPattern: { source: ["keyward"], "detail-type": ["RotationFailed"] },
+      EventPattern: { source: ["keyward"], "detail-type": ["RotationFailed", "StaleSigner"] },
       Targets: [Match.objectLike({ Arn: { Ref: ids.topic } })],
     });
   });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { MemoryAuditJournal } from "../../../../shared/audit/memory.ts";
 import { DAY, HOUR } from "../../../../shared/clock.ts";
 import { MemoryEventPublisher } from "../../../../shared/events.ts";
+import { importLegacySecret } from "../../../../shared/keyring/import-legacy.ts";
 import { prePublicationMs, resolvePolicy } from "../../../../shared/keyring/policy.ts";
 import { MemoryKeyringStore } from "../../../../shared/keyring-store/memory.ts";
 import type { KeyringStore } from "../../../../shared/keyring-store/store.ts";
@@ -9,7 +10,7 @@ import { noUsage, tick } from "../../../../shared/operations/tick.ts";
 import { MemoryRevocationStore } from "../../../../shared/revocation/memory.ts";
 import { MemoryUsageStore } from "../../../../shared/usage/counts.ts";
 import { seededRandom, T0 } from "../../../support/deterministic.ts";
-import { corruptingStore, newKeyring } from "../../../support/keyrings.ts";
+import { corruptingStore, expectOk, newKeyring } from "../../../support/keyrings.ts";
 import { usageCounts } from "../../../support/usage.ts";
 
 const policy = resolvePolicy();
@@ -72,6 +73,60 @@ describe("tick", () => {
       "previous",
       "current",
     ]);
+  });
+
+  it("holds a previous key past its maximum grace while a stale signer still signs with it, announcing StaleSigner, and retires it once that stops", async () => {
+    const { deps, events } = await setup();
+    await deps.keyrings.save(await newKeyring());
+    await tick(deps, PUBLISH_AT);
+    await tick(deps, T0 + 90 * DAY);
+    const [previous, current] = (await deps.keyrings.load())!.keys.map((k) => k.kid);
+    const usage = new MemoryUsageStore();
+    const at = T0 + 90 * DAY + policy.maxGraceMs + HOUR;
+    // A login service that never followed the rotation: nearly every token is the old key's.
+    await usage.add(usageCounts({ [previous!]: 97, [current!]: 3 }, {}, { [previous!]: 97 }), at);
+    expect(await tick({ ...deps, usage }, at)).toMatchObject({ status: "idle" });
+    expect(events.published.at(-1)).toMatchObject({
+      type: "StaleSigner",
+      detail: { kid: previous, tokens: 97, holds: "retire" },
+    });
+    expect((await deps.keyrings.load())!.keys.map((k) => k.status)).toEqual([
+      "previous",
+      "current",
+    ]);
+    // The service is fixed: two hours without such tokens, and the maximum grace applies again.
+    expect(await tick({ ...deps, usage }, at + 2 * HOUR)).toMatchObject({
+      status: "applied",
+      actions: [{ type: "retire", kid: previous }],
+    });
+  });
+
+  it("holds the first activation after an import while tokens in the legacy shape are still signed with the imported secret", async () => {
+    const { deps, events } = await setup();
+    const imported = expectOk(
+      importLegacySecret(
+        undefined,
+        "the-secret-our-old-backend-signs-with-0123",
+        "utf8",
+        T0,
+        seededRandom("legacy"),
+      ),
+    );
+    await deps.keyrings.save(imported);
+    const legacy = imported.keys[0]!.kid;
+    await tick(deps, PUBLISH_AT);
+    const usage = new MemoryUsageStore();
+    const at = T0 + 90 * DAY;
+    await usage.add(usageCounts({ [legacy]: 50 }, {}, { [legacy]: 50 }), at);
+    expect(await tick({ ...deps, usage }, at)).toMatchObject({ status: "idle" });
+    expect(events.published.at(-1)).toMatchObject({
+      type: "StaleSigner",
+      detail: { kid: legacy, holds: "activate" },
+    });
+    expect((await deps.keyrings.load())!.keys.map((k) => k.status)).toEqual(["current", "pending"]);
+    expect(await tick({ ...deps, usage }, at + 2 * HOUR)).toMatchObject({
+      actions: [{ type: "activate" }],
+    });
   });
 
   it("holds the previous key while its share is 5 % or more (reporting it as lingering), and retires it once below", async () => {

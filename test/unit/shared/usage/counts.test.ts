@@ -19,6 +19,7 @@ describe("UsageRecorder", () => {
       },
       verificationsByKid: (now) => store.verificationsByKid(now),
       refusalsByKid: () => store.refusalsByKid(),
+      staleSignersByKid: (now) => store.staleSignersByKid(now),
     };
     const recorder = new UsageRecorder(counting, T0, MINUTE);
     for (let i = 0; i < 50; i++) recorder.record(i % 5 === 0 ? "old" : "new", T0 + i * 1000);
@@ -29,6 +30,17 @@ describe("UsageRecorder", () => {
     expect(writes).toBe(1);
     expect(await store.verificationsByKid(T0 + MINUTE)).toEqual({ old: 10, new: 41 });
     expect(await store.refusalsByKid()).toEqual({ retired: 1 });
+  });
+
+  it("counts a token from a stale signer as a verification and as a stale signer's, for two hours", async () => {
+    const store = new MemoryUsageStore();
+    const recorder = new UsageRecorder(store, T0, MINUTE);
+    recorder.record("old", T0, "stale-signer");
+    recorder.record("old", T0, "verified");
+    await recorder.flush(T0 + MINUTE);
+    expect(await store.verificationsByKid(T0 + MINUTE)).toEqual({ old: 2 });
+    expect(await store.staleSignersByKid(T0 + MINUTE)).toEqual({ old: 1 });
+    expect(await store.staleSignersByKid(T0 + 3 * 60 * MINUTE)).toEqual({});
   });
 
   it("keeps the counts of a failed write for the next one", async () => {
@@ -42,6 +54,7 @@ describe("UsageRecorder", () => {
       },
       verificationsByKid: (now) => store.verificationsByKid(now),
       refusalsByKid: () => store.refusalsByKid(),
+      staleSignersByKid: (now) => store.staleSignersByKid(now),
     };
     const errors: unknown[] = [];
     const recorder = new UsageRecorder(flaky, T0, MINUTE, (error) => errors.push(error));
