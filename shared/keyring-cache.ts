@@ -19,6 +19,14 @@ export interface KeyringCacheOptions {
    * after a long idle: it must not be refused); the reload goes on in the background. Default 1 s.
    */
   readonly unknownKidWaitMs?: number;
+  /**
+   * Past the TTL, the cached keyring answers while the reload runs in the background for at most
+   * this long; a keyring older than TTL + this makes the caller wait for the reload (and still
+   * get the last good one if it fails). Default: no limit (verifiers: a slow Secrets Manager must
+   * not slow requests). Signers set it: after a long idle, a token must not be signed with a key
+   * retired meanwhile.
+   */
+  readonly backgroundReloadForMs?: number;
 }
 
 export type KeyringRead =
@@ -47,6 +55,7 @@ export class KeyringCache {
   readonly #maxStaleMs: number;
   readonly #retryAfterMs: number;
   readonly #unknownKidWaitMs: number;
+  readonly #backgroundReloadForMs: number;
   #keyring: Keyring | undefined;
   #loadedAt = Number.NEGATIVE_INFINITY;
   #failedAt = Number.NEGATIVE_INFINITY;
@@ -62,8 +71,16 @@ export class KeyringCache {
     this.#maxStaleMs = options.maxStaleMs ?? 15 * MINUTE;
     this.#retryAfterMs = options.retryAfterMs ?? 5 * SECOND;
     this.#unknownKidWaitMs = options.unknownKidWaitMs ?? SECOND;
+    this.#backgroundReloadForMs = options.backgroundReloadForMs ?? Number.POSITIVE_INFINITY;
     const problems = (
-      ["ttlMs", "unknownKidCooldownMs", "maxStaleMs", "retryAfterMs", "unknownKidWaitMs"] as const
+      [
+        "ttlMs",
+        "unknownKidCooldownMs",
+        "maxStaleMs",
+        "retryAfterMs",
+        "unknownKidWaitMs",
+        "backgroundReloadForMs",
+      ] as const
     )
       .filter((name) => {
         const value = options[name];
@@ -83,7 +100,8 @@ export class KeyringCache {
     const expired = now - this.#loadedAt >= this.#ttlMs;
     if (expired && now - this.#failedAt >= this.#retryAfterMs) {
       const reload = this.#reload();
-      if (!this.#read().ok) await reload;
+      const tooOld = now - this.#loadedAt >= this.#ttlMs + this.#backgroundReloadForMs;
+      if (tooOld || !this.#read().ok) await reload;
     }
     return this.#read();
   }

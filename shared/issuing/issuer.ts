@@ -67,11 +67,16 @@ export function createIssuer(options: IssuerOptions): Issuer {
           const reader = readerFromEnvironment(source.env ?? process.env, source.secretPrefix);
           return () => reader.load();
         })();
+  const ttlMs = (cacheTtlSeconds ?? 60) * SECOND;
   const keyrings = new KeyringCache({
     load,
     clock,
-    ttlMs: (cacheTtlSeconds ?? 60) * SECOND,
+    ttlMs,
     maxStaleMs: (maxStaleSeconds ?? 900) * SECOND,
+    // Within twice the TTL a login does not wait for the reload; after a longer idle it does, so
+    // it is never signed with a key retired meanwhile (the verifiers' stale-signer count allows
+    // for the TTL and a minute).
+    backgroundReloadForMs: ttlMs,
   });
   const signer = createSigner(signing);
   return {

@@ -77,6 +77,21 @@ describe("createIssuer", () => {
     expect((await issuer.issue({ sub: "b" })).kid).toBe(pending.kid);
   });
 
+  it("after a long idle, signs its first token with the keyring as it is now, not as it was", async () => {
+    const random = seededRandom("idle");
+    const first = await newKeyring("HS256", T0, random);
+    const source = stored(first);
+    const clock = { t: T0, now: () => clock.t };
+    const issuer = createIssuer({ keyring: source, clock });
+    await issuer.issue({ sub: "a" });
+    const next = await generateKey("HS256", T0, random);
+    source.state.keyring = expectOk(
+      activateKey(expectOk(publishKey(first, next, T0)), next.kid, T0 + MINUTE),
+    );
+    clock.t += 30 * 24 * 60 * MINUTE;
+    expect((await issuer.issue({ sub: "a" })).kid).toBe(next.kid);
+  });
+
   it("throws IssuerUnavailable when it cannot know a key, and signs with the last good one up to the stale bound", async () => {
     const source = stored(await newKeyring("HS256", T0));
     const clock = { t: T0, now: () => clock.t };
