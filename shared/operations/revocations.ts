@@ -34,7 +34,12 @@ export async function revoke(
   deps: OperationDeps,
   request: Request & { readonly targets: readonly RevocationTarget[] },
 ): Promise<RevokeResult[]> {
-  const options = cutoffOptions(await deps.keyrings.load(), deps.policy);
+  // Revoking must work while Secrets Manager fails: not knowing whether a legacy key verifies,
+  // the cut-offs are kept (deny on doubt; a kept cut-off costs a few bytes).
+  const options = await deps.keyrings.load().then(
+    (keyring) => cutoffOptions(keyring, deps.policy),
+    (): RevokeOptions => ({ cutoffsUntil: "forever" }),
+  );
   const now = deps.clock.now();
   const intended = await intend(deps, newChangeId(deps), {
     ...revocationRecord(request, now, request.targets.length),
