@@ -1,14 +1,14 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Clock } from "../../shared/clock.ts";
-import { holderOf, presentedCredential } from "../../shared/credentials.ts";
 import { UsageError } from "../../shared/errors.ts";
 import type { Issuer } from "../../shared/issuing/issuer.ts";
 import { IssuerUnavailable } from "../../shared/issuing/issuer.ts";
 import { type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
 import { METRIC_NAMESPACE, metricLine } from "../../shared/observability/metrics.ts";
-import { ApiError, errorAnswer, errorBody } from "../ops-api/errors.ts";
-import { boundedClaims, strictObject, text } from "../ops-api/input.ts";
+import { requireHolder } from "../http/credential.ts";
+import { ApiError, errorAnswer, errorBody } from "../http/errors.ts";
+import { boundedClaims, strictObject, text } from "../http/input.ts";
 import type { IssuingClient } from "./clients.ts";
 
 export interface IssuingAppOptions {
@@ -52,21 +52,12 @@ export function createIssuingApp(options: IssuingAppOptions): Hono {
       },
     }),
     async (c) => {
-      const presented = presentedCredential({
-        authorization: c.req.header("authorization"),
-        dedicated: c.req.header("x-keyward-credential"),
-      });
-      const client =
-        presented.credential === undefined
-          ? undefined
-          : await holderOf(options.clients, presented.credential);
-      if (client === undefined) {
-        c.header(
-          "WWW-Authenticate",
-          `Bearer realm="keyward-issuing"${presented.given ? ', error="invalid_token"' : ""}`,
-        );
-        throw new ApiError(401, "unauthorized", "a valid client credential is required");
-      }
+      const client = await requireHolder(
+        c,
+        options.clients,
+        "keyward-issuing",
+        "a valid client credential is required",
+      );
       let value: unknown;
       try {
         value = JSON.parse(await c.req.text());

@@ -29,10 +29,10 @@ import { createVerifier } from "../../shared/tokens/verifier.ts";
 import type { UpstashSettings } from "../../shared/upstash-client.ts";
 import { MemoryUsageStore, UsageRecorder, type UsageStore } from "../../shared/usage/counts.ts";
 import { UpstashUsageStore } from "../../shared/usage/upstash.ts";
+import { ApiError, errorAnswer, errorBody } from "../http/errors.ts";
+import { boundedClaims, strictObject, text } from "../http/input.ts";
 import { createIssuingApp } from "../issuer-api/app.ts";
 import { createOpsApp } from "../ops-api/app.ts";
-import { ApiError, errorAnswer, errorBody } from "../ops-api/errors.ts";
-import { boundedClaims, strictObject, text } from "../ops-api/input.ts";
 import { sha256 } from "../ops-api/operators.ts";
 
 export interface LocalStackOptions {

@@ -3,7 +3,6 @@ import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { SECOND } from "../../shared/clock.ts";
-import { presentedCredential } from "../../shared/credentials.ts";
 import {
   lifetimeOfSample,
   SECRET_ENCODINGS,
@@ -20,18 +19,12 @@ import { factsOf, type RevocationTarget, type TokenFacts } from "../../shared/re
 import type { TokenClaims } from "../../shared/tokens/claims.ts";
 import { createVerifier } from "../../shared/tokens/verifier.ts";
 import type { UsageStore } from "../../shared/usage/counts.ts";
-import { ApiError, errorAnswer, errorBody, statusOf } from "./errors.ts";
-import {
-  type Fields,
-  kidText,
-  optionalText,
-  REVOCATION_FIELDS,
-  type RevocationRequest,
-  revocationRequest,
-  strictObject,
-  text,
-} from "./input.ts";
-import { allows, identify, type Operator, type Role } from "./operators.ts";
+import { requireHolder } from "../http/credential.ts";
+import { ApiError, errorAnswer, errorBody } from "../http/errors.ts";
+import { type Fields, kidText, optionalText, strictObject, text } from "../http/input.ts";
+import { REVOCATION_FIELDS, type RevocationRequest, revocationRequest } from "./input.ts";
+import { allows, type Operator, type Role } from "./operators.ts";
+import { statusOf } from "./statuses.ts";
 
 export interface OpsAppOptions {
   readonly operators: readonly Operator[];
@@ -88,25 +81,12 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
     createMiddleware<Env>(async (c, next) => {
       // Behind IAM auth the Authorization header carries the SigV4 signature, so the operator's
       // credential may come in X-Keyward-Credential instead.
-      const presented = presentedCredential({
-        authorization: c.req.header("authorization"),
-        dedicated: c.req.header("x-keyward-credential"),
-      });
-      const operator =
-        presented.credential === undefined
-          ? undefined
-          : await identify(options.operators, presented.credential);
-      if (operator === undefined) {
-        c.header(
-          "WWW-Authenticate",
-          `Bearer realm="keyward"${presented.given ? ', error="invalid_token"' : ""}`,
-        );
-        throw new ApiError(
-          401,
-          "unauthorized",
-          "a valid operator credential is required (Authorization: Bearer …, or X-Keyward-Credential)",
-        );
-      }
+      const operator = await requireHolder(
+        c,
+        options.operators,
+        "keyward",
+        "a valid operator credential is required (Authorization: Bearer …, or X-Keyward-Credential)",
+      );
       if (!allows(operator.role, needed)) {
         throw new ApiError(
           403,

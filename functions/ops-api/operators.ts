@@ -1,4 +1,4 @@
-import { type HasCredential, holderOf, sha256FromHex } from "../../shared/credentials.ts";
+import { type HasCredential, sha256FromHex } from "../../shared/credentials.ts";
 import { ConfigInvalid } from "../../shared/errors.ts";
 
 export { sha256, toHex } from "../../shared/credentials.ts";
@@ -55,12 +55,4 @@ export function parseOperators(json: string): Operator[] {
   });
   if (problems.length > 0) throw new ConfigInvalid(problems);
   return operators;
-}
-
-/** The operator a bearer credential belongs to (compared in constant time). */
-export function identify(
-  operators: readonly Operator[],
-  credential: string,
-): Promise<Operator | undefined> {
-  return holderOf(operators, credential);
 }

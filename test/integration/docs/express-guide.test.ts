@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { describe, expect, inject, it } from "vitest";
-import { createAuthorizerFromEnv } from "../../../functions/authorizer/wiring.ts";
 import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secrets-manager.ts";
 import { importSecret } from "../../../shared/operations/keys.ts";
+import { authorizerOn } from "../../support/authorizer.ts";
 import { httpApiEvent } from "../../support/authorizer-events.ts";
 import { motoEnvironment, secretsManagerClient } from "../../support/aws.ts";
 import { opsFixture } from "../../support/ops.ts";
@@ -13,7 +13,7 @@ const ROOT = new URL("../../..", import.meta.url).pathname;
 
 describe("docs/migrating-express.md", () => {
   it("runs the guide's login service: it signs through keyward/issuer, and the authorizer accepts its tokens", async () => {
-    const { motoUrl, upstashUrl, upstashToken } = inject("services");
+    const { motoUrl } = inject("services");
     const prefix = `keyward/${randomUUID()}`;
     // Step 2 of the guide: the JWT_SECRET is imported (as `keyward keys import` does).
     const store = new SecretsManagerKeyringStore({ client: secretsManagerClient(motoUrl), prefix });
@@ -52,12 +52,7 @@ describe("docs/migrating-express.md", () => {
       const answer = await login("correct horse");
       expect(answer.status).toBe(200);
       const { token } = (await answer.json()) as { token: string };
-      const authorizer = await createAuthorizerFromEnv({
-        ...env,
-        KEYWARD_REDIS_PREFIX: `a${randomUUID()}:`,
-        UPSTASH_REDIS_REST_URL: upstashUrl,
-        UPSTASH_REDIS_REST_TOKEN: upstashToken,
-      });
+      const authorizer = await authorizerOn(motoEnvironment(motoUrl), prefix, inject("services"));
       expect(await authorizer(httpApiEvent({ authorization: `Bearer ${token}` }))).toMatchObject({
         isAuthorized: true,
         context: { sub: "user-1", keyStatus: "current" },
