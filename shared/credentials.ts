@@ -1,3 +1,5 @@
+import { ConfigInvalid } from "./errors.ts";
+
 /**
  * Bearer credentials of operators and issuing clients: only their SHA-256 is configured, and a
  * presented credential is compared with every hash in constant time.
@@ -53,4 +55,48 @@ export function presentedCredential(headers: {
   return match?.[1] === undefined
     ? { given: match !== null }
     : { given: true, credential: match[1] };
+}
+
+/**
+ * A JSON list of named credential holders (operators, issuing clients) from the setting
+ * `setting`: each entry has a unique `name` (1 to 64 of letters, digits, _ . @ -) and a
+ * `tokenSha256`; `fields` reads the rest of an entry, its problems prefixed with the holder's
+ * name. Every problem of every entry is reported at once.
+ */
+export function parseCredentialHolders<T extends object>(
+  json: string,
+  setting: string,
+  noun: string,
+  fields: (entry: Record<string, unknown>, problem: (message: string) => void) => T,
+): (T & HasCredential & { readonly name: string })[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new ConfigInvalid([`${setting} is not valid JSON`]);
+  }
+  if (!Array.isArray(value) || value.length === 0)
+    throw new ConfigInvalid([`${setting} must be a non-empty JSON array of ${noun}s`]);
+  const problems: string[] = [];
+  const names = new Set<string>();
+  const holders = value.map((raw, i) => {
+    const entry = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
+    const name =
+      typeof entry.name === "string" && /^[A-Za-z0-9_.@-]{1,64}$/.test(entry.name)
+        ? entry.name
+        : "";
+    const who = `${noun} ${name || `#${i + 1}`}`;
+    if (name === "")
+      problems.push(
+        `${noun} #${i + 1}: name must be 1 to 64 characters of letters, digits, _ . @ -`,
+      );
+    else if (names.has(name)) problems.push(`${noun} ${name}: listed twice`);
+    names.add(name);
+    const rest = fields(entry, (message) => problems.push(`${who}: ${message}`));
+    const hash = sha256FromHex(entry.tokenSha256);
+    if (hash === undefined) problems.push(`${who}: tokenSha256 must be 64 lower-case hex digits`);
+    return { ...rest, name, tokenSha256: hash ?? new Uint8Array() };
+  });
+  if (problems.length > 0) throw new ConfigInvalid(problems);
+  return holders;
 }

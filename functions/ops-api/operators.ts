@@ -1,5 +1,4 @@
-import { type HasCredential, sha256FromHex } from "../../shared/credentials.ts";
-import { ConfigInvalid } from "../../shared/errors.ts";
+import { type HasCredential, parseCredentialHolders } from "../../shared/credentials.ts";
 
 export { sha256, toHex } from "../../shared/credentials.ts";
 
@@ -21,38 +20,8 @@ export function allows(role: Role, needed: Role): boolean {
  * (`keyward hash-token` prints the hash of a credential). Every problem is reported at once.
  */
 export function parseOperators(json: string): Operator[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    throw new ConfigInvalid(["KEYWARD_OPERATORS is not valid JSON"]);
-  }
-  if (!Array.isArray(value) || value.length === 0) {
-    throw new ConfigInvalid(["KEYWARD_OPERATORS must be a non-empty JSON array of operators"]);
-  }
-  const problems: string[] = [];
-  const names = new Set<string>();
-  const operators = value.map((raw, i): Operator => {
-    const entry = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
-    const name =
-      typeof entry.name === "string" && /^[A-Za-z0-9_.@-]{1,64}$/.test(entry.name)
-        ? entry.name
-        : "";
-    if (name === "")
-      problems.push(
-        `operator #${i + 1}: name must be 1 to 64 characters of letters, digits, _ . @ -`,
-      );
-    else if (names.has(name)) problems.push(`operator ${name}: listed twice`);
-    names.add(name);
-    if (!ROLES.includes(entry.role as Role))
-      problems.push(`operator ${name || `#${i + 1}`}: role must be one of ${ROLES.join(", ")}`);
-    const hash = sha256FromHex(entry.tokenSha256);
-    if (hash === undefined)
-      problems.push(
-        `operator ${name || `#${i + 1}`}: tokenSha256 must be 64 lower-case hex digits`,
-      );
-    return { name, role: entry.role as Role, tokenSha256: hash ?? new Uint8Array() };
+  return parseCredentialHolders(json, "KEYWARD_OPERATORS", "operator", (entry, problem) => {
+    if (!ROLES.includes(entry.role as Role)) problem(`role must be one of ${ROLES.join(", ")}`);
+    return { role: entry.role as Role };
   });
-  if (problems.length > 0) throw new ConfigInvalid(problems);
-  return operators;
 }

@@ -27,6 +27,17 @@ export const CREDENTIALS: Record<Role, string> = {
   viewer: "viewer-credential-0123456789abcdef",
 };
 
+/** One operator per role, `<role>-op`, with the credentials above. */
+function roleOperators() {
+  return Promise.all(
+    (Object.entries(CREDENTIALS) as [Role, string][]).map(async ([role, credential]) => ({
+      name: `${role}-op`,
+      role,
+      tokenSha256: await sha256(credential),
+    })),
+  );
+}
+
 /** The ops API on in-memory stores, with one operator per role, at a clock the test moves. */
 export async function opsFixture(
   options: {
@@ -57,13 +68,7 @@ export async function opsFixture(
     policy: resolvePolicy({ algorithm: "ES256" }),
     timing,
   };
-  const operators = await Promise.all(
-    (Object.entries(CREDENTIALS) as [Role, string][]).map(async ([role, credential]) => ({
-      name: `${role}-op`,
-      role,
-      tokenSha256: await sha256(credential),
-    })),
-  );
+  const operators = await roleOperators();
   const app = createOpsApp(options.wrapDeps?.(deps) ?? deps, {
     operators,
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
@@ -125,13 +130,7 @@ export async function opsOnRealStores(motoUrl: string, redisUrl: string) {
     policy: resolvePolicy(),
     timing,
   };
-  const operators = await Promise.all(
-    (Object.entries(CREDENTIALS) as [Role, string][]).map(async ([role, credential]) => ({
-      name: `${role}-op`,
-      role,
-      tokenSha256: await sha256(credential),
-    })),
-  );
+  const operators = await roleOperators();
   const app = createOpsApp(deps, { operators, maxBodyBytes: 64 * 1024 });
   const request = async (path: string, init: RequestInit = {}) => {
     const answer = await app.request(path, init);
