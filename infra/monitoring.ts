@@ -68,6 +68,16 @@ export class KeywardMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: KeywardMonitoringProps) {
     super(scope, id);
+    // An alarm on one of keyward's events: it fires on the first one.
+    const eventAlarm = (type: "RotationFailed" | "StaleSigner", alarmDescription: string) =>
+      new Alarm(this, type, {
+        alarmDescription,
+        metric: keywardMetric("Events", { Type: type }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
     const requests = keywardMetric("Requests", authorizer);
     const refused = keywardMetric("Requests", { ...authorizer, Outcome: "deny" });
     const refusalPercent = new MathExpression({
@@ -101,24 +111,14 @@ export class KeywardMonitoring extends Construct {
         datapointsToAlarm: 3,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
-      rotationFailed: new Alarm(this, "RotationFailed", {
-        alarmDescription:
-          "keyward published RotationFailed: a tick found the keyring unreadable, or a self-test failed (a scheduled activation was rolled back, or an emergency rotation's old key still verifies). Runbook: keyward journal / keyward audit, then the rotation function's logs.",
-        metric: keywardMetric("Events", { Type: "RotationFailed" }),
-        threshold: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-      staleSigner: new Alarm(this, "StaleSigner", {
-        alarmDescription:
-          "keyward published StaleSigner: a login service still signs with a key that stopped signing (or with the imported secret, outside keyward), so the rotation holds that key's retirement (or the first activation). Runbook: keyward status names the key; restart or fix the login service so it signs through keyward/issuer or the issuing endpoint.",
-        metric: keywardMetric("Events", { Type: "StaleSigner" }),
-        threshold: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
+      rotationFailed: eventAlarm(
+        "RotationFailed",
+        "keyward published RotationFailed: a tick found the keyring unreadable, or a self-test failed (a scheduled activation was rolled back, or an emergency rotation's old key still verifies). Runbook: keyward journal / keyward audit, then the rotation function's logs.",
+      ),
+      staleSigner: eventAlarm(
+        "StaleSigner",
+        "keyward published StaleSigner: a login service still signs with a key that stopped signing (or with the imported secret, outside keyward), so the rotation holds that key's retirement (or the first activation). Runbook: keyward status names the key; restart or fix the login service so it signs through keyward/issuer or the issuing endpoint.",
+      ),
       rotationErrors: new Alarm(this, "RotationErrors", {
         alarmDescription:
           "The rotation function crashed or timed out, or a scheduled run ended in the dead-letter queue. Runbook: the function's logs; a tick is safe to re-run (invoke it by hand).",
