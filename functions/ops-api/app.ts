@@ -425,6 +425,7 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
         targets: targets.map((t) => t.target),
         reason,
         actor: c.get("operator").name,
+        ...(keyring === undefined ? {} : { keyring }),
       });
       written.forEach((result, i) => {
         const index = targets[i]?.index ?? -1;

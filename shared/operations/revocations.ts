@@ -32,11 +32,17 @@ export function describeTarget(target: RevocationTarget): string {
  */
 export async function revoke(
   deps: OperationDeps,
-  request: Request & { readonly targets: readonly RevocationTarget[] },
+  request: Request & {
+    readonly targets: readonly RevocationTarget[];
+    /** The keyring the caller loaded already (a batch checking tokens), to read it once. */
+    readonly keyring?: Keyring;
+  },
 ): Promise<RevokeResult[]> {
   // Revoking must work while Secrets Manager fails: not knowing whether a legacy key verifies,
   // the cut-offs are kept (deny on doubt; a kept cut-off costs a few bytes).
-  const options = await deps.keyrings.load().then(
+  const loaded =
+    request.keyring === undefined ? deps.keyrings.load() : Promise.resolve(request.keyring);
+  const options = await loaded.then(
     (keyring) => cutoffOptions(keyring, deps.policy),
     (): RevokeOptions => ({ cutoffsUntil: "forever" }),
   );
@@ -49,11 +55,7 @@ export async function revoke(
   const done = results.filter((r) => r.ok).length;
   const record = revocationRecord(request, now, done);
   await complete(deps, intended, {
-    entry: {
-      ...record.entry,
-      result: done === 0 ? "failed" : "ok",
-      details: { items: results.length, revoked: done, failed: results.length - done },
-    },
+    entry: { ...record.entry, result: done === 0 ? "failed" : "ok" },
     events: done > 0 ? record.events : [],
   });
   await afterInstant(deps.clock, now);
