@@ -247,7 +247,7 @@ async function main(values: Flags, invocation: Invocation): Promise<number> {
       credential = credential.trim();
       if (credential.length < 32)
         throw new CliError(EXIT.usage, "give a credential of at least 32 characters on stdin");
-      const hash = toHex(await sha256(credential));
+      const hash = toHex(sha256(credential));
       out(hash, { tokenSha256: hash });
       return EXIT.ok;
     }

@@ -11,6 +11,13 @@ export function simulationText(report: SimulationReport): string {
   const drills = Object.entries(report.drills).map(
     ([name, d]) => `${name} on day ${d.day}: ${d.ok ? "done" : `refused (${d.message})`}`,
   );
+  const lags = report.rotations.flatMap((r) =>
+    r.issuerLag === undefined || r.issuerLag.logins === 0
+      ? []
+      : [
+          `emergency on day ${r.day}: the issuer (keyring cache 60 s) signed ${r.issuerLag.logins} login(s) with the compromised key, the last ${r.issuerLag.lastAfterSeconds} s after it; each token was refused and its user logged in again`,
+        ],
+  );
   const { totals } = report;
   return [
     `${report.days} days, ${report.users} users, ${report.verifications} verifications`,
@@ -20,6 +27,7 @@ export function simulationText(report: SimulationReport): string {
     ...rows,
     "",
     `drills: ${drills.join("; ") || "none"}`,
+    ...lags,
     `forced re-logins outside emergencies: ${totals.gracefulForcedRelogins}; valid unrevoked tokens refused: ${totals.refusedValidTokens}; new logins refused (each right after a refusal or a drill, in the same second): ${totals.refusedNewLogins}`,
   ].join("\n");
 }

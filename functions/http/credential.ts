@@ -20,7 +20,7 @@ export async function requireHolder<T extends HasCredential>(
     dedicated: c.req.header("x-keyward-credential"),
   });
   const holder =
-    presented.credential === undefined ? undefined : await holderOf(holders, presented.credential);
+    presented.credential === undefined ? undefined : holderOf(holders, presented.credential);
   if (holder === undefined) {
     c.header(
       "WWW-Authenticate",

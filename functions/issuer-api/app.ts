@@ -1,11 +1,11 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { Clock } from "../../shared/clock.ts";
 import { UsageError } from "../../shared/errors.ts";
 import type { Issuer } from "../../shared/issuing/issuer.ts";
 import { IssuerUnavailable } from "../../shared/issuing/issuer.ts";
 import { type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
 import { METRIC_NAMESPACE, metricLine } from "../../shared/observability/metrics.ts";
+import { limitBody } from "../http/body-limit.ts";
 import { requireHolder } from "../http/credential.ts";
 import { ApiError, errorAnswer, errorBody } from "../http/errors.ts";
 import { boundedClaims, strictObject, text } from "../http/input.ts";
@@ -43,88 +43,79 @@ export function createIssuingApp(options: IssuingAppOptions): Hono {
   );
   app.get("/v1/health", (c) => c.json({ status: "ok" }));
 
-  app.post(
-    "/v1/tokens",
-    bodyLimit({
-      maxSize: 64 * 1024,
-      onError: () => {
-        throw new ApiError(413, "payload_too_large", "request body is larger than 65536 bytes");
-      },
-    }),
-    async (c) => {
-      const client = await requireHolder(
-        c,
-        options.clients,
-        "keyward-issuing",
-        "a valid client credential is required",
+  app.post("/v1/tokens", limitBody(64 * 1024), async (c) => {
+    const client = await requireHolder(
+      c,
+      options.clients,
+      "keyward-issuing",
+      "a valid client credential is required",
+    );
+    let value: unknown;
+    try {
+      value = JSON.parse(await c.req.text());
+    } catch {
+      throw new ApiError(400, "invalid_json", "request body is not valid JSON");
+    }
+    const fields = strictObject(value, ["sub", "claims", "audience", "lifetimeSeconds"]);
+    const sub = text(fields, "sub", 512);
+    const claims = fields.claims === undefined ? {} : boundedClaims(fields.claims, "body.claims");
+    const registered = Object.keys(claims).filter((name) => REGISTERED.has(name));
+    if (registered.length > 0)
+      throw new ApiError(
+        400,
+        "invalid_request",
+        `body.claims cannot set ${registered.join(", ")}: keyward sets them`,
       );
-      let value: unknown;
-      try {
-        value = JSON.parse(await c.req.text());
-      } catch {
-        throw new ApiError(400, "invalid_json", "request body is not valid JSON");
-      }
-      const fields = strictObject(value, ["sub", "claims", "audience", "lifetimeSeconds"]);
-      const sub = text(fields, "sub", 512);
-      const claims = fields.claims === undefined ? {} : boundedClaims(fields.claims, "body.claims");
-      const registered = Object.keys(claims).filter((name) => REGISTERED.has(name));
-      if (registered.length > 0)
-        throw new ApiError(
-          400,
-          "invalid_request",
-          `body.claims cannot set ${registered.join(", ")}: keyward sets them`,
-        );
-      const forbidden = client.claims.includes("*")
-        ? []
-        : Object.keys(claims).filter((name) => !client.claims.includes(name));
-      if (forbidden.length > 0)
-        throw new ApiError(
-          403,
-          "claim_not_allowed",
-          `client ${client.name} may not set ${forbidden.join(", ")}`,
-        );
-      const audience = fields.audience === undefined ? undefined : text(fields, "audience", 512);
-      if (audience !== undefined && !client.audiences.some((a) => a === "*" || a === audience))
-        throw new ApiError(
-          403,
-          "audience_not_allowed",
-          `client ${client.name} may not ask for audience ${audience}`,
-        );
-      const lifetime = fields.lifetimeSeconds ?? Math.min(3600, client.maxLifetimeSeconds);
-      if (
-        typeof lifetime !== "number" ||
-        !Number.isInteger(lifetime) ||
-        lifetime < 1 ||
-        lifetime > client.maxLifetimeSeconds
-      )
-        throw new ApiError(
-          400,
-          "invalid_request",
-          `body.lifetimeSeconds must be a whole number from 1 to ${client.maxLifetimeSeconds}`,
-        );
-      let issued: Awaited<ReturnType<Issuer["issue"]>>;
-      try {
-        issued = await options.issuer.issue({
-          sub,
-          claims,
-          lifetimeSeconds: lifetime,
-          ...(audience === undefined ? {} : { audience }),
-        });
-      } catch (error) {
-        if (error instanceof IssuerUnavailable) throw new ApiError(503, error.code, error.message);
-        if (error instanceof UsageError) throw new ApiError(400, "invalid_request", error.message);
-        throw error;
-      }
-      write(
-        issuedLine(
-          { Client: client.name, Kid: issued.kid },
-          { TokensIssued: 1 },
-          {},
-          options.clock.now(),
-        ),
+    const forbidden = client.claims.includes("*")
+      ? []
+      : Object.keys(claims).filter((name) => !client.claims.includes(name));
+    if (forbidden.length > 0)
+      throw new ApiError(
+        403,
+        "claim_not_allowed",
+        `client ${client.name} may not set ${forbidden.join(", ")}`,
       );
-      return c.json(issued, 201);
-    },
-  );
+    const audience = fields.audience === undefined ? undefined : text(fields, "audience", 512);
+    if (audience !== undefined && !client.audiences.some((a) => a === "*" || a === audience))
+      throw new ApiError(
+        403,
+        "audience_not_allowed",
+        `client ${client.name} may not ask for audience ${audience}`,
+      );
+    const lifetime = fields.lifetimeSeconds ?? Math.min(3600, client.maxLifetimeSeconds);
+    if (
+      typeof lifetime !== "number" ||
+      !Number.isInteger(lifetime) ||
+      lifetime < 1 ||
+      lifetime > client.maxLifetimeSeconds
+    )
+      throw new ApiError(
+        400,
+        "invalid_request",
+        `body.lifetimeSeconds must be a whole number from 1 to ${client.maxLifetimeSeconds}`,
+      );
+    let issued: Awaited<ReturnType<Issuer["issue"]>>;
+    try {
+      issued = await options.issuer.issue({
+        sub,
+        claims,
+        lifetimeSeconds: lifetime,
+        ...(audience === undefined ? {} : { audience }),
+      });
+    } catch (error) {
+      if (error instanceof IssuerUnavailable) throw new ApiError(503, error.code, error.message);
+      if (error instanceof UsageError) throw new ApiError(400, "invalid_request", error.message);
+      throw error;
+    }
+    write(
+      issuedLine(
+        { Client: client.name, Kid: issued.kid },
+        { TokensIssued: 1 },
+        {},
+        options.clock.now(),
+      ),
+    );
+    return c.json(issued, 201);
+  });
   return app;
 }

@@ -30,7 +30,6 @@ try {
     `  ops API        ${stack.url}/v1/...   (operator "local", credential in ${stack.tokenFile})`,
     `  protected      ${stack.url}/whoami`,
     `  issue a token  curl -s -X POST ${stack.url}/v1/tokens -H "Authorization: Bearer $(cat ${stack.issuerTokenFile})" -d '{"sub":"alice"}'`,
-    `  (dev shortcut) curl -s -X POST ${stack.url}/dev/token -d '{"sub":"alice"}'`,
     `  JWKS           ${stack.url}/.well-known/jwks.json`,
     stores.secretPrefix === undefined
       ? `  keyring        ${dir}/keyring.json`

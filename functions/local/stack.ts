@@ -24,13 +24,11 @@ import { cryptoRandom } from "../../shared/random.ts";
 import { guardRevocations } from "../../shared/revocation/guard.ts";
 import { MemoryRevocationStore } from "../../shared/revocation/memory.ts";
 import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
-import { createSigner } from "../../shared/tokens/signer.ts";
 import { createVerifier } from "../../shared/tokens/verifier.ts";
 import type { UpstashSettings } from "../../shared/upstash-client.ts";
 import { MemoryUsageStore, UsageRecorder, type UsageStore } from "../../shared/usage/counts.ts";
 import { UpstashUsageStore } from "../../shared/usage/upstash.ts";
-import { ApiError, errorAnswer, errorBody } from "../http/errors.ts";
-import { boundedClaims, strictObject, text } from "../http/input.ts";
+import { errorAnswer, errorBody } from "../http/errors.ts";
 import { createIssuingApp } from "../issuer-api/app.ts";
 import { createOpsApp } from "../ops-api/app.ts";
 import { sha256 } from "../ops-api/operators.ts";
@@ -85,8 +83,8 @@ export interface LocalStack {
 
 /**
  * The local stack of `npm start`: one Node process serving the ops API, a protected route
- * `GET /whoami` behind the same verification path as the authorizer, `POST /dev/token` to mint
- * tokens (local only, never in Lambda), and the rotation scheduler. Keyring in a file,
+ * `GET /whoami` behind the same verification path as the authorizer, the issuing endpoint
+ * `POST /v1/tokens`, and the rotation scheduler. Keyring in a file,
  * revocations, journal and events in memory; or Secrets Manager and Upstash when configured.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -112,7 +110,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const issuerCredential = await localCredential(issuerTokenFile);
 
   // The maximum token lifetime of the policy (KEYWARD_MAX_TOKEN_LIFETIME_SECONDS): cut-offs live as
-  // long as a token can, and /dev/token mints no longer.
+  // long as a token can, and /v1/tokens mints no longer.
   const maxLifetimeSeconds = policy.maxTokenLifetimeMs / SECOND;
   const timing = { maxTokenLifetimeSeconds: maxLifetimeSeconds, clockToleranceSeconds: 5 };
   const deps: OperationDeps = {
@@ -136,7 +134,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const usage = new UsageRecorder(usageStore, clock.now(), 10 * SECOND);
   const ops = createOpsApp(deps, {
     usage: usageStore,
-    operators: [{ name: "local", role: "admin", tokenSha256: await sha256(credential) }],
+    operators: [{ name: "local", role: "admin", tokenSha256: sha256(credential) }],
   });
   const authenticate = createAuthenticator({
     keyrings: new KeyringCache({
@@ -151,10 +149,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     revocations: guardRevocations(deps.revocations),
     clock,
     signerFollowMs: policy.keyringCacheTtlMs + MINUTE,
-  });
-  const signer = createSigner({
-    maxLifetimeSeconds,
-    lifetimeSeconds: Math.min(3600, maxLifetimeSeconds),
   });
 
   const log = options.log ?? (() => undefined);
@@ -191,50 +185,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       claims: result.claims,
     });
   });
-  app.post("/dev/token", async (c) => {
-    let value: unknown;
-    try {
-      value = JSON.parse(await c.req.text());
-    } catch {
-      return c.json(errorBody("invalid_json", "request body is not valid JSON"), 400);
-    }
-    const fields = strictObject(value, ["sub", "ttl", "claims"]);
-    const sub = text(fields, "sub", 512);
-    const ttl = fields.ttl ?? Math.min(3600, maxLifetimeSeconds);
-    if (typeof ttl !== "number" || !Number.isInteger(ttl) || ttl < 1 || ttl > maxLifetimeSeconds) {
-      throw new ApiError(
-        400,
-        "invalid_request",
-        `body.ttl must be a whole number of seconds from 1 to ${maxLifetimeSeconds}`,
-      );
-    }
-    const claims = fields.claims === undefined ? {} : boundedClaims(fields.claims, "body.claims");
-    const reserved = Object.keys(claims).filter((name) =>
-      ["iat", "exp", "jti", "nbf", "iss", "aud", "sub"].includes(name),
-    );
-    if (reserved.length > 0)
-      throw new ApiError(400, "invalid_request", `body.claims cannot set ${reserved.join(", ")}`);
-    const keyring = await keyrings.load();
-    if (keyring === undefined) throw new ApiError(503, "no_keyring", "no keyring");
-    const token = await signer.sign(keyring, { sub, claims, lifetimeSeconds: ttl }, clock.now());
-    return c.json({ token, expiresIn: ttl }, 201);
-  });
   app.route("/", ops);
   // The issuing endpoint as deployed (POST /v1/tokens), for one local client that may set any
-  // claim and audience; its credential is in .keyward/issuer-token.
+  // claim and audience; its credential is in .keyward/issuer-token. Unlike a deployed issuer
+  // (60 s) it reads the keyring at every login: the ops API that rotates keys is in this process,
+  // so a login right after `rotate --immediate` is signed with the new key.
   app.route(
     "/",
     createIssuingApp({
       issuer: createIssuer({
         keyring: { load: () => keyrings.load() },
         clock,
-        cacheTtlSeconds: policy.keyringCacheTtlMs / SECOND,
+        cacheTtlSeconds: 0,
         maxLifetimeSeconds,
       }),
       clients: [
         {
           name: "local",
-          tokenSha256: await sha256(issuerCredential),
+          tokenSha256: sha256(issuerCredential),
           claims: ["*"],
           audiences: ["*"],
           maxLifetimeSeconds,

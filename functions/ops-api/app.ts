@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { SECOND } from "../../shared/clock.ts";
@@ -19,6 +18,7 @@ import { factsOf, type RevocationTarget, type TokenFacts } from "../../shared/re
 import type { TokenClaims } from "../../shared/tokens/claims.ts";
 import { createVerifier } from "../../shared/tokens/verifier.ts";
 import type { UsageStore } from "../../shared/usage/counts.ts";
+import { limitBody } from "../http/body-limit.ts";
 import { requireHolder } from "../http/credential.ts";
 import { ApiError, errorAnswer, errorBody } from "../http/errors.ts";
 import { type Fields, kidText, optionalText, strictObject, text } from "../http/input.ts";
@@ -98,16 +98,7 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
       await next();
     });
 
-  const body = bodyLimit({
-    maxSize: options.maxBodyBytes ?? 4 * 1024 * 1024,
-    onError: () => {
-      throw new ApiError(
-        413,
-        "payload_too_large",
-        `request body is larger than ${options.maxBodyBytes ?? 4 * 1024 * 1024} bytes`,
-      );
-    },
-  });
+  const body = limitBody(options.maxBodyBytes ?? 4 * 1024 * 1024);
 
   async function json(
     c: { req: { text(): Promise<string> } },

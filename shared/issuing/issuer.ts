@@ -19,7 +19,7 @@ export type IssuerKeyring =
       readonly load: () => Promise<Keyring | undefined>;
     };
 
-export interface IssuerOptions extends Omit<SignerOptions, "random"> {
+export interface IssuerOptions extends SignerOptions {
   readonly keyring: IssuerKeyring;
   /** How long a loaded keyring is used before it is reloaded. Default 60 (the verifiers'). */
   readonly cacheTtlSeconds?: number;
@@ -73,10 +73,9 @@ export function createIssuer(options: IssuerOptions): Issuer {
     clock,
     ttlMs,
     maxStaleMs: (maxStaleSeconds ?? 900) * SECOND,
-    // Within twice the TTL a login does not wait for the reload; after a longer idle it does, so
-    // it is never signed with a key retired meanwhile (the verifiers' stale-signer count allows
-    // for the TTL and a minute).
-    backgroundReloadForMs: ttlMs,
+    // Past the TTL a login waits for the reload (one Secrets Manager read per TTL), so the
+    // issuer stops signing with a key an emergency compromised within the TTL, never later.
+    backgroundReloadForMs: 0,
   });
   const signer = createSigner(signing);
   return {

@@ -3,6 +3,7 @@ import { createAuthenticator } from "../authenticate.ts";
 import { DAY, HOUR, SECOND } from "../clock.ts";
 import { ConfigInvalid } from "../errors.ts";
 import { MemoryEventPublisher } from "../events.ts";
+import { createIssuer } from "../issuing/issuer.ts";
 import { generateKey } from "../keyring/generate.ts";
 import type { RotationPolicy } from "../keyring/policy.ts";
 import { createKeyring } from "../keyring/transitions.ts";
@@ -14,7 +15,6 @@ import { tick } from "../operations/tick.ts";
 import type { RandomSource } from "../random.ts";
 import { guardRevocations } from "../revocation/guard.ts";
 import { MemoryRevocationStore } from "../revocation/memory.ts";
-import { createSigner } from "../tokens/signer.ts";
 import { createVerifier } from "../tokens/verifier.ts";
 import { MemoryUsageStore, UsageRecorder } from "../usage/counts.ts";
 
@@ -51,10 +51,16 @@ export interface SimulatedRotation {
   /** Users who had to log in again because a request of theirs was refused. */
   readonly forcedRelogins: number;
   /**
-   * Emergency only: how long after it a token issued before it was still accepted, in seconds
-   * (0: refused from the first request after it).
+   * Emergency only: how long after it a token signed with a compromised key was still accepted,
+   * in seconds (0: refused from the first request after it).
    */
   readonly oldKeyTokensWorkedForSeconds?: number;
+  /**
+   * Emergency only: logins the issuer signed with a compromised key because its cached keyring
+   * was younger than its TTL (each refused at its first request: the user logs in again), and how
+   * long after the emergency the last of them was signed, in seconds (at most the issuer's TTL).
+   */
+  readonly issuerLag?: { readonly logins: number; readonly lastAfterSeconds: number };
 }
 
 export interface DrillOutcome {
@@ -76,7 +82,8 @@ export interface SimulationReport {
     readonly gracefulForcedRelogins: number;
     /**
      * Logins refused: each user logs in again 1 ms after a refusal, and one logs in 1 ms after each
-     * drill, in the same second as its cut-off. Always a bug.
+     * drill, in the same second as its cut-off. Always a bug, unless the issuer signed the login
+     * with a key an emergency had just compromised (counted in that rotation's `issuerLag`).
      */
     readonly refusedNewLogins: number;
   };
@@ -84,9 +91,13 @@ export interface SimulationReport {
 
 interface Holder {
   token: string;
+  kid: string;
   issuedAt: number;
   expiresAt: number;
 }
+
+/** The issuer's keyring cache TTL: a login service's default. */
+const ISSUER_CACHE_TTL_SECONDS = 60;
 
 type SliceEvent =
   | { readonly at: number; readonly user: number }
@@ -99,9 +110,10 @@ interface Refusal {
 
 /**
  * A run of the rotation policy against a traffic model, on the in-memory stores and the real
- * verification path (keyring cache, verifier, revocation check), with time injected: users log in,
- * present their token on a fixed cadence, get a new one when it expires, and log in again when a
- * request is refused. The rotation function ticks on its schedule; the drills happen at noon.
+ * issuing and verification paths (the issuer with its own keyring cache; keyring cache, verifier,
+ * revocation check), with time injected: users log in, present their token on a fixed cadence,
+ * get a new one when it expires, and log in again when a request is refused. The rotation
+ * function ticks on its schedule; the drills happen at noon.
  */
 export async function simulate(options: SimulationOptions): Promise<SimulationReport> {
   const settings = checkedSettings(options);
@@ -139,27 +151,49 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   });
   const usage = new UsageRecorder(usageStore, startMs, HOUR);
   const lifetimeSeconds = Math.max(1, Math.floor(tokenLifetimeMs / SECOND));
-  const signer = createSigner({ lifetimeSeconds, maxLifetimeSeconds: lifetimeSeconds, random });
-  const login = async (user: number, at: number): Promise<Holder> => {
-    const keyring = await deps.keyrings.load();
-    if (keyring === undefined) throw new Error("the simulated keyring vanished");
-    return {
-      token: await signer.sign(keyring, { sub: `user-${user}` }, at),
-      issuedAt: at,
-      // exp is whole seconds: the login's second plus the lifetime.
-      expiresAt: (Math.floor(at / SECOND) + lifetimeSeconds) * SECOND,
-    };
+  const issuer = createIssuer({
+    keyring: { load: () => deps.keyrings.load() },
+    cacheTtlSeconds: ISSUER_CACHE_TTL_SECONDS,
+    clock,
+    random,
+    lifetimeSeconds,
+    maxLifetimeSeconds: lifetimeSeconds,
+  });
+  /** Every key the emergency drill compromised, and the issuer's logins signed with one. */
+  const compromised = new Set<string>();
+  const lag = { logins: 0, lastAt: Number.NEGATIVE_INFINITY };
+  /** A login at the clock's instant, through the login service's issuer. */
+  const login = async (user: number): Promise<Holder> => {
+    const issued = await issuer.issue({ sub: `user-${user}` });
+    if (compromised.has(issued.kid)) {
+      lag.logins++;
+      lag.lastAt = clock.t;
+    }
+    const { token, kid } = issued;
+    return { token, kid, issuedAt: clock.t, expiresAt: Date.parse(issued.expiresAt) };
+  };
+  let refusedNewLogins = 0;
+  let lastOldTokenAccepted: number | undefined;
+  /**
+   * A login right after a refusal or a drill: it must work, unless the issuer signed it with a
+   * key the emergency just compromised (then it must not; `issuerLag` counts it).
+   */
+  const loginAgain = async (user: number): Promise<Holder> => {
+    const holder = await login(user);
+    const { ok } = await authenticate(holder.token);
+    if (compromised.has(holder.kid)) {
+      if (ok) lastOldTokenAccepted = clock.t;
+    } else if (!ok) refusedNewLogins++;
+    return holder;
   };
 
   const holders: Holder[] = [];
-  for (let user = 0; user < users; user++) holders.push(await login(user, startMs));
+  for (let user = 0; user < users; user++) holders.push(await login(user));
   const emergencyAt = dayNoon(startMs, options.emergencyDay);
   const rollbackAt = dayNoon(startMs, options.rollbackDay);
   const drills: { emergency?: DrillOutcome; rollback?: DrillOutcome } = {};
   const refusals: Refusal[] = [];
   let verifications = 0;
-  let refusedNewLogins = 0;
-  let lastOldTokenAccepted: number | undefined;
   const endMs = startMs + options.days * DAY;
   let nextRequest = holders.map((_, user) => startMs + (user * requestEveryMs) / users);
 
@@ -186,6 +220,10 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     for (const event of events) {
       clock.t = event.at;
       if ("drill" in event) {
+        // The worst case for the issuer: it loaded the keyring for a login just before.
+        clock.t = event.at - 1;
+        await login(0);
+        clock.t = event.at;
         const request = { reason: `simulated ${event.drill} drill`, actor: "simulation" };
         const result =
           event.drill === "emergency"
@@ -196,30 +234,32 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
           ok: result.ok,
           ...(result.ok ? {} : { message: result.message }),
         };
-        // A login right after the drill, in the second of its cut-off, must work.
+        if (event.drill === "emergency" && result.ok) {
+          for (const key of (await deps.keyrings.load())?.keys ?? [])
+            if (key.compromised) compromised.add(key.kid);
+        }
+        // A login right after the drill, in the second of its cut-off.
         clock.t = event.at + 1;
-        if (!(await authenticate((await login(0, clock.t)).token)).ok) refusedNewLogins++;
+        await loginAgain(0);
         continue;
       }
       const { user } = event;
       let holder = holders[user];
       if (holder === undefined || holder.expiresAt <= event.at)
-        holder = holders[user] = await login(user, event.at);
+        holder = holders[user] = await login(user);
       verifications++;
       const result = await authenticate(holder.token);
-      const beforeEmergency =
-        emergencyAt !== undefined && holder.issuedAt <= emergencyAt && event.at >= emergencyAt;
+      const leaked = compromised.has(holder.kid);
       if (result.ok) {
         usage.record(result.kid, event.at);
-        if (beforeEmergency) lastOldTokenAccepted = event.at;
+        if (leaked) lastOldTokenAccepted = event.at;
         continue;
       }
-      refusals.push({ at: event.at, revoked: beforeEmergency && drills.emergency?.ok === true });
+      refusals.push({ at: event.at, revoked: leaked });
       // The user logs in again at once (1 ms later, in the same second as any cut-off that refused
       // the request) and repeats the request.
       clock.t = event.at + 1;
-      holder = holders[user] = await login(user, clock.t);
-      if (!(await authenticate(holder.token)).ok) refusedNewLogins++;
+      holders[user] = await loginAgain(user);
     }
   }
   await usage.flush(endMs);
@@ -246,6 +286,10 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         ? {
             oldKeyTokensWorkedForSeconds:
               lastOldTokenAccepted === undefined ? 0 : (lastOldTokenAccepted - from) / SECOND,
+            issuerLag: {
+              logins: lag.logins,
+              lastAfterSeconds: lag.logins === 0 ? 0 : (lag.lastAt - from) / SECOND,
+            },
           }
         : {}),
     };

@@ -5,6 +5,7 @@ import { currentKey, type Keyring } from "../keyring/keyring.ts";
 import { cryptoRandom, type RandomSource } from "../random.ts";
 import { cohortOf } from "./cohort.ts";
 import { CryptoKeyCache } from "./crypto-keys.ts";
+import { hs256Jws } from "./hmac-jws.ts";
 import { timeOrderedJti } from "./issuance.ts";
 
 export interface SignerOptions {
@@ -16,6 +17,7 @@ export interface SignerOptions {
   readonly lifetimeSeconds?: number;
   /** No token may live longer (the policy's maximum token lifetime). Default 86,400. */
   readonly maxLifetimeSeconds?: number;
+  /** Randomness of the jti. Default: the platform's CSPRNG (simulations pass a seeded one). */
   readonly random?: RandomSource;
 }
 
@@ -79,15 +81,24 @@ export function createSigner(options: SignerOptions = {}): TokenSigner {
     // The jti carries the issuance instant to the millisecond, for exact revocation cut-offs.
     const jti = timeOrderedJti(nowMs, random);
     const exp = iat + ttl;
-    const jwt = new SignJWT({ ...extra, sub: request.sub, jti, iat, exp }).setProtectedHeader({
-      alg: key.alg,
-      kid: key.kid,
-      typ: options.type ?? "JWT",
-    });
-    if (options.issuer !== undefined) jwt.setIssuer(options.issuer);
     const audience = request.audience ?? options.audience;
-    if (audience !== undefined) jwt.setAudience(audience);
-    return { token: await jwt.sign(await cryptoKeys.get(key, "sign")), kid: key.kid, jti, exp };
+    const header = { alg: key.alg, kid: key.kid, typ: options.type ?? "JWT" };
+    const payload = {
+      ...extra,
+      sub: request.sub,
+      jti,
+      iat,
+      exp,
+      ...(options.issuer === undefined ? {} : { iss: options.issuer }),
+      ...(audience === undefined ? {} : { aud: audience }),
+    };
+    const token =
+      key.alg === "HS256"
+        ? hs256Jws(key, header, payload)
+        : await new SignJWT(payload)
+            .setProtectedHeader(header)
+            .sign(await cryptoKeys.get(key, "sign"));
+    return { token, kid: key.kid, jti, exp };
   };
   return {
     issue,

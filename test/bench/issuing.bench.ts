@@ -1,11 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
 import { importJWK, SignJWT } from "jose";
-import { startLocalStack } from "../../functions/local/stack.ts";
+import { createIssuingApp } from "../../functions/issuer-api/app.ts";
 import { systemClock } from "../../shared/clock.ts";
+import { sha256 } from "../../shared/credentials.ts";
 import { createIssuer } from "../../shared/issuing/issuer.ts";
-import { FileKeyringStore } from "../../shared/keyring-store/file.ts";
+import { generateKey } from "../../shared/keyring/generate.ts";
+import { createKeyring } from "../../shared/keyring/transitions.ts";
+import { cryptoRandom } from "../../shared/random.ts";
 import { type Figure, figure, median } from "./harness.ts";
 
 const ROUNDS = 7;
@@ -42,53 +44,71 @@ async function compareP50(
 
 /**
  * Issuing: `keyward/issuer`'s `issue` against jose's `SignJWT` with the same key and claims (the
- * cost of the cache, the key choice and the jti); the issuing endpoint of the local stack against
- * a bare HTTP round trip to the same server (the same POST to a route that answers 404 at once).
+ * cost of the cache, the key choice and the jti); the issuing endpoint as deployed (its app, the
+ * issuer's 60 s cache, a client credential) against a bare HTTP round trip to the same server
+ * (the same POST to a route that answers 404 at once).
  */
 export async function issuingBenchmarks(): Promise<Figure[]> {
-  const dir = mkdtempSync(join(tmpdir(), "keyward-bench-issuing-"));
-  const stack = await startLocalStack({ port: 0, dir, tickMs: 3_600_000 });
-  try {
-    const store = new FileKeyringStore(join(dir, "keyring.json"));
-    const keyring = await store.load();
-    const current = keyring?.keys.find((k) => k.status === "current");
-    if (current?.jwk === undefined) throw new Error("the local stack made no keyring");
-    const issuer = createIssuer({ keyring: { load: () => store.load() }, clock: systemClock });
-    const key = await importJWK(current.jwk, current.alg);
-    const library = await compareP50({
-      issuer: () => issuer.issue({ sub: "alice", claims: { role: "user" } }),
-      jose: () => {
-        const iat = Math.floor(Date.now() / 1000);
-        return new SignJWT({
-          role: "user",
-          sub: "alice",
-          jti: "0123456789abcdefghijkl",
-          iat,
-          exp: iat + 3600,
-        })
-          .setProtectedHeader({ alg: current.alg, kid: current.kid, typ: "JWT" })
-          .sign(key);
+  const now = Date.now();
+  const keyring = createKeyring(await generateKey("HS256", now, cryptoRandom), now);
+  const current = keyring.keys[0];
+  if (current?.jwk === undefined) throw new Error("no key to sign with");
+  const load = async () => keyring;
+  const issuer = createIssuer({ keyring: { load }, clock: systemClock });
+  const key = await importJWK(current.jwk, current.alg);
+  const library = await compareP50({
+    issuer: () => issuer.issue({ sub: "alice", claims: { role: "user" } }),
+    jose: () => {
+      const iat = Math.floor(Date.now() / 1000);
+      return new SignJWT({
+        role: "user",
+        sub: "alice",
+        jti: "0123456789abcdefghijkl",
+        iat,
+        exp: iat + 3600,
+      })
+        .setProtectedHeader({ alg: current.alg, kid: current.kid, typ: "JWT" })
+        .sign(key);
+    },
+  });
+
+  const credential = "bench-client-credential-0123456789abcdef";
+  const app = createIssuingApp({
+    issuer: createIssuer({ keyring: { load }, clock: systemClock, cacheTtlSeconds: 60 }),
+    clients: [
+      {
+        name: "bench",
+        tokenSha256: sha256(credential),
+        claims: ["role"],
+        audiences: [],
+        maxLifetimeSeconds: 3600,
       },
-    });
-    const credential = readFileSync(stack.issuerTokenFile, "utf8").trim();
+    ],
+    clock: systemClock,
+    write: () => undefined,
+  });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () =>
+      resolve(started),
+    );
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const post = (path: string) =>
+      fetch(`${url}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${credential}` },
+        body: '{"sub":"alice","claims":{"role":"user"}}',
+      });
     const endpoint = await compareP50({
       issue: async () => {
-        const answer = await fetch(`${stack.url}/v1/tokens`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${credential}` },
-          body: '{"sub":"alice"}',
-        });
+        const answer = await post("/v1/tokens");
         if (answer.status !== 201) throw new Error(`POST /v1/tokens answered ${answer.status}`);
         await answer.arrayBuffer();
       },
       // The same request, to a route that answers at once (404): HTTP, body and routing alone.
       roundTrip: async () => {
-        const answer = await fetch(`${stack.url}/v1/nothing`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${credential}` },
-          body: '{"sub":"alice"}',
-        });
-        await answer.arrayBuffer();
+        await (await post("/v1/nothing")).arrayBuffer();
       },
     });
     return [
@@ -110,7 +130,6 @@ export async function issuingBenchmarks(): Promise<Figure[]> {
       ),
     ];
   } finally {
-    await stack.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await new Promise((resolve) => server.close(resolve));
   }
 }

@@ -33,7 +33,7 @@ function roleOperators() {
     (Object.entries(CREDENTIALS) as [Role, string][]).map(async ([role, credential]) => ({
       name: `${role}-op`,
       role,
-      tokenSha256: await sha256(credential),
+      tokenSha256: sha256(credential),
     })),
   );
 }

@@ -46,7 +46,7 @@ describe("an emergency rotation from the ops API, end to end (moto, local Upstas
         policy: resolvePolicy(),
         timing,
       },
-      { operators: [{ name: "ic", role: "admin", tokenSha256: await sha256(credential) }] },
+      { operators: [{ name: "ic", role: "admin", tokenSha256: sha256(credential) }] },
     );
     const authorizer = await createAuthorizerFromEnv(
       {

@@ -51,7 +51,7 @@ async function deployment(clock: Clock) {
       policy: resolvePolicy(),
       timing,
     },
-    { operators: [{ name: "ic", role: "admin", tokenSha256: await sha256(CREDENTIAL) }] },
+    { operators: [{ name: "ic", role: "admin", tokenSha256: sha256(CREDENTIAL) }] },
   );
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await ops.request(path, {

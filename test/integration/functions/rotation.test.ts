@@ -65,7 +65,7 @@ describe("the rotation function and the ops API from their environment (moto, lo
       {
         ...env,
         KEYWARD_OPERATORS: JSON.stringify([
-          { name: "alice", role: "admin", tokenSha256: toHex(await sha256(credential)) },
+          { name: "alice", role: "admin", tokenSha256: toHex(sha256(credential)) },
         ]),
       },
       (line) => opsLines.push(line),

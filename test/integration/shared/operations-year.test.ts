@@ -3,8 +3,9 @@ import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, inject, it } from "vitest";
 import { MemoryAuditJournal } from "../../../shared/audit/memory.ts";
 import { createAuthenticator } from "../../../shared/authenticate.ts";
-import { DAY, HOUR } from "../../../shared/clock.ts";
+import { DAY, HOUR, SECOND } from "../../../shared/clock.ts";
 import { MemoryEventPublisher } from "../../../shared/events.ts";
+import { createIssuer } from "../../../shared/issuing/issuer.ts";
 import { resolvePolicy } from "../../../shared/keyring/policy.ts";
 import { KeyringCache } from "../../../shared/keyring-cache.ts";
 import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secrets-manager.ts";
@@ -14,7 +15,6 @@ import { revoke } from "../../../shared/operations/revocations.ts";
 import { tick } from "../../../shared/operations/tick.ts";
 import { guardRevocations } from "../../../shared/revocation/guard.ts";
 import { UpstashRevocationStore } from "../../../shared/revocation/upstash.ts";
-import { createSigner } from "../../../shared/tokens/signer.ts";
 import { createVerifier } from "../../../shared/tokens/verifier.ts";
 import { MemoryUsageStore, UsageRecorder } from "../../../shared/usage/counts.ts";
 import { secretsManagerClient } from "../../support/aws.ts";
@@ -33,9 +33,11 @@ const EMERGENCY_DAY = 1;
 const ROLLBACK_DAY = 362;
 /** A user changes their password (revoke the subject, log in at once) on these days. */
 const PASSWORD_CHANGE_DAYS = new Set([30, 120, 210, 300]);
+/** The login service's issuer reloads the keyring this often (its default). */
+const ISSUER_TTL_MS = 60 * SECOND;
 
 describe("a simulated year (Secrets Manager in moto, revocations in Upstash)", () => {
-  it("rotates four times on schedule without refusing a valid token, and an emergency logs everyone out at once", async () => {
+  it("rotates four times on schedule without refusing a valid login, and an emergency logs everyone out at once", async () => {
     const services = inject("services");
     // The year starts now: Upstash expires entries in real time, so simulated time runs ahead of it.
     const start = Date.now();
@@ -78,32 +80,42 @@ describe("a simulated year (Secrets Manager in moto, revocations in Upstash)", (
       clock,
     });
     const usage = new UsageRecorder(usageStore, start, HOUR);
-    const signer = createSigner({
+    // The login service: keyward/issuer with its own keyring cache, as deployed.
+    const issuer = createIssuer({
+      keyring: { load: () => deps.keyrings.load() },
+      cacheTtlSeconds: ISSUER_TTL_MS / SECOND,
+      clock,
       lifetimeSeconds: TOKEN_LIFETIME_S,
       maxLifetimeSeconds: TOKEN_LIFETIME_S,
     });
 
+    /** Every key the emergency compromised, and when the issuer signed a login with one. */
+    const compromised = new Set<string>();
+    const lagLogins: number[] = [];
     // Each user holds a token, presents it every step, and logs in again when it expires.
-    const tokens: { token: string; expMs: number; issuedAt: number }[] = [];
+    const tokens: { token: string; kid: string; expMs: number }[] = [];
     const login = async (i: number) => {
-      const keyring = (await deps.keyrings.load())!;
-      tokens[i] = {
-        token: await signer.sign(keyring, { sub: `user-${i}` }, clock.t),
-        // exp is whole seconds: iat (the login's second) plus the lifetime.
-        expMs: (Math.floor(clock.t / 1000) + TOKEN_LIFETIME_S) * 1000,
-        issuedAt: clock.t,
-      };
+      const { token, kid, expiresAt } = await issuer.issue({ sub: `user-${i}` });
+      tokens[i] = { token, kid, expMs: Date.parse(expiresAt) };
+      if (compromised.has(kid)) lagLogins.push(clock.t);
     };
     for (let i = 0; i < USERS; i++) await login(i);
 
     let refusedValid = 0;
     let refusedNewLogins = 0;
     let passwordChanges = 0;
-    /** Logs user i in 1 ms after `t` (in the same second as a cut-off at `t`); the token must work. */
+    /**
+     * Logs user i in 1 ms after `t` (in the same second as a cut-off at `t`). The token must work,
+     * unless the issuer, its keyring younger than its TTL, signed it with a key the emergency
+     * compromised: then it must be refused (and the user logs in again at the next refusal).
+     */
     const loginRightAfter = async (i: number, t: number) => {
       clock.t = t + 1;
       await login(i);
-      if (!(await authenticate(tokens[i]!.token)).ok) refusedNewLogins++;
+      const { ok } = await authenticate(tokens[i]!.token);
+      if (compromised.has(tokens[i]!.kid)) {
+        if (ok) throw new Error("a token signed with a compromised key was accepted");
+      } else if (!ok) refusedNewLogins++;
       clock.t = t;
     };
     let emergencyAt = Number.POSITIVE_INFINITY;
@@ -115,9 +127,15 @@ describe("a simulated year (Secrets Manager in moto, revocations in Upstash)", (
       await tick(deps, t);
       // The drills, after the step's tick.
       if (day === EMERGENCY_DAY && emergencyAt === Number.POSITIVE_INFINITY) {
+        // The worst case for the issuer: it loaded the keyring for a login just before.
+        clock.t = t - 1;
+        await login(USERS);
+        clock.t = t;
         expect(
           await rotate(deps, { mode: "immediate", reason: "drill: leaked key", actor: "test" }),
         ).toMatchObject({ ok: true });
+        for (const key of (await deps.keyrings.load())!.keys)
+          if (key.compromised) compromised.add(key.kid);
         emergencyAt = t;
         await loginRightAfter(USERS, t);
       }
@@ -148,16 +166,23 @@ describe("a simulated year (Secrets Manager in moto, revocations in Upstash)", (
           continue;
         }
         const result = await authenticate(held.token);
+        const leaked = compromised.has(held.kid);
         if (result.ok) {
           usage.record(result.kid, t);
-          if (held.issuedAt <= emergencyAt && t >= emergencyAt)
-            throw new Error(`a token from before the emergency was accepted on day ${day}`);
-        } else if (held.issuedAt <= emergencyAt && t >= emergencyAt) {
+          if (leaked) throw new Error(`a token of a compromised key was accepted on day ${day}`);
+        } else if (leaked) {
           refusedAfterEmergency.add(i);
           await loginRightAfter(i, t);
         } else {
           refusedValid++;
         }
+      }
+      if (t === emergencyAt) {
+        // Once its keyring is as old as its TTL, the issuer signs with the new key.
+        clock.t = t - 1 + ISSUER_TTL_MS;
+        await login(USERS);
+        expect(compromised.has(tokens[USERS]!.kid)).toBe(false);
+        expect((await authenticate(tokens[USERS]!.token)).ok).toBe(true);
       }
     }
 
@@ -165,6 +190,11 @@ describe("a simulated year (Secrets Manager in moto, revocations in Upstash)", (
     expect(passwordChanges).toBe(PASSWORD_CHANGE_DAYS.size);
     expect(refusedNewLogins).toBe(0);
     expect(refusedAfterEmergency.size).toBe(USERS);
+    // In the emergency's first minute the issuer signed with the compromised key (the drill's
+    // login, and the users' whose tokens expired at that step): each of those tokens was refused
+    // at its next request, and its user logged in again.
+    expect(lagLogins).toHaveLength(USERS + 1);
+    for (const at of lagLogins) expect(at - emergencyAt).toBeLessThan(ISSUER_TTL_MS);
     const events = deps.events.published.map((e) => e.type);
     expect(events.filter((e) => e === "KeyActivated")).toHaveLength(4);
     expect(events).toContain("EmergencyRotation");

@@ -18,7 +18,7 @@ async function fixture(keyring: Keyring | undefined) {
     JSON.stringify([
       {
         name: "django-login",
-        tokenSha256: toHex(await sha256(CREDENTIAL)),
+        tokenSha256: toHex(sha256(CREDENTIAL)),
         claims: ["role"],
         audiences: ["api"],
         maxLifetimeSeconds: 900,
@@ -113,6 +113,14 @@ describe("the issuing endpoint", () => {
     ] as const) {
       expect(await post(body)).toMatchObject({ status: 400, body: { error: { message } } });
     }
+  });
+
+  it("answers a body over 64 KiB with a JSON 413", async () => {
+    const { post } = await fixture(await newKeyring("HS256", T0));
+    expect(await post({ sub: "a", claims: { role: "x".repeat(65 * 1024) } })).toMatchObject({
+      status: 413,
+      body: { error: { code: "payload_too_large" } },
+    });
   });
 
   it("answers 503 with Retry-After when it has no keyring to sign with", async () => {

@@ -6,7 +6,12 @@ import { createIssuer, IssuerUnavailable } from "../../../../shared/issuing/issu
 import { generateKey } from "../../../../shared/keyring/generate.ts";
 import { publicJwk } from "../../../../shared/keyring/key.ts";
 import type { Keyring } from "../../../../shared/keyring/keyring.ts";
-import { activateKey, publishKey, setRollout } from "../../../../shared/keyring/transitions.ts";
+import {
+  activateKey,
+  emergencyRotate,
+  publishKey,
+  setRollout,
+} from "../../../../shared/keyring/transitions.ts";
 import { cohortOf } from "../../../../shared/tokens/cohort.ts";
 import { createVerifier } from "../../../../shared/tokens/verifier.ts";
 import { seededRandom, T0 } from "../../../support/deterministic.ts";
@@ -90,6 +95,21 @@ describe("createIssuer", () => {
     );
     clock.t += 30 * 24 * 60 * MINUTE;
     expect((await issuer.issue({ sub: "a" })).kid).toBe(next.kid);
+  });
+
+  it("after an emergency, signs with the compromised key only while its keyring is younger than the TTL", async () => {
+    const random = seededRandom("emergency");
+    const first = await newKeyring("HS256", T0, random);
+    const source = stored(first);
+    const clock = { t: T0, now: () => clock.t };
+    const issuer = createIssuer({ keyring: source, clock, cacheTtlSeconds: 60 });
+    await issuer.issue({ sub: "a" });
+    const fresh = await generateKey("HS256", T0, random);
+    source.state.keyring = expectOk(emergencyRotate(first, fresh, T0 + 1));
+    clock.t = T0 + 60 * SECOND - 1;
+    expect((await issuer.issue({ sub: "a" })).kid).toBe(first.keys[0]?.kid);
+    clock.t = T0 + 60 * SECOND;
+    expect((await issuer.issue({ sub: "a" })).kid).toBe(fresh.kid);
   });
 
   it("throws IssuerUnavailable when it cannot know a key, and signs with the last good one up to the stale bound", async () => {

@@ -24,11 +24,17 @@ describe("simulate", () => {
       ["scheduled", 315],
       ["rollback", 317],
     ]);
+    // All 4 users' tokens are refused at their first request after the emergency. User 0's comes
+    // at noon, right after the drill, while the issuer's keyring (loaded for a login just before)
+    // is younger than its 60 s TTL: its new token is signed with the compromised key, refused at
+    // the next request, and user 0 logs in a second time. The drill's own login is the other one.
     expect(report.rotations[0]).toMatchObject({
       refusedValidTokens: 0,
-      forcedRelogins: 4,
+      forcedRelogins: 5,
       oldKeyTokensWorkedForSeconds: 0,
+      issuerLag: { logins: 2 },
     });
+    expect(report.rotations[0]?.issuerLag?.lastAfterSeconds).toBeLessThanOrEqual(60);
     for (const rotation of report.rotations.slice(1)) {
       expect(rotation).toMatchObject({ refusedValidTokens: 0, forcedRelogins: 0 });
     }
@@ -38,7 +44,7 @@ describe("simulate", () => {
     });
     expect(report.totals).toEqual({
       refusedValidTokens: 0,
-      forcedRelogins: 4,
+      forcedRelogins: 5,
       gracefulForcedRelogins: 0,
       refusedNewLogins: 0,
     });
