@@ -5,6 +5,7 @@ import type { Issuer } from "../../shared/issuing/issuer.ts";
 import { IssuerUnavailable } from "../../shared/issuing/issuer.ts";
 import { type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
 import { METRIC_NAMESPACE, metricLine } from "../../shared/observability/metrics.ts";
+import { RESERVED_CLAIMS } from "../../shared/tokens/signer.ts";
 import { limitBody } from "../http/body-limit.ts";
 import { requireHolder } from "../http/credential.ts";
 import { ApiError, errorAnswer, errorBody } from "../http/errors.ts";
@@ -18,9 +19,6 @@ export interface IssuingAppOptions {
   /** Where the per-client issuance metric lines go (stdout, read by CloudWatch, in Lambda). */
   readonly write?: LineWriter;
 }
-
-/** Claims keyward sets itself. */
-const REGISTERED = new Set(["iat", "exp", "jti", "nbf", "iss", "aud", "sub"]);
 
 const issuedLine = metricLine({
   namespace: METRIC_NAMESPACE,
@@ -59,7 +57,7 @@ export function createIssuingApp(options: IssuingAppOptions): Hono {
     const fields = strictObject(value, ["sub", "claims", "audience", "lifetimeSeconds"]);
     const sub = text(fields, "sub", 512);
     const claims = fields.claims === undefined ? {} : boundedClaims(fields.claims, "body.claims");
-    const registered = Object.keys(claims).filter((name) => REGISTERED.has(name));
+    const registered = Object.keys(claims).filter((name) => RESERVED_CLAIMS.has(name));
     if (registered.length > 0)
       throw new ApiError(
         400,

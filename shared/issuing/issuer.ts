@@ -1,9 +1,18 @@
 import { type Clock, SECOND, systemClock } from "../clock.ts";
 import type { Environment } from "../config/env.ts";
-import { KeywardError } from "../errors.ts";
+import { KeywardError, UsageError } from "../errors.ts";
 import type { Keyring } from "../keyring/keyring.ts";
 import { KeyringCache } from "../keyring-cache.ts";
 import { readerFromEnvironment } from "../keyring-store/secrets-reader.ts";
+import { type RefreshOptions, refreshSettings } from "../refresh/settings.ts";
+import { REFRESH_REFUSALS, type RefreshRefusal } from "../refresh/store.ts";
+import {
+  isRefreshTokenShaped,
+  newFamilyId,
+  newRefreshToken,
+  refreshDigest,
+  successorOf,
+} from "../refresh/tokens.ts";
 import { createSigner, type SignerOptions, type TokenRequest } from "../tokens/signer.ts";
 
 /** Where an issuer reads the keyring: Secrets Manager under a prefix, or any loader. */
@@ -26,6 +35,19 @@ export interface IssuerOptions extends SignerOptions {
   /** While loads fail, the last good keyring signs for at most this long. Default 900. */
   readonly maxStaleSeconds?: number;
   readonly clock?: Clock;
+  /** Refresh tokens (`issue({ refresh: true })`, `refresh(token)`): off without it. */
+  readonly refresh?: RefreshOptions;
+  /** The verifiers' clock tolerance, for how long a reused family's rule must live. Default 5. */
+  readonly clockToleranceSeconds?: number;
+}
+
+export interface IssueRequest extends Omit<TokenRequest, "familyId"> {
+  /** Also a refresh token, starting a family (needs the `refresh` option). */
+  readonly refresh?: boolean;
+  /** Shown by `keyward sessions` for the family. */
+  readonly userAgent?: string;
+  /** The issuing client, for the family's listing (the endpoint sets it). */
+  readonly client?: string;
 }
 
 export interface IssuedToken {
@@ -35,15 +57,29 @@ export interface IssuedToken {
   readonly jti: string;
   /** ISO 8601. */
   readonly expiresAt: string;
+  /** With `refresh: true`, and from every refresh: the family's next refresh token. */
+  readonly refreshToken?: string;
+  /** The refresh-token family (claim `fid` of the access token). */
+  readonly familyId?: string;
 }
+
+export type RefreshResult =
+  | ({ readonly ok: true } & IssuedToken & { readonly refreshToken: string })
+  | { readonly ok: false; readonly reason: RefreshRefusal; readonly message: string };
 
 export interface Issuer {
   /**
    * Signs a token for `sub` with the key the keyring says signs now. Throws `IssuerUnavailable`
    * when no usable keyring is known (never a guess), `UsageError` for a reserved claim or a
-   * lifetime over the maximum.
+   * lifetime over the maximum, `StoreUnavailable` when a refresh family cannot be stored.
    */
-  issue(request: TokenRequest): Promise<IssuedToken>;
+  issue(request: IssueRequest): Promise<IssuedToken>;
+  /**
+   * Uses a refresh token: a new access token and the family's next refresh token, or a refusal
+   * with its reason (a reused token revokes its family). Throws `IssuerUnavailable` and
+   * `StoreUnavailable` like `issue`: nothing is half done then.
+   */
+  refresh(refreshToken: string): Promise<RefreshResult>;
 }
 
 /** No keyring to sign with: none could be loaded, or the last good one is past the stale bound. */
@@ -58,7 +94,15 @@ export class IssuerUnavailable extends KeywardError {
  * fail, up to the stale bound), so a login service follows every rotation without a restart.
  */
 export function createIssuer(options: IssuerOptions): Issuer {
-  const { keyring: source, cacheTtlSeconds, maxStaleSeconds, clock: given, ...signing } = options;
+  const {
+    keyring: source,
+    cacheTtlSeconds,
+    maxStaleSeconds,
+    clock: given,
+    refresh: refreshing,
+    clockToleranceSeconds,
+    ...signing
+  } = options;
   const clock = given ?? systemClock;
   const load =
     "load" in source
@@ -78,21 +122,110 @@ export function createIssuer(options: IssuerOptions): Issuer {
     backgroundReloadForMs: 0,
   });
   const signer = createSigner(signing);
+  const maxLifetime = signing.maxLifetimeSeconds ?? 86_400;
+  const refresh =
+    refreshing === undefined
+      ? undefined
+      : {
+          ...refreshing,
+          // A reused family's access tokens are refused until the last of them has expired.
+          settings: refreshSettings(
+            refreshing,
+            (nowMs) => Math.floor(nowMs / SECOND) + maxLifetime + 2 * (clockToleranceSeconds ?? 5),
+          ),
+        };
+  const keyring = async () => {
+    const read = await keyrings.get();
+    if (!read.ok) {
+      throw new IssuerUnavailable(
+        "no keyring to sign with: it could not be loaded (or not for longer than the stale bound)",
+      );
+    }
+    return read.keyring;
+  };
+  const sign = async (request: TokenRequest) => {
+    const signed = await signer.issue(await keyring(), request, clock.now());
+    return {
+      token: signed.token,
+      kid: signed.kid,
+      jti: signed.jti,
+      expiresAt: new Date(signed.exp * SECOND).toISOString(),
+    };
+  };
   return {
-    async issue(request) {
-      const read = await keyrings.get();
-      if (!read.ok) {
-        throw new IssuerUnavailable(
-          "no keyring to sign with: it could not be loaded (or not for longer than the stale bound)",
-        );
+    async issue({ refresh: wanted, userAgent, client, ...request }) {
+      if (!wanted) return sign(request);
+      if (refresh === undefined)
+        throw new UsageError("refresh tokens are not configured for this issuer (option refresh)");
+      const familyId = newFamilyId();
+      const issued = await sign({ ...request, familyId });
+      const refreshToken = newRefreshToken();
+      const claims = request.claims ?? {};
+      const lifetimeSeconds = request.lifetimeSeconds ?? signer.defaultLifetimeSeconds;
+      const audience = request.audience ?? signing.audience;
+      await refresh.store.create(
+        {
+          familyId,
+          sub: request.sub,
+          claims,
+          lifetimeSeconds,
+          ...(request.audience === undefined ? {} : { audience: request.audience }),
+          ...(client === undefined ? {} : { client }),
+          ...(userAgent === undefined ? {} : { userAgent }),
+          // What a verifier's revocation check would look at in the family's access tokens.
+          facts: {
+            sub: request.sub,
+            claims: {
+              ...claims,
+              fid: familyId,
+              ...(signing.issuer === undefined ? {} : { iss: signing.issuer }),
+              ...(audience === undefined ? {} : { aud: audience }),
+            },
+          },
+        },
+        refreshDigest(refreshToken),
+        clock.now(),
+        refresh.settings,
+      );
+      return { ...issued, refreshToken, familyId };
+    },
+
+    async refresh(refreshToken) {
+      if (refresh === undefined)
+        throw new UsageError("refresh tokens are not configured for this issuer (option refresh)");
+      if (!isRefreshTokenShaped(refreshToken)) return refused("refresh_token_malformed");
+      // The keyring first: a refresh that cannot sign must not use the token up.
+      await keyring();
+      const successor = successorOf(refreshToken, refresh.secret);
+      const now = clock.now();
+      const outcome = await refresh.store.rotate(
+        refreshDigest(refreshToken),
+        refreshDigest(successor),
+        now,
+        refresh.settings,
+      );
+      if (outcome.kind === "refused") {
+        if (
+          outcome.reason === "refresh_token_reused" &&
+          outcome.familyId !== undefined &&
+          outcome.sub !== undefined
+        )
+          await refresh.onReused?.({ familyId: outcome.familyId, sub: outcome.sub, atMs: now });
+        return refused(outcome.reason);
       }
-      const signed = await signer.issue(read.keyring, request, clock.now());
-      return {
-        token: signed.token,
-        kid: signed.kid,
-        jti: signed.jti,
-        expiresAt: new Date(signed.exp * SECOND).toISOString(),
-      };
+      const { grant } = outcome;
+      const issued = await sign({
+        sub: grant.sub,
+        claims: grant.claims,
+        lifetimeSeconds: Math.min(grant.lifetimeSeconds, maxLifetime),
+        familyId: grant.familyId,
+        ...(grant.audience === undefined ? {} : { audience: grant.audience }),
+      });
+      return { ok: true, ...issued, refreshToken: successor, familyId: grant.familyId };
     },
   };
+}
+
+function refused(reason: RefreshRefusal): RefreshResult {
+  return { ok: false, reason, message: REFRESH_REFUSALS[reason] };
 }

@@ -53,6 +53,12 @@ export interface RevocationTiming {
    * Default 960 (60 s + 15 min, the verifiers' defaults).
    */
   readonly keyringHoldSeconds?: number;
+  /**
+   * The absolute lifetime of refresh-token families (default 0: none issued). Cut-offs outlive it
+   * too: a family's refresh checks its subject's, claims' and the global cut-off against the
+   * instant its live token was issued, which may be that long ago.
+   */
+  readonly refreshLifetimeSeconds?: number;
 }
 
 /** Claims that are never matched by claim rules: registered claims and the token's own identity. */
@@ -92,7 +98,8 @@ export function expiresAt(
   if (target.kind === "token") return target.exp + timing.clockToleranceSeconds;
   const lifetime = nowSeconds + timing.maxTokenLifetimeSeconds + 2 * timing.clockToleranceSeconds;
   if (target.kind === "kid") return lifetime + (timing.keyringHoldSeconds ?? 960);
-  return cutoffsUntil === "forever" ? Number.POSITIVE_INFINITY : Math.max(lifetime, cutoffsUntil);
+  if (cutoffsUntil === "forever") return Number.POSITIVE_INFINITY;
+  return Math.max(lifetime, nowSeconds + (timing.refreshLifetimeSeconds ?? 0), cutoffsUntil);
 }
 
 export interface Lookup {

@@ -28,6 +28,11 @@ export interface TokenRequest {
   readonly lifetimeSeconds?: number;
   /** `aud` of this token, instead of the signer's `audience`. */
   readonly audience?: string;
+  /**
+   * The refresh-token family the token is issued from (claim `fid`, so that revoking the family
+   * reaches its access tokens). Set by the issuer, never by a caller's claims.
+   */
+  readonly familyId?: string;
 }
 
 export interface SignedToken {
@@ -43,9 +48,11 @@ export interface TokenSigner {
   sign(keyring: Keyring, request: TokenRequest, nowMs: number): Promise<string>;
   /** The same, with what the token says about itself. */
   issue(keyring: Keyring, request: TokenRequest, nowMs: number): Promise<SignedToken>;
+  /** The lifetime of a token whose request names none, in seconds. */
+  readonly defaultLifetimeSeconds: number;
 }
 
-const RESERVED_CLAIMS = new Set(["iat", "exp", "jti", "nbf", "iss", "aud", "sub"]);
+export const RESERVED_CLAIMS = new Set(["iat", "exp", "jti", "nbf", "iss", "aud", "sub", "fid"]);
 
 export function createSigner(options: SignerOptions = {}): TokenSigner {
   const maxLifetime = options.maxLifetimeSeconds ?? 86_400;
@@ -91,6 +98,7 @@ export function createSigner(options: SignerOptions = {}): TokenSigner {
       exp,
       ...(options.issuer === undefined ? {} : { iss: options.issuer }),
       ...(audience === undefined ? {} : { aud: audience }),
+      ...(request.familyId === undefined ? {} : { fid: request.familyId }),
     };
     const token =
       key.alg === "HS256"
@@ -102,6 +110,7 @@ export function createSigner(options: SignerOptions = {}): TokenSigner {
   };
   return {
     issue,
+    defaultLifetimeSeconds: lifetime,
     sign: async (keyring, request, nowMs) => (await issue(keyring, request, nowMs)).token,
   };
 }

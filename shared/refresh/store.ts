@@ -1,0 +1,110 @@
+import type { TokenFacts } from "../revocation/rules.ts";
+
+/** How refresh tokens live. Defaults: 7 days idle, 30 days absolute, 10 s grace, 5 retries. */
+export interface RefreshSettings {
+  /** A refresh token unused this long expires (its family with it). */
+  readonly idleMs: number;
+  /** A family ends this long after its login, however it is used. */
+  readonly absoluteMs: number;
+  /** A used token presented again this soon gets the same successor (0–60 s). */
+  readonly graceMs: number;
+  /** At most this many such retries per token. */
+  readonly maxRetries: number;
+  /**
+   * When the rule that revokes a reused family's access tokens may lapse, in seconds since the
+   * epoch, given the reuse instant in milliseconds (every access token of the family is expired).
+   */
+  readonly accessRuleExpiry: (nowMs: number) => number;
+}
+
+/**
+ * A family's keys outlive its absolute expiry by this much, so that a refresh in that day is told
+ * `refresh_token_expired` (log in again) rather than `refresh_token_unknown`.
+ */
+export const EXPIRED_FAMILY_KEPT_MS = 86_400_000;
+
+export const DEFAULT_REFRESH = {
+  idleMs: 7 * 86_400_000,
+  absoluteMs: 30 * 86_400_000,
+  graceMs: 10_000,
+  maxRetries: 5,
+} as const;
+
+/** What a family re-issues access tokens with: fixed at login. */
+export interface FamilyGrant {
+  readonly familyId: string;
+  readonly sub: string;
+  readonly claims: Readonly<Record<string, unknown>>;
+  readonly audience?: string;
+  readonly lifetimeSeconds: number;
+  /** The issuing client's name (endpoint) or undefined (library). */
+  readonly client?: string;
+}
+
+export interface NewFamily extends FamilyGrant {
+  readonly userAgent?: string;
+  /**
+   * The revocation facts of the family's access tokens (sub, claims with `fid`): a cut-off that
+   * would refuse them ends the family too.
+   */
+  readonly facts: TokenFacts;
+}
+
+/** Why a refresh was refused: each its own code (and a 401). */
+export const REFRESH_REFUSALS = {
+  refresh_token_malformed: "not a keyward refresh token",
+  refresh_token_unknown: "no such refresh token (never issued, or its family has ended)",
+  refresh_token_idle_expired: "the refresh token was not used within the idle lifetime",
+  refresh_token_expired: "the family reached its absolute lifetime: log in again",
+  refresh_token_revoked: "the family was revoked (subject, claim, all, family, or after a reuse)",
+  refresh_token_reused: "a used refresh token was presented again: the family is revoked",
+} as const;
+export type RefreshRefusal = keyof typeof REFRESH_REFUSALS;
+
+export type RotateOutcome =
+  | { readonly kind: "rotated" | "retried"; readonly grant: FamilyGrant }
+  | {
+      readonly kind: "refused";
+      readonly reason: Exclude<RefreshRefusal, "refresh_token_malformed">;
+      /** Known once the token was found: for the journal and the event, never the token. */
+      readonly familyId?: string;
+      readonly sub?: string;
+    };
+
+/** A live family, as `keyward sessions` lists it. Never a token or a digest. */
+export interface Session {
+  readonly familyId: string;
+  /** ISO 8601. */
+  readonly createdAt: string;
+  readonly lastUsedAt: string;
+  readonly expiresAt: string;
+  readonly client?: string;
+  readonly userAgent?: string;
+}
+
+/**
+ * Where refresh-token families live. Each call is one atomic step (one round trip to Upstash):
+ * a failure leaves the store as it was, never a token used without its successor. Throws
+ * `StoreUnavailable` when the store cannot answer.
+ */
+export interface RefreshStore {
+  /** Stores a new family and its first token (by digest). */
+  create(
+    family: NewFamily,
+    digest: string,
+    nowMs: number,
+    settings: RefreshSettings,
+  ): Promise<void>;
+  /**
+   * Uses the token of `digest`: its successor (`successorDigest`) becomes the family's live token,
+   * or, for a used token, a retry within the grace, or the family's revocation.
+   */
+  rotate(
+    digest: string,
+    successorDigest: string,
+    nowMs: number,
+    settings: RefreshSettings,
+  ): Promise<RotateOutcome>;
+  /** The subject's live (unrevoked, unexpired) families, oldest first. */
+  sessions(sub: string, nowMs: number): Promise<Session[]>;
+}
