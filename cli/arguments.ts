@@ -19,6 +19,7 @@ export interface Flags {
   claim?: string;
   all?: boolean;
   kid?: string;
+  family?: string;
   limit?: string;
   before?: string;
   days?: string;

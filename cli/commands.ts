@@ -37,6 +37,7 @@ export const VALUE_OPTIONS = new Set([
   "rollback-day",
   "from-env",
   "encoding",
+  "family",
 ]);
 
 export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
@@ -74,11 +75,11 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   },
   revoke: {
     positionals: [],
-    options: ["token", "jti", "exp", "iss", "sub", "claim", "all", "kid", "reason"],
+    options: ["token", "jti", "exp", "iss", "sub", "claim", "all", "kid", "family", "reason"],
     synopsis:
-      "revoke (--token JWT | --jti J --exp S [--iss I] | --sub S | --claim NAME=VALUE | --kid KID | --all) --reason R",
+      "revoke (--token JWT | --jti J --exp S [--iss I] | --sub S | --claim NAME=VALUE | --kid KID | --family F | --all) --reason R",
     summary:
-      "one revocation: a token, every token of a subject or a claim value issued so far, every token of a key, or every token (--all asks)",
+      "one revocation: a token, every token of a subject or a claim value issued so far, every token of a key, a refresh-token family and its access tokens, or every token (--all asks)",
     examples: [
       'keyward revoke --sub alice --reason "password changed"',
       'keyward revoke --token "$JWT" --reason "token pasted in a ticket"',
@@ -99,6 +100,14 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     synopsis: "check (--token JWT | --jti J [--iss I] | --sub S | --kid KID)",
     summary: "whether a token, subject or key is revoked, and by which rule",
     examples: ["keyward check --sub alice", 'keyward check --token "$JWT" --json'],
+  },
+  sessions: {
+    positionals: [],
+    options: ["sub"],
+    synopsis: "sessions --sub S",
+    summary:
+      "a subject's live refresh-token families: id, created, last used, expiry, client, user agent",
+    examples: ["keyward sessions --sub alice", "keyward revoke --family FAMILY_ID --reason lost"],
   },
   audit: {
     positionals: [],

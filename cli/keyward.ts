@@ -143,6 +143,29 @@ async function main(values: Flags, invocation: Invocation): Promise<number> {
       out(revocationStatusText(value), body);
       return EXIT.ok;
     }
+    case "sessions": {
+      if (values.sub === undefined) throw new CliError(EXIT.usage, "sessions needs --sub S");
+      const { body } = await client().expect(
+        "GET",
+        `/v1/sessions?${new URLSearchParams({ sub: values.sub })}`,
+      );
+      const { sessions } = body as {
+        sessions: {
+          familyId: string;
+          createdAt: string;
+          lastUsedAt: string;
+          expiresAt: string;
+          client?: string;
+          userAgent?: string;
+        }[];
+      };
+      const lines = sessions.map(
+        (s) =>
+          `${s.familyId}  created ${oneLine(s.createdAt)}  last used ${oneLine(s.lastUsedAt)}  until ${oneLine(s.expiresAt)}  ${oneLine(s.client ?? "-")}  ${oneLine(s.userAgent ?? "")}`,
+      );
+      out(lines.join("\n") || "(no live sessions)", body);
+      return EXIT.ok;
+    }
     case "audit": {
       const query = new URLSearchParams();
       const limit = wholeNumber("limit", values.limit, 1, 500);
@@ -295,15 +318,16 @@ async function simulateCommand(values: Flags): Promise<number> {
 }
 
 function revocationItem(values: Flags): Record<string, unknown> {
-  const given = (["token", "jti", "sub", "claim", "all", "kid"] as const).filter(
+  const given = (["token", "jti", "sub", "claim", "all", "kid", "family"] as const).filter(
     (name) => values[name] !== undefined,
   );
   if (given.length !== 1)
     throw new CliError(
       EXIT.usage,
-      "give exactly one of --token, --jti, --sub, --claim, --all, --kid",
+      "give exactly one of --token, --jti, --sub, --claim, --all, --kid, --family",
     );
   if (values.token) return { token: values.token };
+  if (values.family) return { family: values.family };
   if (values.sub) return { sub: values.sub };
   if (values.kid) return { kid: values.kid };
   if (values.all) return { all: true };

@@ -41,6 +41,9 @@ export function createIssuingApp(options: IssuingAppOptions): Hono {
   );
   app.get("/v1/health", (c) => c.json({ status: "ok" }));
 
+  const counted = (client: string, kid: string) =>
+    write(issuedLine({ Client: client, Kid: kid }, { TokensIssued: 1 }, {}, options.clock.now()));
+
   app.post("/v1/tokens", limitBody(64 * 1024), async (c) => {
     const client = await requireHolder(
       c,
@@ -48,13 +51,14 @@ export function createIssuingApp(options: IssuingAppOptions): Hono {
       "keyward-issuing",
       "a valid client credential is required",
     );
-    let value: unknown;
-    try {
-      value = JSON.parse(await c.req.text());
-    } catch {
-      throw new ApiError(400, "invalid_json", "request body is not valid JSON");
-    }
-    const fields = strictObject(value, ["sub", "claims", "audience", "lifetimeSeconds"]);
+    const fields = strictObject(await jsonBody(c), [
+      "sub",
+      "claims",
+      "audience",
+      "lifetimeSeconds",
+      "refresh",
+      "userAgent",
+    ]);
     const sub = text(fields, "sub", 512);
     const claims = fields.claims === undefined ? {} : boundedClaims(fields.claims, "body.claims");
     const registered = Object.keys(claims).filter((name) => RESERVED_CLAIMS.has(name));
@@ -92,28 +96,64 @@ export function createIssuingApp(options: IssuingAppOptions): Hono {
         "invalid_request",
         `body.lifetimeSeconds must be a whole number from 1 to ${client.maxLifetimeSeconds}`,
       );
-    let issued: Awaited<ReturnType<Issuer["issue"]>>;
-    try {
-      issued = await options.issuer.issue({
+    if (fields.refresh !== undefined && typeof fields.refresh !== "boolean")
+      throw new ApiError(400, "invalid_request", "body.refresh must be true or false");
+    const userAgent = fields.userAgent === undefined ? undefined : text(fields, "userAgent", 512);
+    const issued = await issuing(() =>
+      options.issuer.issue({
         sub,
         claims,
         lifetimeSeconds: lifetime,
+        client: client.name,
         ...(audience === undefined ? {} : { audience }),
-      });
-    } catch (error) {
-      if (error instanceof IssuerUnavailable) throw new ApiError(503, error.code, error.message);
-      if (error instanceof UsageError) throw new ApiError(400, "invalid_request", error.message);
-      throw error;
-    }
-    write(
-      issuedLine(
-        { Client: client.name, Kid: issued.kid },
-        { TokensIssued: 1 },
-        {},
-        options.clock.now(),
-      ),
+        ...(fields.refresh === true ? { refresh: true } : {}),
+        ...(userAgent === undefined ? {} : { userAgent }),
+      }),
     );
+    counted(client.name, issued.kid);
     return c.json(issued, 201);
   });
+
+  // A refresh token for a new access token and the family's next refresh token. The family keeps
+  // the claims, audience and lifetime its login was given.
+  app.post("/v1/tokens/refresh", limitBody(4 * 1024), async (c) => {
+    const client = await requireHolder(
+      c,
+      options.clients,
+      "keyward-issuing",
+      "a valid client credential is required",
+    );
+    const fields = strictObject(await jsonBody(c), ["refreshToken"]);
+    if (typeof fields.refreshToken !== "string")
+      throw new ApiError(400, "invalid_request", "body.refreshToken must be a string");
+    const refreshToken = fields.refreshToken;
+    const result = await issuing(() => options.issuer.refresh(refreshToken));
+    if (!result.ok) {
+      c.header("WWW-Authenticate", 'Bearer realm="keyward-refresh", error="invalid_grant"');
+      return c.json(errorBody(result.reason, result.message), 401);
+    }
+    const { ok: _, ...issued } = result;
+    counted(client.name, issued.kid);
+    return c.json(issued, 200);
+  });
   return app;
+}
+
+async function jsonBody(c: { req: { text(): Promise<string> } }): Promise<unknown> {
+  try {
+    return JSON.parse(await c.req.text());
+  } catch {
+    throw new ApiError(400, "invalid_json", "request body is not valid JSON");
+  }
+}
+
+/** The issuer's typed errors as answers: no keyring is a 503, a refused request a 400. */
+async function issuing<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof IssuerUnavailable) throw new ApiError(503, error.code, error.message);
+    if (error instanceof UsageError) throw new ApiError(400, "invalid_request", error.message);
+    throw error;
+  }
 }

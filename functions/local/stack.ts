@@ -21,6 +21,10 @@ import type { KeyringStore } from "../../shared/keyring-store/store.ts";
 import type { OperationDeps } from "../../shared/operations/deps.ts";
 import { tick as runTick } from "../../shared/operations/tick.ts";
 import { cryptoRandom } from "../../shared/random.ts";
+import { MemoryRefreshStore } from "../../shared/refresh/memory.ts";
+import { reportReuse } from "../../shared/refresh/reuse.ts";
+import { DEFAULT_REFRESH } from "../../shared/refresh/store.ts";
+import { UpstashRefreshStore } from "../../shared/refresh/upstash.ts";
 import { guardRevocations } from "../../shared/revocation/guard.ts";
 import { MemoryRevocationStore } from "../../shared/revocation/memory.ts";
 import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
@@ -112,7 +116,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // The maximum token lifetime of the policy (KEYWARD_MAX_TOKEN_LIFETIME_SECONDS): cut-offs live as
   // long as a token can, and /v1/tokens mints no longer.
   const maxLifetimeSeconds = policy.maxTokenLifetimeMs / SECOND;
-  const timing = { maxTokenLifetimeSeconds: maxLifetimeSeconds, clockToleranceSeconds: 5 };
+  const timing = {
+    maxTokenLifetimeSeconds: maxLifetimeSeconds,
+    clockToleranceSeconds: 5,
+    refreshLifetimeSeconds: DEFAULT_REFRESH.absoluteMs / SECOND,
+  };
   const deps: OperationDeps = {
     keyrings,
     revocations:
@@ -132,7 +140,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const usageStore: UsageStore =
     stores.upstash === undefined ? new MemoryUsageStore() : new UpstashUsageStore(stores.upstash);
   const usage = new UsageRecorder(usageStore, clock.now(), 10 * SECOND);
+  // Refresh-token families live beside the revocations their refreshes read.
+  const refreshStore =
+    stores.upstash === undefined
+      ? new MemoryRefreshStore(deps.revocations)
+      : new UpstashRefreshStore(stores.upstash);
   const ops = createOpsApp(deps, {
+    sessions: refreshStore,
     usage: usageStore,
     operators: [{ name: "local", role: "admin", tokenSha256: sha256(credential) }],
   });
@@ -198,6 +212,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         clock,
         cacheTtlSeconds: 0,
         maxLifetimeSeconds,
+        refresh: {
+          store: refreshStore,
+          // Successors are HMACs under this secret: it must survive a restart, as the families do.
+          secret: Buffer.from(
+            await localCredential(join(options.dir, "refresh-secret")),
+            "base64url",
+          ),
+          onReused: reportReuse(deps, "local-stack"),
+        },
       }),
       clients: [
         {

@@ -17,10 +17,13 @@ const TARGET_FIELDS = [
   "value",
   "all",
   "kid",
+  "family",
 ] as const;
 
 /**
- * Exactly one of token, jti (+ exp, iss), sub, claim (+ value), all: true, kid. `latestExp` (seconds)
+ * Exactly one of token, jti (+ exp, iss), sub, claim (+ value), all: true, kid, family (a
+ * refresh-token family: the claim rule `fid=F`, which its access tokens carry and its refreshes
+ * read). `latestExp` (seconds)
  * bounds a jti's exp: no token keyward accepts expires later (now + the maximum lifetime).
  */
 export function revocationRequest(
@@ -28,14 +31,14 @@ export function revocationRequest(
   where: string,
   latestExp: number,
 ): RevocationRequest {
-  const given = ["token", "jti", "sub", "claim", "all", "kid"].filter(
+  const given = ["token", "jti", "sub", "claim", "all", "kid", "family"].filter(
     (name) => fields[name] !== undefined,
   );
   if (given.length !== 1) {
     throw new ApiError(
       400,
       "invalid_request",
-      `${where} must have exactly one of token, jti, sub, claim, all, kid`,
+      `${where} must have exactly one of token, jti, sub, claim, all, kid, family`,
     );
   }
   const extra = (allowed: string[]) => {
@@ -91,6 +94,13 @@ export function revocationRequest(
     case "kid":
       extra(["kid"]);
       return { kind: "kid", kid: kidText(fields, "kid", where) };
+    case "family": {
+      extra(["family"]);
+      const family = text(fields, "family", 64, where);
+      if (!/^[A-Za-z0-9_-]{22}$/.test(family))
+        throw new ApiError(400, "invalid_request", `${where}.family is not a family id`);
+      return { kind: "claim", name: "fid", value: family };
+    }
     default:
       extra(["all"]);
       if (fields.all !== true)

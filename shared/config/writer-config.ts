@@ -37,6 +37,8 @@ export function readWriterConfig(env: Environment, read = new EnvReader(env)): W
     keyringHoldSeconds:
       policy.keyringCacheTtlMs / SECOND +
       read.integer("KEYWARD_KEYRING_MAX_STALE_SECONDS", 900, 0, 86_400),
+    // The issuers' refresh-token families (same variable): cut-offs outlive them.
+    refreshLifetimeSeconds: read.integer("KEYWARD_REFRESH_ABSOLUTE_DAYS", 30, 1, 365) * 86_400,
   };
   const redisPrefix = read.string("KEYWARD_REDIS_PREFIX", "kw:") ?? "kw:";
   read.done();

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createOpsApp } from "../../functions/ops-api/app.ts";
+import { createOpsApp, type OpsAppOptions } from "../../functions/ops-api/app.ts";
 import { type Role, sha256 } from "../../functions/ops-api/operators.ts";
 import { MemoryAuditJournal } from "../../shared/audit/memory.ts";
 import { UpstashAuditJournal } from "../../shared/audit/upstash.ts";
@@ -45,6 +45,7 @@ export async function opsFixture(
     revocations?: RevocationStore;
     maxBodyBytes?: number;
     usage?: UsageStore;
+    sessions?: OpsAppOptions["sessions"];
     /** The deps the app sees (fault injection); the fixture keeps the real ones. */
     wrapDeps?: (deps: OperationDeps) => OperationDeps;
   } = {},
@@ -73,6 +74,7 @@ export async function opsFixture(
     operators,
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     ...(options.usage === undefined ? {} : { usage: options.usage }),
+    ...(options.sessions === undefined ? {} : { sessions: options.sessions }),
   });
   const call = async (
     method: string,

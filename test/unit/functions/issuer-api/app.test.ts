@@ -5,13 +5,15 @@ import { sha256, toHex } from "../../../../shared/credentials.ts";
 import { ConfigInvalid } from "../../../../shared/errors.ts";
 import { createIssuer } from "../../../../shared/issuing/issuer.ts";
 import type { Keyring } from "../../../../shared/keyring/keyring.ts";
+import { MemoryRefreshStore } from "../../../../shared/refresh/memory.ts";
+import { MemoryRevocationStore } from "../../../../shared/revocation/memory.ts";
 import { createVerifier } from "../../../../shared/tokens/verifier.ts";
 import { T0 } from "../../../support/deterministic.ts";
 import { newKeyring } from "../../../support/keyrings.ts";
 
 const CREDENTIAL = "django-login-credential-0123456789abcdef";
 
-async function fixture(keyring: Keyring | undefined) {
+async function fixture(keyring: Keyring | undefined, refreshing = false) {
   const clock = { t: T0 + 1000, now: () => clock.t };
   const lines: string[] = [];
   const clients = parseClients(
@@ -27,13 +29,33 @@ async function fixture(keyring: Keyring | undefined) {
     86_400,
   );
   const app = createIssuingApp({
-    issuer: createIssuer({ keyring: { load: async () => keyring }, clock }),
+    issuer: createIssuer({
+      keyring: { load: async () => keyring },
+      clock,
+      ...(refreshing
+        ? {
+            refresh: {
+              store: new MemoryRefreshStore(
+                new MemoryRevocationStore(
+                  { maxTokenLifetimeSeconds: 86_400, clockToleranceSeconds: 5 },
+                  clock,
+                ),
+              ),
+              secret: new Uint8Array(32).fill(7),
+            },
+          }
+        : {}),
+    }),
     clients,
     clock,
     write: (line) => lines.push(line),
   });
-  const post = async (body: unknown, credential: string | null = CREDENTIAL) => {
-    const answer = await app.request("/v1/tokens", {
+  const post = async (
+    body: unknown,
+    credential: string | null = CREDENTIAL,
+    path = "/v1/tokens",
+  ) => {
+    const answer = await app.request(path, {
       method: "POST",
       headers: credential === null ? {} : { authorization: `Bearer ${credential}` },
       body: typeof body === "string" ? body : JSON.stringify(body),
@@ -113,6 +135,64 @@ describe("the issuing endpoint", () => {
     ] as const) {
       expect(await post(body)).toMatchObject({ status: 400, body: { error: { message } } });
     }
+  });
+
+  it("issues a refresh token when asked and exchanges it for a new pair with the login's claims, counted like an issuance", async () => {
+    const keyring = await newKeyring("HS256", T0);
+    const { post, lines, clock } = await fixture(keyring, true);
+    const login = await post({ sub: "alice", claims: { role: "staff" }, refresh: true });
+    expect(login).toMatchObject({
+      status: 201,
+      body: { refreshToken: expect.stringMatching(/^kwrt_/), familyId: expect.any(String) },
+    });
+    const refreshed = await post(
+      { refreshToken: login.body.refreshToken },
+      CREDENTIAL,
+      "/v1/tokens/refresh",
+    );
+    expect(refreshed).toMatchObject({
+      status: 200,
+      body: { familyId: login.body.familyId, refreshToken: expect.stringMatching(/^kwrt_/) },
+    });
+    expect(refreshed.body.refreshToken).not.toBe(login.body.refreshToken);
+    expect(await createVerifier().verify(refreshed.body.token, keyring, clock.t)).toMatchObject({
+      ok: true,
+      claims: { sub: "alice", role: "staff", fid: login.body.familyId },
+    });
+    expect(lines).toHaveLength(2);
+    expect(lines.join("")).not.toContain(String(login.body.refreshToken));
+  });
+
+  it("answers a refused refresh with 401 and its reason, bad input with 400", async () => {
+    const { post } = await fixture(await newKeyring("HS256", T0), true);
+    const refresh = (body: unknown, credential: string | null = CREDENTIAL) =>
+      post(body, credential, "/v1/tokens/refresh");
+    const unknown = await refresh({ refreshToken: `kwrt_${"x".repeat(43)}` });
+    expect(unknown).toMatchObject({
+      status: 401,
+      body: { error: { code: "refresh_token_unknown" } },
+    });
+    expect(unknown.headers.get("www-authenticate")).toContain('error="invalid_grant"');
+    const access = await post({ sub: "a" });
+    expect(await refresh({ refreshToken: access.body.token })).toMatchObject({
+      status: 401,
+      body: { error: { code: "refresh_token_malformed" } },
+    });
+    expect(await refresh({ refreshToken: 1 })).toMatchObject({ status: 400 });
+    expect(await refresh({ refreshToken: "x", sub: "a" })).toMatchObject({ status: 400 });
+    expect(await refresh({ refreshToken: `kwrt_${"x".repeat(43)}` }, null)).toMatchObject({
+      status: 401,
+      body: { error: { code: "unauthorized" } },
+    });
+    expect(await post({ sub: "a", refresh: "yes" })).toMatchObject({ status: 400 });
+  });
+
+  it("answers refresh: true with a 400 when the issuer has no refresh tokens configured", async () => {
+    const { post } = await fixture(await newKeyring("HS256", T0));
+    expect(await post({ sub: "a", refresh: true })).toMatchObject({
+      status: 400,
+      body: { error: { message: expect.stringContaining("refresh tokens are not configured") } },
+    });
   });
 
   it("answers a body over 64 KiB with a JSON 413", async () => {

@@ -19,6 +19,7 @@ describe("readWriterConfig", () => {
       maxTokenLifetimeSeconds: 86_400,
       clockToleranceSeconds: 5,
       keyringHoldSeconds: 960,
+      refreshLifetimeSeconds: 30 * 86_400,
     });
   });
 

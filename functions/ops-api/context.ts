@@ -1,0 +1,92 @@
+import { createMiddleware } from "hono/factory";
+import { SECOND } from "../../shared/clock.ts";
+import type { Keyring } from "../../shared/keyring/keyring.ts";
+import type { OperationDeps } from "../../shared/operations/deps.ts";
+import type { Session } from "../../shared/refresh/store.ts";
+import type { UsageStore } from "../../shared/usage/counts.ts";
+import { limitBody } from "../http/body-limit.ts";
+import { requireHolder } from "../http/credential.ts";
+import { ApiError } from "../http/errors.ts";
+import { type Fields, strictObject } from "../http/input.ts";
+import { allows, type Operator, type Role } from "./operators.ts";
+
+export interface OpsAppOptions {
+  readonly operators: readonly Operator[];
+  /** Largest request body accepted. Default 4 MiB (a batch of 10,000 revocations). */
+  readonly maxBodyBytes?: number;
+  /**
+   * Verification figures: each key's share of the last day in `GET /v1/keys`, refusals per
+   * rotation in `GET /v1/journal`.
+   */
+  readonly usage?: Pick<UsageStore, "verificationsByKid" | "refusalsByKid"> &
+    Partial<Pick<UsageStore, "staleSignersByKid">>;
+  /** Refresh-token families, for `GET /v1/sessions` (answered 404 without). */
+  readonly sessions?: { sessions(sub: string, nowMs: number): Promise<Session[]> };
+}
+
+export type Env = { Variables: { operator: Operator } };
+
+/** What every resource's routes share: the stores, the credential check, body reading. */
+export interface OpsContext {
+  readonly deps: OperationDeps;
+  readonly options: OpsAppOptions;
+  /** The caller must be an operator with at least this role. */
+  authenticated(needed: Role): ReturnType<typeof createMiddleware<Env>>;
+  /** The body size limit, before a body is read. */
+  readonly body: ReturnType<typeof limitBody>;
+  /** The body as a JSON object with only `allowed` fields. */
+  json(c: { req: { text(): Promise<string> } }, allowed: readonly string[]): Promise<Fields>;
+  keyringOrFail(): Promise<Keyring>;
+  /** The latest exp a token keyward accepts can have, in seconds. */
+  latestExp(): number;
+}
+
+export function opsContext(deps: OperationDeps, options: OpsAppOptions): OpsContext {
+  return {
+    deps,
+    options,
+    authenticated: (needed) =>
+      createMiddleware<Env>(async (c, next) => {
+        // Behind IAM auth the Authorization header carries the SigV4 signature, so the
+        // operator's credential may come in X-Keyward-Credential instead.
+        const operator = await requireHolder(
+          c,
+          options.operators,
+          "keyward",
+          "a valid operator credential is required (Authorization: Bearer …, or X-Keyward-Credential)",
+        );
+        if (!allows(operator.role, needed)) {
+          throw new ApiError(
+            403,
+            "forbidden",
+            `operator ${operator.name} is a ${operator.role}; this needs ${needed}`,
+          );
+        }
+        c.set("operator", operator);
+        await next();
+      }),
+    body: limitBody(options.maxBodyBytes ?? 4 * 1024 * 1024),
+    async json(c, allowed) {
+      let value: unknown;
+      try {
+        value = JSON.parse(await c.req.text());
+      } catch {
+        throw new ApiError(400, "invalid_json", "request body is not valid JSON");
+      }
+      return strictObject(value, allowed);
+    },
+    async keyringOrFail() {
+      const keyring = await deps.keyrings.load();
+      if (keyring === undefined) throw new ApiError(404, "no_keyring", "no keyring exists yet");
+      return keyring;
+    },
+    latestExp: () =>
+      Math.floor(deps.clock.now() / SECOND) +
+      deps.timing.maxTokenLifetimeSeconds +
+      deps.timing.clockToleranceSeconds,
+  };
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

@@ -1,0 +1,51 @@
+import { Hono } from "hono";
+import { rotationJournal } from "../../shared/operations/journal.ts";
+import { ApiError } from "../http/errors.ts";
+import { strictObject } from "../http/input.ts";
+import { type Env, iso, type OpsContext } from "./context.ts";
+
+/** `/v1/journal` (rotations) and `/v1/audit` (every entry): reading what happened (viewer). */
+export function journalRoutes(ctx: OpsContext): Hono<Env> {
+  const app = new Hono<Env>();
+  const { deps, options, authenticated } = ctx;
+
+  app.get("/v1/journal", authenticated("viewer"), async (c) => {
+    const query = strictObject(c.req.query(), ["since"], "query");
+    const since = typeof query.since === "string" ? Date.parse(query.since) : 0;
+    if (!Number.isFinite(since)) {
+      throw new ApiError(
+        400,
+        "invalid_request",
+        "query.since must be a date (2026-01-31) or a timestamp (2026-01-31T12:00:00Z)",
+      );
+    }
+    const rotations = await rotationJournal(
+      { audit: deps.audit, ...(options.usage === undefined ? {} : { usage: options.usage }) },
+      since,
+    );
+    return c.json({ since: iso(since), rotations });
+  });
+
+  app.get("/v1/audit", authenticated("viewer"), async (c) => {
+    const query = strictObject(c.req.query(), ["limit", "before"], "query");
+    const limit = query.limit === undefined ? undefined : Number(query.limit);
+    const before = query.before === undefined ? undefined : Number(query.before);
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= 500)) {
+      throw new ApiError(
+        400,
+        "invalid_request",
+        "query.limit must be a whole number from 1 to 500",
+      );
+    }
+    if (before !== undefined && !(Number.isInteger(before) && before > 0)) {
+      throw new ApiError(400, "invalid_request", "query.before must be the seq of an entry");
+    }
+    const page = await deps.audit.read({
+      ...(limit === undefined ? {} : { limit }),
+      ...(before === undefined ? {} : { before }),
+    });
+    return c.json(page);
+  });
+
+  return app;
+}
