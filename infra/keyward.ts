@@ -61,6 +61,8 @@ export class Keyward extends Construct {
   /** Its Function URL (IAM auth). */
   readonly issuingUrl: FunctionUrl;
   readonly issuingClientsSecret: ISecret;
+  /** The secret refresh tokens' successors are derived with (generated; never shown). */
+  readonly refreshSecret: ISecret;
   /** The sample route's backend (absent with `sampleApi: false`). */
   readonly sampleBackend?: NodejsFunction;
   readonly sampleApi?: SampleApi;
@@ -142,14 +144,26 @@ export class Keyward extends Construct {
           'keyward: clients of the issuing endpoint, [{"name","tokenSha256","claims","audiences","maxLifetimeSeconds"}]; fill in after deploy',
         removalPolicy: RemovalPolicy.RETAIN,
       }) as ISecret);
-    // Signing is not managing keys: the issuing function reads the keyring and its clients, no more.
+    this.refreshSecret = new Secret(this, "RefreshSecret", {
+      description: "keyward: derives each refresh token's successor (generated; rotate = log out)",
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    }) as ISecret;
+    // Signing is not managing keys: the issuing function reads the keyring and its clients, and
+    // keeps refresh-token families in Upstash (where it also journals a reuse); it cannot write
+    // the keyring.
     this.issuing = this.#function("Issuing", "functions/issuer-api/index.ts", 256, {
-      KEYWARD_SECRET_PREFIX: this.secretPrefix,
+      ...stores,
       ...settings.verifier,
       KEYWARD_ISSUING_CLIENTS_SECRET_ID: this.issuingClientsSecret.secretArn,
+      KEYWARD_REFRESH_SECRET_ID: this.refreshSecret.secretArn,
+      KEYWARD_EVENT_BUS: this.bus.eventBusName,
     });
     this.#grantKeyring(this.issuing, "read");
     this.issuingClientsSecret.grantRead(this.issuing);
+    this.refreshSecret.grantRead(this.issuing);
+    this.upstashSecret.grantRead(this.issuing);
+    this.bus.grantPutEventsTo(this.issuing);
     this.issuingUrl = this.issuing.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
 
     this.rotation = this.#function("Rotation", "functions/rotation/index.ts", 512, writers);

@@ -5,6 +5,7 @@ import { readerFromEnvironment } from "../../shared/keyring-store/secrets-reader
 import { type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
 import { createIssuingApp } from "./app.ts";
 import { parseClients } from "./clients.ts";
+import { readRefreshSettings, refreshFromEnv } from "./refresh-wiring.ts";
 
 /**
  * The issuing endpoint as deployed: the keyring read from Secrets Manager (read-only, the
@@ -33,9 +34,10 @@ export async function createIssuingAppFromEnv(env: Environment, write: LineWrite
   const maxStaleSeconds = read.integer("KEYWARD_KEYRING_MAX_STALE_SECONDS", 900, 0, 86_400);
   const iss = read.string("KEYWARD_ISSUER");
   const type = read.string("KEYWARD_TOKEN_TYPE");
+  const refresh = readRefreshSettings(read);
   read.done();
-  const clientsJson =
-    inline ?? (await readerFromEnvironment(env, secretPrefix).secretString(secretId ?? ""));
+  const secrets = readerFromEnvironment(env, secretPrefix);
+  const clientsJson = inline ?? (await secrets.secretString(secretId ?? ""));
   const issuer = createIssuer({
     keyring: { secretPrefix, env },
     cacheTtlSeconds,
@@ -43,6 +45,9 @@ export async function createIssuingAppFromEnv(env: Environment, write: LineWrite
     maxLifetimeSeconds,
     ...(iss === undefined ? {} : { issuer: iss }),
     ...(type === undefined ? {} : { type }),
+    ...(refresh === undefined
+      ? {}
+      : { refresh: await refreshFromEnv(refresh, env, (id) => secrets.secretString(id), write) }),
   });
   return createIssuingApp({
     issuer,

@@ -22,11 +22,11 @@ export async function createOpsAppFromEnv(env: Environment, write: LineWriter = 
     );
   }
   const config = readWriterConfig(env, read);
-  const { usage, secretString, ...deps } = await awsOperationDeps(config, env, {
+  const { usage, refreshes, secretString, ...deps } = await awsOperationDeps(config, env, {
     deletesMaterial: false,
     functionName: "ops-api",
     write,
   });
   const operators = parseOperators(operatorsInline ?? (await secretString(operatorsSecret ?? "")));
-  return createOpsApp(deps, { operators, usage });
+  return createOpsApp(deps, { operators, usage, sessions: refreshes });
 }

@@ -10,6 +10,7 @@ import { SecretsManagerKeyringStore } from "../keyring-store/secrets-manager.ts"
 import { withEventMetrics } from "../observability/event-metrics.ts";
 import { type LineWriter, stdoutWriter } from "../observability/log.ts";
 import { cryptoRandom } from "../random.ts";
+import { UpstashRefreshStore } from "../refresh/upstash.ts";
 import { UpstashRevocationStore } from "../revocation/upstash.ts";
 import { upstashSettingsFromSecret } from "../upstash-client.ts";
 import { UpstashUsageStore } from "../usage/upstash.ts";
@@ -18,6 +19,8 @@ import type { OperationDeps } from "./deps.ts";
 /** The writers' stores as deployed: keyring in Secrets Manager, the rest in Upstash, events on EventBridge. */
 export interface AwsOperationDeps extends OperationDeps {
   readonly usage: UpstashUsageStore;
+  /** Refresh-token families (the issuing function writes them; the ops API lists them). */
+  readonly refreshes: UpstashRefreshStore;
   /** Reads another secret (the ops API's operators) with the same client. */
   readonly secretString: (secretId: string) => Promise<string>;
 }
@@ -66,6 +69,7 @@ export async function awsOperationDeps(
     policy: config.policy,
     timing,
     usage: new UpstashUsageStore(upstash, prefix),
+    refreshes: new UpstashRefreshStore({ ...upstash, prefix }),
     secretString,
   };
 }

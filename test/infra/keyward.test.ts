@@ -16,11 +16,16 @@ let ids: {
   rotation: string;
   bus: string;
   upstash: string;
+  refresh: string;
   operators: string;
   dlq: string;
   sample: string;
   topic: string;
 };
+
+/** The rotation function and the ops API: they publish events and are no issuing endpoint. */
+const isWriter = (vars: object) =>
+  "KEYWARD_EVENT_BUS" in vars && !("KEYWARD_ISSUING_CLIENTS_SECRET_ID" in vars);
 
 beforeAll(() => {
   const app = new App();
@@ -38,6 +43,7 @@ beforeAll(() => {
     dlq: logical(keyward.deadLetters),
     bus: logical(keyward.bus),
     upstash: logical(keyward.upstashSecret),
+    refresh: logical(keyward.refreshSecret),
     operators: logical(keyward.operatorsSecret),
     sample: logical(keyward.sampleBackend ?? {}),
     topic: logical(keyward.alarmTopic),
@@ -140,7 +146,7 @@ describe("the Keyward construct", () => {
       KEYWARD_KEYRING_CACHE_TTL_SECONDS: "30",
       KEYWARD_REDIS_PREFIX: "prod:",
     };
-    const writers = Object.values(env).filter((vars) => "KEYWARD_EVENT_BUS" in vars);
+    const writers = Object.values(env).filter(isWriter);
     expect(writers).toHaveLength(2);
     for (const vars of writers) expect(vars).toMatchObject(policy);
     const verifier = Object.values(env).find((vars) => "KEYWARD_REVOCATION_FAILURE_MODE" in vars);
@@ -190,7 +196,7 @@ describe("the Keyward construct", () => {
     expect(putEvents[0]?.Resource).toEqual({ "Fn::GetAtt": [ids.bus, "Arn"] });
   });
 
-  it("lets the issuing function read the keyring and its clients, and nothing else, behind IAM auth", () => {
+  it("lets the issuing function read the keyring, its clients, the refresh secret and Upstash, and put events: it cannot write the keyring", () => {
     const keyring = {
       "Fn::Join": [
         "",
@@ -201,15 +207,25 @@ describe("the Keyward construct", () => {
         ],
       ],
     };
+    const read = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"];
     expect(statementsOf(ids.issuing).map((s) => [actionsOf([s]), s.Resource])).toEqual([
       [["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"], "*"],
       [["secretsmanager:GetSecretValue"], keyring],
-      [["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"], { Ref: ids.clients }],
+      [read, { Ref: ids.clients }],
+      [read, { Ref: ids.refresh }],
+      [read, { Ref: ids.upstash }],
+      [["events:PutEvents"], { "Fn::GetAtt": [ids.bus, "Arn"] }],
     ]);
     expect(environments(template)[ids.issuing]).toMatchObject({
       KEYWARD_SECRET_PREFIX: "keyward/test",
       KEYWARD_ISSUING_CLIENTS_SECRET_ID: { Ref: ids.clients },
+      KEYWARD_REFRESH_SECRET_ID: { Ref: ids.refresh },
+      KEYWARD_UPSTASH_SECRET_ID: { Ref: ids.upstash },
+      KEYWARD_EVENT_BUS: { Ref: ids.bus },
       KEYWARD_MAX_TOKEN_LIFETIME_SECONDS: "86400",
+    });
+    template.hasResourceProperties("AWS::SecretsManager::Secret", {
+      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
     });
     template.hasResourceProperties("AWS::Lambda::Url", {
       AuthType: "AWS_IAM",
@@ -492,7 +508,7 @@ describe("the ready stack", () => {
     const { stack } = keywardStackFromContext(app);
     expect(stack.stackName).toBe("KeywardStaging");
     const t = Template.fromStack(stack);
-    const writers = Object.values(environments(t)).filter((vars) => "KEYWARD_EVENT_BUS" in vars);
+    const writers = Object.values(environments(t)).filter(isWriter);
     for (const vars of writers) {
       expect(vars).toMatchObject({
         KEYWARD_SECRET_PREFIX: "keyward/staging",
@@ -504,7 +520,8 @@ describe("the ready stack", () => {
     }
     t.resourceCountIs("AWS::ApiGateway::RestApi", 0);
     t.resourceCountIs("AWS::SNS::Topic", 0);
-    t.resourcePropertiesCountIs("AWS::SecretsManager::Secret", {}, 2);
+    // Operators, issuing clients (both filled after deploy) and the generated refresh secret.
+    t.resourcePropertiesCountIs("AWS::SecretsManager::Secret", {}, 3);
     expect(Object.keys(t.findOutputs("*")).sort()).toEqual([
       "AlarmTopic",
       "Dashboard",
