@@ -11,6 +11,7 @@ const SUITES = [
   { name: "authorizer", services: true },
   { name: "ops", services: false },
   { name: "issuing", services: false },
+  { name: "refresh", services: true },
 ];
 
 const args = process.argv.slice(2);

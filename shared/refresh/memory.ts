@@ -125,12 +125,16 @@ export class MemoryRefreshStore implements RefreshStore {
     });
   }
 
-  /** Families leave a day after their absolute expiry, with their tokens (as Redis expires them). */
+  /**
+   * Families leave a day after their absolute expiry, with their tokens; a token leaves a day
+   * after its idle expiry (as Redis expires them).
+   */
   #expire(nowMs: number): void {
     for (const [id, family] of this.#families)
       if (nowMs >= family.expiresAt + EXPIRED_FAMILY_KEPT_MS) this.#families.delete(id);
     for (const [digest, link] of this.#links)
-      if (!this.#families.has(link.familyId)) this.#links.delete(digest);
+      if (!this.#families.has(link.familyId) || nowMs >= link.idleUntil + EXPIRED_FAMILY_KEPT_MS)
+        this.#links.delete(digest);
   }
 
   #serial<T>(operation: () => Promise<T>): Promise<T> {

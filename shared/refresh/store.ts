@@ -18,8 +18,9 @@ export interface RefreshSettings {
 }
 
 /**
- * A family's keys outlive its absolute expiry by this much, so that a refresh in that day is told
- * `refresh_token_expired` (log in again) rather than `refresh_token_unknown`.
+ * A family's keys outlive its absolute expiry, and a token's its idle expiry, by this much, so
+ * that a refresh in that day is told `refresh_token_expired` or `refresh_token_idle_expired` (log
+ * in again) rather than `refresh_token_unknown`.
  */
 export const EXPIRED_FAMILY_KEPT_MS = 86_400_000;
 

@@ -21,14 +21,14 @@ export interface UpstashRefreshOptions extends UpstashSettings {
 
 /**
  * KEYS[1] the token, KEYS[2] the family, KEYS[3] the subject's index. ARGV: family id, now,
- * idle expiry, absolute expiry, when the keys go (ms), then the family's fields as name/value
- * pairs.
+ * idle expiry, absolute expiry, when the family's keys go, when the token's goes (ms), then the
+ * family's fields as name/value pairs.
  */
 const CREATE_SCRIPT = `
 redis.call('HSET', KEYS[1], 'f', ARGV[1], 's', 'live', 'i', ARGV[2], 'ie', ARGV[3])
-redis.call('PEXPIREAT', KEYS[1], ARGV[5])
+redis.call('PEXPIREAT', KEYS[1], ARGV[6])
 local fields = {}
-for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[2], unpack(fields))
 redis.call('PEXPIREAT', KEYS[2], ARGV[5])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[2])
@@ -72,7 +72,7 @@ if link[2] == 'live' then
   local next = ARGV[6] .. 'rt:' .. ARGV[4]
   local idle = math.min(now + tonumber(ARGV[5]), tonumber(fam[5]))
   redis.call('HSET', next, 'f', link[1], 's', 'live', 'i', ARGV[1], 'ie', string.format('%d', idle))
-  redis.call('PEXPIREAT', next, string.format('%d', tonumber(fam[5]) + ${EXPIRED_FAMILY_KEPT_MS}))
+  redis.call('PEXPIREAT', next, string.format('%d', idle + ${EXPIRED_FAMILY_KEPT_MS}))
   redis.call('HSET', fkey, 'used', ARGV[1], 'head', ARGV[4])
   return {'rotated', unpack(grant)}
 end
@@ -103,7 +103,8 @@ return out`;
  * Refresh-token families in Upstash Redis, each operation one `EVAL` (one HTTP request; the local
  * REST server has no MULTI). Keys, all expiring with their family:
  * `rt:<digest>` a token (family, live/used, issued, idle expiry, successor's digest, used at,
- * retries), `rf:<family>` the family (subject, claims, audience, lifetime, client, user agent,
+ * retries), kept a day past its idle expiry (after that nobody can use it, and a replay is just
+ * unknown; before, a replay of a used one revokes the family), `rf:<family>` the family (subject, claims, audience, lifetime, client, user agent,
  * created, last used, absolute expiry, its revocation rules' keys, revoked, live token's digest),
  * `rs:<sub>` the subject's families by expiry.
  */
@@ -150,6 +151,7 @@ export class UpstashRefreshStore implements RefreshStore {
         String(idle),
         String(absolute),
         String(absolute + EXPIRED_FAMILY_KEPT_MS),
+        String(idle + EXPIRED_FAMILY_KEPT_MS),
         ...fields,
       ],
     );

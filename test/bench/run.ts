@@ -6,6 +6,7 @@ import { authorizerBenchmarks } from "./authorizer.bench.ts";
 import { type Figure, printFigures } from "./harness.ts";
 import { issuingBenchmarks } from "./issuing.bench.ts";
 import { opsBenchmarks } from "./ops.bench.ts";
+import { refreshBenchmarks } from "./refresh.bench.ts";
 import { revocationBenchmarks } from "./revocation.bench.ts";
 import { stopBenchServices } from "./services.ts";
 import { verificationBenchmarks } from "./verification.bench.ts";
@@ -16,6 +17,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   authorizer: authorizerBenchmarks,
   ops: opsBenchmarks,
   issuing: issuingBenchmarks,
+  refresh: refreshBenchmarks,
 };
 
 const json = process.argv.includes("--json");
