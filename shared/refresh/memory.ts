@@ -11,6 +11,8 @@ import {
 
 interface Link {
   readonly familyId: string;
+  /** The digest of the token it succeeded (none for a family's first). */
+  readonly parent?: string;
   used?: { at: number; successor: string; retries: number };
   readonly issuedAt: number;
   readonly idleUntil: number;
@@ -83,6 +85,7 @@ export class MemoryRefreshStore implements RefreshStore {
         link.used = { at: nowMs, successor: successorDigest, retries: 0 };
         this.#links.set(successorDigest, {
           familyId: family.familyId,
+          parent: digest,
           issuedAt: nowMs,
           idleUntil: Math.min(nowMs + settings.idleMs, family.expiresAt),
         });

@@ -42,7 +42,8 @@ return 1`;
 /**
  * One refresh, atomically. KEYS[1] the presented token. ARGV: [1] now, [2] grace, [3] retries
  * allowed, [4] the successor's digest, [5] idle lifetime, [6] key prefix, [7] the family claim
- * rule's key without the family id, [8] that rule's expiry (seconds). The family's revocation
+ * rule's key without the family id, [8] that rule's expiry (seconds), [9] the token's own digest
+ * (the successor's parent). The family's revocation
  * rules (cut-offs of its subject, claims, all) are read by the keys stored with it: a rule
  * refuses tokens issued at or before its instant (values in whole seconds, from before
  * millisecond cut-offs, mean the last millisecond of that second).
@@ -71,7 +72,7 @@ if link[2] == 'live' then
   redis.call('HSET', KEYS[1], 's', 'used', 'u', ARGV[1], 'n', ARGV[4], 'r', '0')
   local next = ARGV[6] .. 'rt:' .. ARGV[4]
   local idle = math.min(now + tonumber(ARGV[5]), tonumber(fam[5]))
-  redis.call('HSET', next, 'f', link[1], 's', 'live', 'i', ARGV[1], 'ie', string.format('%d', idle))
+  redis.call('HSET', next, 'f', link[1], 'p', ARGV[9], 's', 'live', 'i', ARGV[1], 'ie', string.format('%d', idle))
   redis.call('PEXPIREAT', next, string.format('%d', idle + ${EXPIRED_FAMILY_KEPT_MS}))
   redis.call('HSET', fkey, 'used', ARGV[1], 'head', ARGV[4])
   return {'rotated', unpack(grant)}
@@ -102,8 +103,8 @@ return out`;
 /**
  * Refresh-token families in Upstash Redis, each operation one `EVAL` (one HTTP request; the local
  * REST server has no MULTI). Keys, all expiring with their family:
- * `rt:<digest>` a token (family, live/used, issued, idle expiry, successor's digest, used at,
- * retries), kept a day past its idle expiry (after that nobody can use it, and a replay is just
+ * `rt:<digest>` a token (family, parent's digest, live/used, issued, idle expiry, successor's
+ * digest, used at, retries), kept a day past its idle expiry (after that nobody can use it, and a replay is just
  * unknown; before, a replay of a used one revokes the family), `rf:<family>` the family (subject, claims, audience, lifetime, client, user agent,
  * created, last used, absolute expiry, its revocation rules' keys, revoked, live token's digest),
  * `rs:<sub>` the subject's families by expiry.
@@ -176,6 +177,7 @@ export class UpstashRefreshStore implements RefreshStore {
         this.#prefix,
         ruleKey,
         String(settings.accessRuleExpiry(nowMs)),
+        digest,
       ],
     );
     if (!Array.isArray(answer) || typeof answer[0] !== "string")
