@@ -218,6 +218,16 @@ export class Keyward extends Construct {
   }
 
   /**
+   * Lets `grantee` (an operator's role or user) reach the ops API: `lambda:InvokeFunctionUrl` and,
+   * through the URL only, `lambda:InvokeFunction` on its function, as the Function URL's IAM
+   * auth requires. What the operator may do there is
+   * the role of their keyward credential (the `Operators` secret), not of this grant.
+   */
+  grantOperate(grantee: IGrantable): void {
+    this.opsApi.grantInvokeUrl(grantee);
+  }
+
+  /**
    * Access to the keyring's secrets: `read` for verifiers, `write` for the ops API, `destroy`
    * (write and delete material) for the rotation function alone. Reading is one
    * BatchGetSecretValue filtered on the prefix: that call and ListSecrets (which a filter needs)

@@ -86,5 +86,27 @@ export function keywardStackFromContext(app: App): { stack: Stack; keyward: Keyw
     value: keyward.alarmTopic.topicArn,
   });
   new CfnOutput(stack, "Dashboard", { value: keyward.monitoring.dashboard.dashboardName });
+  // The secrets an operator fills after the deploy (README, "Deploying"), by name.
+  new CfnOutput(stack, "UpstashSecret", {
+    description: 'fill with {"url": "https://….upstash.io", "token": "…"} (the REST credentials)',
+    value: keyward.upstashSecret.secretArn,
+  });
+  new CfnOutput(stack, "OperatorsSecret", {
+    description: 'fill with [{"name", "role", "tokenSha256"}] (hashes from keyward hash-token)',
+    value: keyward.operatorsSecret.secretArn,
+  });
+  new CfnOutput(stack, "IssuingClientsSecret", {
+    description: 'fill with [{"name", "tokenSha256", "claims", "audiences", "maxLifetimeSeconds"}]',
+    value: keyward.issuingClientsSecret.secretArn,
+  });
+  new CfnOutput(stack, "OpsApiFunctionArn", {
+    description:
+      "operators need lambda:InvokeFunctionUrl and (via the URL) lambda:InvokeFunction on it",
+    value: keyward.opsApi.functionArn,
+  });
+  new CfnOutput(stack, "AuthorizerArn", {
+    description: "the Lambda authorizer, for APIs defined outside this CDK app",
+    value: keyward.authorizer.functionArn,
+  });
   return { stack, keyward };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { App, Duration, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { type CfnRole, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
@@ -524,11 +525,19 @@ describe("the ready stack", () => {
     t.resourcePropertiesCountIs("AWS::SecretsManager::Secret", {}, 3);
     expect(Object.keys(t.findOutputs("*")).sort()).toEqual([
       "AlarmTopic",
+      "AuthorizerArn",
       "Dashboard",
+      "IssuingClientsSecret",
       "IssuingUrl",
+      "OperatorsSecret",
+      "OpsApiFunctionArn",
       "OpsApiUrl",
+      "UpstashSecret",
     ]);
     t.hasOutput("AlarmTopic", { Value: "arn:aws:sns:eu-west-1:123456789012:pager" });
+    t.hasOutput("UpstashSecret", {
+      Value: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:upstash-AbCdEf",
+    });
   });
 
   it("outputs where the ops API, the sample route, the alarm topic and the dashboard are", () => {
@@ -536,11 +545,16 @@ describe("the ready stack", () => {
     const t = Template.fromStack(keywardStackFromContext(app).stack);
     expect(Object.keys(t.findOutputs("*")).sort()).toEqual([
       "AlarmTopic",
+      "AuthorizerArn",
       "Dashboard",
+      "IssuingClientsSecret",
       "IssuingUrl",
       expect.stringMatching(/^KeywardSampleApiEndpoint/), // RestApi's own, the stage's base URL
+      "OperatorsSecret",
+      "OpsApiFunctionArn",
       "OpsApiUrl",
       "SampleRoute",
+      "UpstashSecret",
     ]);
     const urls = Object.keys(t.findResources("AWS::Lambda::Url"));
     const output = (name: string) =>
@@ -559,6 +573,69 @@ describe("the ready stack", () => {
       [true, "FunctionUrl"],
     ]);
     expect(output("OpsApiUrl")[0]).not.toBe(output("IssuingUrl")[0]);
+  });
+
+  it("outputs every secret to fill by name and the functions' ARNs, each the resource it names", () => {
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const { stack, keyward } = keywardStackFromContext(app);
+    const t = Template.fromStack(stack);
+    const value = (name: string) => t.findOutputs(name)[name]?.Value;
+    const id = (construct: { node: { defaultChild?: unknown } }) =>
+      stack.getLogicalId(construct.node.defaultChild as never);
+    expect(value("UpstashSecret")).toEqual({ Ref: id(keyward.upstashSecret as never) });
+    expect(value("OperatorsSecret")).toEqual({ Ref: id(keyward.operatorsSecret as never) });
+    expect(value("IssuingClientsSecret")).toEqual({
+      Ref: id(keyward.issuingClientsSecret as never),
+    });
+    expect(value("AuthorizerArn")).toEqual({ "Fn::GetAtt": [id(keyward.authorizer), "Arn"] });
+    expect(value("OpsApiFunctionArn")).toEqual({ "Fn::GetAtt": [id(keyward.opsApi), "Arn"] });
+  });
+
+  it("keeps the README's post-deploy commands true: every output it reads exists", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const deploying = readme.slice(readme.indexOf("## Deploying"));
+    const named = [...deploying.matchAll(/\$\(out ([A-Za-z]+)\)/g)].map((m) => m[1]);
+    expect(named.length).toBeGreaterThanOrEqual(4);
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const outputs = Object.keys(
+      Template.fromStack(keywardStackFromContext(app).stack).findOutputs("*"),
+    );
+    for (const name of new Set(named)) expect(outputs, name).toContain(name);
+  });
+
+  it("grants an operator's role what the ops API's IAM auth asks: invoking its function through the URL, nothing else", () => {
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const stack = new Stack(app, "Ops", { env: { account: "123456789012", region: "eu-west-1" } });
+    const keyward = new Keyward(stack, "Keyward", { secretPrefix: "keyward/ops" });
+    const role = new Role(stack, "OnCall", {
+      assumedBy: new ServicePrincipal("ec2.amazonaws.com"),
+    });
+    keyward.grantOperate(role);
+    const t = Template.fromStack(stack);
+    const policies = Object.values(t.findResources("AWS::IAM::Policy")).filter((p) =>
+      JSON.stringify(p.Properties.Roles).includes(
+        stack.getLogicalId(role.node.defaultChild as CfnRole),
+      ),
+    );
+    expect(policies.flatMap((p) => p.Properties.PolicyDocument.Statement)).toEqual([
+      {
+        Action: "lambda:InvokeFunctionUrl",
+        Effect: "Allow",
+        Resource: {
+          "Fn::GetAtt": [stack.getLogicalId(keyward.opsApi.node.defaultChild as never), "Arn"],
+        },
+        Condition: { StringEquals: { "lambda:FunctionUrlAuthType": "AWS_IAM" } },
+      },
+      // Function URLs also ask for InvokeFunction, limited to calls through the URL.
+      {
+        Action: "lambda:InvokeFunction",
+        Effect: "Allow",
+        Resource: {
+          "Fn::GetAtt": [stack.getLogicalId(keyward.opsApi.node.defaultChild as never), "Arn"],
+        },
+        Condition: { Bool: { "lambda:InvokedViaFunctionUrl": true } },
+      },
+    ]);
   });
 
   it("names a context value that is not a number", () => {
