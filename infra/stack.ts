@@ -66,47 +66,48 @@ export function keywardStackFromContext(app: App): { stack: Stack; keyward: Keyw
       ? {}
       : { alarmTopic: Topic.fromTopicArn(stack, "GivenAlarmTopic", alarmTopicArn) }),
   });
-  new CfnOutput(stack, "OpsApiUrl", {
-    description: "KEYWARD_URL for the keyward CLI (IAM auth: requests are signed with SigV4)",
-    value: keyward.opsApiUrl.url,
-  });
-  new CfnOutput(stack, "IssuingUrl", {
-    description:
+  // What an operator needs after the deploy (README, "Deploying"), by name: description, value.
+  const outputs: Record<string, readonly [string, string]> = {
+    OpsApiUrl: [
+      "KEYWARD_URL for the keyward CLI (IAM auth: requests are signed with SigV4)",
+      keyward.opsApiUrl.url,
+    ],
+    IssuingUrl: [
       "POST /v1/tokens for login services (IAM auth, and a client credential in X-Keyward-Credential)",
-    value: keyward.issuingUrl.url,
-  });
-  if (keyward.sampleApi !== undefined) {
-    new CfnOutput(stack, "SampleRoute", {
-      description: "GET with Authorization: Bearer <token>",
-      value: keyward.sampleApi.api.urlForPath("/hello"),
-    });
-  }
-  new CfnOutput(stack, "AlarmTopic", {
-    description: "subscribe to receive keyward's alarms",
-    value: keyward.alarmTopic.topicArn,
-  });
-  new CfnOutput(stack, "Dashboard", { value: keyward.monitoring.dashboard.dashboardName });
-  // The secrets an operator fills after the deploy (README, "Deploying"), by name.
-  new CfnOutput(stack, "UpstashSecret", {
-    description: 'fill with {"url": "https://….upstash.io", "token": "…"} (the REST credentials)',
-    value: keyward.upstashSecret.secretArn,
-  });
-  new CfnOutput(stack, "OperatorsSecret", {
-    description: 'fill with [{"name", "role", "tokenSha256"}] (hashes from keyward hash-token)',
-    value: keyward.operatorsSecret.secretArn,
-  });
-  new CfnOutput(stack, "IssuingClientsSecret", {
-    description: 'fill with [{"name", "tokenSha256", "claims", "audiences", "maxLifetimeSeconds"}]',
-    value: keyward.issuingClientsSecret.secretArn,
-  });
-  new CfnOutput(stack, "OpsApiFunctionArn", {
-    description:
+      keyward.issuingUrl.url,
+    ],
+    ...(keyward.sampleApi === undefined
+      ? {}
+      : {
+          SampleRoute: [
+            "GET with Authorization: Bearer <token>",
+            keyward.sampleApi.api.urlForPath("/hello"),
+          ] as const,
+        }),
+    AlarmTopic: ["subscribe to receive keyward's alarms", keyward.alarmTopic.topicArn],
+    Dashboard: ["keyward's CloudWatch dashboard", keyward.monitoring.dashboard.dashboardName],
+    UpstashSecret: [
+      'fill with {"url": "https://….upstash.io", "token": "…"} (the REST credentials)',
+      keyward.upstashSecret.secretArn,
+    ],
+    OperatorsSecret: [
+      'fill with [{"name", "role", "tokenSha256"}] (hashes from keyward hash-token)',
+      keyward.operatorsSecret.secretArn,
+    ],
+    IssuingClientsSecret: [
+      'fill with [{"name", "tokenSha256", "claims", "audiences", "maxLifetimeSeconds"}]',
+      keyward.issuingClientsSecret.secretArn,
+    ],
+    OpsApiFunctionArn: [
       "operators need lambda:InvokeFunctionUrl and (via the URL) lambda:InvokeFunction on it",
-    value: keyward.opsApi.functionArn,
-  });
-  new CfnOutput(stack, "AuthorizerArn", {
-    description: "the Lambda authorizer, for APIs defined outside this CDK app",
-    value: keyward.authorizer.functionArn,
-  });
+      keyward.opsApi.functionArn,
+    ],
+    AuthorizerArn: [
+      "the Lambda authorizer, for APIs defined outside this CDK app",
+      keyward.authorizer.functionArn,
+    ],
+  };
+  for (const [id, [description, value]] of Object.entries(outputs))
+    new CfnOutput(stack, id, { description, value });
   return { stack, keyward };
 }
