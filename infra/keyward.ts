@@ -16,6 +16,12 @@ import { type ISecret, Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { type ITopic, Topic } from "aws-cdk-lib/aws-sns";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import {
+  type AttachOptions,
+  httpApiAuthorizer,
+  type RestAttachOptions,
+  restApiAuthorizer,
+} from "./attach.ts";
 import { KeywardMonitoring } from "./monitoring.ts";
 import { SampleApi } from "./sample-api.ts";
 import { type KeywardSettings, settingsEnvironment } from "./settings.ts";
@@ -191,7 +197,7 @@ export class Keyward extends Construct {
     if (props.sampleApi ?? true) {
       this.sampleBackend = this.#function("SampleBackend", "functions/sample/index.ts", 128, {});
       this.sampleApi = new SampleApi(this, "Sample", {
-        authorizer: this.authorizer,
+        authorizer: (scope) => this.restApiAuthorizer(scope, "Authorizer"),
         backend: this.sampleBackend,
       });
     }
@@ -215,6 +221,22 @@ export class Keyward extends Construct {
    */
   grantIssue(grantee: IGrantable): void {
     this.#grantKeyring(grantee, "read");
+  }
+
+  /**
+   * keyward's authorizer for methods of an existing REST API (TOKEN by default, or REQUEST),
+   * result cache off: `method.addMethod("GET", integration, { authorizer })`.
+   */
+  restApiAuthorizer(scope: Construct, id: string, options?: RestAttachOptions) {
+    return restApiAuthorizer(scope, id, this.authorizer, options);
+  }
+
+  /**
+   * keyward's authorizer for routes of an existing HTTP API (payload 2.0, simple responses, cache
+   * off): `api.addRoutes({ path, methods, integration, authorizer })`.
+   */
+  httpApiAuthorizer(id: string, options?: AttachOptions) {
+    return httpApiAuthorizer(id, this.authorizer, options);
   }
 
   /**

@@ -1,34 +1,29 @@
-import { Duration } from "aws-cdk-lib";
 import {
   AuthorizationType,
+  type IAuthorizer,
   LambdaIntegration,
   RestApi,
-  TokenAuthorizer,
 } from "aws-cdk-lib/aws-apigateway";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { Construct } from "constructs";
 
 export interface SampleApiProps {
-  readonly authorizer: IFunction;
+  /** keyward's authorizer, made in the sample's scope (`Keyward.restApiAuthorizer`). */
+  readonly authorizer: (scope: Construct) => IAuthorizer;
   readonly backend: IFunction;
 }
 
 /**
  * A REST API with keyward's authorizer in front of one route, `GET /hello`: the pattern a team
- * copies for its own routes. The authorizer's result cache is off (TTL 0): API Gateway would
- * otherwise keep answering "allowed" for a cached token for up to the TTL (300 s by default) after
- * it was revoked, breaking the promise that a revocation holds within 1 s.
+ * copies for its own routes, through `Keyward.restApiAuthorizer` (result cache off, see
+ * infra/attach.ts).
  */
 export class SampleApi extends Construct {
   readonly api: RestApi;
 
   constructor(scope: Construct, id: string, props: SampleApiProps) {
     super(scope, id);
-    const authorizer = new TokenAuthorizer(this, "Authorizer", {
-      handler: props.authorizer,
-      identitySource: "method.request.header.Authorization",
-      resultsCacheTtl: Duration.seconds(0),
-    });
+    const authorizer = props.authorizer(this);
     this.api = new RestApi(this, "Api", {
       description: "keyward: a sample route behind the keyward authorizer",
       deployOptions: { stageName: "sample" },

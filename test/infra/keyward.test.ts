@@ -1,7 +1,11 @@
 import { readFileSync } from "node:fs";
 import { App, Duration, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
+import { LambdaIntegration, RestApi } from "aws-cdk-lib/aws-apigateway";
+import { HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { type CfnRole, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Code, Function as LambdaFunction, Runtime } from "aws-cdk-lib/aws-lambda";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Keyward, type KeywardProps } from "../../infra/keyward.ts";
@@ -331,6 +335,65 @@ describe("the Keyward construct", () => {
       actionsOf([s]).includes("events:PutEvents"),
     );
     expect(putEvents.map((s) => s.Resource)).toEqual([{ "Fn::GetAtt": [ids.bus, "Arn"] }]);
+  });
+
+  it("attaches the authorizer to a team's existing REST API (REQUEST) and HTTP API (payload 2.0, simple responses), caches off", () => {
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const stack = new Stack(app, "Team", { env: { account: "123456789012", region: "eu-west-1" } });
+    const keyward = new Keyward(stack, "Keyward", {
+      secretPrefix: "keyward/team",
+      sampleApi: false,
+    });
+    const backend = new LambdaFunction(stack, "Backend", {
+      runtime: Runtime.NODEJS_22_X,
+      handler: "index.handler",
+      code: Code.fromInline("exports.handler = async () => ({ statusCode: 200 })"),
+    });
+    const rest = new RestApi(stack, "Rest", { cloudWatchRole: false });
+    rest.root.addResource("orders").addMethod("GET", new LambdaIntegration(backend), {
+      authorizer: keyward.restApiAuthorizer(stack, "KeywardRequest", {
+        type: "request",
+        header: "X-Token",
+      }),
+    });
+    const http = new HttpApi(stack, "Http");
+    http.addRoutes({
+      path: "/orders",
+      methods: [HttpMethod.GET],
+      integration: new HttpLambdaIntegration("Orders", backend),
+      authorizer: keyward.httpApiAuthorizer("KeywardHttp"),
+    });
+    const t = Template.fromStack(stack);
+    const authorizerArn = {
+      "Fn::GetAtt": [stack.getLogicalId(keyward.authorizer.node.defaultChild as never), "Arn"],
+    };
+    t.hasResourceProperties("AWS::ApiGateway::Authorizer", {
+      Type: "REQUEST",
+      IdentitySource: "method.request.header.X-Token",
+      AuthorizerResultTtlInSeconds: 0,
+      AuthorizerUri: Match.objectLike({
+        "Fn::Join": Match.arrayWith([Match.arrayWith([authorizerArn])]),
+      }),
+    });
+    t.hasResourceProperties("AWS::ApiGateway::Method", {
+      HttpMethod: "GET",
+      AuthorizationType: "CUSTOM",
+    });
+    t.hasResourceProperties("AWS::ApiGatewayV2::Authorizer", {
+      AuthorizerType: "REQUEST",
+      AuthorizerPayloadFormatVersion: "2.0",
+      EnableSimpleResponses: true,
+      AuthorizerResultTtlInSeconds: 0,
+      IdentitySource: ["$request.header.Authorization"],
+    });
+    t.hasResourceProperties("AWS::ApiGatewayV2::Route", {
+      RouteKey: "GET /orders",
+      AuthorizationType: "CUSTOM",
+    });
+    t.hasResourceProperties("AWS::Lambda::Permission", {
+      FunctionName: authorizerArn,
+      Principal: "apigateway.amazonaws.com",
+    });
   });
 
   it("lets the sample backend do nothing but write its logs", () => {
