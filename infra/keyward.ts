@@ -79,12 +79,15 @@ export class Keyward extends Construct {
   readonly monitoring: KeywardMonitoring;
   readonly secretPrefix: string;
   readonly #keyringSecrets: string;
+  /** Where the authorizer reads the token (the `tokenHeader` prop): the attach methods' default. */
+  readonly #tokenHeader: string | undefined;
 
   constructor(scope: Construct, id: string, props: KeywardProps = {}) {
     super(scope, id);
     const stack = Stack.of(this);
     this.secretPrefix = props.secretPrefix ?? `keyward/${stack.stackName}`;
     const settings = settingsEnvironment(props);
+    this.#tokenHeader = props.tokenHeader;
     const usualRefusalPercent = props.usualRefusalPercent ?? 2;
     if (!(usualRefusalPercent > 0 && usualRefusalPercent <= 50)) {
       throw new Error("usualRefusalPercent must be a percentage above 0 and at most 50");
@@ -228,7 +231,7 @@ export class Keyward extends Construct {
    * result cache off: `method.addMethod("GET", integration, { authorizer })`.
    */
   restApiAuthorizer(scope: Construct, id: string, options?: RestAttachOptions) {
-    return restApiAuthorizer(scope, id, this.authorizer, options);
+    return restApiAuthorizer(scope, id, this.authorizer, this.#withHeader(options));
   }
 
   /**
@@ -236,7 +239,12 @@ export class Keyward extends Construct {
    * off): `api.addRoutes({ path, methods, integration, authorizer })`.
    */
   httpApiAuthorizer(id: string, options?: AttachOptions) {
-    return httpApiAuthorizer(id, this.authorizer, options);
+    return httpApiAuthorizer(id, this.authorizer, this.#withHeader(options));
+  }
+
+  #withHeader<T extends AttachOptions>(options: T | undefined): T | undefined {
+    if (options?.header !== undefined || this.#tokenHeader === undefined) return options;
+    return { ...options, header: this.#tokenHeader } as T;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Duration } from "aws-cdk-lib";
 import { EnvReader } from "../shared/config/env.ts";
+import { readVerifierConfig } from "../shared/config/verifier-config.ts";
 import { readRotationPolicy } from "../shared/config/writer-config.ts";
 import { ConfigInvalid } from "../shared/errors.ts";
 import type { Algorithm } from "../shared/keyring/key.ts";
@@ -28,6 +29,26 @@ export interface KeywardSettings {
   readonly failureMode?: "closed" | "open";
   /** Key prefix in Upstash, shared by every function. Default `kw:`. */
   readonly redisPrefix?: string;
+  /** `iss` verifiers require and issuers set. Default: not checked. */
+  readonly issuer?: string;
+  /** `aud` verifiers require. Default: not checked. */
+  readonly audience?: string;
+  /** Header `typ` verifiers require and issuers set. Default JWT. */
+  readonly tokenType?: string;
+  /** The header the token comes in (the attach methods' default too). Default Authorization. */
+  readonly tokenHeader?: string;
+  /** A cookie the token may come in instead (REST REQUEST and HTTP API authorizers). */
+  readonly tokenCookie?: string;
+  /** Clock skew verifiers allow. Default 5 s. */
+  readonly clockTolerance?: Duration;
+  /** While Secrets Manager fails, the last good keyring verifies this long. Default 15 min. */
+  readonly keyringMaxStale?: Duration;
+  /** A token naming an unknown kid reloads the keyring at most once per this. Default 10 s. */
+  readonly unknownKidCooldown?: Duration;
+  /** A request naming an unknown kid waits this long for the reload. Default 1 s. */
+  readonly unknownKidWait?: Duration;
+  /** The time budget of the revocation check. Default 100 ms. */
+  readonly revocationBudget?: Duration;
 }
 
 /** The environment every function reads its settings from, checked with the functions' own reader. */
@@ -92,16 +113,56 @@ export function settingsEnvironment(settings: KeywardSettings): SettingsEnvironm
       ),
     );
   }
-  if (problems.length > 0) throw new ConfigInvalid(problems);
-  return {
-    policy,
-    verifier: {
-      KEYWARD_REVOCATION_FAILURE_MODE: failureMode,
-      KEYWARD_MAX_TOKEN_LIFETIME_SECONDS: policy.KEYWARD_MAX_TOKEN_LIFETIME_SECONDS ?? "86400",
-      KEYWARD_KEYRING_CACHE_TTL_SECONDS: policy.KEYWARD_KEYRING_CACHE_TTL_SECONDS ?? "60",
-    },
-    redisPrefix,
+  const milliseconds = (name: string, value: Duration | undefined) => {
+    if (value === undefined) return undefined;
+    const amount = value.toMilliseconds({ integral: false });
+    if (Number.isInteger(amount)) return String(amount);
+    problems.push(`${name} must be a whole number of milliseconds`);
+    return undefined;
   };
+  const verifier = Object.fromEntries(
+    (<[string, string | undefined][]>[
+      ["KEYWARD_REVOCATION_FAILURE_MODE", failureMode],
+      ["KEYWARD_MAX_TOKEN_LIFETIME_SECONDS", policy.KEYWARD_MAX_TOKEN_LIFETIME_SECONDS ?? "86400"],
+      ["KEYWARD_KEYRING_CACHE_TTL_SECONDS", policy.KEYWARD_KEYRING_CACHE_TTL_SECONDS ?? "60"],
+      ["KEYWARD_ISSUER", settings.issuer],
+      ["KEYWARD_AUDIENCE", settings.audience],
+      ["KEYWARD_TOKEN_TYPE", settings.tokenType],
+      ["KEYWARD_TOKEN_HEADER", settings.tokenHeader],
+      ["KEYWARD_TOKEN_COOKIE", settings.tokenCookie],
+      [
+        "KEYWARD_CLOCK_TOLERANCE_SECONDS",
+        whole("clockTolerance", settings.clockTolerance, "seconds"),
+      ],
+      [
+        "KEYWARD_KEYRING_MAX_STALE_SECONDS",
+        whole("keyringMaxStale", settings.keyringMaxStale, "seconds"),
+      ],
+      [
+        "KEYWARD_UNKNOWN_KID_COOLDOWN_SECONDS",
+        whole("unknownKidCooldown", settings.unknownKidCooldown, "seconds"),
+      ],
+      ["KEYWARD_UNKNOWN_KID_WAIT_MS", milliseconds("unknownKidWait", settings.unknownKidWait)],
+      ["KEYWARD_REVOCATION_BUDGET_MS", milliseconds("revocationBudget", settings.revocationBudget)],
+    ]).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+  // The authorizer's own reader, on the variables it will get (the stores' names stand in).
+  try {
+    readVerifierConfig({
+      ...verifier,
+      KEYWARD_SECRET_PREFIX: "keyward/synth",
+      KEYWARD_UPSTASH_SECRET_ID: "synth",
+    });
+  } catch (error) {
+    if (!(error instanceof ConfigInvalid)) throw error;
+    problems.push(
+      ...error.problems.map((problem) =>
+        problem.replace(/KEYWARD_[A-Z_]+/g, (name) => PROP_OF[name] ?? name),
+      ),
+    );
+  }
+  if (problems.length > 0) throw new ConfigInvalid(problems);
+  return { policy, verifier, redisPrefix };
 }
 
 /** The props behind the functions' variables, to name them in synth errors. */
@@ -115,4 +176,11 @@ const PROP_OF: Readonly<Record<string, string>> = {
   KEYWARD_RETENTION_DAYS: "retention",
   KEYWARD_MAX_TOKEN_LIFETIME_SECONDS: "maxTokenLifetime",
   KEYWARD_KEYRING_CACHE_TTL_SECONDS: "keyringCacheTtl",
+  KEYWARD_TOKEN_HEADER: "tokenHeader",
+  KEYWARD_TOKEN_COOKIE: "tokenCookie",
+  KEYWARD_CLOCK_TOLERANCE_SECONDS: "clockTolerance",
+  KEYWARD_KEYRING_MAX_STALE_SECONDS: "keyringMaxStale",
+  KEYWARD_UNKNOWN_KID_COOLDOWN_SECONDS: "unknownKidCooldown",
+  KEYWARD_UNKNOWN_KID_WAIT_MS: "unknownKidWait",
+  KEYWARD_REVOCATION_BUDGET_MS: "revocationBudget",
 };

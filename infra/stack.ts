@@ -27,6 +27,10 @@ export function keywardStackFromContext(app: App): { stack: Stack; keyward: Keyw
     const value = number(name);
     return value === undefined ? undefined : Duration.seconds(value);
   };
+  const milliseconds = (name: string) => {
+    const value = number(name);
+    return value === undefined ? undefined : Duration.millis(value);
+  };
   const optional = <T>(name: string, value: T | undefined) =>
     value === undefined ? {} : { [name]: value };
 
@@ -41,6 +45,16 @@ export function keywardStackFromContext(app: App): { stack: Stack; keyward: Keyw
     ...optional("strategy", text("strategy") as "graceful" | "rolling" | undefined),
     ...optional("failureMode", text("failureMode") as "closed" | "open" | undefined),
     ...optional("redisPrefix", text("redisPrefix")),
+    ...optional("issuer", text("issuer")),
+    ...optional("audience", text("audience")),
+    ...optional("tokenType", text("tokenType")),
+    ...optional("tokenHeader", text("tokenHeader")),
+    ...optional("tokenCookie", text("tokenCookie")),
+    ...optional("clockTolerance", seconds("clockToleranceSeconds")),
+    ...optional("keyringMaxStale", seconds("keyringMaxStaleSeconds")),
+    ...optional("unknownKidCooldown", seconds("unknownKidCooldownSeconds")),
+    ...optional("unknownKidWait", milliseconds("unknownKidWaitMs")),
+    ...optional("revocationBudget", milliseconds("revocationBudgetMs")),
     ...optional("rotationPeriod", days("rotationPeriodDays")),
     ...optional("minGrace", days("minGraceDays")),
     ...optional("maxGrace", days("maxGraceDays")),

@@ -396,6 +396,60 @@ describe("the Keyward construct", () => {
     });
   });
 
+  it("gives every verifier setting to the authorizer (and iss/typ to the issuer) from props, and the attach methods its header", () => {
+    const t = templateWith({
+      issuer: "https://login.example",
+      audience: "api",
+      tokenType: "at+jwt",
+      tokenHeader: "X-Token",
+      tokenCookie: "session",
+      clockTolerance: Duration.seconds(2),
+      keyringMaxStale: Duration.minutes(5),
+      unknownKidCooldown: Duration.seconds(30),
+      unknownKidWait: Duration.millis(500),
+      revocationBudget: Duration.millis(150),
+    });
+    const verifiers = Object.values(environments(t)).filter(
+      (vars) => "KEYWARD_REVOCATION_FAILURE_MODE" in vars,
+    );
+    expect(verifiers).toHaveLength(2); // the authorizer and the issuing function
+    for (const vars of verifiers)
+      expect(vars).toMatchObject({
+        KEYWARD_ISSUER: "https://login.example",
+        KEYWARD_AUDIENCE: "api",
+        KEYWARD_TOKEN_TYPE: "at+jwt",
+        KEYWARD_TOKEN_HEADER: "X-Token",
+        KEYWARD_TOKEN_COOKIE: "session",
+        KEYWARD_CLOCK_TOLERANCE_SECONDS: "2",
+        KEYWARD_KEYRING_MAX_STALE_SECONDS: "300",
+        KEYWARD_UNKNOWN_KID_COOLDOWN_SECONDS: "30",
+        KEYWARD_UNKNOWN_KID_WAIT_MS: "500",
+        KEYWARD_REVOCATION_BUDGET_MS: "150",
+      });
+    t.hasResourceProperties("AWS::ApiGateway::Authorizer", {
+      IdentitySource: "method.request.header.X-Token",
+    });
+  });
+
+  it("refuses at synth a verifier setting the authorizer would refuse at start, naming the prop", () => {
+    let error: unknown;
+    try {
+      templateWith({
+        tokenHeader: "not a header",
+        revocationBudget: Duration.millis(5),
+        unknownKidWait: Duration.millis(1.5),
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigInvalid);
+    expect((error as ConfigInvalid).problems).toEqual([
+      "unknownKidWait must be a whole number of milliseconds",
+      "tokenHeader must be an HTTP header name",
+      expect.stringMatching(/^revocationBudget must be/),
+    ]);
+  });
+
   it("lets the sample backend do nothing but write its logs", () => {
     expect(statementsOf(ids.sample)).toEqual([]);
   });
@@ -567,6 +621,9 @@ describe("the ready stack", () => {
         "keyward:alarmTopicArn": "arn:aws:sns:eu-west-1:123456789012:pager",
         "keyward:upstashSecretArn":
           "arn:aws:secretsmanager:eu-west-1:123456789012:secret:upstash-AbCdEf",
+        "keyward:audience": "api",
+        "keyward:revocationBudgetMs": "200",
+        "keyward:clockToleranceSeconds": "3",
       },
     });
     const { stack } = keywardStackFromContext(app);
@@ -582,6 +639,14 @@ describe("the ready stack", () => {
           "arn:aws:secretsmanager:eu-west-1:123456789012:secret:upstash-AbCdEf",
       });
     }
+    const authorizer = Object.values(environments(t)).find(
+      (vars) => "KEYWARD_REVOCATION_FAILURE_MODE" in vars,
+    );
+    expect(authorizer).toMatchObject({
+      KEYWARD_AUDIENCE: "api",
+      KEYWARD_REVOCATION_BUDGET_MS: "200",
+      KEYWARD_CLOCK_TOLERANCE_SECONDS: "3",
+    });
     t.resourceCountIs("AWS::ApiGateway::RestApi", 0);
     t.resourceCountIs("AWS::SNS::Topic", 0);
     // Operators, issuing clients (both filled after deploy) and the generated refresh secret.
