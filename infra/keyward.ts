@@ -67,6 +67,9 @@ export class Keyward extends Construct {
   /** Its Function URL (IAM auth). */
   readonly issuingUrl: FunctionUrl;
   readonly issuingClientsSecret: ISecret;
+  /** The public JWKS for outside verifiers of asymmetric keys: public keys only, no auth. */
+  readonly jwks: NodejsFunction;
+  readonly jwksUrl: FunctionUrl;
   /** The secret refresh tokens' successors are derived with (generated; never shown). */
   readonly refreshSecret: ISecret;
   /** The sample route's backend (absent with `sampleApi: false`). */
@@ -174,6 +177,17 @@ export class Keyward extends Construct {
     this.upstashSecret.grantRead(this.issuing);
     this.bus.grantPutEventsTo(this.issuing);
     this.issuingUrl = this.issuing.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
+
+    // Outside verifiers (PyJWT, jose) need the public keys without AWS credentials: a function
+    // that can only read the keyring and serves nothing but the key set, behind a URL without
+    // auth. HMAC material is never in it.
+    this.jwks = this.#function("Jwks", "functions/jwks/index.ts", 128, {
+      KEYWARD_SECRET_PREFIX: this.secretPrefix,
+      KEYWARD_KEYRING_CACHE_TTL_SECONDS:
+        settings.verifier.KEYWARD_KEYRING_CACHE_TTL_SECONDS ?? "60",
+    });
+    this.#grantKeyring(this.jwks, "read");
+    this.jwksUrl = this.jwks.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
 
     this.rotation = this.#function("Rotation", "functions/rotation/index.ts", 512, writers);
     // One tick at a time: two racing ticks would only end in a conflict, but why pay for it.

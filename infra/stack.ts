@@ -98,6 +98,10 @@ export function keywardStackFromContext(app: App): { stack: Stack; keyward: Keyw
             keyward.sampleApi.api.urlForPath("/hello"),
           ] as const,
         }),
+    JwksUrl: [
+      "public keys for outside verifiers: <JwksUrl>.well-known/jwks.json (no credentials)",
+      keyward.jwksUrl.url,
+    ],
     AlarmTopic: ["subscribe to receive keyward's alarms", keyward.alarmTopic.topicArn],
     Dashboard: ["keyward's CloudWatch dashboard", keyward.monitoring.dashboard.dashboardName],
     UpstashSecret: [

@@ -1,8 +1,7 @@
 import { Hono } from "hono";
-import { SECOND } from "../../shared/clock.ts";
-import { isVerifying, publicJwk } from "../../shared/keyring/key.ts";
 import type { OperationDeps } from "../../shared/operations/deps.ts";
 import { errorAnswer, errorBody } from "../http/errors.ts";
+import { createJwksApp, jwksMaxAge } from "../jwks/app.ts";
 import { type Env, type OpsAppOptions, opsContext } from "./context.ts";
 import { journalRoutes } from "./journal.ts";
 import { keyRoutes } from "./keys.ts";
@@ -27,19 +26,13 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
 
   app.get("/v1/health", (c) => c.json({ status: "ok" }));
 
-  app.get("/.well-known/jwks.json", async (c) => {
-    const keyring = await deps.keyrings.load();
-    const keys = (keyring?.keys ?? [])
-      .filter((k) => isVerifying(k.status))
-      .flatMap((k) => publicJwk(k) ?? []);
-    // Verifiers may cache it for the keyring cache TTL: a pending key is published at least that
-    // long (plus a margin) before it signs, so every cached copy knows it in time.
-    c.header(
-      "Cache-Control",
-      `public, max-age=${Math.floor(deps.policy.keyringCacheTtlMs / SECOND)}`,
-    );
-    return c.json({ keys });
-  });
+  app.route(
+    "/",
+    createJwksApp({
+      keyring: () => deps.keyrings.load(),
+      maxAgeSeconds: jwksMaxAge(deps.policy.keyringCacheTtlMs),
+    }),
+  );
 
   const ctx = opsContext(deps, options);
   app.route("/", keyRoutes(ctx));

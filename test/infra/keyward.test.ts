@@ -22,6 +22,7 @@ let ids: {
   bus: string;
   upstash: string;
   refresh: string;
+  jwks: string;
   operators: string;
   dlq: string;
   sample: string;
@@ -49,6 +50,7 @@ beforeAll(() => {
     bus: logical(keyward.bus),
     upstash: logical(keyward.upstashSecret),
     refresh: logical(keyward.refreshSecret),
+    jwks: logical(keyward.jwks),
     operators: logical(keyward.operatorsSecret),
     sample: logical(keyward.sampleBackend ?? {}),
     topic: logical(keyward.alarmTopic),
@@ -97,18 +99,18 @@ const actionsOf = (statements: { Action: string | string[] }[]) =>
   statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
 
 describe("the Keyward construct", () => {
-  it("runs the five functions on Node 22, arm64, sized, with a month of logs", () => {
+  it("runs the six functions on Node 22, arm64, sized, with a month of logs", () => {
     template.resourcePropertiesCountIs(
       "AWS::Lambda::Function",
       { Runtime: "nodejs22.x", Architectures: ["arm64"] },
-      5,
+      6,
     );
     const memory = (id: string) =>
       template.findResources("AWS::Lambda::Function")[id]?.Properties.MemorySize;
-    expect([ids.authorizer, ids.ops, ids.issuing, ids.rotation, ids.sample].map(memory)).toEqual([
-      256, 512, 256, 512, 128,
-    ]);
-    template.resourceCountIs("AWS::Logs::LogGroup", 5);
+    expect(
+      [ids.authorizer, ids.ops, ids.issuing, ids.rotation, ids.sample, ids.jwks].map(memory),
+    ).toEqual([256, 512, 256, 512, 128, 128]);
+    template.resourceCountIs("AWS::Logs::LogGroup", 6);
     template.allResourcesProperties("AWS::Logs::LogGroup", { RetentionInDays: 30 });
   });
 
@@ -450,6 +452,26 @@ describe("the Keyward construct", () => {
     ]);
   });
 
+  it("serves the public JWKS without credentials from a function that can only read the keyring", () => {
+    expect(statementsOf(ids.jwks).map((s) => actionsOf([s]))).toEqual([
+      ["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"],
+      ["secretsmanager:GetSecretValue"],
+    ]);
+    template.hasResourceProperties("AWS::Lambda::Url", {
+      AuthType: "NONE",
+      TargetFunctionArn: { "Fn::GetAtt": [ids.jwks, "Arn"] },
+    });
+    expect(
+      Object.values(template.findResources("AWS::Lambda::Url")).filter(
+        (u) => u.Properties.AuthType === "NONE",
+      ),
+    ).toHaveLength(1);
+    expect(environments(template)[ids.jwks]).toEqual({
+      KEYWARD_SECRET_PREFIX: "keyward/test",
+      KEYWARD_KEYRING_CACHE_TTL_SECONDS: "60",
+    });
+  });
+
   it("lets the sample backend do nothing but write its logs", () => {
     expect(statementsOf(ids.sample)).toEqual([]);
   });
@@ -657,6 +679,7 @@ describe("the ready stack", () => {
       "Dashboard",
       "IssuingClientsSecret",
       "IssuingUrl",
+      "JwksUrl",
       "OperatorsSecret",
       "OpsApiFunctionArn",
       "OpsApiUrl",
@@ -677,6 +700,7 @@ describe("the ready stack", () => {
       "Dashboard",
       "IssuingClientsSecret",
       "IssuingUrl",
+      "JwksUrl",
       expect.stringMatching(/^KeywardSampleApiEndpoint/), // RestApi's own, the stage's base URL
       "OperatorsSecret",
       "OpsApiFunctionArn",

@@ -1,0 +1,38 @@
+import { randomUUID } from "node:crypto";
+import { createLocalJWKSet, jwtVerify } from "jose";
+import { describe, expect, inject, it } from "vitest";
+import { createJwksAppFromEnv } from "../../../functions/jwks/wiring.ts";
+import { createIssuer } from "../../../shared/issuing/issuer.ts";
+import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secrets-manager.ts";
+import { motoEnvironment, secretsManagerClient } from "../../support/aws.ts";
+import { newKeyring } from "../../support/keyrings.ts";
+
+async function deployed(algorithm: "ES256" | "HS256") {
+  const { motoUrl } = inject("services");
+  const prefix = `keyward/${randomUUID()}`;
+  const store = new SecretsManagerKeyringStore({ client: secretsManagerClient(motoUrl), prefix });
+  await store.save(await newKeyring(algorithm));
+  const env = { ...motoEnvironment(motoUrl), KEYWARD_SECRET_PREFIX: prefix };
+  const answer = await createJwksAppFromEnv(env).request("/.well-known/jwks.json");
+  return { store, answer, body: (await answer.json()) as { keys: Record<string, unknown>[] } };
+}
+
+describe("the public JWKS function from its environment (moto)", () => {
+  it("serves the public keys, which verify keyward's ES256 tokens with plain jose, cacheable within the keyring TTL", async () => {
+    const { store, answer, body } = await deployed("ES256");
+    expect(answer.headers.get("cache-control")).toBe("public, max-age=50");
+    expect(body.keys).toHaveLength(1);
+    expect(body.keys[0]).toMatchObject({ kty: "EC", alg: "ES256", use: "sig" });
+    expect(body.keys[0]).not.toHaveProperty("d");
+    const issued = await createIssuer({ keyring: { load: () => store.load() } }).issue({
+      sub: "outside",
+    });
+    const { payload } = await jwtVerify(issued.token, createLocalJWKSet(body as never));
+    expect(payload.sub).toBe("outside");
+  });
+
+  it("never serves HMAC material: an HS256 keyring has an empty key set", async () => {
+    const { body } = await deployed("HS256");
+    expect(body).toEqual({ keys: [] });
+  });
+});
