@@ -43,6 +43,12 @@ export function upstashSettingsFromSecret(
  */
 export const WRITE_BUDGET_MS = 2_000;
 
+/** An Upstash client error's kind without its text: client errors quote the command, which may hold claim values. */
+export function upstashFailure(error: unknown): string {
+  if (error instanceof Error) return error.name === "Error" ? "request failed" : error.name;
+  return "request failed";
+}
+
 export function createUpstashClient(
   settings: UpstashSettings,
   timeoutMs: number,

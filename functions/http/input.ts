@@ -3,6 +3,15 @@ import { ApiError } from "./errors.ts";
 
 export type Fields = Readonly<Record<string, unknown>>;
 
+/** The request body as JSON; anything else is a 400 `invalid_json` (never the parser's text). */
+export async function jsonBody(c: { req: { text(): Promise<string> } }): Promise<unknown> {
+  try {
+    return JSON.parse(await c.req.text());
+  } catch {
+    throw new ApiError(400, "invalid_json", "request body is not valid JSON");
+  }
+}
+
 /** A JSON object with only the `allowed` fields: anything else is refused by name. */
 export function strictObject(value: unknown, allowed: readonly string[], where = "body"): Fields {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {

@@ -9,7 +9,7 @@ import { RESERVED_CLAIMS } from "../../shared/tokens/signer.ts";
 import { limitBody } from "../http/body-limit.ts";
 import { requireHolder } from "../http/credential.ts";
 import { ApiError, errorAnswer, errorBody } from "../http/errors.ts";
-import { boundedClaims, strictObject, text } from "../http/input.ts";
+import { boundedClaims, jsonBody, strictObject, text } from "../http/input.ts";
 import type { IssuingClient } from "./clients.ts";
 
 export interface IssuingAppOptions {
@@ -137,14 +137,6 @@ export function createIssuingApp(options: IssuingAppOptions): Hono {
     return c.json(issued, 200);
   });
   return app;
-}
-
-async function jsonBody(c: { req: { text(): Promise<string> } }): Promise<unknown> {
-  try {
-    return JSON.parse(await c.req.text());
-  } catch {
-    throw new ApiError(400, "invalid_json", "request body is not valid JSON");
-  }
 }
 
 /** The issuer's typed errors as answers: no keyring is a 503, a refused request a 400. */

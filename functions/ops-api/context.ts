@@ -7,7 +7,7 @@ import type { UsageStore } from "../../shared/usage/counts.ts";
 import { limitBody } from "../http/body-limit.ts";
 import { requireHolder } from "../http/credential.ts";
 import { ApiError } from "../http/errors.ts";
-import { type Fields, strictObject } from "../http/input.ts";
+import { type Fields, jsonBody, strictObject } from "../http/input.ts";
 import { allows, type Operator, type Role } from "./operators.ts";
 
 export interface OpsAppOptions {
@@ -66,15 +66,7 @@ export function opsContext(deps: OperationDeps, options: OpsAppOptions): OpsCont
         await next();
       }),
     body: limitBody(options.maxBodyBytes ?? 4 * 1024 * 1024),
-    async json(c, allowed) {
-      let value: unknown;
-      try {
-        value = JSON.parse(await c.req.text());
-      } catch {
-        throw new ApiError(400, "invalid_json", "request body is not valid JSON");
-      }
-      return strictObject(value, allowed);
-    },
+    json: async (c, allowed) => strictObject(await jsonBody(c), allowed),
     async keyringOrFail() {
       const keyring = await deps.keyrings.load();
       if (keyring === undefined) throw new ApiError(404, "no_keyring", "no keyring exists yet");

@@ -143,8 +143,8 @@ export function createIssuer(options: IssuerOptions): Issuer {
     }
     return read.keyring;
   };
-  const sign = async (request: TokenRequest) => {
-    const signed = await signer.issue(await keyring(), request, clock.now());
+  const sign = async (request: TokenRequest, current: Keyring) => {
+    const signed = await signer.issue(current, request, clock.now());
     return {
       token: signed.token,
       kid: signed.kid,
@@ -154,11 +154,11 @@ export function createIssuer(options: IssuerOptions): Issuer {
   };
   return {
     async issue({ refresh: wanted, userAgent, client, ...request }) {
-      if (!wanted) return sign(request);
+      if (!wanted) return sign(request, await keyring());
       if (refresh === undefined)
         throw new UsageError("refresh tokens are not configured for this issuer (option refresh)");
       const familyId = newFamilyId();
-      const issued = await sign({ ...request, familyId });
+      const issued = await sign({ ...request, familyId }, await keyring());
       const refreshToken = newRefreshToken();
       const claims = request.claims ?? {};
       const lifetimeSeconds = request.lifetimeSeconds ?? signer.defaultLifetimeSeconds;
@@ -195,7 +195,7 @@ export function createIssuer(options: IssuerOptions): Issuer {
         throw new UsageError("refresh tokens are not configured for this issuer (option refresh)");
       if (!isRefreshTokenShaped(refreshToken)) return refused("refresh_token_malformed");
       // The keyring first: a refresh that cannot sign must not use the token up.
-      await keyring();
+      const signing = await keyring();
       const successor = successorOf(refreshToken, refresh.secret);
       const now = clock.now();
       const outcome = await refresh.store.rotate(
@@ -214,13 +214,16 @@ export function createIssuer(options: IssuerOptions): Issuer {
         return refused(outcome.reason);
       }
       const { grant } = outcome;
-      const issued = await sign({
-        sub: grant.sub,
-        claims: grant.claims,
-        lifetimeSeconds: Math.min(grant.lifetimeSeconds, maxLifetime),
-        familyId: grant.familyId,
-        ...(grant.audience === undefined ? {} : { audience: grant.audience }),
-      });
+      const issued = await sign(
+        {
+          sub: grant.sub,
+          claims: grant.claims,
+          lifetimeSeconds: Math.min(grant.lifetimeSeconds, maxLifetime),
+          familyId: grant.familyId,
+          ...(grant.audience === undefined ? {} : { audience: grant.audience }),
+        },
+        signing,
+      );
       return { ok: true, ...issued, refreshToken: successor, familyId: grant.familyId };
     },
   };

@@ -1,7 +1,12 @@
 import type { Redis } from "@upstash/redis";
 import { StoreUnavailable } from "../errors.ts";
 import { lookupFor, revocationKey } from "../revocation/rules.ts";
-import { createUpstashClient, type UpstashSettings, WRITE_BUDGET_MS } from "../upstash-client.ts";
+import {
+  createUpstashClient,
+  type UpstashSettings,
+  upstashFailure,
+  WRITE_BUDGET_MS,
+} from "../upstash-client.ts";
 import {
   EXPIRED_FAMILY_KEPT_MS,
   type FamilyGrant,
@@ -254,10 +259,9 @@ export class UpstashRefreshStore implements RefreshStore {
     try {
       return await this.#redis.eval(script, keys, args);
     } catch (error) {
-      throw new StoreUnavailable(
-        `refresh store unavailable: ${error instanceof Error && error.name !== "Error" ? error.name : "request failed"}`,
-        { cause: error },
-      );
+      throw new StoreUnavailable(`refresh store unavailable: ${upstashFailure(error)}`, {
+        cause: error,
+      });
     }
   }
 }

@@ -1,5 +1,10 @@
 import type { Redis } from "@upstash/redis";
-import { createUpstashClient, type UpstashSettings, WRITE_BUDGET_MS } from "../upstash-client.ts";
+import {
+  createUpstashClient,
+  type UpstashSettings,
+  upstashFailure,
+  WRITE_BUDGET_MS,
+} from "../upstash-client.ts";
 import {
   evaluate,
   expiresAt,
@@ -116,7 +121,7 @@ export class UpstashRevocationStore implements RevocationStore {
       try {
         answers = await pipeline.exec({ keepErrors: true });
       } catch (error) {
-        const message = `revocation store unavailable: ${describe(error)}`;
+        const message = `revocation store unavailable: ${upstashFailure(error)}`;
         for (const { index } of chunk) results[index] = { ok: false, error: message };
         continue;
       }
@@ -146,17 +151,11 @@ async function withinBudget<T>(operation: Promise<T>, budgetMs: number): Promise
     return await Promise.race([operation, deadline]);
   } catch (error) {
     if (error instanceof StoreUnavailable) throw error;
-    throw new StoreUnavailable(`revocation store unavailable: ${describe(error)}`, {
+    throw new StoreUnavailable(`revocation store unavailable: ${upstashFailure(error)}`, {
       cause: error,
     });
   } finally {
     clearTimeout(timer);
     operation.catch(() => undefined);
   }
-}
-
-/** An error's kind without its text: client errors quote the command, which may hold claim values. */
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.name === "Error" ? "request failed" : error.name;
-  return "request failed";
 }

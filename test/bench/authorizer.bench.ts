@@ -1,13 +1,12 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Redis } from "@upstash/redis";
 import { build } from "esbuild";
 import { createAuthorizerFromEnv } from "../../functions/authorizer/wiring.ts";
 import { motoEnvironment } from "../support/aws.ts";
 import { newKeyringWithKey } from "./fixtures.ts";
 import { type Figure, figure, median, percentile } from "./harness.ts";
-import { benchServices } from "./services.ts";
+import { bareUpstash, benchServices } from "./services.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const OUT = join(ROOT, "node_modules/.cache/keyward-bench");
@@ -43,13 +42,7 @@ export async function authorizerBenchmarks(): Promise<Figure[]> {
     { ...env, KEYWARD_REVOCATION_BUDGET_MS: "1000" },
     { write: () => undefined },
   );
-  const bare = new Redis({
-    url: services.upstashUrl,
-    token: services.upstashToken,
-    responseEncoding: false,
-    enableAutoPipelining: false,
-    enableTelemetry: false,
-  });
+  const bare = bareUpstash(services.upstashUrl, services.upstashToken);
   const keys = ["kw:rv:all", "kw:rv:t:0::x", "kw:rv:s:alice"];
   const warm: number[] = [];
   const baseline: number[] = [];

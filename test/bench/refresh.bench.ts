@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { Redis } from "@upstash/redis";
 import { systemClock } from "../../shared/clock.ts";
 import { createIssuer } from "../../shared/issuing/issuer.ts";
 import { generateKey } from "../../shared/keyring/generate.ts";
@@ -8,7 +7,7 @@ import { cryptoRandom } from "../../shared/random.ts";
 import { refreshDigest } from "../../shared/refresh/tokens.ts";
 import { UpstashRefreshStore } from "../../shared/refresh/upstash.ts";
 import { type Figure, figure, median } from "./harness.ts";
-import { benchServices } from "./services.ts";
+import { bareUpstash, benchServices } from "./services.ts";
 
 const SAMPLES = 1_000;
 
@@ -53,13 +52,7 @@ export async function refreshBenchmarks(): Promise<Figure[]> {
     clock: systemClock,
     refresh: { store, secret: randomBytes(32) },
   });
-  const bare = new Redis({
-    url,
-    token,
-    responseEncoding: false,
-    enableAutoPipelining: false,
-    enableTelemetry: false,
-  });
+  const bare = bareUpstash(url, token);
   const login = await issuer.issue({ sub: "alice", claims: { role: "user" }, refresh: true });
   let current = login.refreshToken as string;
   const digests = [refreshDigest(current)];

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { Redis } from "@upstash/redis";
 import {
   lookupFor,
   type RevocationTarget,
@@ -7,7 +6,7 @@ import {
 } from "../../shared/revocation/rules.ts";
 import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
 import { type Figure, figure, median, percentile } from "./harness.ts";
-import { benchServices } from "./services.ts";
+import { bareUpstash, benchServices } from "./services.ts";
 
 const SAMPLES = 2_000;
 const timing = { maxTokenLifetimeSeconds: 86_400, clockToleranceSeconds: 5 };
@@ -21,13 +20,7 @@ export async function revocationBenchmarks(): Promise<Figure[]> {
   const { upstashUrl: url, upstashToken: token } = await benchServices();
   const prefix = `bench${randomUUID()}:`;
   const store = new UpstashRevocationStore({ url, token, timing, prefix, budgetMs: 1_000 });
-  const bare = new Redis({
-    url,
-    token,
-    responseEncoding: false,
-    enableAutoPipelining: false,
-    enableTelemetry: false,
-  });
+  const bare = bareUpstash(url, token);
   const facts: TokenFacts = {
     iss: "https://id.example",
     jti: randomUUID(),

@@ -29,6 +29,18 @@ let ids: {
   topic: string;
 };
 
+/** The ARN pattern of the test stack's keyring secrets, as the template writes it. */
+const KEYRING_SECRETS = {
+  "Fn::Join": [
+    "",
+    [
+      "arn:",
+      { Ref: "AWS::Partition" },
+      ":secretsmanager:eu-west-1:123456789012:secret:keyward/test/*",
+    ],
+  ],
+};
+
 /** The rotation function and the ops API: they publish events and are no issuing endpoint. */
 const isWriter = (vars: object) =>
   "KEYWARD_EVENT_BUS" in vars && !("KEYWARD_ISSUING_CLIENTS_SECRET_ID" in vars);
@@ -204,16 +216,7 @@ describe("the Keyward construct", () => {
   });
 
   it("lets the issuing function read the keyring, its clients, the refresh secret and Upstash, and put events: it cannot write the keyring", () => {
-    const keyring = {
-      "Fn::Join": [
-        "",
-        [
-          "arn:",
-          { Ref: "AWS::Partition" },
-          ":secretsmanager:eu-west-1:123456789012:secret:keyward/test/*",
-        ],
-      ],
-    };
+    const keyring = KEYRING_SECRETS;
     const read = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"];
     expect(statementsOf(ids.issuing).map((s) => [actionsOf([s]), s.Resource])).toEqual([
       [["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"], "*"],
@@ -293,16 +296,7 @@ describe("the Keyward construct", () => {
   });
 
   it("grants the ops API and the rotation function exactly these actions on exactly these resources", () => {
-    const keyring = {
-      "Fn::Join": [
-        "",
-        [
-          "arn:",
-          { Ref: "AWS::Partition" },
-          ":secretsmanager:eu-west-1:123456789012:secret:keyward/test/*",
-        ],
-      ],
-    };
+    const keyring = KEYRING_SECRETS;
     const grants = (id: string) =>
       statementsOf(id).map((s) => [actionsOf([s]), s.Resource, s.Effect]);
     const write = [
