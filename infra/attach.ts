@@ -15,6 +15,11 @@ import type { Construct } from "constructs";
 export interface AttachOptions {
   /** The header the token comes in. Default `Authorization` (`Bearer <token>`). */
   readonly header?: string;
+  /**
+   * API Gateway's cache of the authorizer's answer, per token. Default 0 (off); at most 1 s,
+   * refused above: a cached "allowed" outlives a revocation by up to this long.
+   */
+  readonly resultsCacheTtl?: Duration;
 }
 
 export interface RestAttachOptions extends AttachOptions {
@@ -26,11 +31,19 @@ export interface RestAttachOptions extends AttachOptions {
 }
 
 /**
- * Every authorizer keyward makes for an API has its result cache off: API Gateway would keep
- * answering "allowed" for a cached token for up to the TTL (300 s by default) after it was
- * revoked, breaking the promise that a revocation holds within 1 s.
+ * Every authorizer keyward makes for an API has its result cache off unless told otherwise, and
+ * never over 1 s: API Gateway would keep answering "allowed" for a cached token for up to the TTL
+ * (300 s by default) after it was revoked, breaking the promise that a revocation holds within 1 s.
  */
-const NO_CACHE = Duration.seconds(0);
+export function checkedCacheTtl(ttl: Duration | undefined): Duration {
+  if (ttl === undefined) return Duration.seconds(0);
+  if (ttl.toMilliseconds() > 1_000) {
+    throw new Error(
+      `resultsCacheTtl of ${ttl.toSeconds()} s is refused: a cached "allowed" would outlive a revocation by that long, and keyward promises 1 s (use 0 or 1 s)`,
+    );
+  }
+  return ttl;
+}
 
 /** keyward's authorizer for a REST API (v1), for its methods' `authorizer`. */
 export function restApiAuthorizer(
@@ -40,16 +53,17 @@ export function restApiAuthorizer(
   options: RestAttachOptions = {},
 ): IAuthorizer {
   const header = options.header ?? "Authorization";
+  const resultsCacheTtl = checkedCacheTtl(options.resultsCacheTtl);
   return options.type === "request"
     ? new RequestAuthorizer(scope, id, {
         handler,
         identitySources: [IdentitySource.header(header)],
-        resultsCacheTtl: NO_CACHE,
+        resultsCacheTtl,
       })
     : new TokenAuthorizer(scope, id, {
         handler,
         identitySource: IdentitySource.header(header),
-        resultsCacheTtl: NO_CACHE,
+        resultsCacheTtl,
       });
 }
 
@@ -62,6 +76,6 @@ export function httpApiAuthorizer(
   return new HttpLambdaAuthorizer(id, handler, {
     responseTypes: [HttpLambdaResponseType.SIMPLE],
     identitySource: [`$request.header.${options.header ?? "Authorization"}`],
-    resultsCacheTtl: NO_CACHE,
+    resultsCacheTtl: checkedCacheTtl(options.resultsCacheTtl),
   });
 }

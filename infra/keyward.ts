@@ -1,5 +1,13 @@
 import { fileURLToPath } from "node:url";
-import { Arn, ArnFormat, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import {
+  Arn,
+  ArnFormat,
+  CustomResource,
+  Duration,
+  RemovalPolicy,
+  SecretValue,
+  Stack,
+} from "aws-cdk-lib";
 import { EventBus, type IEventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { Grant, type IGrantable } from "aws-cdk-lib/aws-iam";
@@ -15,9 +23,11 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { type ISecret, Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { type ITopic, Topic } from "aws-cdk-lib/aws-sns";
 import { Queue } from "aws-cdk-lib/aws-sqs";
+import { Provider } from "aws-cdk-lib/custom-resources";
 import { Construct } from "constructs";
 import {
   type AttachOptions,
+  checkedCacheTtl,
   httpApiAuthorizer,
   type RestAttachOptions,
   restApiAuthorizer,
@@ -46,7 +56,25 @@ export interface KeywardProps extends KeywardSettings {
   readonly tickEvery?: Duration;
   /** Deploy the sample REST API (`GET /hello` behind the authorizer). Default true. */
   readonly sampleApi?: boolean;
+  /**
+   * What `cdk destroy` does with keyward's secrets. `RETAIN` (default) keeps them all: the
+   * secrets this construct created and the keyring under the prefix (README "Taking it down"
+   * deletes them by hand). `DESTROY` deletes the created secrets, and a custom resource deletes
+   * every secret under the prefix (the keyring and each key's material) with no recovery window.
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * API Gateway's cache of the authorizer's answers on the routes the attach methods (and the
+   * sample) protect. Default 0; over 1 s is refused at synth (it would outlive revocations).
+   */
+  readonly authorizerCacheTtl?: Duration;
 }
+
+/**
+ * What a secret to fill holds until the operator fills it: not a random string (CDK's default,
+ * which looks like a value), but a text every function refuses at start, naming what is missing.
+ */
+export const UNFILLED_SECRET = "not filled in yet: see the stack's outputs (README, Deploying)";
 
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
@@ -82,15 +110,25 @@ export class Keyward extends Construct {
   readonly monitoring: KeywardMonitoring;
   readonly secretPrefix: string;
   readonly #keyringSecrets: string;
-  /** Where the authorizer reads the token (the `tokenHeader` prop): the attach methods' default. */
-  readonly #tokenHeader: string | undefined;
+  /** The attach methods' defaults: the `tokenHeader` and `authorizerCacheTtl` props. */
+  readonly #attachDefaults: AttachOptions;
 
   constructor(scope: Construct, id: string, props: KeywardProps = {}) {
     super(scope, id);
     const stack = Stack.of(this);
     this.secretPrefix = props.secretPrefix ?? `keyward/${stack.stackName}`;
     const settings = settingsEnvironment(props);
-    this.#tokenHeader = props.tokenHeader;
+    checkedCacheTtl(props.authorizerCacheTtl);
+    this.#attachDefaults = {
+      ...(props.tokenHeader === undefined ? {} : { header: props.tokenHeader }),
+      ...(props.authorizerCacheTtl === undefined
+        ? {}
+        : { resultsCacheTtl: props.authorizerCacheTtl }),
+    };
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    if (removalPolicy !== RemovalPolicy.RETAIN && removalPolicy !== RemovalPolicy.DESTROY) {
+      throw new Error("removalPolicy must be RETAIN or DESTROY (secrets have no snapshot)");
+    }
     const usualRefusalPercent = props.usualRefusalPercent ?? 2;
     if (!(usualRefusalPercent > 0 && usualRefusalPercent <= 50)) {
       throw new Error("usualRefusalPercent must be a percentage above 0 and at most 50");
@@ -104,14 +142,16 @@ export class Keyward extends Construct {
       (new Secret(this, "UpstashCredentials", {
         description:
           'keyward: Upstash REST credentials, {"url": "...", "token": "..."}; fill in after deploy',
-        removalPolicy: RemovalPolicy.RETAIN,
+        secretStringValue: SecretValue.unsafePlainText(UNFILLED_SECRET),
+        removalPolicy,
       }) as ISecret);
     this.operatorsSecret =
       props.operatorsSecret ??
       (new Secret(this, "Operators", {
         description:
           'keyward: operators of the ops API, [{"name","role","tokenSha256"}]; fill in after deploy',
-        removalPolicy: RemovalPolicy.RETAIN,
+        secretStringValue: SecretValue.unsafePlainText(UNFILLED_SECRET),
+        removalPolicy,
       }) as ISecret);
 
     this.#keyringSecrets = Arn.format(
@@ -154,12 +194,13 @@ export class Keyward extends Construct {
       (new Secret(this, "IssuingClients", {
         description:
           'keyward: clients of the issuing endpoint, [{"name","tokenSha256","claims","audiences","maxLifetimeSeconds"}]; fill in after deploy',
-        removalPolicy: RemovalPolicy.RETAIN,
+        secretStringValue: SecretValue.unsafePlainText(UNFILLED_SECRET),
+        removalPolicy,
       }) as ISecret);
     this.refreshSecret = new Secret(this, "RefreshSecret", {
       description: "keyward: derives each refresh token's successor (generated; rotate = log out)",
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy,
     }) as ISecret;
     // Signing is not managing keys: the issuing function reads the keyring and its clients, and
     // keeps refresh-token families in Upstash (where it also journals a reuse); it cannot write
@@ -219,6 +260,21 @@ export class Keyward extends Construct {
       });
     }
 
+    if (removalPolicy === RemovalPolicy.DESTROY) {
+      // The keyring's secrets are the functions' work, unknown to CloudFormation: a custom
+      // resource deletes them when the stack (or this construct) is deleted.
+      const teardown = this.#function("KeyringTeardown", "functions/teardown/index.ts", 256, {
+        KEYWARD_SECRET_PREFIX: this.secretPrefix,
+      });
+      this.#grantKeyring(teardown, "destroy");
+      const provider = new Provider(this, "KeyringTeardownProvider", { onEventHandler: teardown });
+      new CustomResource(this, "KeyringSecrets", {
+        serviceToken: provider.serviceToken,
+        resourceType: "Custom::KeywardKeyringSecrets",
+        properties: { prefix: this.secretPrefix },
+      });
+    }
+
     this.alarmTopic =
       props.alarmTopic ?? new Topic(this, "Alarms", { displayName: "keyward alarms" });
     this.monitoring = new KeywardMonitoring(this, "Monitoring", {
@@ -245,7 +301,7 @@ export class Keyward extends Construct {
    * result cache off: `method.addMethod("GET", integration, { authorizer })`.
    */
   restApiAuthorizer(scope: Construct, id: string, options?: RestAttachOptions) {
-    return restApiAuthorizer(scope, id, this.authorizer, this.#withHeader(options));
+    return restApiAuthorizer(scope, id, this.authorizer, { ...this.#attachDefaults, ...options });
   }
 
   /**
@@ -253,12 +309,7 @@ export class Keyward extends Construct {
    * off): `api.addRoutes({ path, methods, integration, authorizer })`.
    */
   httpApiAuthorizer(id: string, options?: AttachOptions) {
-    return httpApiAuthorizer(id, this.authorizer, this.#withHeader(options));
-  }
-
-  #withHeader<T extends AttachOptions>(options: T | undefined): T | undefined {
-    if (options?.header !== undefined || this.#tokenHeader === undefined) return options;
-    return { ...options, header: this.#tokenHeader } as T;
+    return httpApiAuthorizer(id, this.authorizer, { ...this.#attachDefaults, ...options });
   }
 
   /**

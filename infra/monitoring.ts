@@ -61,7 +61,8 @@ export class KeywardMonitoring extends Construct {
     | "staleSigner"
     | "rotationErrors"
     | "staleKeyring"
-    | "revocationStoreFailures",
+    | "revocationStoreFailures"
+    | "upstashEvicts",
     Alarm
   >;
   readonly dashboard: Dashboard;
@@ -151,6 +152,20 @@ export class KeywardMonitoring extends Construct {
         alarmDescription:
           "Upstash did not answer within the authorizer's budget: requests are refused (failure mode closed) or allowed unchecked (open). Runbook: Upstash status and the credentials secret; consider the failure mode.",
         metric: keywardMetric("RevocationStoreUnavailable", authorizer),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      upstashEvicts: new Alarm(this, "UpstashEvicts", {
+        alarmDescription:
+          'The Upstash database answered a maxmemory-policy other than noeviction: under memory pressure it drops keys, revocations among them, without a word. Runbook: Upstash console, database, Configuration: turn Eviction off; if keys may already be gone, README "Upstash": revoke --all or rotate --immediate.',
+        metric: keywardMetric(
+          "UpstashEvicts",
+          { Function: "rotation" },
+          "Maximum",
+          Duration.hours(1),
+        ),
         threshold: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,

@@ -1,4 +1,4 @@
-import { type App, CfnOutput, Duration, Stack } from "aws-cdk-lib";
+import { type App, CfnOutput, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import type { Algorithm } from "../shared/keyring/key.ts";
@@ -37,6 +37,10 @@ export function keywardStackFromContext(app: App): { stack: Stack; keyward: Keyw
   const stack = new Stack(app, text("stackName") ?? "Keyward", {
     description: "keyward: JWT key rotation and token revocation",
   });
+  const removal = text("removalPolicy");
+  if (removal !== undefined && removal !== "retain" && removal !== "destroy") {
+    throw new Error('context keyward:removalPolicy must be "retain" or "destroy"');
+  }
   const upstashSecretArn = text("upstashSecretArn");
   const alarmTopicArn = text("alarmTopicArn");
   const keyward = new Keyward(stack, "Keyward", {
@@ -63,9 +67,18 @@ export function keywardStackFromContext(app: App): { stack: Stack; keyward: Keyw
     ...optional("maxTokenLifetime", seconds("maxTokenLifetimeSeconds")),
     ...optional("keyringCacheTtl", seconds("keyringCacheTtlSeconds")),
     ...optional("usualRefusalPercent", number("usualRefusalPercent")),
+    ...optional("authorizerCacheTtl", seconds("authorizerCacheTtlSeconds")),
     ...optional(
       "sampleApi",
       text("sampleApi") === undefined ? undefined : text("sampleApi") !== "false",
+    ),
+    ...optional(
+      "removalPolicy",
+      removal === undefined
+        ? undefined
+        : removal === "destroy"
+          ? RemovalPolicy.DESTROY
+          : RemovalPolicy.RETAIN,
     ),
     ...(upstashSecretArn === undefined
       ? {}

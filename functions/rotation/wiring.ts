@@ -11,11 +11,19 @@ const tickLine = metricLine({
   metrics: { Ticks: "Count", PreviousKeyShareAfterMinGrace: "None" },
 });
 
+const evictionLine = metricLine({
+  namespace: METRIC_NAMESPACE,
+  dimensionSets: [["Function"]],
+  metrics: { UpstashEvicts: "None", UpstashEvictionUnverified: "None" },
+});
+
 /**
  * The rotation function as deployed: settings from the environment (every problem at once), the
  * writers' stores, then one `tick` per scheduled event, logged, with a metric line: the share (in
  * percent) of a previous key still verifying past its minimum grace, which the
- * "previous key lingering" alarm watches (0 when there is none).
+ * "previous key lingering" alarm watches (0 when there is none). Each tick also asks Upstash
+ * whether it may evict keys: 1 in `UpstashEvicts` (the "Upstash evicts" alarm) when it may, 1 in
+ * `UpstashEvictionUnverified` and a warning naming the manual check when it will not say.
  */
 export async function createRotationFromEnv(
   env: Environment,
@@ -41,6 +49,28 @@ export async function createRotationFromEnv(
       ),
     );
     (outcome.status === "failed" ? log.error : log.info)("rotation tick", { ...outcome });
+    const eviction = await deps.checkEviction();
+    write(
+      evictionLine(
+        { Function: "rotation" },
+        {
+          UpstashEvicts: eviction.status === "on" ? 1 : 0,
+          UpstashEvictionUnverified: eviction.status === "unknown" ? 1 : 0,
+        },
+        {},
+        now,
+      ),
+    );
+    if (eviction.status === "on") {
+      log.error("Upstash may evict keys, and with them revocations: turn eviction off", {
+        policy: eviction.policy,
+      });
+    } else if (eviction.status === "unknown") {
+      log.warn(
+        "Upstash did not tell its eviction policy: check that Eviction is off in the Upstash console",
+        { reason: eviction.reason },
+      );
+    }
     return outcome;
   };
 }

@@ -11,8 +11,13 @@ import { withEventMetrics } from "../observability/event-metrics.ts";
 import { type LineWriter, stdoutWriter } from "../observability/log.ts";
 import { cryptoRandom } from "../random.ts";
 import { UpstashRefreshStore } from "../refresh/upstash.ts";
+import { checkEviction, type EvictionCheck } from "../revocation/eviction.ts";
 import { UpstashRevocationStore } from "../revocation/upstash.ts";
-import { upstashSettingsFromSecret } from "../upstash-client.ts";
+import {
+  createUpstashClient,
+  upstashSettingsFromSecret,
+  WRITE_BUDGET_MS,
+} from "../upstash-client.ts";
 import { UpstashUsageStore } from "../usage/upstash.ts";
 import type { OperationDeps } from "./deps.ts";
 
@@ -23,6 +28,8 @@ export interface AwsOperationDeps extends OperationDeps {
   readonly refreshes: UpstashRefreshStore;
   /** Reads another secret (the ops API's operators) with the same client. */
   readonly secretString: (secretId: string) => Promise<string>;
+  /** Asks Upstash whether it may evict keys (the rotation function does, every tick). */
+  readonly checkEviction: () => Promise<EvictionCheck>;
 }
 
 export interface AwsDepsOptions {
@@ -71,5 +78,6 @@ export async function awsOperationDeps(
     usage: new UpstashUsageStore(upstash, prefix),
     refreshes: new UpstashRefreshStore({ ...upstash, prefix }),
     secretString,
+    checkEviction: () => checkEviction(createUpstashClient(upstash, WRITE_BUDGET_MS)),
   };
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { App, Duration, Stack } from "aws-cdk-lib";
+import { App, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { LambdaIntegration, RestApi } from "aws-cdk-lib/aws-apigateway";
 import { HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
@@ -8,7 +8,7 @@ import { type CfnRole, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Code, Function as LambdaFunction, Runtime } from "aws-cdk-lib/aws-lambda";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Keyward, type KeywardProps } from "../../infra/keyward.ts";
+import { Keyward, type KeywardProps, UNFILLED_SECRET } from "../../infra/keyward.ts";
 import { keywardStackFromContext } from "../../infra/stack.ts";
 import { ConfigInvalid } from "../../shared/errors.ts";
 
@@ -98,11 +98,12 @@ function alarm(name: string): Record<string, unknown> {
 /** Every IAM statement attached to a function's role. */
 function statementsOf(
   functionId: string,
+  t: Template = template,
 ): { Action: string | string[]; Resource: unknown; Effect: string }[] {
-  const fn = template.findResources("AWS::Lambda::Function")[functionId];
+  const fn = t.findResources("AWS::Lambda::Function")[functionId];
   if (fn === undefined) throw new Error(`no function ${functionId}`);
   const role = (fn.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
-  return Object.values(template.findResources("AWS::IAM::Policy"))
+  return Object.values(t.findResources("AWS::IAM::Policy"))
     .filter((policy) => (policy.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === role))
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
 }
@@ -392,6 +393,24 @@ describe("the Keyward construct", () => {
     });
   });
 
+  it("refuses at synth an authorizer result cache over 1 s (it would outlive revocations), and takes 1 s", () => {
+    expect(() => templateWith({ authorizerCacheTtl: Duration.seconds(5) })).toThrow(
+      "resultsCacheTtl of 5 s is refused",
+    );
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const stack = new Stack(app, "Cache", {
+      env: { account: "123456789012", region: "eu-west-1" },
+    });
+    const keyward = new Keyward(stack, "Keyward", { authorizerCacheTtl: Duration.seconds(1) });
+    expect(() =>
+      keyward.httpApiAuthorizer("Slow", { resultsCacheTtl: Duration.minutes(5) }),
+    ).toThrow("resultsCacheTtl of 300 s is refused");
+    // The sample route follows the prop.
+    Template.fromStack(stack).hasResourceProperties("AWS::ApiGateway::Authorizer", {
+      AuthorizerResultTtlInSeconds: 1,
+    });
+  });
+
   it("gives every verifier setting to the authorizer (and iss/typ to the issuer) from props, and the attach methods its header", () => {
     const t = templateWith({
       issuer: "https://login.example",
@@ -572,9 +591,21 @@ describe("the Keyward construct", () => {
     });
   });
 
+  it("alarms when the rotation function finds that Upstash may evict keys", () => {
+    expect(alarm("UpstashEvicts")).toMatchObject({
+      MetricName: "UpstashEvicts",
+      Dimensions: [{ Name: "Function", Value: "rotation" }],
+      Statistic: "Maximum",
+      Period: 3600,
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      TreatMissingData: "notBreaching",
+    });
+  });
+
   it("sends every alarm, and every RotationFailed and StaleSigner event, to the alarm topic", () => {
     const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm"));
-    expect(alarms).toHaveLength(7);
+    expect(alarms).toHaveLength(8);
     for (const a of alarms) {
       expect(a.Properties.AlarmActions).toEqual([{ Ref: ids.topic }]);
       expect(a.Properties.OKActions).toEqual([{ Ref: ids.topic }]);
@@ -615,12 +646,44 @@ describe("the Keyward construct", () => {
     expect(body).toContain("AND NOT Reason=");
   });
 
-  it("keeps the secrets when the stack goes", () => {
-    for (const id of [ids.upstash, ids.operators]) {
+  it("keeps the secrets when the stack goes, and has no teardown, by default", () => {
+    for (const id of [ids.upstash, ids.operators, ids.clients, ids.refresh]) {
       expect(template.findResources("AWS::SecretsManager::Secret")[id]).toMatchObject({
         DeletionPolicy: "Retain",
+        UpdateReplacePolicy: "Retain",
       });
     }
+    expect(template.findResources("Custom::KeywardKeyringSecrets")).toEqual({});
+  });
+
+  it("with removalPolicy DESTROY, deletes its secrets and the keyring's (a teardown that may delete only under the prefix)", () => {
+    const t = templateWith({ removalPolicy: RemovalPolicy.DESTROY });
+    const secrets = Object.values(t.findResources("AWS::SecretsManager::Secret"));
+    expect(secrets).toHaveLength(4);
+    for (const secret of secrets) expect(secret).toMatchObject({ DeletionPolicy: "Delete" });
+    const [teardown, ...more] = Object.values(t.findResources("Custom::KeywardKeyringSecrets"));
+    expect(more).toEqual([]);
+    expect(teardown).toMatchObject({ Properties: { prefix: "keyward/other" } });
+    const [fnId] = Object.entries(environments(t)).find(
+      ([, vars]) =>
+        Object.keys(vars).length === 1 && vars.KEYWARD_SECRET_PREFIX === "keyward/other",
+    ) ?? [undefined];
+    expect(fnId).toBeDefined();
+    // Its deletes are scoped to the prefix, like the rotation function's.
+    const statements = Object.values(t.findResources("AWS::IAM::Policy"))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(fnId!.slice(0, 20)))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    const deletes = statements.filter((s: { Action: unknown }) =>
+      JSON.stringify(s.Action).includes("secretsmanager:DeleteSecret"),
+    );
+    expect(deletes).toHaveLength(1);
+    expect(JSON.stringify(deletes[0].Resource)).toContain(":secret:keyward/other/*");
+  });
+
+  it("refuses a removal policy secrets cannot have", () => {
+    expect(() => templateWith({ removalPolicy: RemovalPolicy.SNAPSHOT })).toThrow(
+      "removalPolicy must be RETAIN or DESTROY",
+    );
   });
 });
 
@@ -640,6 +703,7 @@ describe("the ready stack", () => {
         "keyward:audience": "api",
         "keyward:revocationBudgetMs": "200",
         "keyward:clockToleranceSeconds": "3",
+        "keyward:removalPolicy": "destroy",
       },
     });
     const { stack } = keywardStackFromContext(app);
@@ -667,6 +731,9 @@ describe("the ready stack", () => {
     t.resourceCountIs("AWS::SNS::Topic", 0);
     // Operators, issuing clients (both filled after deploy) and the generated refresh secret.
     t.resourcePropertiesCountIs("AWS::SecretsManager::Secret", {}, 3);
+    for (const secret of Object.values(t.findResources("AWS::SecretsManager::Secret")))
+      expect(secret).toMatchObject({ DeletionPolicy: "Delete" });
+    t.resourceCountIs("Custom::KeywardKeyringSecrets", 1);
     expect(Object.keys(t.findOutputs("*")).sort()).toEqual([
       "AlarmTopic",
       "AuthorizerArn",
@@ -737,16 +804,96 @@ describe("the ready stack", () => {
     expect(value("OpsApiFunctionArn")).toEqual({ "Fn::GetAtt": [id(keyward.opsApi), "Arn"] });
   });
 
-  it("keeps the README's post-deploy commands true: every output it reads exists", () => {
+  describe("the README's deploy, rehearsed against the synthesized stack", () => {
     const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-    const deploying = readme.slice(readme.indexOf("## Deploying"));
-    const named = [...deploying.matchAll(/\$\(out ([A-Za-z]+)\)/g)].map((m) => m[1]);
-    expect(named.length).toBeGreaterThanOrEqual(4);
-    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-    const outputs = Object.keys(
-      Template.fromStack(keywardStackFromContext(app).stack).findOutputs("*"),
+    const deploying = readme.slice(readme.indexOf("## Deploying"), readme.indexOf("### Alarms"));
+    const deployCommand = /npx cdk deploy((?: -c keyward:\w+=\S+)+)/.exec(deploying);
+    const context = Object.fromEntries(
+      [...(deployCommand?.[1] ?? "").matchAll(/-c (keyward:\w+)=(\S+)/g)].map((m) => [m[1], m[2]]),
     );
-    for (const name of new Set(named)) expect(outputs, name).toContain(name);
+    const synth = () => {
+      const app = new App({ context: { "aws:cdk:bundling-stacks": [], ...context } });
+      const { stack } = keywardStackFromContext(app);
+      return { stack, t: Template.fromStack(stack) };
+    };
+
+    it("deploys with the context the README gives (stack name and prefix)", () => {
+      expect(context).toMatchObject({
+        "keyward:stackName": expect.any(String),
+        "keyward:secretPrefix": expect.any(String),
+      });
+      expect(synth().stack.stackName).toBe(context["keyward:stackName"]);
+    });
+
+    it("reads only outputs that exist, from the stack it deployed", () => {
+      const named = [...deploying.matchAll(/\$\(out ([A-Za-z]+)\)/g)].map((m) => m[1]);
+      expect(named.length).toBeGreaterThanOrEqual(5);
+      const outputs = Object.keys(synth().t.findOutputs("*"));
+      for (const name of new Set(named)) expect(outputs, name).toContain(name);
+      for (const m of deploying.matchAll(/--stack-name (\S+)/g))
+        expect(m[1]).toBe(context["keyward:stackName"]);
+    });
+
+    it("tells the operator to fill every secret the stack leaves empty, through its output", () => {
+      const { t } = synth();
+      // Every secret but the generated refresh secret says so in its description.
+      const secrets = Object.entries(t.findResources("AWS::SecretsManager::Secret"));
+      const toFill = secrets
+        .filter(([, secret]) =>
+          String(secret.Properties.Description).includes("fill in after deploy"),
+        )
+        .map(([id]) => id);
+      expect([toFill.length, secrets.length]).toEqual([3, 4]);
+      // Not a random string that looks like a value: a text every function refuses at start.
+      for (const [id, secret] of secrets.filter(([id]) => toFill.includes(id))) {
+        expect(secret.Properties, id).toMatchObject({ SecretString: UNFILLED_SECRET });
+        expect(secret.Properties.GenerateSecretString, id).toBeUndefined();
+      }
+      const filled = [
+        ...deploying.matchAll(/put-secret-value --secret-id "\$\(out ([A-Za-z]+)\)"/g),
+      ].map((m) => m[1]!);
+      const outputs = t.findOutputs("*");
+      const filledIds = filled.map(
+        (name) => (outputs[name]?.Value as { Ref?: string } | undefined)?.Ref,
+      );
+      expect(filledIds.sort()).toEqual(toFill.sort());
+    });
+
+    it("deletes by hand, on teardown, exactly the prefix the stack's functions write", () => {
+      const listed = [...deploying.matchAll(/list-secrets --filters Key=name,Values=(\S+)/g)].map(
+        (m) => m[1],
+      );
+      expect(listed).toEqual([`${context["keyward:secretPrefix"]}/`]);
+      const writers = Object.values(environments(synth().t)).filter(isWriter);
+      for (const vars of writers)
+        expect(vars.KEYWARD_SECRET_PREFIX).toBe(context["keyward:secretPrefix"]);
+    });
+
+    it("gives non-CDK users the same IAM policy as grantOperate", () => {
+      const policyText = /```json\n([\s\S]*?)```/.exec(deploying)?.[1] ?? "{}";
+      const policy = JSON.parse(policyText) as {
+        Statement: { Action: string; Resource: string; Condition: unknown }[];
+      };
+      expect(
+        policy.Statement.map(({ Action, Resource, Condition }) => ({
+          Action,
+          Resource,
+          Condition,
+        })),
+      ).toEqual([
+        {
+          Action: "lambda:InvokeFunctionUrl",
+          Resource: "<OpsApiFunctionArn output>",
+          Condition: { StringEquals: { "lambda:FunctionUrlAuthType": "AWS_IAM" } },
+        },
+        {
+          Action: "lambda:InvokeFunction",
+          Resource: "<OpsApiFunctionArn output>",
+          Condition: { Bool: { "lambda:InvokedViaFunctionUrl": "true" } },
+        },
+      ]);
+      expect(Object.keys(synth().t.findOutputs("*"))).toContain("OpsApiFunctionArn");
+    });
   });
 
   it("grants an operator's role what the ops API's IAM auth asks: invoking its function through the URL, nothing else", () => {
@@ -782,6 +929,22 @@ describe("the ready stack", () => {
         Condition: { Bool: { "lambda:InvokedViaFunctionUrl": true } },
       },
     ]);
+  });
+
+  it("takes the authorizer's result cache from context, and refuses a removal policy it does not know", () => {
+    const cached = new App({
+      context: { "aws:cdk:bundling-stacks": [], "keyward:authorizerCacheTtlSeconds": "1" },
+    });
+    Template.fromStack(keywardStackFromContext(cached).stack).hasResourceProperties(
+      "AWS::ApiGateway::Authorizer",
+      { AuthorizerResultTtlInSeconds: 1 },
+    );
+    const snapshot = new App({
+      context: { "aws:cdk:bundling-stacks": [], "keyward:removalPolicy": "snapshot" },
+    });
+    expect(() => keywardStackFromContext(snapshot)).toThrow(
+      'context keyward:removalPolicy must be "retain" or "destroy"',
+    );
   });
 
   it("names a context value that is not a number", () => {

@@ -63,8 +63,39 @@ export async function startServices(): Promise<Services> {
   }
 }
 
+/**
+ * A Redis of its own behind its own REST server, started with `settings` (e.g. an eviction policy
+ * the shared one must not have); `stop` ends both.
+ */
+export async function startOwnUpstash(
+  settings: readonly string[],
+): Promise<{ url: string; token: string; stop: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), "keyward-redis-"));
+  const redis = await startRedis(dir, settings);
+  const stopRedis = async () => {
+    await redis.process.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const rest = await startUpstashRest(redis.url);
+    return {
+      url: rest.url,
+      token: rest.token,
+      async stop() {
+        await rest.process.stop();
+        await stopRedis();
+      },
+    };
+  } catch (error) {
+    await stopRedis();
+    throw error;
+  }
+}
+
+/** Starts a Redis without persistence; `settings` are more `--name value` pairs for its command line. */
 export async function startRedis(
   dataDir: string,
+  settings: readonly string[] = [],
 ): Promise<{ url: string; process: RunningProcess }> {
   // redis-server from PATH, else the valkey-server scripts/test-services.mjs put in .venv.
   const binary =
@@ -82,6 +113,7 @@ export async function startRedis(
     "no",
     "--dir",
     dataDir,
+    ...settings,
   ]);
   await waitUntilReady(service, () => answersPing(port));
   return { url: `redis://127.0.0.1:${port}`, process: service };

@@ -10,16 +10,19 @@ import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secret
 import { motoEnvironment, secretsManagerClient } from "../../support/aws.ts";
 import { busWithQueue } from "../../support/eventbridge.ts";
 import { newKeyring } from "../../support/keyrings.ts";
+import { startOwnUpstash } from "../../support/services.ts";
 
 /** The writers' environment as the CDK stack sets it, pointed at moto and the local Upstash. */
-async function deployedEnvironment() {
+async function deployedEnvironment(upstash?: { url: string; token: string }) {
   const services = inject("services");
   const client = secretsManagerClient(services.motoUrl);
   const upstashSecret = `keyward/upstash-${randomUUID()}`;
   await client.send(
     new CreateSecretCommand({
       Name: upstashSecret,
-      SecretString: JSON.stringify({ url: services.upstashUrl, token: services.upstashToken }),
+      SecretString: JSON.stringify(
+        upstash ?? { url: services.upstashUrl, token: services.upstashToken },
+      ),
     }),
   );
   const { bus, received } = await busWithQueue(services.motoUrl);
@@ -58,6 +61,12 @@ describe("the rotation function and the ops API from their environment (moto, lo
       { PreviousKeyShareAfterMinGrace: 0 },
       { PreviousKeyShareAfterMinGrace: 0 },
     ]);
+    // The local Redis keeps its default noeviction policy: nothing to alarm on, nothing unverified.
+    expect(written.filter((l) => "UpstashEvicts" in l)).toMatchObject([
+      { UpstashEvicts: 0, UpstashEvictionUnverified: 0, Function: "rotation" },
+      { UpstashEvicts: 0, UpstashEvictionUnverified: 0, Function: "rotation" },
+    ]);
+    expect(written.filter((l) => l.level === "warn" || l.level === "error")).toEqual([]);
 
     const credential = "an-operator-credential-0123456789abcdef";
     const opsLines: string[] = [];
@@ -91,6 +100,28 @@ describe("the rotation function and the ops API from their environment (moto, lo
         },
       ],
     });
+  });
+
+  it("raises the UpstashEvicts metric and logs an error, every tick, when Upstash may evict keys", async () => {
+    const evicting = await startOwnUpstash(["--maxmemory-policy", "volatile-lru"]);
+    try {
+      const { env, keyrings } = await deployedEnvironment(evicting);
+      await keyrings.save(await newKeyring("HS256", Date.now()));
+      const lines: string[] = [];
+      const handler = await createRotationFromEnv(env, (line) => lines.push(line));
+
+      expect(await handler()).toEqual({ status: "idle" });
+      const written = lines.map((line) => JSON.parse(line));
+      expect(written.filter((l) => "UpstashEvicts" in l)).toMatchObject([
+        { UpstashEvicts: 1, UpstashEvictionUnverified: 0 },
+      ]);
+      expect(written.filter((l) => l.level === "error")).toMatchObject([
+        { message: expect.stringContaining("turn eviction off"), policy: "volatile-lru" },
+      ]);
+      expect(lines.join("\n")).not.toContain(evicting.token);
+    } finally {
+      await evicting.stop();
+    }
   });
 
   it("refuses to start with every bad setting named, before touching AWS", async () => {

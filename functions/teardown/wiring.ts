@@ -1,0 +1,33 @@
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { awsSettings } from "../../shared/config/aws-env.ts";
+import { type Environment, EnvReader } from "../../shared/config/env.ts";
+import { deleteKeyringSecrets } from "../../shared/keyring-store/teardown.ts";
+import { createLogger, type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
+
+/** What CloudFormation (through CDK's Provider framework) sends a custom resource's handler. */
+export interface TeardownEvent {
+  readonly RequestType: "Create" | "Update" | "Delete";
+  readonly PhysicalResourceId?: string;
+}
+
+/**
+ * The keyring teardown of a stack deployed with `removalPolicy: DESTROY`: nothing on create or
+ * update; on delete (`cdk destroy`, or the construct removed), every secret under the keyring's
+ * prefix. The physical id is the prefix it was created with and an update keeps it: an update
+ * never deletes anything, even when the prefix changes (the first prefix is the one deleted).
+ */
+export function createTeardownFromEnv(env: Environment, write: LineWriter = stdoutWriter) {
+  const read = new EnvReader(env);
+  const prefix = read.required("KEYWARD_SECRET_PREFIX", "the keyring's Secrets Manager prefix");
+  read.done();
+  const log = createLogger("keyward-teardown", write);
+  const client = new SecretsManagerClient(awsSettings(env, "AWS_ENDPOINT_URL_SECRETS_MANAGER"));
+  return async (event: TeardownEvent): Promise<{ PhysicalResourceId: string }> => {
+    const physical = event.PhysicalResourceId ?? prefix;
+    if (event.RequestType === "Delete") {
+      const deleted = await deleteKeyringSecrets(client, physical);
+      log.info("keyring secrets deleted", { prefix: physical, count: deleted.length });
+    }
+    return { PhysicalResourceId: physical };
+  };
+}

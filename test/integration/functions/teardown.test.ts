@@ -1,0 +1,58 @@
+import { randomUUID } from "node:crypto";
+import { CreateSecretCommand, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
+import { describe, expect, inject, it } from "vitest";
+import { createTeardownFromEnv } from "../../../functions/teardown/wiring.ts";
+import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secrets-manager.ts";
+import { motoEnvironment, secretsManagerClient } from "../../support/aws.ts";
+import { seededRandom, T0 } from "../../support/deterministic.ts";
+import { newKeyring, withPending } from "../../support/keyrings.ts";
+
+/** A keyring as the functions write it (state and two keys' material), plus a neighbour's secrets. */
+async function deployed() {
+  const { motoUrl } = inject("services");
+  const client = secretsManagerClient(motoUrl);
+  const prefix = `keyward/${randomUUID()}`;
+  const store = new SecretsManagerKeyringStore({ client, prefix });
+  await store.save(await withPending(await newKeyring(), "HS256", T0, seededRandom("teardown")));
+  // Names that share the prefix's first characters but are not under it.
+  for (const name of [`${prefix}-staging/keyring`, `${prefix}x/keys/k1`]) {
+    await client.send(new CreateSecretCommand({ Name: name, SecretString: "{}" }));
+  }
+  const names = async (under: string) => {
+    const page = await client.send(
+      new ListSecretsCommand({ Filters: [{ Key: "name", Values: [under] }], MaxResults: 100 }),
+    );
+    return (page.SecretList ?? []).map((s) => s.Name).sort();
+  };
+  const env = { KEYWARD_SECRET_PREFIX: prefix, ...motoEnvironment(motoUrl) };
+  return { prefix, env, names };
+}
+
+describe("the keyring teardown (the custom resource of removalPolicy DESTROY, against moto)", () => {
+  it("deletes the keyring's state and every key's material on delete, and nothing beside them", async () => {
+    const { prefix, env, names } = await deployed();
+    expect(await names(`${prefix}/`)).toHaveLength(3);
+    const lines: string[] = [];
+    const handler = createTeardownFromEnv(env, (line) => lines.push(line));
+
+    expect(await handler({ RequestType: "Delete", PhysicalResourceId: prefix })).toEqual({
+      PhysicalResourceId: prefix,
+    });
+    expect(await names(`${prefix}/`)).toEqual([]);
+    expect(await names(prefix)).toEqual([`${prefix}-staging/keyring`, `${prefix}x/keys/k1`]);
+    expect(lines.map((line) => JSON.parse(line))).toMatchObject([
+      { message: "keyring secrets deleted", prefix, count: 3 },
+    ]);
+  });
+
+  it("deletes nothing on create or update, even when the prefix changed", async () => {
+    const { prefix, env, names } = await deployed();
+    const handler = createTeardownFromEnv(env, () => {});
+    expect(await handler({ RequestType: "Create" })).toEqual({ PhysicalResourceId: prefix });
+    const moved = createTeardownFromEnv({ ...env, KEYWARD_SECRET_PREFIX: "keyward/elsewhere" });
+    expect(await moved({ RequestType: "Update", PhysicalResourceId: prefix })).toEqual({
+      PhysicalResourceId: prefix,
+    });
+    expect(await names(`${prefix}/`)).toHaveLength(3);
+  });
+});
