@@ -10,7 +10,7 @@ import {
 } from "aws-cdk-lib";
 import { EventBus, type IEventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
-import { Grant, type IGrantable } from "aws-cdk-lib/aws-iam";
+import { Grant, type IGrantable, User } from "aws-cdk-lib/aws-iam";
 import {
   Architecture,
   type CfnFunction,
@@ -68,6 +68,12 @@ export interface KeywardProps extends KeywardSettings {
    * sample) protect. Default 0; over 1 s is refused at synth (it would outlive revocations).
    */
   readonly authorizerCacheTtl?: Duration;
+  /**
+   * An IAM user for the edge verifier (Cloudflare Worker) to read the keyring with: read access
+   * to the keyring's secrets and nothing else, no access key (create one and give it to the
+   * Worker as secrets, README "The edge verifier"). Default true.
+   */
+  readonly edgeReader?: boolean;
 }
 
 /**
@@ -100,6 +106,8 @@ export class Keyward extends Construct {
   readonly jwksUrl: FunctionUrl;
   /** The secret refresh tokens' successors are derived with (generated; never shown). */
   readonly refreshSecret: ISecret;
+  /** The edge verifier's read-only IAM user (absent with `edgeReader: false`). */
+  readonly edgeReader?: User;
   /** The sample route's backend (absent with `sampleApi: false`). */
   readonly sampleBackend?: NodejsFunction;
   readonly sampleApi?: SampleApi;
@@ -258,6 +266,13 @@ export class Keyward extends Construct {
         authorizer: (scope) => this.restApiAuthorizer(scope, "Authorizer"),
         backend: this.sampleBackend,
       });
+    }
+
+    if (props.edgeReader ?? true) {
+      // Outside AWS, a Worker signs its Secrets Manager reads with a user's access key: the
+      // key can read the keyring (HMAC material included) and do nothing else.
+      this.edgeReader = new User(this, "EdgeReader");
+      this.grantIssue(this.edgeReader);
     }
 
     if (removalPolicy === RemovalPolicy.DESTROY) {

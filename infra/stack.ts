@@ -69,6 +69,10 @@ export function keywardStackFromContext(app: App): { stack: Stack; keyward: Keyw
     ...optional("usualRefusalPercent", number("usualRefusalPercent")),
     ...optional("authorizerCacheTtl", seconds("authorizerCacheTtlSeconds")),
     ...optional(
+      "edgeReader",
+      text("edgeReader") === undefined ? undefined : text("edgeReader") !== "false",
+    ),
+    ...optional(
       "sampleApi",
       text("sampleApi") === undefined ? undefined : text("sampleApi") !== "false",
     ),
@@ -133,6 +137,14 @@ export function keywardStackFromContext(app: App): { stack: Stack; keyward: Keyw
       "operators need lambda:InvokeFunctionUrl and (via the URL) lambda:InvokeFunction on it",
       keyward.opsApi.functionArn,
     ],
+    ...(keyward.edgeReader === undefined
+      ? {}
+      : {
+          EdgeReaderUser: [
+            "IAM user the edge Worker reads the keyring with: create its access key, put it in the Worker's secrets",
+            keyward.edgeReader.userName,
+          ] as const,
+        }),
     AuthorizerArn: [
       "the Lambda authorizer, for APIs defined outside this CDK app",
       keyward.authorizer.functionArn,

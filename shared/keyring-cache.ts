@@ -131,6 +131,14 @@ export class KeyringCache {
     return this.#lastError;
   }
 
+  /**
+   * The load in flight, if any: a runtime that ends a request's work with its answer (Workers)
+   * keeps it alive with `waitUntil`, so a background reload is not cut short.
+   */
+  get loading(): Promise<void> | undefined {
+    return this.#inFlight;
+  }
+
   #read(): KeyringRead {
     if (this.#keyring === undefined) return { ok: false, reason: "keyring_unavailable" };
     const ageMs = this.#clock.now() - this.#loadedAt;

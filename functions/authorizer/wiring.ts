@@ -1,20 +1,17 @@
-import { createAuthenticator } from "../../shared/authenticate.ts";
-import { type Clock, SECOND, systemClock } from "../../shared/clock.ts";
+import { type Clock, systemClock } from "../../shared/clock.ts";
 import type { Environment } from "../../shared/config/env.ts";
+import {
+  readOrLog,
+  usageRecorderFor,
+  verificationFromConfig,
+} from "../../shared/config/verification.ts";
 import { readVerifierConfig, type VerifierConfig } from "../../shared/config/verifier-config.ts";
-import { ConfigInvalid } from "../../shared/errors.ts";
-import { KeyringCache } from "../../shared/keyring-cache.ts";
 import {
   readerFromEnvironment,
   type SecretsManagerReader,
 } from "../../shared/keyring-store/secrets-reader.ts";
 import { createLogger, type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
-import { guardRevocations } from "../../shared/revocation/guard.ts";
-import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
-import { createVerifier } from "../../shared/tokens/verifier.ts";
-import { type UpstashSettings, upstashSettingsFromSecret } from "../../shared/upstash-client.ts";
-import { UsageRecorder } from "../../shared/usage/counts.ts";
-import { UpstashUsageStore } from "../../shared/usage/upstash.ts";
+import { type UpstashSettings, upstashSettingsFromSecret } from "../../shared/upstash/settings.ts";
 import { createAuthorizer } from "./authorizer.ts";
 
 export interface Overrides {
@@ -31,64 +28,24 @@ export interface Overrides {
 export async function createAuthorizerFromEnv(env: Environment, overrides: Overrides = {}) {
   const write = overrides.write ?? stdoutWriter;
   const log = createLogger("keyward-authorizer", write);
-  let config: VerifierConfig;
-  try {
-    config = readVerifierConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigInvalid)
-      log.error("configuration is invalid", { problems: error.problems });
-    throw error;
-  }
+  const config = readOrLog(() => readVerifierConfig(env), log);
   const clock = overrides.clock ?? systemClock;
-  const secrets = readerFromEnvironment(env, config.secretPrefix);
+  const secrets = readerFromEnvironment(env, config.keys.prefix);
   const upstash = await upstashSettings(config, secrets);
-  const keyrings = new KeyringCache({
-    load: () => secrets.load(),
+  const { authenticate, keyrings, warmUp } = verificationFromConfig(
+    config,
+    () => secrets.load(),
+    upstash,
     clock,
-    ttlMs: config.keyringCacheTtlSeconds * SECOND,
-    maxStaleMs: config.keyringMaxStaleSeconds * SECOND,
-    unknownKidCooldownMs: config.unknownKidCooldownSeconds * SECOND,
-    unknownKidWaitMs: config.unknownKidWaitMs,
-  });
-  const revocations = new UpstashRevocationStore({
-    ...upstash,
-    prefix: config.redisPrefix,
-    budgetMs: config.revocationBudgetMs,
-    timing: {
-      maxTokenLifetimeSeconds: config.maxTokenLifetimeSeconds,
-      clockToleranceSeconds: config.clockToleranceSeconds,
-    },
-  });
-  const verifier = createVerifier({
-    clockToleranceSeconds: config.clockToleranceSeconds,
-    maxLifetimeSeconds: config.maxTokenLifetimeSeconds,
-    ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
-    ...(config.audience === undefined ? {} : { audience: config.audience }),
-    ...(config.tokenType === undefined ? {} : { type: config.tokenType }),
-  });
-  const [, initial] = await Promise.all([revocations.warmUp(), keyrings.get()]);
-  if (initial.ok) await verifier.prepare(initial.keyring);
-  else {
+  );
+  if (!(await warmUp())) {
     log.error("keyring could not be loaded at start; every request is refused until it can", {
       error: keyrings.lastError,
     });
   }
-  const usage = new UsageRecorder(
-    new UpstashUsageStore(upstash, config.redisPrefix),
-    clock.now(),
-    undefined,
-    (error) =>
-      log.warn("usage figures could not be written; they are kept for the next flush", { error }),
-  );
+  const usage = usageRecorderFor(upstash, config.redisPrefix, clock, log);
   return createAuthorizer({
-    authenticate: createAuthenticator({
-      keyrings,
-      verifier,
-      revocations: guardRevocations(revocations, config.failureMode),
-      clock,
-      // Signers read the keyring through a cache of the same TTL; a minute of margin.
-      signerFollowMs: config.keyringCacheTtlSeconds * SECOND + 60 * SECOND,
-    }),
+    authenticate,
     tokenSource: {
       header: config.tokenHeader,
       ...(config.tokenCookie === undefined ? {} : { cookie: config.tokenCookie }),

@@ -8,7 +8,7 @@ import type { LineWriter } from "../../shared/observability/log.ts";
 import { reportReuse } from "../../shared/refresh/reuse.ts";
 import type { RefreshOptions } from "../../shared/refresh/settings.ts";
 import { UpstashRefreshStore } from "../../shared/refresh/upstash.ts";
-import { upstashSettingsFromSecret } from "../../shared/upstash-client.ts";
+import { upstashSettingsFromSecret } from "../../shared/upstash/settings.ts";
 
 export interface RefreshEnvironment {
   readonly secretId: string;

@@ -29,7 +29,7 @@ import { guardRevocations } from "../../shared/revocation/guard.ts";
 import { MemoryRevocationStore } from "../../shared/revocation/memory.ts";
 import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
 import { createVerifier } from "../../shared/tokens/verifier.ts";
-import type { UpstashSettings } from "../../shared/upstash-client.ts";
+import type { UpstashSettings } from "../../shared/upstash/settings.ts";
 import { MemoryUsageStore, UsageRecorder, type UsageStore } from "../../shared/usage/counts.ts";
 import { UpstashUsageStore } from "../../shared/usage/upstash.ts";
 import { errorAnswer, errorBody } from "../http/errors.ts";

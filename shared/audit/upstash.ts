@@ -1,6 +1,7 @@
 import type { Redis } from "@upstash/redis";
 import { StoreUnavailable } from "../revocation/store.ts";
-import { createUpstashClient, type UpstashSettings, WRITE_BUDGET_MS } from "../upstash-client.ts";
+import { createUpstashClient } from "../upstash/client.ts";
+import { type UpstashSettings, WRITE_BUDGET_MS } from "../upstash/settings.ts";
 import {
   type AuditEntry,
   type AuditJournal,

@@ -6,9 +6,17 @@ export type UpstashSource =
   | { readonly kind: "env"; readonly url: string; readonly token: string }
   | { readonly kind: "secret"; readonly secretId: string };
 
-/** Everything a verifier (the Lambda authorizer, the local stack's protected route) is configured with. */
-export interface VerifierConfig {
-  readonly secretPrefix: string;
+/**
+ * Where a verifier reads its keys: the keyring in Secrets Manager (every algorithm, with each
+ * key's status), or, at the edge only, a JWKS URL (public keys of asymmetric keys, no
+ * credentials needed).
+ */
+export type SecretsKeys = { readonly kind: "secrets"; readonly prefix: string };
+export type KeySource = SecretsKeys | { readonly kind: "jwks"; readonly url: string };
+
+/** Everything a verifier (the Lambda authorizer, the edge, the local stack's route) is configured with. */
+export interface VerifierConfig<Keys extends KeySource = SecretsKeys> {
+  readonly keys: Keys;
   readonly upstash: UpstashSource;
   readonly redisPrefix: string;
   readonly issuer?: string;
@@ -28,13 +36,36 @@ export interface VerifierConfig {
   readonly tokenCookie?: string;
 }
 
-/** Documented in README "Authorizer settings"; every problem is reported at once. */
-export function readVerifierConfig(env: Environment): VerifierConfig {
-  const read = new EnvReader(env);
-  const secretPrefix = read.required(
-    "KEYWARD_SECRET_PREFIX",
-    "the Secrets Manager name prefix of the keyring, e.g. keyward/prod",
-  );
+/**
+ * Documented in README "Authorizer settings" (and "Edge" for `KEYWARD_JWKS_URL`, which only the
+ * edge verifier takes, with `keySources: "secrets-or-jwks"`); every problem is reported at once.
+ */
+export function readVerifierConfig(env: Environment): VerifierConfig;
+export function readVerifierConfig(
+  env: Environment,
+  keySources: "secrets-or-jwks",
+  read?: EnvReader,
+): VerifierConfig<KeySource>;
+export function readVerifierConfig(
+  env: Environment,
+  keySources: "secrets" | "secrets-or-jwks" = "secrets",
+  read = new EnvReader(env),
+): VerifierConfig<KeySource> {
+  const jwksUrl = keySources === "secrets-or-jwks" ? read.url("KEYWARD_JWKS_URL") : undefined;
+  let keys: KeySource;
+  if (jwksUrl !== undefined) {
+    if (read.string("KEYWARD_SECRET_PREFIX") !== undefined)
+      read.problem("set KEYWARD_SECRET_PREFIX or KEYWARD_JWKS_URL, not both: where the keys are");
+    keys = { kind: "jwks", url: jwksUrl };
+  } else {
+    const prefix = read.required(
+      "KEYWARD_SECRET_PREFIX",
+      keySources === "secrets"
+        ? "the Secrets Manager name prefix of the keyring, e.g. keyward/prod"
+        : "the Secrets Manager name prefix of the keyring, e.g. keyward/prod (or KEYWARD_JWKS_URL, for asymmetric keys)",
+    );
+    keys = { kind: "secrets", prefix };
+  }
   const url = read.url("UPSTASH_REDIS_REST_URL");
   const token = read.string("UPSTASH_REDIS_REST_TOKEN");
   const secretId = read.string("KEYWARD_UPSTASH_SECRET_ID");
@@ -57,8 +88,8 @@ export function readVerifierConfig(env: Environment): VerifierConfig {
   const issuer = read.string("KEYWARD_ISSUER");
   const audience = read.string("KEYWARD_AUDIENCE");
   const tokenType = read.string("KEYWARD_TOKEN_TYPE");
-  const config: VerifierConfig = {
-    secretPrefix,
+  const config: VerifierConfig<KeySource> = {
+    keys,
     upstash,
     redisPrefix: read.string("KEYWARD_REDIS_PREFIX", "kw:") ?? "kw:",
     ...(issuer === undefined ? {} : { issuer }),

@@ -13,11 +13,8 @@ import { cryptoRandom } from "../random.ts";
 import { UpstashRefreshStore } from "../refresh/upstash.ts";
 import { checkEviction, type EvictionCheck } from "../revocation/eviction.ts";
 import { UpstashRevocationStore } from "../revocation/upstash.ts";
-import {
-  createUpstashClient,
-  upstashSettingsFromSecret,
-  WRITE_BUDGET_MS,
-} from "../upstash-client.ts";
+import { createUpstashClient } from "../upstash/client.ts";
+import { upstashSettingsFromSecret, WRITE_BUDGET_MS } from "../upstash/settings.ts";
 import { UpstashUsageStore } from "../usage/upstash.ts";
 import type { OperationDeps } from "./deps.ts";
 

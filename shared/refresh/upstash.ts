@@ -1,12 +1,8 @@
 import type { Redis } from "@upstash/redis";
 import { StoreUnavailable } from "../errors.ts";
 import { lookupFor, revocationKey } from "../revocation/rules.ts";
-import {
-  createUpstashClient,
-  type UpstashSettings,
-  upstashFailure,
-  WRITE_BUDGET_MS,
-} from "../upstash-client.ts";
+import { createUpstashClient } from "../upstash/client.ts";
+import { type UpstashSettings, upstashFailure, WRITE_BUDGET_MS } from "../upstash/settings.ts";
 import {
   EXPIRED_FAMILY_KEPT_MS,
   type FamilyGrant,

@@ -1,5 +1,5 @@
 import type { Redis } from "@upstash/redis";
-import { upstashFailure } from "../upstash-client.ts";
+import { upstashFailure } from "../upstash/settings.ts";
 
 /**
  * Whether the Redis database behind Upstash may evict keys. A database that evicts under memory

@@ -18,7 +18,7 @@ export type RevocationCheck = (facts: TokenFacts) => Promise<RevocationOutcome>;
  * both modes, so metrics can count it; it is never read as "not revoked" unless the mode says so.
  */
 export function guardRevocations(
-  store: RevocationStore,
+  store: Pick<RevocationStore, "check">,
   failureMode: FailureMode = "closed",
 ): RevocationCheck {
   if (failureMode !== "closed" && failureMode !== "open") {

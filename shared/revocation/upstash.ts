@@ -1,14 +1,8 @@
 import type { Redis } from "@upstash/redis";
+import { createUpstashClient } from "../upstash/client.ts";
+import { upstashFailure, WRITE_BUDGET_MS } from "../upstash/settings.ts";
 import {
-  createUpstashClient,
-  type UpstashSettings,
-  upstashFailure,
-  WRITE_BUDGET_MS,
-} from "../upstash-client.ts";
-import {
-  evaluate,
   expiresAt,
-  lookupFor,
   type RevocationStatus,
   type RevocationTarget,
   type RevocationTiming,
@@ -16,22 +10,12 @@ import {
   SECONDS_ENTRY_BELOW,
   type TokenFacts,
 } from "./rules.ts";
-import {
-  isSpent,
-  type RevocationStore,
-  type RevokeOptions,
-  type RevokeResult,
-  StoreUnavailable,
-} from "./store.ts";
+import { isSpent, type RevocationStore, type RevokeOptions, type RevokeResult } from "./store.ts";
+import { type UpstashCheckOptions, UpstashRevocationCheck } from "./upstash-check.ts";
 
-export interface UpstashRevocationOptions extends UpstashSettings {
-  readonly timing: RevocationTiming;
-  /** A check answers within this many milliseconds or fails as `StoreUnavailable`. Default 100. */
-  readonly budgetMs?: number;
+export interface UpstashRevocationOptions extends UpstashCheckOptions {
   /** Commands per pipelined write request. Default 1,000. */
   readonly batchSize?: number;
-  /** Prefix of every key. Default "kw:". */
-  readonly prefix?: string;
 }
 
 /**
@@ -53,46 +37,30 @@ end
 return value`;
 
 /**
- * Revocations in Upstash Redis. A check is one `MGET` (one HTTP request) of every key that could
- * revoke the token; writes are pipelined `EVAL`s, `batchSize` per request.
+ * Revocations in Upstash Redis. A check is `UpstashRevocationCheck`'s one `MGET`; writes are
+ * pipelined `EVAL`s through `@upstash/redis`, `batchSize` per request.
  */
 export class UpstashRevocationStore implements RevocationStore {
-  readonly #reader: Redis;
+  readonly #checks: UpstashRevocationCheck;
   readonly #writer: Redis;
-  readonly #budgetMs: number;
   readonly #batchSize: number;
   readonly #prefix: string;
   readonly #timing: RevocationTiming;
 
   constructor(options: UpstashRevocationOptions) {
-    this.#budgetMs = options.budgetMs ?? 100;
     this.#batchSize = options.batchSize ?? 1000;
     this.#prefix = options.prefix ?? "kw:";
     this.#timing = options.timing;
-    this.#reader = createUpstashClient(options, this.#budgetMs);
+    this.#checks = new UpstashRevocationCheck(options);
     this.#writer = createUpstashClient(options, WRITE_BUDGET_MS);
   }
 
-  async check(facts: TokenFacts): Promise<RevocationStatus> {
-    const lookup = lookupFor(this.#prefix, facts);
-    const values = await withinBudget(
-      this.#reader.mget<(string | null)[]>(...lookup.keys),
-      this.#budgetMs,
-    );
-    if (!Array.isArray(values) || values.length !== lookup.keys.length) {
-      throw new StoreUnavailable(
-        "revocation store answered with something other than one value per key",
-      );
-    }
-    return evaluate(lookup, values, facts);
+  check(facts: TokenFacts): Promise<RevocationStatus> {
+    return this.#checks.check(facts);
   }
 
-  /**
-   * Opens the connection ahead of the first check (during a Lambda's init phase), so the first
-   * request does not pay for it. Failures are ignored: the first check will report them.
-   */
-  async warmUp(): Promise<void> {
-    await this.#reader.mget(revocationKey(this.#prefix, { kind: "all" })).catch(() => undefined);
+  warmUp(): Promise<void> {
+    return this.#checks.warmUp();
   }
 
   async revoke(
@@ -136,26 +104,5 @@ export class UpstashRevocationStore implements RevocationStore {
   /** Seconds until a rule's entry expires (-2 when absent), read from Redis itself. */
   async ttlOf(target: RevocationTarget): Promise<number> {
     return this.#writer.ttl(revocationKey(this.#prefix, target));
-  }
-}
-
-async function withinBudget<T>(operation: Promise<T>, budgetMs: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new StoreUnavailable(`revocation store did not answer within ${budgetMs} ms`)),
-      budgetMs,
-    );
-  });
-  try {
-    return await Promise.race([operation, deadline]);
-  } catch (error) {
-    if (error instanceof StoreUnavailable) throw error;
-    throw new StoreUnavailable(`revocation store unavailable: ${upstashFailure(error)}`, {
-      cause: error,
-    });
-  } finally {
-    clearTimeout(timer);
-    operation.catch(() => undefined);
   }
 }

@@ -40,7 +40,7 @@ export class UsageRecorder {
   #flushing: Promise<void> | undefined;
 
   constructor(
-    private readonly store: UsageStore,
+    private readonly store: Pick<UsageStore, "add">,
     nowMs: number,
     private readonly flushEveryMs = MINUTE,
     private readonly onError: (error: unknown) => void = () => undefined,
@@ -48,11 +48,20 @@ export class UsageRecorder {
     this.#lastFlush = nowMs;
   }
 
-  record(kid: string, nowMs: number, outcome: UsageOutcome = "verified"): void {
+  /**
+   * Counts one outcome; once a minute it also starts a flush and returns it (a runtime that ends a
+   * request's work with its answer keeps it alive with `waitUntil`).
+   */
+  record(
+    kid: string,
+    nowMs: number,
+    outcome: UsageOutcome = "verified",
+  ): Promise<void> | undefined {
     increment(outcome === "refused" ? this.#refused : this.#verified, kid, 1);
     if (outcome === "stale-signer") increment(this.#stale, kid, 1);
     if (nowMs - this.#lastFlush >= this.flushEveryMs && this.#flushing === undefined)
-      void this.flush(nowMs);
+      return this.flush(nowMs);
+    return undefined;
   }
 
   /** Writes what was counted so far (one request); counts of a failed write are kept for the next. */

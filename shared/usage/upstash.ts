@@ -1,11 +1,10 @@
 import type { Redis } from "@upstash/redis";
 import type { KeyUsage } from "../keyring/policy.ts";
 import { StoreUnavailable } from "../revocation/store.ts";
-import { createUpstashClient, type UpstashSettings } from "../upstash-client.ts";
+import { createUpstashClient } from "../upstash/client.ts";
+import type { UpstashSettings } from "../upstash/settings.ts";
 import { hourOf, type UsageCounts, type UsageStore } from "./counts.ts";
-
-/** Hourly buckets outlive the day the gate reads by a margin, then expire by themselves. */
-const BUCKET_TTL_SECONDS = 26 * 3600;
+import { UpstashUsageCounter } from "./upstash-counter.ts";
 
 /**
  * Usage in Upstash: verifications in one hash per hour, `<prefix>usage:<hour>`, field = kid
@@ -16,24 +15,18 @@ const BUCKET_TTL_SECONDS = 26 * 3600;
  */
 export class UpstashUsageStore implements UsageStore {
   readonly #redis: Redis;
+  readonly #counter: UpstashUsageCounter;
 
   constructor(
     settings: UpstashSettings,
     private readonly prefix = "kw:",
   ) {
     this.#redis = createUpstashClient(settings, 5_000, 1);
+    this.#counter = new UpstashUsageCounter(settings, prefix);
   }
 
-  async add(counts: UsageCounts, nowMs: number): Promise<void> {
-    const key = `${this.prefix}usage:${hourOf(nowMs)}`;
-    const pipeline = this.#redis.pipeline();
-    for (const [kid, n] of counts.verified) pipeline.hincrby(key, kid, n);
-    if (counts.verified.size > 0) pipeline.expire(key, BUCKET_TTL_SECONDS);
-    for (const [kid, n] of counts.refused) pipeline.hincrby(this.#refusedKey, kid, n);
-    const staleKey = `${this.prefix}usage:stale:${hourOf(nowMs)}`;
-    for (const [kid, n] of counts.stale ?? []) pipeline.hincrby(staleKey, kid, n);
-    if ((counts.stale?.size ?? 0) > 0) pipeline.expire(staleKey, 3 * 3600);
-    await pipeline.exec();
+  add(counts: UsageCounts, nowMs: number): Promise<void> {
+    return this.#counter.add(counts, nowMs);
   }
 
   async staleSignersByKid(nowMs: number): Promise<Readonly<Record<string, number>>> {

@@ -104,7 +104,9 @@ function statementsOf(
   if (fn === undefined) throw new Error(`no function ${functionId}`);
   const role = (fn.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
   return Object.values(t.findResources("AWS::IAM::Policy"))
-    .filter((policy) => (policy.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === role))
+    .filter((policy) =>
+      ((policy.Properties.Roles ?? []) as { Ref: string }[]).some((r) => r.Ref === role),
+    )
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
 }
 
@@ -261,7 +263,7 @@ describe("the Keyward construct", () => {
     const roleId = stack.getLogicalId(login.node.defaultChild as CfnRole);
     const statements = Object.values(t.findResources("AWS::IAM::Policy"))
       .filter((policy) =>
-        (policy.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId),
+        ((policy.Properties.Roles ?? []) as { Ref: string }[]).some((r) => r.Ref === roleId),
       )
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
     expect(actionsOf(statements)).toEqual([
@@ -485,6 +487,25 @@ describe("the Keyward construct", () => {
     });
   });
 
+  it("gives the edge Worker an IAM user that can only read the keyring, with no access key in the template", () => {
+    const users = template.findResources("AWS::IAM::User");
+    const [userId, ...others] = Object.keys(users);
+    expect(others).toEqual([]);
+    template.resourceCountIs("AWS::IAM::AccessKey", 0);
+    const statements = Object.values(template.findResources("AWS::IAM::Policy"))
+      .filter((policy) => JSON.stringify(policy.Properties.Users ?? []).includes(userId!))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    expect(statements).toEqual([
+      {
+        Action: ["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"],
+        Effect: "Allow",
+        Resource: "*",
+      },
+      { Action: "secretsmanager:GetSecretValue", Effect: "Allow", Resource: KEYRING_SECRETS },
+    ]);
+    expect(templateWith({ edgeReader: false }).findResources("AWS::IAM::User")).toEqual({});
+  });
+
   it("lets the sample backend do nothing but write its logs", () => {
     expect(statementsOf(ids.sample)).toEqual([]);
   });
@@ -667,17 +688,13 @@ describe("the Keyward construct", () => {
     const [fnId] = Object.entries(environments(t)).find(
       ([, vars]) =>
         Object.keys(vars).length === 1 && vars.KEYWARD_SECRET_PREFIX === "keyward/other",
-    ) ?? [undefined];
-    expect(fnId).toBeDefined();
+    ) ?? ["no teardown function"];
     // Its deletes are scoped to the prefix, like the rotation function's.
-    const statements = Object.values(t.findResources("AWS::IAM::Policy"))
-      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(fnId!.slice(0, 20)))
-      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
-    const deletes = statements.filter((s: { Action: unknown }) =>
-      JSON.stringify(s.Action).includes("secretsmanager:DeleteSecret"),
+    const deletes = statementsOf(fnId, t).filter((statement) =>
+      JSON.stringify(statement.Action).includes("secretsmanager:DeleteSecret"),
     );
     expect(deletes).toHaveLength(1);
-    expect(JSON.stringify(deletes[0].Resource)).toContain(":secret:keyward/other/*");
+    expect(JSON.stringify(deletes[0]?.Resource)).toContain(":secret:keyward/other/*");
   });
 
   it("refuses a removal policy secrets cannot have", () => {
@@ -738,6 +755,7 @@ describe("the ready stack", () => {
       "AlarmTopic",
       "AuthorizerArn",
       "Dashboard",
+      "EdgeReaderUser",
       "IssuingClientsSecret",
       "IssuingUrl",
       "JwksUrl",
@@ -759,6 +777,7 @@ describe("the ready stack", () => {
       "AlarmTopic",
       "AuthorizerArn",
       "Dashboard",
+      "EdgeReaderUser",
       "IssuingClientsSecret",
       "IssuingUrl",
       "JwksUrl",
@@ -906,7 +925,7 @@ describe("the ready stack", () => {
     keyward.grantOperate(role);
     const t = Template.fromStack(stack);
     const policies = Object.values(t.findResources("AWS::IAM::Policy")).filter((p) =>
-      JSON.stringify(p.Properties.Roles).includes(
+      JSON.stringify(p.Properties.Roles ?? []).includes(
         stack.getLogicalId(role.node.defaultChild as CfnRole),
       ),
     );

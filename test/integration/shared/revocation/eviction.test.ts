@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { checkEviction } from "../../../../shared/revocation/eviction.ts";
-import { createUpstashClient } from "../../../../shared/upstash-client.ts";
+import { createUpstashClient } from "../../../../shared/upstash/client.ts";
 import { freePort } from "../../../support/processes.ts";
 import { startOwnUpstash } from "../../../support/services.ts";
 

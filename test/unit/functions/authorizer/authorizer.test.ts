@@ -363,7 +363,7 @@ describe("authorizer configuration", () => {
         KEYWARD_UPSTASH_SECRET_ID: "keyward/prod/upstash",
       }),
     ).toEqual({
-      secretPrefix: "keyward/prod",
+      keys: { kind: "secrets", prefix: "keyward/prod" },
       upstash: { kind: "secret", secretId: "keyward/prod/upstash" },
       redisPrefix: "kw:",
       clockToleranceSeconds: 5,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigInvalid } from "../../../shared/errors.ts";
-import { upstashSettingsFromSecret } from "../../../shared/upstash-client.ts";
+import { ConfigInvalid } from "../../../../shared/errors.ts";
+import { upstashSettingsFromSecret } from "../../../../shared/upstash/settings.ts";
 
 describe("upstashSettingsFromSecret", () => {
   it("reads {url, token}", () => {

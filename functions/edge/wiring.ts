@@ -1,0 +1,151 @@
+import { Hono } from "hono";
+import { usageOf } from "../../shared/authenticate.ts";
+import { type Clock, systemClock } from "../../shared/clock.ts";
+import { type Environment, EnvReader } from "../../shared/config/env.ts";
+import {
+  readOrLog,
+  usageRecorderFor,
+  type Verification,
+  verificationFromConfig,
+} from "../../shared/config/verification.ts";
+import {
+  type KeySource,
+  readVerifierConfig,
+  type VerifierConfig,
+} from "../../shared/config/verifier-config.ts";
+import { JwksReader } from "../../shared/keyring-store/jwks-reader.ts";
+import { readerFromEnvironment } from "../../shared/keyring-store/secrets-reader.ts";
+import { createLogger, type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
+import { errorAnswer } from "../http/errors.ts";
+import { type KeywardEnv, keyward } from "./middleware.ts";
+
+/** Headers the Worker sets for the origin; a caller's own copies are dropped, never passed on. */
+export const IDENTITY_HEADERS = { sub: "x-keyward-sub", scope: "x-keyward-scope" } as const;
+
+export interface EdgeOverrides {
+  readonly clock?: Clock;
+  readonly write?: LineWriter;
+  /** How the Worker reaches the origin (a service binding's `fetch`, or the global one). */
+  readonly fetchOrigin?: (request: Request) => Promise<Response>;
+}
+
+export interface EdgeVerifier {
+  readonly app: Hono<KeywardEnv>;
+  readonly verification: Verification;
+  /** Work a request started that must outlive its answer (a keyring reload, a usage flush). */
+  readonly pending: () => Promise<unknown>[];
+}
+
+export interface EdgeConfig extends VerifierConfig<KeySource> {
+  /** Where accepted requests go, e.g. https://origin.example.com (path and query are kept). */
+  readonly origin: string;
+}
+
+/**
+ * Documented in README "Edge": the authorizer's settings, plus `KEYWARD_ORIGIN`, and keys from
+ * `KEYWARD_JWKS_URL` (asymmetric) or Secrets Manager (`KEYWARD_SECRET_PREFIX` with the AWS
+ * variables as Worker secrets). Upstash credentials come as Worker secrets
+ * (`UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN`). Every problem is reported at once.
+ */
+export function readEdgeConfig(env: Environment): EdgeConfig {
+  const read = new EnvReader(env);
+  const origin = read.url("KEYWARD_ORIGIN");
+  if (origin === undefined && read.string("KEYWARD_ORIGIN") === undefined)
+    read.problem("KEYWARD_ORIGIN is required: the URL accepted requests are sent to");
+  if (read.string("KEYWARD_UPSTASH_SECRET_ID") !== undefined)
+    read.problem(
+      "KEYWARD_UPSTASH_SECRET_ID is not read at the edge: set UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN as Worker secrets",
+    );
+  if (read.string("KEYWARD_SECRET_PREFIX") !== undefined) {
+    for (const name of ["AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"])
+      if (read.string(name) === undefined)
+        read.problem(`${name} is required with KEYWARD_SECRET_PREFIX: the keyring's reader`);
+  }
+  const config = readVerifierConfig(env, "secrets-or-jwks", read);
+  return { ...config, origin: origin ?? "" };
+}
+
+/**
+ * The edge verifier: the keyward middleware in front of every path, then the request as it came
+ * (method, path, query, headers, body) to the origin, with the caller's `sub` and `scope` in
+ * `X-Keyward-Sub` and `X-Keyward-Scope`. One per isolate: its caches (keyring, verified
+ * signatures, usage counts) live as long as the isolate.
+ */
+export function createEdgeVerifier(env: Environment, overrides: EdgeOverrides = {}): EdgeVerifier {
+  const write = overrides.write ?? stdoutWriter;
+  const log = createLogger("keyward-edge", write);
+  const config = readOrLog(() => readEdgeConfig(env), log);
+  const clock = overrides.clock ?? systemClock;
+  const keys = config.keys;
+  const reader =
+    keys.kind === "jwks"
+      ? new JwksReader({ url: keys.url })
+      : readerFromEnvironment(env, keys.prefix);
+  const load = () => reader.load();
+  if (config.upstash.kind !== "env") throw new Error("unreachable: readEdgeConfig refuses it");
+  const upstash = { url: config.upstash.url, token: config.upstash.token };
+  const verification = verificationFromConfig(config, load, upstash, clock);
+  const usage = usageRecorderFor(upstash, config.redisPrefix, clock, log);
+  let flushing: Promise<void> | undefined;
+  const fetchOrigin = overrides.fetchOrigin ?? ((request: Request) => fetch(request));
+  const origin = new URL(config.origin);
+
+  const app = new Hono<KeywardEnv>();
+  app.onError(errorAnswer);
+  app.use(
+    "*",
+    keyward({
+      authenticate: verification.authenticate,
+      tokenSource: {
+        header: config.tokenHeader,
+        ...(config.tokenCookie === undefined ? {} : { cookie: config.tokenCookie }),
+      },
+      onResult: (result) => {
+        const counted = usageOf(result);
+        if (counted !== undefined)
+          flushing = usage.record(counted.kid, clock.now(), counted.outcome) ?? flushing;
+        if (!result.ok) {
+          log.info("request refused", {
+            reason: result.reason,
+            ...(result.kid === undefined ? {} : { kid: result.kid }),
+            ...(result.rule === undefined ? {} : { rule: result.rule }),
+          });
+        } else if (result.revocationUnchecked || result.staleKeyring) {
+          log.warn("request allowed degraded", {
+            kid: result.kid,
+            revocationUnchecked: result.revocationUnchecked,
+            staleKeyring: result.staleKeyring,
+          });
+        }
+      },
+    }),
+  );
+  app.all("*", async (c) => {
+    const incoming = new URL(c.req.url);
+    const target = new URL(`${incoming.pathname}${incoming.search}`, origin);
+    const headers = new Headers(c.req.raw.headers);
+    for (const name of [...headers.keys()])
+      if (name.toLowerCase().startsWith("x-keyward-")) headers.delete(name);
+    const { claims } = c.get("keyward");
+    if (typeof claims.sub === "string") headers.set(IDENTITY_HEADERS.sub, claims.sub);
+    if (typeof claims.scope === "string") headers.set(IDENTITY_HEADERS.scope, claims.scope);
+    const method = c.req.method;
+    return fetchOrigin(
+      new Request(target, {
+        method,
+        headers,
+        ...(method === "GET" || method === "HEAD" ? {} : { body: c.req.raw.body }),
+        redirect: "manual",
+      }),
+    );
+  });
+
+  return {
+    app,
+    verification,
+    pending: () =>
+      [verification.keyrings.loading, flushing].filter(
+        (work): work is Promise<void> => work !== undefined,
+      ),
+  };
+}

@@ -1,0 +1,109 @@
+import { type AuthResult, createAuthenticator } from "../authenticate.ts";
+import { type Clock, SECOND } from "../clock.ts";
+import { ConfigInvalid } from "../errors.ts";
+import type { Keyring } from "../keyring/keyring.ts";
+import { KeyringCache } from "../keyring-cache.ts";
+import type { Logger } from "../observability/log.ts";
+import { guardRevocations } from "../revocation/guard.ts";
+import { UpstashRevocationCheck } from "../revocation/upstash-check.ts";
+import { createVerifier, type TokenVerifier } from "../tokens/verifier.ts";
+import type { UpstashSettings } from "../upstash/settings.ts";
+import { UsageRecorder } from "../usage/counts.ts";
+import { UpstashUsageCounter } from "../usage/upstash-counter.ts";
+import type { KeySource, VerifierConfig } from "./verifier-config.ts";
+
+export interface Verification {
+  readonly authenticate: (token: string | undefined) => Promise<AuthResult>;
+  readonly keyrings: KeyringCache;
+  readonly verifier: TokenVerifier;
+  /**
+   * Opens the revocation store's connection and loads the keyring (keys prepared), at once;
+   * false when the keyring could not be loaded (`keyrings.lastError` says why).
+   */
+  readonly warmUp: () => Promise<boolean>;
+}
+
+/**
+ * The verification path of a configured verifier, the same for the Lambda authorizer and the
+ * edge: the keyring behind a cache with the configured TTL, stale bound and unknown-kid cooldown;
+ * the verifier with the configured claims; the Upstash revocation store with its time budget and
+ * failure mode. Only where the keyring comes from (`load`) differs.
+ */
+export function verificationFromConfig(
+  config: VerifierConfig<KeySource>,
+  load: () => Promise<Keyring | undefined>,
+  upstash: UpstashSettings,
+  clock: Clock,
+): Verification {
+  const keyrings = new KeyringCache({
+    load,
+    clock,
+    ttlMs: config.keyringCacheTtlSeconds * SECOND,
+    maxStaleMs: config.keyringMaxStaleSeconds * SECOND,
+    unknownKidCooldownMs: config.unknownKidCooldownSeconds * SECOND,
+    unknownKidWaitMs: config.unknownKidWaitMs,
+  });
+  const revocations = new UpstashRevocationCheck({
+    ...upstash,
+    prefix: config.redisPrefix,
+    budgetMs: config.revocationBudgetMs,
+    timing: {
+      maxTokenLifetimeSeconds: config.maxTokenLifetimeSeconds,
+      clockToleranceSeconds: config.clockToleranceSeconds,
+    },
+  });
+  const verifier = createVerifier({
+    clockToleranceSeconds: config.clockToleranceSeconds,
+    maxLifetimeSeconds: config.maxTokenLifetimeSeconds,
+    ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
+    ...(config.audience === undefined ? {} : { audience: config.audience }),
+    ...(config.tokenType === undefined ? {} : { type: config.tokenType }),
+  });
+  return {
+    authenticate: createAuthenticator({
+      keyrings,
+      verifier,
+      revocations: guardRevocations(revocations, config.failureMode),
+      clock,
+      // Signers read the keyring through a cache of the same TTL; a minute of margin.
+      signerFollowMs: config.keyringCacheTtlSeconds * SECOND + 60 * SECOND,
+    }),
+    keyrings,
+    verifier,
+    async warmUp() {
+      const [, initial] = await Promise.all([revocations.warmUp(), keyrings.get()]);
+      if (initial.ok) await verifier.prepare(initial.keyring);
+      return initial.ok;
+    },
+  };
+}
+
+/** Reads a verifier's configuration; a broken one is logged, every problem, before it is thrown. */
+export function readOrLog<T>(read: () => T, log: Logger): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof ConfigInvalid)
+      log.error("configuration is invalid", { problems: error.problems });
+    throw error;
+  }
+}
+
+/**
+ * The usage figures a verifier records for the grace gate, flushed to Upstash once a minute; a
+ * failed flush is logged and its counts kept for the next.
+ */
+export function usageRecorderFor(
+  upstash: UpstashSettings,
+  redisPrefix: string,
+  clock: Clock,
+  log: Logger,
+): UsageRecorder {
+  return new UsageRecorder(
+    new UpstashUsageCounter(upstash, redisPrefix),
+    clock.now(),
+    undefined,
+    (error) =>
+      log.warn("usage figures could not be written; they are kept for the next flush", { error }),
+  );
+}

@@ -1,0 +1,38 @@
+export interface TokenSource {
+  /** Lower-case header name; `authorization` means the Bearer scheme. */
+  readonly header: string;
+  readonly cookie?: string;
+}
+
+const BEARER = /^Bearer +(\S+)$/i;
+
+/**
+ * The token of a request, from the configured header's value (Bearer for Authorization) or, when
+ * the header is absent, the configured cookie among `cookies` (each `name=value`). One reading for
+ * every verifier: the Lambda authorizer's events and the edge's requests.
+ */
+export function tokenIn(
+  header: string | undefined,
+  cookies: readonly string[],
+  source: TokenSource,
+): string | undefined {
+  if (header !== undefined) return fromHeader(header, source.header);
+  if (source.cookie === undefined) return undefined;
+  for (const cookie of cookies) {
+    const eq = cookie.indexOf("=");
+    if (eq > 0 && cookie.slice(0, eq).trim() === source.cookie) {
+      const value = cookie.slice(eq + 1).trim();
+      return value === "" ? undefined : value;
+    }
+  }
+  return undefined;
+}
+
+/** A header's token: the Bearer credential, or (for a header other than Authorization) its value. */
+export function fromHeader(value: string, header: string): string | undefined {
+  const bearer = BEARER.exec(value.trim());
+  if (bearer !== null) return bearer[1];
+  if (header === "authorization") return undefined;
+  const raw = value.trim();
+  return raw === "" ? undefined : raw;
+}

@@ -1,0 +1,37 @@
+import { type UpstashArgument, UpstashRest } from "../upstash/rest.ts";
+import type { UpstashSettings } from "../upstash/settings.ts";
+import { hourOf, type UsageCounts, type UsageStore } from "./counts.ts";
+
+/** Hourly buckets outlive the day the gate reads by a margin, then expire by themselves. */
+const BUCKET_TTL_SECONDS = 26 * 3600;
+const STALE_TTL_SECONDS = 3 * 3600;
+
+/**
+ * The verifiers' side of the Upstash usage store (`UpstashUsageStore` reads the figures): a flush
+ * is one pipelined request over `UpstashRest`, HINCRBY per kid into the hour's hash
+ * (`<prefix>usage:<hour>`, `<prefix>usage:stale:<hour>`) with its EXPIRE, and into the refusals'
+ * hash without expiry (`<prefix>usage:refused`).
+ */
+export class UpstashUsageCounter implements Pick<UsageStore, "add"> {
+  readonly #rest: UpstashRest;
+
+  constructor(
+    settings: UpstashSettings,
+    private readonly prefix = "kw:",
+  ) {
+    this.#rest = new UpstashRest(settings, 5_000);
+  }
+
+  async add(counts: UsageCounts, nowMs: number): Promise<void> {
+    const commands: UpstashArgument[][] = [];
+    const key = `${this.prefix}usage:${hourOf(nowMs)}`;
+    for (const [kid, n] of counts.verified) commands.push(["HINCRBY", key, kid, n]);
+    if (counts.verified.size > 0) commands.push(["EXPIRE", key, BUCKET_TTL_SECONDS]);
+    for (const [kid, n] of counts.refused)
+      commands.push(["HINCRBY", `${this.prefix}usage:refused`, kid, n]);
+    const staleKey = `${this.prefix}usage:stale:${hourOf(nowMs)}`;
+    for (const [kid, n] of counts.stale ?? []) commands.push(["HINCRBY", staleKey, kid, n]);
+    if ((counts.stale?.size ?? 0) > 0) commands.push(["EXPIRE", staleKey, STALE_TTL_SECONDS]);
+    if (commands.length > 0) await this.#rest.pipeline(commands);
+  }
+}

@@ -1,0 +1,328 @@
+import { randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createJwksApp } from "../../functions/jwks/app.ts";
+import { MemoryAuditJournal } from "../../shared/audit/memory.ts";
+import { systemClock } from "../../shared/clock.ts";
+import { MemoryEventPublisher } from "../../shared/events.ts";
+import { generateKey } from "../../shared/keyring/generate.ts";
+import type { Keyring } from "../../shared/keyring/keyring.ts";
+import { resolvePolicy } from "../../shared/keyring/policy.ts";
+import { activateKey, publishKey } from "../../shared/keyring/transitions.ts";
+import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-manager.ts";
+import type { OperationDeps } from "../../shared/operations/deps.ts";
+import { emergency } from "../../shared/operations/keys.ts";
+import { cryptoRandom } from "../../shared/random.ts";
+import type { RevocationTarget } from "../../shared/revocation/rules.ts";
+import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
+import { createSigner } from "../../shared/tokens/signer.ts";
+import { secretsManagerClient } from "../support/aws.ts";
+import { type CountingProxy, startProxy } from "../support/http-proxy.ts";
+import { expectOk, newKeyring } from "../support/keyrings.ts";
+import { type RunningWorker, startOrigin, startWorker } from "../support/workerd.ts";
+
+const timing = { maxTokenLifetimeSeconds: 86_400, clockToleranceSeconds: 5 };
+const BUDGET_MS = 100;
+const signer = createSigner({ lifetimeSeconds: 600 });
+
+let origin: Awaited<ReturnType<typeof startOrigin>>;
+const stoppers: (() => Promise<void>)[] = [];
+/** Every token minted and every line any Worker wrote: no line may hold a token. */
+const minted: string[] = [];
+const workers: RunningWorker[] = [];
+
+beforeAll(async () => {
+  origin = await startOrigin();
+  stoppers.push(origin.stop);
+});
+afterAll(async () => {
+  const lines = workers.flatMap((worker) => worker.lines());
+  await Promise.all([...workers.map((w) => w.stop()), ...stoppers.map((stop) => stop())]);
+  expect(lines.length).toBeGreaterThan(0);
+  for (const token of minted) for (const line of lines) expect(line).not.toContain(token);
+}, 60_000);
+
+async function proxyOf(url: string): Promise<CountingProxy> {
+  const proxy = await startProxy(url);
+  stoppers.push(proxy.stop);
+  return proxy;
+}
+
+/**
+ * An HS256 keyring in Secrets Manager (moto, read over SigV4 `fetch` from inside workerd),
+ * revocations in Upstash, and the edge Worker in front of the test origin. Secrets Manager and
+ * Upstash sit behind proxies that can inject the faults real servers do not make.
+ */
+async function secretsDeployment(settings: Record<string, string> = {}) {
+  const services = inject("services");
+  const prefix = `keyward/${randomUUID()}`;
+  const redisPrefix = `e${randomUUID()}:`;
+  const keyrings = new SecretsManagerKeyringStore({
+    client: secretsManagerClient(services.motoUrl),
+    prefix,
+  });
+  await keyrings.save(await newKeyring("HS256", Date.now(), cryptoRandom));
+  const upstash = { url: services.upstashUrl, token: services.upstashToken };
+  const revocations = new UpstashRevocationStore({
+    ...upstash,
+    prefix: redisPrefix,
+    timing,
+    budgetMs: 2_000,
+  });
+  const deps: OperationDeps = {
+    keyrings,
+    revocations,
+    audit: new MemoryAuditJournal(),
+    events: new MemoryEventPublisher(),
+    clock: systemClock,
+    random: cryptoRandom,
+    policy: resolvePolicy(),
+    timing,
+  };
+  const [moto, upstashProxy] = await Promise.all([
+    proxyOf(services.motoUrl),
+    proxyOf(services.upstashUrl),
+  ]);
+  const worker = await startWorker({
+    KEYWARD_ORIGIN: origin.url,
+    KEYWARD_SECRET_PREFIX: prefix,
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "edge-reader",
+    AWS_SECRET_ACCESS_KEY: "edge-reader-secret",
+    AWS_ENDPOINT_URL: moto.url,
+    UPSTASH_REDIS_REST_URL: upstashProxy.url,
+    UPSTASH_REDIS_REST_TOKEN: services.upstashToken,
+    KEYWARD_REDIS_PREFIX: redisPrefix,
+    KEYWARD_KEYRING_CACHE_TTL_SECONDS: "1",
+    KEYWARD_REVOCATION_BUDGET_MS: String(BUDGET_MS),
+    ...settings,
+  });
+  workers.push(worker);
+  const mint = async (sub: string, claims: Record<string, unknown> = {}, keyring?: Keyring) => {
+    const token = await signer.sign(
+      keyring ?? (await keyrings.load())!,
+      { sub, claims },
+      Date.now(),
+    );
+    minted.push(token);
+    return token;
+  };
+  const get = (token: string, init: RequestInit = {}) =>
+    worker.fetch("/orders?page=2", {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, ...(init.headers as object) },
+    });
+  const revoke = (target: RevocationTarget) => revocations.revoke([target], Date.now());
+  return { worker, keyrings, deps, moto, upstashProxy, mint, get, revoke };
+}
+
+async function timed(work: () => Promise<Response>): Promise<{ response: Response; ms: number }> {
+  const started = performance.now();
+  const response = await work();
+  return { response, ms: performance.now() - started };
+}
+
+describe("the edge Worker inside workerd (Miniflare), keys from Secrets Manager", () => {
+  it("sends a valid token's request to the origin with the verified sub and scope, never the caller's own", async () => {
+    const { get, mint } = await secretsDeployment();
+    const token = await mint("alice", { scope: "orders:read" });
+    const before = origin.received.length;
+    const response = await get(token, {
+      method: "POST",
+      body: '{"item": 42}',
+      headers: { "x-keyward-sub": "admin", "content-type": "application/json" },
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("from the origin");
+    const [reached] = origin.received.slice(before);
+    expect(reached).toMatchObject({ method: "POST", url: "/orders?page=2", body: '{"item": 42}' });
+    expect(reached?.headers["x-keyward-sub"]).toBe("alice");
+    expect(reached?.headers["x-keyward-scope"]).toBe("orders:read");
+  });
+
+  it("answers 401 with a challenge and the reason, and never reaches the origin, for a missing or forged token", async () => {
+    const { worker, get, mint } = await secretsDeployment();
+    const before = origin.received.length;
+    const none = await worker.fetch("/orders");
+    expect(none.status).toBe(401);
+    expect(none.headers.get("www-authenticate")).toBe('Bearer realm="keyward"');
+    expect(await none.json()).toMatchObject({ error: { code: "token_missing" } });
+    const token = await mint("alice");
+    const forged = `${token.slice(0, -4)}${token.endsWith("AAAA") ? "BBBB" : "AAAA"}`;
+    const refused = await get(forged);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("www-authenticate")).toContain('error="invalid_token"');
+    expect(await refused.json()).toMatchObject({ error: { code: "signature_invalid" } });
+    expect(origin.received.length).toBe(before);
+  });
+
+  it("refuses a token at the first request after its revocation: by token, subject, claim, key and all", async () => {
+    const { get, mint, revoke } = await secretsDeployment();
+    const byToken = await mint("t-user");
+    const bySub = await mint("s-user");
+    const byClaim = await mint("c-user", { tenant: "acme" });
+    const other = await mint("o-user");
+    for (const token of [byToken, bySub, byClaim, other])
+      expect((await get(token)).status).toBe(200);
+
+    const jti = JSON.parse(Buffer.from(byToken.split(".")[1]!, "base64url").toString()).jti;
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    await revoke({ kind: "token", jti, exp });
+    await revoke({ kind: "subject", sub: "s-user" });
+    await revoke({ kind: "claim", name: "tenant", value: "acme" });
+    for (const token of [byToken, bySub, byClaim]) {
+      const refused = await get(token);
+      expect(refused.status).toBe(401);
+      expect(await refused.json()).toMatchObject({ error: { code: "revoked" } });
+    }
+    expect((await get(other)).status).toBe(200);
+
+    const kid = JSON.parse(Buffer.from(other.split(".")[0]!, "base64url").toString()).kid;
+    await revoke({ kind: "kid", kid });
+    expect(await (await get(other)).json()).toMatchObject({ error: { code: "key_compromised" } });
+
+    const later = await mint("late-user");
+    await revoke({ kind: "all" });
+    expect(await (await get(later)).json()).toMatchObject({ error: { code: "revoked" } });
+  });
+
+  it("keeps earlier tokens working across a graceful rotation, and takes the new key's tokens", async () => {
+    const { get, mint, keyrings } = await secretsDeployment();
+    const early = await mint("alice");
+    expect((await get(early)).status).toBe(200);
+    const start = (await keyrings.load())!;
+    const next = await generateKey("HS256", Date.now(), cryptoRandom);
+    await keyrings.save(expectOk(publishKey(start, next, Date.now())));
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // the Worker's keyring TTL (1 s)
+    await keyrings.save(expectOk(activateKey((await keyrings.load())!, next.kid, Date.now())));
+    const fresh = await mint("bob");
+    expect(JSON.parse(Buffer.from(fresh.split(".")[0]!, "base64url").toString()).kid).toBe(
+      next.kid,
+    );
+    for (const token of [early, fresh, early]) expect((await get(token)).status).toBe(200);
+  });
+
+  it("refuses every token of the old key at the first request after an emergency, whatever its cache holds", async () => {
+    const { get, mint, deps, keyrings } = await secretsDeployment({
+      KEYWARD_KEYRING_CACHE_TTL_SECONDS: "3600",
+    });
+    const early = await mint("alice");
+    expect((await get(early)).status).toBe(200);
+    const leaked = (await keyrings.load())!;
+    const rotated = await emergency(deps, { actor: "ic", reason: "key leaked" });
+    expect(rotated.ok).toBe(true);
+    // Issued before: the emergency's cut-off and its key rule both refuse it.
+    const before = await get(early);
+    expect(before.status).toBe(401);
+    expect(["revoked", "key_compromised"]).toContain(
+      ((await before.json()) as { error: { code: string } }).error.code,
+    );
+    // Minted with the leaked key after the emergency, as an attacker would: the key rule.
+    const forged = await get(await mint("mallory", {}, leaked));
+    expect(forged.status).toBe(401);
+    expect(await forged.json()).toMatchObject({ error: { code: "key_compromised" } });
+  });
+
+  it("answers within the budget when Upstash hangs: 503 in closed mode, the origin in open mode (delay injected by a proxy)", async () => {
+    for (const mode of ["closed", "open"] as const) {
+      const { get, mint, upstashProxy } = await secretsDeployment({
+        KEYWARD_REVOCATION_FAILURE_MODE: mode,
+      });
+      const token = await mint("alice");
+      expect((await get(token)).status).toBe(200);
+      upstashProxy.setFault({ kind: "delay", ms: 3_000 });
+      const { response, ms } = await timed(() => get(token));
+      expect(ms).toBeLessThan(BUDGET_MS + 50);
+      if (mode === "closed") {
+        expect(response.status).toBe(503);
+        expect(response.headers.get("retry-after")).toBe("5");
+        expect(await response.json()).toMatchObject({ error: { code: "store_unavailable" } });
+      } else {
+        expect(response.status).toBe(200);
+      }
+      upstashProxy.setFault({ kind: "none" });
+    }
+  });
+
+  it("serves the last good keyring while Secrets Manager hangs or fails, never stalling a request, until the stale bound (faults injected by a proxy)", async () => {
+    const { get, mint, moto } = await secretsDeployment({ KEYWARD_KEYRING_MAX_STALE_SECONDS: "3" });
+    const token = await mint("alice");
+    expect((await get(token)).status).toBe(200);
+    moto.setFault({ kind: "delay", ms: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 1_200)); // past the 1 s TTL
+    const slow = await timed(() => get(token));
+    expect(slow.response.status).toBe(200);
+    expect(slow.ms).toBeLessThan(BUDGET_MS + 50);
+    moto.setFault({ kind: "error", status: 500 });
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect((await get(token)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 2_500)); // past the 3 s stale bound
+    const stale = await get(token);
+    expect(stale.status).toBe(503);
+    expect(await stale.json()).toMatchObject({ error: { code: "keyring_unavailable" } });
+    // Back once Secrets Manager answers again (after the cache's 5 s wait between failed loads).
+    moto.setFault({ kind: "none" });
+    let status = 0;
+    for (let tries = 0; tries < 40 && status !== 200; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      status = (await get(token)).status;
+    }
+    expect(status).toBe(200);
+  });
+
+  it("answers a misconfigured Worker's every request with a JSON 500 that names no value", async () => {
+    const worker = await startWorker({
+      KEYWARD_ORIGIN: "not a url",
+      UPSTASH_REDIS_REST_TOKEN: "t0ps3cret",
+    });
+    workers.push(worker);
+    const response = await worker.fetch("/");
+    expect(response.status).toBe(500);
+    const body = await response.text();
+    expect(JSON.parse(body)).toMatchObject({ error: { code: "config_invalid" } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const logged = worker.lines().join("\n");
+    expect(logged).toContain("KEYWARD_ORIGIN must be an http(s) URL");
+    expect(`${body}${logged}`).not.toContain("t0ps3cret");
+  });
+});
+
+describe("the edge Worker inside workerd, keys from a JWKS (ES256, no AWS credentials)", () => {
+  it("verifies from the public key set, follows a new key by its kid, and keeps the last good set while the JWKS is down", async () => {
+    const services = inject("services");
+    let keyring = await newKeyring("ES256", Date.now(), cryptoRandom);
+    const jwks = createJwksApp({ keyring: async () => keyring, maxAgeSeconds: 0 });
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const started = serve({ fetch: jwks.fetch, port: 0, hostname: "127.0.0.1" }, () =>
+        resolve(started),
+      );
+    });
+    stoppers.push(() => new Promise((resolve) => server.close(() => resolve())));
+    const proxy = await proxyOf(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const worker = await startWorker({
+      KEYWARD_ORIGIN: origin.url,
+      KEYWARD_JWKS_URL: `${proxy.url}/.well-known/jwks.json`,
+      UPSTASH_REDIS_REST_URL: services.upstashUrl,
+      UPSTASH_REDIS_REST_TOKEN: services.upstashToken,
+      KEYWARD_REDIS_PREFIX: `j${randomUUID()}:`,
+      KEYWARD_UNKNOWN_KID_COOLDOWN_SECONDS: "1",
+    });
+    workers.push(worker);
+    const get = async (sub: string) => {
+      const token = await signer.sign(keyring, { sub }, Date.now());
+      minted.push(token);
+      return worker.fetch("/", { headers: { authorization: `Bearer ${token}` } });
+    };
+    expect((await get("alice")).status).toBe(200);
+    const next = await generateKey("ES256", Date.now(), cryptoRandom);
+    keyring = expectOk(
+      activateKey(expectOk(publishKey(keyring, next, Date.now())), next.kid, Date.now()),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // the unknown-kid cooldown
+    expect((await get("bob")).status).toBe(200); // a kid it had not seen: one reload, then 200
+    proxy.setFault({ kind: "error", status: 503 });
+    expect((await get("carol")).status).toBe(200);
+    proxy.setFault({ kind: "none" });
+  });
+});
