@@ -12,6 +12,7 @@ const SUITES = [
   { name: "ops", services: false },
   { name: "issuing", services: false },
   { name: "refresh", services: true },
+  { name: "edge", services: false },
 ];
 
 const args = process.argv.slice(2);

@@ -3,6 +3,7 @@
  * `npm run bench -- --json` prints one JSON object per line.
  */
 import { authorizerBenchmarks } from "./authorizer.bench.ts";
+import { edgeBenchmarks } from "./edge.bench.ts";
 import { type Figure, printFigures } from "./harness.ts";
 import { issuingBenchmarks } from "./issuing.bench.ts";
 import { opsBenchmarks } from "./ops.bench.ts";
@@ -18,6 +19,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   ops: opsBenchmarks,
   issuing: issuingBenchmarks,
   refresh: refreshBenchmarks,
+  edge: edgeBenchmarks,
 };
 
 const json = process.argv.includes("--json");
