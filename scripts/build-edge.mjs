@@ -9,19 +9,25 @@ import { build } from "esbuild";
 
 const root = new URL("..", import.meta.url).pathname;
 
-/** Builds the Worker; `platform: "browser"` makes any Node built-in a build error. */
+/** How a Worker is bundled: `platform: "browser"` makes any Node built-in a build error. */
+export const WORKER_BUILD = {
+  bundle: true,
+  write: false,
+  format: "esm",
+  platform: "browser",
+  conditions: ["workerd", "worker", "browser"],
+  target: "es2022",
+  minify: true,
+  legalComments: "none",
+  logLevel: "silent",
+};
+
+/** Builds the edge Worker. */
 export async function buildEdge({ minify = true } = {}) {
   const result = await build({
+    ...WORKER_BUILD,
     entryPoints: [join(root, "functions/edge/worker.ts")],
-    bundle: true,
-    write: false,
-    format: "esm",
-    platform: "browser",
-    conditions: ["workerd", "worker", "browser"],
-    target: "es2022",
     minify,
-    legalComments: "none",
-    logLevel: "silent",
   });
   const code = result.outputFiles[0].text;
   return {

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
-import { buildEdge } from "../../scripts/build-edge.mjs";
+import { buildEdge, WORKER_BUILD } from "../../scripts/build-edge.mjs";
 import { serializeKeyring } from "../../shared/keyring/serialize.ts";
 import { cryptoRandom } from "../../shared/random.ts";
 import { createSigner } from "../../shared/tokens/signer.ts";
@@ -16,18 +16,11 @@ const ROUNDS = 7;
 const PER_ROUND = 400;
 const WARMUP = 300;
 
-/** Bundles `contents` (an entry module) as the edge bundle is built: Workers' conditions, minified. */
+/** Bundles `contents` (an entry module) as the edge Worker is built. */
 async function bundleOf(contents: string): Promise<string> {
   const result = await build({
+    ...WORKER_BUILD,
     stdin: { contents, resolveDir: ROOT, loader: "ts" },
-    bundle: true,
-    write: false,
-    format: "esm",
-    platform: "browser",
-    conditions: ["workerd", "worker", "browser"],
-    minify: true,
-    legalComments: "none",
-    logLevel: "silent",
   });
   return result.outputFiles[0]?.text ?? "";
 }
@@ -55,14 +48,8 @@ export async function edgeBenchmarks(): Promise<Figure[]> {
     );
   const [workerTokens, nodeTokens] = [await mint(), await mint()];
   const worker = await build({
+    ...WORKER_BUILD,
     entryPoints: [join(ROOT, "test/bench/edge-cpu-worker.ts")],
-    bundle: true,
-    write: false,
-    format: "esm",
-    platform: "browser",
-    conditions: ["workerd", "worker", "browser"],
-    minify: true,
-    logLevel: "silent",
   });
   const mf = new Miniflare({
     modules: true,
