@@ -124,6 +124,8 @@ export function createEdgeVerifier(env: Environment, overrides: EdgeOverrides = 
     const incoming = new URL(c.req.url);
     const target = new URL(`${incoming.pathname}${incoming.search}`, origin);
     const headers = new Headers(c.req.raw.headers);
+    // The origin's own host, not the edge's; and only the Worker says who the caller is.
+    headers.delete("host");
     for (const name of [...headers.keys()])
       if (name.toLowerCase().startsWith("x-keyward-")) headers.delete(name);
     const { claims } = c.get("keyward");
