@@ -1,6 +1,6 @@
 import { DAY, SECOND } from "../clock.ts";
 import { ConfigInvalid } from "../errors.ts";
-import { ALGORITHMS } from "../keyring/key.ts";
+import { SIGNING_ALGORITHMS } from "../keyring/key.ts";
 import { DEFAULT_POLICY, type RotationPolicy, resolvePolicy } from "../keyring/policy.ts";
 import type { RevocationTiming } from "../revocation/rules.ts";
 import { type Environment, EnvReader } from "./env.ts";
@@ -54,7 +54,7 @@ export function readRotationPolicy(read: EnvReader): RotationPolicy {
   const days = (name: string, fallback: number, max: number) =>
     read.integer(name, fallback, 0, max) * DAY;
   const overrides: Partial<RotationPolicy> = {
-    algorithm: read.oneOf("KEYWARD_ALGORITHM", ALGORITHMS, "HS256"),
+    algorithm: read.oneOf("KEYWARD_ALGORITHM", SIGNING_ALGORITHMS, "HS256"),
     strategy: read.oneOf("KEYWARD_STRATEGY", ["graceful", "rolling"] as const, "graceful"),
     rotationPeriodMs: read.integer("KEYWARD_ROTATION_PERIOD_DAYS", 90, 1, 3650) * DAY,
     keyringCacheTtlMs: read.integer("KEYWARD_KEYRING_CACHE_TTL_SECONDS", 60, 1, 3600) * SECOND,

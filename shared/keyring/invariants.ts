@@ -1,9 +1,11 @@
 import type { JWK } from "jose";
 import { decodeBase64url } from "../base64url.ts";
-import { isVerifying, type KeyRecord, KID_PATTERN } from "./key.ts";
+import { isEncryption, isVerifying, type KeyRecord, KID_PATTERN } from "./key.ts";
 import type { Keyring } from "./keyring.ts";
 
 export const MIN_HMAC_BYTES = 32;
+/** AES-256: a 256-bit key, neither more nor less. */
+export const AES_KEY_BYTES = 32;
 export const MIN_RSA_BITS = 2048;
 
 /**
@@ -20,6 +22,9 @@ export function keyringProblems(keyring: Keyring): string[] {
   for (const [kid, count] of seen) {
     if (count > 1) problems.push(`keyring has ${count} keys with kid ${kid}`);
   }
+  // A signing keyring never seals and a sessions keyring never signs: one kind per keyring.
+  const kinds = new Set(keyring.keys.map((key) => (isEncryption(key.alg) ? "sealing" : "signing")));
+  if (kinds.size > 1) problems.push("keyring mixes signing and sealing (A256GCM) keys");
   const current = keyring.keys.filter((key) => key.status === "current").length;
   if (current !== 1) {
     problems.push(
@@ -55,7 +60,8 @@ function keyProblems(key: KeyRecord): string[] {
   if (key.compromised && key.status !== "retired" && key.status !== "destroyed") {
     problems.push(`a compromised key must be retired or destroyed, not ${key.status}`);
   }
-  if (key.legacy && key.alg !== "HS256") problems.push("only HS256 keys can be legacy imports");
+  if (key.legacy && key.alg !== "HS256" && key.alg !== "A256GCM")
+    problems.push("only HS256 and A256GCM keys can be legacy imports");
   if (key.verifyOnly && (key.status === "current" || key.status === "pending")) {
     problems.push(`a verify-only key never signs, so it cannot be ${key.status}`);
   }
@@ -87,10 +93,13 @@ const SIGNING_OPS = new Set(["sign", "verify"]);
 
 function materialProblems(key: KeyRecord, jwk: JWK): string[] {
   const problems: string[] = [];
-  if (jwk.use !== undefined && jwk.use !== "sig") {
-    problems.push(`use is ${JSON.stringify(jwk.use)}, a signing key must have "sig"`);
+  const encryption = isEncryption(key.alg);
+  if (jwk.use !== undefined && jwk.use !== (encryption ? "enc" : "sig")) {
+    problems.push(
+      `use is ${JSON.stringify(jwk.use)}, a ${encryption ? "sealing" : "signing"} key must have "${encryption ? "enc" : "sig"}"`,
+    );
   }
-  if (jwk.key_ops !== undefined) {
+  if (jwk.key_ops !== undefined && !encryption) {
     const ops = Array.isArray(jwk.key_ops) ? jwk.key_ops : [jwk.key_ops];
     if (ops.length === 0 || ops.some((op) => !SIGNING_OPS.has(op as string))) {
       problems.push(`key_ops ${JSON.stringify(jwk.key_ops)} must be only "sign" and "verify"`);
@@ -103,6 +112,13 @@ function materialProblems(key: KeyRecord, jwk: JWK): string[] {
     problems.push(`material names kid ${jwk.kid}`);
   }
   switch (key.alg) {
+    case "A256GCM": {
+      const bytes = jwk.kty === "oct" ? decodeBase64url(jwk.k) : undefined;
+      if (jwk.kty !== "oct") problems.push(`A256GCM material must be an "oct" JWK, got ${jwk.kty}`);
+      else if (bytes?.length !== AES_KEY_BYTES)
+        problems.push(`A256GCM material must decode to exactly ${AES_KEY_BYTES} bytes`);
+      break;
+    }
     case "HS256": {
       const bytes = jwk.kty === "oct" ? decodeBase64url(jwk.k) : undefined;
       if (jwk.kty !== "oct") problems.push(`HS256 material must be an "oct" JWK, got ${jwk.kty}`);

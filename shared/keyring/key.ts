@@ -1,8 +1,22 @@
 import type { JWK } from "jose";
 
-/** Signing algorithms a key can have. A key's algorithm is fixed for its whole life. */
-export const ALGORITHMS = ["HS256", "ES256", "EdDSA", "RS256"] as const;
+/** Algorithms a key can have. A key's algorithm is fixed for its whole life. */
+export const ALGORITHMS = ["HS256", "ES256", "EdDSA", "RS256", "A256GCM"] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
+
+/** Keys that sign and verify tokens (the signing keyring). */
+export const SIGNING_ALGORITHMS = ["HS256", "ES256", "EdDSA", "RS256"] as const;
+export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+
+/**
+ * Keys that seal and open session data (`keyward/sessions`, the sessions keyring): AES-256-GCM.
+ * Same lifecycle as signing keys; they never sign, and a keyring holds one kind only.
+ */
+export const ENCRYPTION_ALGORITHMS = ["A256GCM"] as const;
+
+export function isEncryption(alg: Algorithm): alg is "A256GCM" {
+  return alg === "A256GCM";
+}
 
 /** The lifecycle of DESIGN.md: pending → current → previous → retired → destroyed. */
 export const KEY_STATUSES = ["pending", "current", "previous", "retired", "destroyed"] as const;

@@ -1,6 +1,6 @@
 import { SignJWT } from "jose";
 import { ConfigInvalid, UsageError } from "../errors.ts";
-import type { KeyRecord } from "../keyring/key.ts";
+import { isEncryption, type KeyRecord } from "../keyring/key.ts";
 import { currentKey, type Keyring } from "../keyring/keyring.ts";
 import { cryptoRandom, type RandomSource } from "../random.ts";
 import { cohortOf } from "./cohort.ts";
@@ -127,7 +127,7 @@ export function signingKey(keyring: Keyring, sub: string): KeyRecord {
     if (key !== undefined && key.status === "pending" && !key.verifyOnly) return key;
   }
   const key = currentKey(keyring);
-  if (key.verifyOnly || key.compromised || key.jwk === undefined)
+  if (key.verifyOnly || key.compromised || key.jwk === undefined || isEncryption(key.alg))
     throw new UsageError(`key ${key.kid} cannot sign`);
   return key;
 }

@@ -1,7 +1,13 @@
 import { compactVerify, errors, type JWSHeaderParameters } from "jose";
 import { decodeBase64url } from "../base64url.ts";
 import { ConfigInvalid } from "../errors.ts";
-import { isVerifying, type KeyRecord, KID_PATTERN, type VerifyingStatus } from "../keyring/key.ts";
+import {
+  isEncryption,
+  isVerifying,
+  type KeyRecord,
+  KID_PATTERN,
+  type VerifyingStatus,
+} from "../keyring/key.ts";
 import type { Keyring } from "../keyring/keyring.ts";
 import { type ClaimExpectations, type TokenClaims, validateClaims } from "./claims.ts";
 import { CryptoKeyCache } from "./crypto-keys.ts";
@@ -103,7 +109,8 @@ export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
       const reason = key.compromised ? "key_compromised" : "key_retired";
       return claimsUnexpired(token, nowMs) ? { ok: false, reason, kid: key.kid } : refuse(reason);
     }
-    if (header.alg !== key.alg) return refuse("alg_not_allowed");
+    // A sealing key (A256GCM) never verifies a token, whatever a header claims.
+    if (header.alg !== key.alg || isEncryption(key.alg)) return refuse("alg_not_allowed");
     let verified: { payload: Uint8Array; protectedHeader: JWSHeaderParameters };
     try {
       const cryptoKey = cryptoKeys.ready(key, "verify") ?? (await cryptoKeys.get(key, "verify"));

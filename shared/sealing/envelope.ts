@@ -1,0 +1,71 @@
+import { decodeBase64url, encodeBase64url } from "../base64url.ts";
+import { KID_PATTERN } from "../keyring/key.ts";
+
+/** AES-GCM's 96-bit IV and 128-bit tag. */
+export const IV_BYTES = 12;
+export const TAG_BYTES = 16;
+const VERSION = "v1";
+/** Far beyond any session; refused before any decoding. */
+export const MAX_ENVELOPE_LENGTH = 1024 * 1024;
+
+/**
+ * A sealed value: `v1.<kid>.<iv>.<ciphertext‖tag>`, each part base64url without padding. The kid
+ * says which key opens it; the IV is 96 random bits, fresh for every seal.
+ */
+export interface Envelope {
+  readonly kid: string;
+  readonly iv: Uint8Array;
+  /** Ciphertext followed by the 16-byte tag, as WebCrypto and `cryptography`'s AESGCM take it. */
+  readonly sealed: Uint8Array;
+}
+
+export function formatEnvelope(envelope: Envelope): string {
+  return `${VERSION}.${envelope.kid}.${encodeBase64url(envelope.iv)}.${encodeBase64url(envelope.sealed)}`;
+}
+
+/** Reads a v1 envelope; `undefined` for anything that is not one (never throws). */
+export function parseEnvelope(text: unknown): Envelope | undefined {
+  if (typeof text !== "string" || text.length > MAX_ENVELOPE_LENGTH) return undefined;
+  const parts = text.split(".");
+  if (parts.length !== 4 || parts[0] !== VERSION) return undefined;
+  const [, kid, ivText, sealedText] = parts as [string, string, string, string];
+  if (!KID_PATTERN.test(kid)) return undefined;
+  const iv = decodeBase64url(ivText);
+  const sealed = decodeBase64url(sealedText);
+  if (iv?.length !== IV_BYTES || sealed === undefined || sealed.length < TAG_BYTES)
+    return undefined;
+  return { kid, iv, sealed };
+}
+
+/**
+ * How envelopes sealed before keyward look (the runbook's services: no kid, one key): by default
+ * base64 of IV ‖ ciphertext ‖ tag, with a 12-byte IV. They open with the imported legacy key while
+ * it is current or previous, and are re-sealed in the v1 layout.
+ */
+export interface LegacyLayout {
+  readonly encoding: "base64" | "base64url";
+  readonly ivBytes: number;
+}
+
+export const DEFAULT_LEGACY_LAYOUT: LegacyLayout = { encoding: "base64", ivBytes: IV_BYTES };
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Reads a legacy envelope in `layout`; `undefined` when it is not one. */
+export function parseLegacy(
+  text: unknown,
+  layout: LegacyLayout,
+): { iv: Uint8Array; sealed: Uint8Array } | undefined {
+  if (
+    typeof text !== "string" ||
+    text.length > MAX_ENVELOPE_LENGTH ||
+    text.startsWith(`${VERSION}.`)
+  )
+    return undefined;
+  let bytes: Uint8Array | undefined;
+  if (layout.encoding === "base64url") bytes = decodeBase64url(text);
+  else if (BASE64.test(text) && text.length % 4 === 0)
+    bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  if (bytes === undefined || bytes.length < layout.ivBytes + TAG_BYTES) return undefined;
+  return { iv: bytes.slice(0, layout.ivBytes), sealed: bytes.slice(layout.ivBytes) };
+}

@@ -1,0 +1,165 @@
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { decodeBase64url } from "../base64url.ts";
+import { UsageError } from "../errors.ts";
+import { isEncryption, isVerifying, type KeyRecord } from "../keyring/key.ts";
+import { currentKey, type Keyring } from "../keyring/keyring.ts";
+import type { KeyringRead } from "../keyring-cache.ts";
+import type { UsageOutcome } from "../usage/counts.ts";
+import {
+  DEFAULT_LEGACY_LAYOUT,
+  type Envelope,
+  formatEnvelope,
+  IV_BYTES,
+  type LegacyLayout,
+  parseEnvelope,
+  parseLegacy,
+  TAG_BYTES,
+} from "./envelope.ts";
+
+/** Why an envelope did not open: one stable code each, never confused with one another. */
+export const OPEN_REFUSALS = {
+  malformed: "not an envelope: neither the v1 layout nor the configured legacy one",
+  unknown_kid: "no key of the sessions keyring has this kid",
+  tampered: "the tag does not match: altered, truncated, sealed with other AAD, or not keyward's",
+  key_retired: "the key that sealed it is retired: the session outlived the key's grace",
+  key_compromised: "the key that sealed it was retired by an emergency rotation",
+  key_destroyed: "the key that sealed it is destroyed: its material is gone",
+  keyring_unavailable: "the sessions keyring could not be loaded",
+} as const;
+export type OpenRefusal = keyof typeof OPEN_REFUSALS;
+
+export type OpenResult =
+  | {
+      readonly ok: true;
+      readonly plaintext: Uint8Array;
+      readonly kid: string;
+      /** Sealed with a key that is not current: seal it again, so the old key's share falls. */
+      readonly reseal: boolean;
+    }
+  | { readonly ok: false; readonly reason: OpenRefusal; readonly kid?: string };
+
+export interface SealOptions {
+  /** Bound to the envelope (for example the session id): opening needs the same. */
+  readonly aad?: string | Uint8Array;
+}
+
+export interface Sealer {
+  seal(plaintext: string | Uint8Array, options?: SealOptions): Promise<string>;
+  /** Never throws on any input; the reason says why it did not open. */
+  open(envelope: unknown, options?: SealOptions): Promise<OpenResult>;
+}
+
+export interface SealerOptions {
+  /** The sessions keyring, cached (a `KeyringCache`), as the verifiers cache theirs. */
+  readonly keyrings: { get(): Promise<KeyringRead> };
+  /** Envelopes without a kid from before keyward; `false` refuses them. Default: base64, 12-byte IV. */
+  readonly legacy?: LegacyLayout | false;
+  /** Counts each open for its key (the grace gate), and each refused because its key retired. */
+  readonly recordUsage?: (kid: string, outcome: UsageOutcome) => void;
+}
+
+const encoder = new TextEncoder();
+const bytesOf = (value: string | Uint8Array | undefined) =>
+  value === undefined
+    ? new Uint8Array(0)
+    : typeof value === "string"
+      ? encoder.encode(value)
+      : value;
+
+/**
+ * Seals session data with the sessions keyring's current key (AES-256-GCM by Node's synchronous
+ * cipher: WebCrypto's costs a thread-pool round trip per message; a fresh random 96-bit IV per
+ * message, the kid in the envelope) and opens it with whichever key sealed it, while that
+ * key still verifies (pending, current, previous). Opening under a retired or compromised key is
+ * its own outcome, counted, never reported as tampering. Never logs; messages hold no material.
+ */
+export function createSealer(options: SealerOptions): Sealer {
+  const legacy = options.legacy === undefined ? DEFAULT_LEGACY_LAYOUT : options.legacy;
+  const materials = new WeakMap<KeyRecord, Uint8Array>();
+  const materialOf = (key: KeyRecord): Uint8Array => {
+    let raw = materials.get(key);
+    if (raw === undefined) {
+      raw = decodeBase64url(key.jwk?.k);
+      if (raw?.length !== 32) throw new UsageError(`key ${key.kid} has no sealing material`);
+      materials.set(key, raw);
+    }
+    return raw;
+  };
+
+  const keyring = async (): Promise<Keyring | undefined> => {
+    const read = await options.keyrings.get();
+    return read.ok ? read.keyring : undefined;
+  };
+
+  return {
+    async seal(plaintext, sealOptions = {}) {
+      const ring = await keyring();
+      if (ring === undefined) throw new UsageError("the sessions keyring could not be loaded");
+      const key = currentKey(ring);
+      if (!isEncryption(key.alg) || key.jwk === undefined || key.compromised)
+        throw new UsageError(`key ${key.kid} cannot seal: the keyring is not a sessions keyring`);
+      const iv = new Uint8Array(randomBytes(IV_BYTES));
+      const cipher = createCipheriv("aes-256-gcm", materialOf(key), iv);
+      cipher.setAAD(bytesOf(sealOptions.aad));
+      const sealed = Buffer.concat([
+        cipher.update(bytesOf(plaintext)),
+        cipher.final(),
+        cipher.getAuthTag(),
+      ]);
+      return formatEnvelope({ kid: key.kid, iv, sealed: new Uint8Array(sealed) });
+    },
+
+    async open(text, openOptions = {}) {
+      try {
+        let envelope: Envelope | undefined = parseEnvelope(text);
+        const legacyLayout = envelope === undefined;
+        const ring = await keyring();
+        if (ring === undefined) return { ok: false, reason: "keyring_unavailable" };
+        let key: KeyRecord | undefined;
+        if (envelope !== undefined) {
+          key = ring.keys.find((k) => k.kid === envelope?.kid);
+          if (key === undefined) return { ok: false, reason: "unknown_kid" };
+        } else if (legacy !== false) {
+          const old = parseLegacy(text, legacy);
+          key = ring.keys.find((k) => k.legacy);
+          if (old === undefined || key === undefined) return { ok: false, reason: "malformed" };
+          envelope = { kid: key.kid, ...old };
+        } else {
+          return { ok: false, reason: "malformed" };
+        }
+        if (!isEncryption(key.alg)) return { ok: false, reason: "unknown_kid" };
+        if (!isVerifying(key.status) || key.jwk === undefined) {
+          const reason = key.compromised
+            ? "key_compromised"
+            : key.status === "destroyed"
+              ? "key_destroyed"
+              : "key_retired";
+          options.recordUsage?.(key.kid, "refused");
+          return { ok: false, reason, kid: key.kid };
+        }
+        const material = materialOf(key);
+        let plaintext: Uint8Array;
+        try {
+          const tagAt = envelope.sealed.length - TAG_BYTES;
+          const decipher = createDecipheriv("aes-256-gcm", material, envelope.iv, {
+            authTagLength: TAG_BYTES,
+          });
+          decipher.setAAD(bytesOf(openOptions.aad));
+          decipher.setAuthTag(envelope.sealed.subarray(tagAt));
+          plaintext = new Uint8Array(
+            Buffer.concat([decipher.update(envelope.sealed.subarray(0, tagAt)), decipher.final()]),
+          );
+        } catch {
+          return { ok: false, reason: "tampered", kid: key.kid };
+        }
+        options.recordUsage?.(key.kid, "verified");
+        // A legacy envelope is re-sealed in the v1 layout whatever its key's status.
+        const reseal = legacyLayout || key.status !== "current";
+        return { ok: true, plaintext, kid: key.kid, reseal };
+      } catch {
+        // A keyring whose material cannot be imported: deny, never throw at the caller.
+        return { ok: false, reason: "keyring_unavailable" };
+      }
+    },
+  };
+}
