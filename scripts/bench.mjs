@@ -13,6 +13,7 @@ const SUITES = [
   { name: "issuing", services: false },
   { name: "refresh", services: true },
   { name: "edge", services: false },
+  { name: "sessions", services: false },
 ];
 
 const args = process.argv.slice(2);

@@ -10,6 +10,7 @@ import { opsBenchmarks } from "./ops.bench.ts";
 import { refreshBenchmarks } from "./refresh.bench.ts";
 import { revocationBenchmarks } from "./revocation.bench.ts";
 import { stopBenchServices } from "./services.ts";
+import { sessionsBenchmarks } from "./sessions.bench.ts";
 import { verificationBenchmarks } from "./verification.bench.ts";
 
 const suites: Record<string, () => Promise<Figure[]>> = {
@@ -20,6 +21,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   issuing: issuingBenchmarks,
   refresh: refreshBenchmarks,
   edge: edgeBenchmarks,
+  sessions: sessionsBenchmarks,
 };
 
 const json = process.argv.includes("--json");
