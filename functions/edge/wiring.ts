@@ -16,7 +16,7 @@ import {
 import { JwksReader } from "../../shared/keyring-store/jwks-reader.ts";
 import { readerFromEnvironment } from "../../shared/keyring-store/secrets-reader.ts";
 import { createLogger, type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
-import { errorAnswer } from "../http/errors.ts";
+import { errorAnswer, errorBody } from "../http/errors.ts";
 import { type KeywardEnv, keyward } from "./middleware.ts";
 
 /** Headers the Worker sets for the origin; a caller's own copies are dropped, never passed on. */
@@ -132,14 +132,19 @@ export function createEdgeVerifier(env: Environment, overrides: EdgeOverrides = 
     if (typeof claims.sub === "string") headers.set(IDENTITY_HEADERS.sub, claims.sub);
     if (typeof claims.scope === "string") headers.set(IDENTITY_HEADERS.scope, claims.scope);
     const method = c.req.method;
-    return fetchOrigin(
-      new Request(target, {
-        method,
-        headers,
-        ...(method === "GET" || method === "HEAD" ? {} : { body: c.req.raw.body }),
-        redirect: "manual",
-      }),
-    );
+    try {
+      return await fetchOrigin(
+        new Request(target, {
+          method,
+          headers,
+          ...(method === "GET" || method === "HEAD" ? {} : { body: c.req.raw.body }),
+          redirect: "manual",
+        }),
+      );
+    } catch (error) {
+      log.warn("origin did not answer", { error: (error as Error).name });
+      return c.json(errorBody("origin_unavailable", "the origin did not answer"), 502);
+    }
   });
 
   return {

@@ -20,6 +20,7 @@ import { createSigner } from "../../shared/tokens/signer.ts";
 import { secretsManagerClient } from "../support/aws.ts";
 import { type CountingProxy, startProxy } from "../support/http-proxy.ts";
 import { expectOk, newKeyring } from "../support/keyrings.ts";
+import { freePort } from "../support/processes.ts";
 import { type RunningWorker, startOrigin, startWorker } from "../support/workerd.ts";
 
 const timing = { maxTokenLifetimeSeconds: 86_400, clockToleranceSeconds: 5 };
@@ -269,6 +270,17 @@ describe("the edge Worker inside workerd (Miniflare), keys from Secrets Manager"
       status = (await get(token)).status;
     }
     expect(status).toBe(200);
+  });
+
+  it("answers 502 in JSON when the origin does not answer", async () => {
+    const { worker, mint } = await secretsDeployment({
+      KEYWARD_ORIGIN: `http://127.0.0.1:${await freePort()}`,
+    });
+    const response = await worker.fetch("/", {
+      headers: { authorization: `Bearer ${await mint("alice")}` },
+    });
+    expect(response.status).toBe(502);
+    expect(await response.json()).toMatchObject({ error: { code: "origin_unavailable" } });
   });
 
   it("answers a misconfigured Worker's every request with a JSON 500 that names no value", async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { encodeBase64url } from "../../../../shared/base64url.ts";
 import { KeyringInvalid } from "../../../../shared/errors.ts";
 import { generateKey } from "../../../../shared/keyring/generate.ts";
 import {
@@ -85,7 +86,7 @@ describe("parseKeyring refuses, naming the key and the rule", () => {
     [
       "an unknown algorithm",
       (s) => withKey(s, 0, { alg: "HS512" }),
-      'key k1: alg "HS512" is not one of HS256, ES256, EdDSA, RS256',
+      'key k1: alg "HS512" is not one of HS256, ES256, EdDSA, RS256, A256GCM',
     ],
     [
       "an unknown status",
@@ -166,7 +167,25 @@ describe("parseKeyring refuses, naming the key and the rule", () => {
     [
       "an asymmetric legacy key",
       (s) => withKey(s, 1, { legacy: true }),
-      "key k2: only HS256 keys can be legacy imports",
+      "key k2: only HS256 and A256GCM keys can be legacy imports",
+    ],
+    [
+      "a keyring that mixes signing and sealing keys",
+      (s) =>
+        withKey(s, 1, {
+          alg: "A256GCM",
+          jwk: { kty: "oct", k: encodeBase64url(new Uint8Array(32)) },
+        }),
+      "keyring mixes signing and sealing (A256GCM) keys",
+    ],
+    [
+      "an A256GCM key of another length than 32 bytes",
+      (s) =>
+        withKey(s, 1, {
+          alg: "A256GCM",
+          jwk: { kty: "oct", k: encodeBase64url(new Uint8Array(16)) },
+        }),
+      "key k2: A256GCM material must decode to exactly 32 bytes",
     ],
     [
       "two legacy keys that verify",
@@ -199,7 +218,7 @@ describe("parseKeyring refuses, naming the key and the rule", () => {
     const broken = withKey(withKey(s, 0, { alg: "none" }), 1, { status: "active", legacy: 3 });
     const problems = problemsOf(broken);
     expect(problems).toEqual([
-      'key k1: alg "none" is not one of HS256, ES256, EdDSA, RS256',
+      'key k1: alg "none" is not one of HS256, ES256, EdDSA, RS256, A256GCM',
       'key k2: status "active" is not one of pending, current, previous, retired, destroyed',
       "key k2: legacy must be true or false",
     ]);

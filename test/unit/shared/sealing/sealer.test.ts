@@ -13,6 +13,8 @@ import {
   retireKey,
 } from "../../../../shared/keyring/transitions.ts";
 import { createSealer, type OpenResult } from "../../../../shared/sealing/sealer.ts";
+import { createSigner } from "../../../../shared/tokens/signer.ts";
+import { createVerifier } from "../../../../shared/tokens/verifier.ts";
 import { seededRandom, T0 } from "../../../support/deterministic.ts";
 import { expectOk } from "../../../support/keyrings.ts";
 
@@ -258,9 +260,21 @@ describe("createSealer (keyward/sessions)", () => {
     expect(await strict.open(legacy)).toMatchObject({ ok: false, reason: "malformed" });
   });
 
-  it("refuses to seal with a signing keyring, and a verifier's keyring never seals", async () => {
+  it("keeps the kinds apart: no sealing with a signing keyring, no signing or verifying with a sealing key", async () => {
     const signing = createKeyring(await generateKey("HS256", T0, random), T0);
     const { sealer } = sealerOver(() => signing);
     await expect(sealer.seal("x")).rejects.toThrow("cannot seal");
+    const sessions = await sessionsKeyring();
+    const kid = sessions.keys[0]!.kid;
+    await expect(createSigner().sign(sessions, { sub: "alice" }, T0)).rejects.toThrow(
+      "cannot sign",
+    );
+    const part = (value: object) =>
+      encodeBase64url(new TextEncoder().encode(JSON.stringify(value)));
+    const token = `${part({ alg: "A256GCM", kid })}.${part({ sub: "alice", exp: T0 / 1000 + 60 })}.c2ln`;
+    expect(await createVerifier().verify(token, sessions, T0)).toMatchObject({
+      ok: false,
+      reason: "alg_not_allowed",
+    });
   });
 });
