@@ -127,7 +127,10 @@ export function createIssuingApp(options: IssuingAppOptions): Hono {
     if (typeof fields.refreshToken !== "string")
       throw new ApiError(400, "invalid_request", "body.refreshToken must be a string");
     const refreshToken = fields.refreshToken;
-    const result = await issuing(() => options.issuer.refresh(refreshToken));
+    // Only the client the family was issued to may refresh it.
+    const result = await issuing(() =>
+      options.issuer.refresh(refreshToken, { client: client.name }),
+    );
     if (!result.ok) {
       c.header("WWW-Authenticate", 'Bearer realm="keyward-refresh", error="invalid_grant"');
       return c.json(errorBody(result.reason, result.message), 401);

@@ -79,7 +79,7 @@ export interface Issuer {
    * with its reason (a reused token revokes its family). Throws `IssuerUnavailable` and
    * `StoreUnavailable` like `issue`: nothing is half done then.
    */
-  refresh(refreshToken: string): Promise<RefreshResult>;
+  refresh(refreshToken: string, options?: { readonly client?: string }): Promise<RefreshResult>;
 }
 
 /** No keyring to sign with: none could be loaded, or the last good one is past the stale bound. */
@@ -190,7 +190,7 @@ export function createIssuer(options: IssuerOptions): Issuer {
       return { ...issued, refreshToken, familyId };
     },
 
-    async refresh(refreshToken) {
+    async refresh(refreshToken, { client } = {}) {
       if (refresh === undefined)
         throw new UsageError("refresh tokens are not configured for this issuer (option refresh)");
       if (!isRefreshTokenShaped(refreshToken)) return refused("refresh_token_malformed");
@@ -203,6 +203,7 @@ export function createIssuer(options: IssuerOptions): Issuer {
         refreshDigest(successor),
         now,
         refresh.settings,
+        client,
       );
       if (outcome.kind === "refused") {
         if (

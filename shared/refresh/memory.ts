@@ -57,12 +57,20 @@ export class MemoryRefreshStore implements RefreshStore {
     });
   }
 
-  rotate(digest: string, successorDigest: string, nowMs: number, settings: RefreshSettings) {
+  rotate(
+    digest: string,
+    successorDigest: string,
+    nowMs: number,
+    settings: RefreshSettings,
+    client?: string,
+  ) {
     return this.#serial(async (): Promise<RotateOutcome> => {
       this.#expire(nowMs);
       const link = this.#links.get(digest);
       const family = link && this.#families.get(link.familyId);
       if (link === undefined || family === undefined)
+        return { kind: "refused", reason: "refresh_token_unknown" };
+      if (client !== undefined && family.client !== client)
         return { kind: "refused", reason: "refresh_token_unknown" };
       const known = { familyId: family.familyId, sub: family.sub };
       const grant: FamilyGrant = {

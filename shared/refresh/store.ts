@@ -98,13 +98,17 @@ export interface RefreshStore {
   ): Promise<void>;
   /**
    * Uses the token of `digest`: its successor (`successorDigest`) becomes the family's live token,
-   * or, for a used token, a retry within the grace, or the family's revocation.
+   * or, for a used token, a retry within the grace, or the family's revocation. With `client`
+   * (the issuing endpoint's caller), a family issued to another client (or by the library) is
+   * `refresh_token_unknown` and nothing is written: one client cannot use up, or learn the state
+   * of, another's tokens. Without it (the library, which holds the keyring), any family.
    */
   rotate(
     digest: string,
     successorDigest: string,
     nowMs: number,
     settings: RefreshSettings,
+    client?: string,
   ): Promise<RotateOutcome>;
   /** The subject's live (unrevoked, unexpired) families, oldest first. */
   sessions(sub: string, nowMs: number): Promise<Session[]>;

@@ -44,7 +44,7 @@ return 1`;
  * One refresh, atomically. KEYS[1] the presented token. ARGV: [1] now, [2] grace, [3] retries
  * allowed, [4] the successor's digest, [5] idle lifetime, [6] key prefix, [7] the family claim
  * rule's key without the family id, [8] that rule's expiry (seconds), [9] the token's own digest
- * (the successor's parent). The family's revocation
+ * (the successor's parent), [10] the caller's client ("*": the library, any family). The family's revocation
  * rules (cut-offs of its subject, claims, all) are read by the keys stored with it: a rule
  * refuses tokens issued at or before its instant (values in whole seconds, from before
  * millisecond cut-offs, mean the last millisecond of that second).
@@ -56,6 +56,7 @@ local now = tonumber(ARGV[1])
 local fkey = ARGV[6] .. 'rf:' .. link[1]
 local fam = redis.call('HMGET', fkey, 'sub', 'claims', 'aud', 'life', 'abs', 'rules', 'revoked', 'client', 'head')
 if not fam[1] then return {'refresh_token_unknown'} end
+if ARGV[10] ~= '*' and (fam[8] or '') ~= ARGV[10] then return {'refresh_token_unknown'} end
 local grant = {link[1], fam[1], fam[2], fam[3] or '', fam[4], fam[8] or ''}
 if fam[7] then return {'refresh_token_revoked', link[1], fam[1]} end
 if now >= tonumber(fam[5]) then return {'refresh_token_expired', link[1], fam[1]} end
@@ -164,6 +165,7 @@ export class UpstashRefreshStore implements RefreshStore {
     successorDigest: string,
     nowMs: number,
     settings: RefreshSettings,
+    client?: string,
   ): Promise<RotateOutcome> {
     const ruleKey = revocationKey(this.#prefix, { kind: "claim", name: "fid", value: "" });
     const answer = await this.#call(
@@ -179,11 +181,13 @@ export class UpstashRefreshStore implements RefreshStore {
         ruleKey,
         String(settings.accessRuleExpiry(nowMs)),
         digest,
+        // "*" (never a client's name: names are letters, digits, _ . @ -) is the library: any family.
+        client ?? "*",
       ],
     );
     if (!Array.isArray(answer) || typeof answer[0] !== "string")
       throw new StoreUnavailable("refresh store answered with something unexpected");
-    const [kind, familyId, sub, claims, audience, life, client] = answer as string[];
+    const [kind, familyId, sub, claims, audience, life, issuedTo] = answer as string[];
     if (kind === "rotated" || kind === "retried") {
       const grant: FamilyGrant = {
         familyId: familyId as string,
@@ -191,7 +195,7 @@ export class UpstashRefreshStore implements RefreshStore {
         claims: JSON.parse(claims as string) as Record<string, unknown>,
         lifetimeSeconds: Number(life),
         ...(audience ? { audience } : {}),
-        ...(client ? { client } : {}),
+        ...(issuedTo ? { client: issuedTo } : {}),
       };
       return { kind, grant };
     }

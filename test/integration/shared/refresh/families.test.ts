@@ -224,6 +224,26 @@ describe.each(adapters)("refresh-token families: %s", (_name, make) => {
     });
   });
 
+  it("lets only the client a family was issued to refresh it: another client's attempt is unknown and uses nothing up", async () => {
+    const { issuer, accepted } = await fixture(make);
+    const issued = await issuer.issue({ sub: "erin", refresh: true, client: "django-login" });
+    const token = issued.refreshToken as string;
+    expect(await issuer.refresh(token, { client: "other-login" })).toMatchObject({
+      ok: false,
+      reason: "refresh_token_unknown",
+    });
+    // Nothing was written: the owner refreshes as if the attempt never happened, and so (holding
+    // the keyring) may the library.
+    const owner = await issuer.refresh(token, { client: "django-login" });
+    if (!owner.ok) throw new Error(`the owner's refresh was refused: ${owner.reason}`);
+    expect(await accepted(owner.token)).toBe(true);
+    expect(await issuer.refresh(owner.refreshToken)).toMatchObject({ ok: true });
+    const library = await issuer.issue({ sub: "erin", refresh: true });
+    expect(
+      await issuer.refresh(library.refreshToken as string, { client: "django-login" }),
+    ).toMatchObject({ ok: false, reason: "refresh_token_unknown" });
+  });
+
   it("answers an unknown or malformed token with its own reason, and never takes an access token for a refresh token or the reverse", async () => {
     const { issuer, login, accepted } = await fixture(make);
     const session = await login();

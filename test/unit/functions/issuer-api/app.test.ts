@@ -12,6 +12,7 @@ import { T0 } from "../../../support/deterministic.ts";
 import { newKeyring } from "../../../support/keyrings.ts";
 
 const CREDENTIAL = "django-login-credential-0123456789abcdef";
+const OTHER = "rails-login-credential-0123456789abcdef0";
 
 async function fixture(keyring: Keyring | undefined, refreshing = false) {
   const clock = { t: T0 + 1000, now: () => clock.t };
@@ -25,6 +26,7 @@ async function fixture(keyring: Keyring | undefined, refreshing = false) {
         audiences: ["api"],
         maxLifetimeSeconds: 900,
       },
+      { name: "rails-login", tokenSha256: toHex(sha256(OTHER)) },
     ]),
     86_400,
   );
@@ -161,6 +163,17 @@ describe("the issuing endpoint", () => {
     });
     expect(lines).toHaveLength(2);
     expect(lines.join("")).not.toContain(String(login.body.refreshToken));
+  });
+
+  it("refreshes a family only for the client it was issued to: another client gets 401 unknown, and the token still works", async () => {
+    const { post } = await fixture(await newKeyring("HS256", T0), true);
+    const login = await post({ sub: "alice", refresh: true });
+    const body = { refreshToken: login.body.refreshToken };
+    expect(await post(body, OTHER, "/v1/tokens/refresh")).toMatchObject({
+      status: 401,
+      body: { error: { code: "refresh_token_unknown" } },
+    });
+    expect((await post(body, CREDENTIAL, "/v1/tokens/refresh")).status).toBe(200);
   });
 
   it("answers a refused refresh with 401 and its reason, bad input with 400", async () => {
