@@ -31,6 +31,8 @@ export interface Flags {
   "token-lifetime"?: string;
   "sample-from-env"?: string;
   encoding?: string;
+  keyring?: string;
+  "session-lifetime"?: string;
 }
 
 export interface Invocation {

@@ -17,6 +17,7 @@ export const GLOBAL_OPTIONS = ["url", "credential", "json", "yes", "help", "vers
 /** Options that take a value; the others are switches. */
 export const VALUE_OPTIONS = new Set([
   "url",
+  "keyring",
   "token-lifetime",
   "sample-from-env",
   "credential",
@@ -38,38 +39,41 @@ export const VALUE_OPTIONS = new Set([
   "from-env",
   "encoding",
   "family",
+  "session-lifetime",
 ]);
 
 export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   status: {
     positionals: [],
-    options: [],
-    synopsis: "status",
-    summary: "keys, their status, share of verifications and next transition",
-    examples: ["keyward status", "keyward status --json"],
+    options: ["keyring"],
+    synopsis: "status [--keyring signing|sessions]",
+    summary:
+      "a keyring's keys, their status, share of verifications (or opened sessions) and next transition",
+    examples: ["keyward status", "keyward status --keyring sessions --json"],
   },
   rotate: {
     positionals: [],
-    options: ["immediate", "reason"],
-    synopsis: "rotate [--immediate] --reason R",
+    options: ["immediate", "reason", "keyring"],
+    synopsis: "rotate [--immediate] [--keyring signing|sessions] --reason R",
     summary:
-      "graceful rotation (new key pending, signs after pre-publication) or, with --immediate, an emergency: every key so far is compromised and everyone logs in again (asks)",
+      "graceful rotation (new key pending, signs or seals after pre-publication) or, with --immediate, an emergency: every key so far is compromised and everyone logs in again (asks)",
     examples: [
       'keyward rotate --reason "quarterly rotation"',
       'keyward rotate --immediate --reason "JWT_SECRET committed to a public repo" --yes',
+      'keyward rotate --immediate --keyring sessions --reason "SESSION_ENCRYPTION_KEY in a log" --yes',
     ],
   },
   rollback: {
     positionals: [],
-    options: ["reason"],
-    synopsis: "rollback --reason R",
+    options: ["reason", "keyring"],
+    synopsis: "rollback [--keyring signing|sessions] --reason R",
     summary: "the previous key becomes current again (asks)",
     examples: ['keyward rollback --reason "new key breaks the mobile app"'],
   },
   reinstate: {
     positionals: ["KID"],
-    options: ["reason"],
-    synopsis: "reinstate KID --reason R",
+    options: ["reason", "keyring"],
+    synopsis: "reinstate KID [--keyring signing|sessions] --reason R",
     summary: "a retired, uncompromised key verifies again as previous (asks)",
     examples: ['keyward reinstate U85YJs6h8gimsMXWnt8kUA --reason "retired too early"'],
   },
@@ -118,37 +122,51 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   },
   keys: {
     positionals: ["import"],
-    options: ["from-env", "encoding", "token-lifetime", "sample-from-env", "reason"],
+    options: [
+      "from-env",
+      "encoding",
+      "token-lifetime",
+      "sample-from-env",
+      "session-lifetime",
+      "reason",
+      "keyring",
+    ],
     synopsis:
-      "keys import --from-env NAME (--token-lifetime SECONDS | --sample-from-env NAME) [--encoding utf8|base64|hex] --reason R",
+      "keys import --from-env NAME (--token-lifetime SECONDS | --sample-from-env NAME) [--encoding utf8|base64|hex] --reason R\n       keyward keys import --keyring sessions --from-env NAME [--session-lifetime SECONDS] --reason R",
     summary:
-      "migrate an existing secret (read from the environment variable NAME) as the current key, or verify-only if under 32 bytes; the legacy tokens' lifetime is given or read from a sample token (asks)",
+      "migrate an existing secret (read from the environment variable NAME) as the current key: a JWT secret (verify-only if under 32 bytes; the legacy tokens' lifetime given or read from a sample token), or with --keyring sessions a SESSION_ENCRYPTION_KEY (32 bytes of base64; legacy sessions live at most --session-lifetime, default the maximum) (asks)",
     examples: [
       'keyward keys import --from-env JWT_SECRET --token-lifetime 3600 --reason "adopt keyward"',
       'keyward keys import --from-env JWT_SECRET --sample-from-env SAMPLE_JWT --reason "adopt keyward"',
+      'keyward keys import --keyring sessions --from-env SESSION_ENCRYPTION_KEY --reason "adopt keyward" --yes',
     ],
   },
   plan: {
     positionals: [],
-    options: ["days"],
-    synopsis: "plan [--days N]",
+    options: ["days", "keyring"],
+    synopsis: "plan [--days N] [--keyring signing|sessions]",
     summary: "the transitions the policy will make in the next N days (1 to 3650, default 365)",
     examples: ["keyward plan --days 30"],
   },
   journal: {
     positionals: [],
-    options: ["since"],
-    synopsis: "journal --since YYYY-MM-DD",
+    options: ["since", "keyring"],
+    synopsis: "journal --since YYYY-MM-DD [--keyring signing|sessions]",
     summary: "one Markdown entry per rotation since the date",
     examples: ["keyward journal --since 2026-01-01"],
   },
   simulate: {
     positionals: [],
-    options: ["days", "users", "emergency-day", "rollback-day"],
-    synopsis: "simulate [--days N] [--users N] [--emergency-day D|none] [--rollback-day D|none]",
+    options: ["days", "users", "emergency-day", "rollback-day", "keyring"],
+    synopsis:
+      "simulate [--days N] [--users N] [--emergency-day D|none] [--rollback-day D|none] [--keyring signing|sessions]",
     summary:
-      "runs the policy of the KEYWARD_* rotation settings against simulated traffic, locally (no API)",
-    examples: ["keyward simulate --days 365", "keyward simulate --emergency-day none --json"],
+      "runs a keyring's policy (KEYWARD_* or KEYWARD_SESSIONS_* settings) against simulated traffic, locally (no API): logins and tokens, or sessions opened and lazily re-sealed",
+    examples: [
+      "keyward simulate --days 365",
+      "keyward simulate --emergency-day none --json",
+      "keyward simulate --keyring sessions --days 365 --json",
+    ],
   },
   "hash-token": {
     positionals: [],

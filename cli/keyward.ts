@@ -11,8 +11,11 @@ import { DAY } from "../shared/clock.ts";
 import { EnvReader } from "../shared/config/env.ts";
 import { readRotationPolicy } from "../shared/config/writer-config.ts";
 import { ConfigInvalid } from "../shared/errors.ts";
+import { isKeyringName, KEYRING_NAMES, type KeyringName } from "../shared/keyring/names.ts";
 import type { RotationRecord } from "../shared/operations/journal.ts";
 import { cryptoRandom } from "../shared/random.ts";
+import { sessionKeyFromEnv } from "../shared/sealing/import.ts";
+import { simulateSessions } from "../shared/simulation/sessions.ts";
 import { simulate } from "../shared/simulation/simulate.ts";
 import {
   calendarDate,
@@ -26,7 +29,12 @@ import { readBatchFile } from "./batch-file.ts";
 import { CliError, EXIT, EXIT_NAMES, OpsClient } from "./client.ts";
 import { COMMANDS, commandHelp, usage } from "./commands.ts";
 import { journalMarkdown } from "./journal-markdown.ts";
-import { simulationHolds, simulationText } from "./simulation-report.ts";
+import {
+  sessionSimulationHolds,
+  sessionSimulationText,
+  simulationHolds,
+  simulationText,
+} from "./simulation-report.ts";
 import { oneLine, terminalSafe } from "./terminal-text.ts";
 import { VERSION } from "./version.ts";
 
@@ -57,6 +65,9 @@ async function main(values: Flags, invocation: Invocation): Promise<number> {
   const out = (human: string, json: unknown) =>
     console.log(values.json ? JSON.stringify(json, null, 2) : terminalSafe(human));
   const client = () => OpsClient.fromEnvironment(values);
+  const keyring = keyringOf(values);
+  const base = `/v1/keyrings/${keyring}`;
+  const sessions = keyring === "sessions";
   const reason = () => {
     if (values.reason === undefined || values.reason.trim() === "")
       throw new CliError(EXIT.usage, "--reason is required: it goes into the audit journal");
@@ -65,7 +76,7 @@ async function main(values: Flags, invocation: Invocation): Promise<number> {
 
   switch (command) {
     case "status": {
-      const { body } = await client().expect("GET", "/v1/keys");
+      const { body } = await client().expect("GET", `${base}/keys`);
       out(statusText(body as StatusBody), body);
       return EXIT.ok;
     }
@@ -75,18 +86,23 @@ async function main(values: Flags, invocation: Invocation): Promise<number> {
       await confirm(
         values,
         mode === "immediate"
-          ? "Immediate rotation: every token issued so far stops working and everyone must log in again."
-          : "Graceful rotation: a new key is published now and starts signing after pre-publication.",
+          ? sessions
+            ? "Immediate rotation of the sessions keyring: every session sealed so far stops opening and everyone must log in again."
+            : "Immediate rotation: every token issued so far stops working and everyone must log in again."
+          : `Graceful rotation: a new key is published now and starts ${sessions ? "sealing" : "signing"} after pre-publication.`,
       );
-      const { body } = await client().expect("POST", "/v1/keys/rotate", { mode, reason: why });
+      const { body } = await client().expect("POST", `${base}/keys/rotate`, { mode, reason: why });
       const value = body as { kid: string; activatesAt: string };
-      out(`${mode} rotation: new key ${value.kid}, signing from ${value.activatesAt}`, body);
+      out(
+        `${mode} rotation: new key ${value.kid}, ${sessions ? "sealing" : "signing"} from ${value.activatesAt}`,
+        body,
+      );
       return EXIT.ok;
     }
     case "rollback": {
       const why = reason();
       await confirm(values, "Rollback: the previous key becomes current again.");
-      const { body } = await client().expect("POST", "/v1/keys/rollback", { reason: why });
+      const { body } = await client().expect("POST", `${base}/keys/rollback`, { reason: why });
       out(`current key is now ${(body as { current: string }).current}`, body);
       return EXIT.ok;
     }
@@ -95,10 +111,13 @@ async function main(values: Flags, invocation: Invocation): Promise<number> {
       if (kid === undefined)
         throw new CliError(EXIT.usage, "usage: keyward reinstate KID --reason R");
       const why = reason();
-      await confirm(values, `Reinstate ${kid}: tokens it signed verify again.`);
+      await confirm(
+        values,
+        `Reinstate ${kid}: ${sessions ? "sessions it sealed open" : "tokens it signed verify"} again.`,
+      );
       const { body } = await client().expect(
         "POST",
-        `/v1/keys/${encodeURIComponent(kid)}/reinstate`,
+        `${base}/keys/${encodeURIComponent(kid)}/reinstate`,
         { reason: why },
       );
       out(`${kid} is previous again (verifies; roll back to make it sign)`, body);
@@ -199,6 +218,9 @@ async function main(values: Flags, invocation: Invocation): Promise<number> {
           EXIT.usage,
           `unknown keys command "${rest[0]}": usage: keyward ${COMMANDS.keys?.synopsis}`,
         );
+      if (sessions) return importSessionKey(client(), values, reason, out);
+      if (values["session-lifetime"] !== undefined)
+        throw new CliError(EXIT.usage, "--session-lifetime goes with --keyring sessions");
       const encoding = values.encoding ?? "utf8";
       if (!["utf8", "base64", "hex"].includes(encoding))
         throw new CliError(EXIT.usage, "--encoding takes utf8, base64 or hex");
@@ -223,7 +245,7 @@ async function main(values: Flags, invocation: Invocation): Promise<number> {
         throw new CliError(EXIT.usage, `environment variable ${sampleName} is not set`);
       const why = reason();
       await confirm(values, `Import ${name} as a signing key (verify-only if under 32 bytes).`);
-      const { body } = await client().expect("POST", "/v1/keys/import", {
+      const { body } = await client().expect("POST", `${base}/keys/import`, {
         secret,
         encoding,
         reason: why,
@@ -239,7 +261,7 @@ async function main(values: Flags, invocation: Invocation): Promise<number> {
     }
     case "plan": {
       const days = wholeNumber("days", values.days, 1, 3650) ?? 365;
-      const { body } = await client().expect("GET", `/v1/plan?days=${days}`);
+      const { body } = await client().expect("GET", `${base}/plan?days=${days}`);
       const plan = body as {
         transitions: { at: string; action: string; kid?: string; reason: string }[];
       };
@@ -256,13 +278,13 @@ async function main(values: Flags, invocation: Invocation): Promise<number> {
     }
     case "journal": {
       const since = calendarDate("since", values.since);
-      const { body } = await client().expect("GET", `/v1/journal?since=${since}`);
+      const { body } = await client().expect("GET", `${base}/journal?since=${since}`);
       const journal = body as { since: string; rotations: RotationRecord[] };
       out(journalMarkdown(journal.since, journal.rotations), body);
       return EXIT.ok;
     }
     case "simulate":
-      return simulateCommand(values);
+      return simulateCommand(values, keyring);
     case "hash-token": {
       // Read from stdin, never from the command line, so the credential stays out of shell history.
       let credential = "";
@@ -279,42 +301,121 @@ async function main(values: Flags, invocation: Invocation): Promise<number> {
   }
 }
 
-/** Runs the rotation policy of this environment's settings against simulated traffic. */
-async function simulateCommand(values: Flags): Promise<number> {
+/** `--keyring NAME`, default the signing keyring; anything else is a usage error naming them. */
+function keyringOf(values: Flags): KeyringName {
+  const name = values.keyring ?? "signing";
+  if (!isKeyringName(name))
+    throw new CliError(
+      EXIT.usage,
+      `--keyring takes ${KEYRING_NAMES.join(" or ")}, got "${oneLine(name.slice(0, 40))}"`,
+    );
+  return name;
+}
+
+/**
+ * `keys import --keyring sessions --from-env NAME`: the runbook's SESSION_ENCRYPTION_KEY becomes
+ * the sessions keyring's current key, refused with the runbook's own messages when absent or not
+ * 32 bytes of base64. Legacy sessions live at most `--session-lifetime` (default: the maximum).
+ */
+async function importSessionKey(
+  client: OpsClient,
+  values: Flags,
+  reason: () => string,
+  out: (human: string, json: unknown) => void,
+): Promise<number> {
+  for (const option of ["encoding", "token-lifetime", "sample-from-env"] as const)
+    if (values[option] !== undefined)
+      throw new CliError(
+        EXIT.usage,
+        `--${option} is for JWT secrets; a session key is 32 bytes of base64 (--session-lifetime says how long its sessions live)`,
+      );
+  const name = values["from-env"];
+  if (name === undefined)
+    throw new CliError(
+      EXIT.usage,
+      "--from-env NAME is required: the environment variable holding the key (SESSION_ENCRYPTION_KEY)",
+    );
+  const read = sessionKeyFromEnv(process.env[name], name);
+  if (!read.ok) throw new CliError(EXIT.usage, read.message);
+  const lifetime = wholeNumber("session-lifetime", values["session-lifetime"], 1, 31_622_400);
+  const why = reason();
+  await confirm(
+    values,
+    `Import ${name} as the sessions keyring's current key: sessions it sealed keep opening, new ones are sealed with it until the next rotation.`,
+  );
+  const { body } = await client.expect("POST", "/v1/keyrings/sessions/keys/import", {
+    secret: read.secret,
+    reason: why,
+    ...(lifetime === undefined ? {} : { sessionLifetimeSeconds: lifetime }),
+  });
+  const imported = body as { kid: string; status: string };
+  out(`imported as key ${imported.kid} (${imported.status}) of the sessions keyring`, body);
+  return EXIT.ok;
+}
+
+/**
+ * Runs a keyring's policy (the KEYWARD_* or KEYWARD_SESSIONS_* settings of this environment)
+ * against simulated traffic: logins and tokens, or sessions opened and lazily re-sealed.
+ */
+async function simulateCommand(values: Flags, keyring: KeyringName): Promise<number> {
   const read = new EnvReader(process.env);
-  const policy = readRotationPolicy(read);
-  const number = (flag: string, raw: string | undefined, fallback: number | undefined) => {
-    if (raw === undefined) return fallback;
-    if (raw === "none") return undefined;
-    if (!/^\d+$/.test(raw)) throw new CliError(EXIT.usage, `--${flag} takes a whole number`);
-    return Number(raw);
-  };
-  const days = number("days", values.days, 365) ?? 365;
-  const emergencyDay = number("emergency-day", values["emergency-day"], Math.min(45, days));
-  const rollbackDay = number("rollback-day", values["rollback-day"], Math.min(317, days));
-  const users = number("users", values.users, 20) ?? 20;
+  const policy = readRotationPolicy(read, keyring);
+  const days = simulationNumber("days", values.days, 365) ?? 365;
+  const emergencyDay = simulationNumber(
+    "emergency-day",
+    values["emergency-day"],
+    Math.min(45, days),
+  );
+  const rollbackDay = simulationNumber("rollback-day", values["rollback-day"], Math.min(317, days));
+  const users =
+    simulationNumber("users", values.users, keyring === "sessions" ? 50 : 20) ??
+    (keyring === "sessions" ? 50 : 20);
   const progress = progressBar(days, values.json === true);
-  let report: Awaited<ReturnType<typeof simulate>>;
+  const settings = {
+    policy,
+    days,
+    users,
+    ...(emergencyDay === undefined ? {} : { emergencyDay }),
+    ...(rollbackDay === undefined ? {} : { rollbackDay }),
+    startMs: Math.floor(Date.now() / DAY) * DAY,
+    random: cryptoRandom,
+    onDay: (day: number) => progress(day - 1),
+  };
+  let text: string;
+  let holds: boolean;
+  let report: unknown;
   try {
     read.done();
-    report = await simulate({
-      policy,
-      days,
-      users,
-      ...(emergencyDay === undefined ? {} : { emergencyDay }),
-      ...(rollbackDay === undefined ? {} : { rollbackDay }),
-      startMs: Math.floor(Date.now() / DAY) * DAY,
-      random: cryptoRandom,
-      onDay: (day) => progress(day - 1),
-    });
+    if (keyring === "sessions") {
+      const sessions = await simulateSessions(settings);
+      [report, text, holds] = [
+        sessions,
+        sessionSimulationText(sessions),
+        sessionSimulationHolds(sessions),
+      ];
+    } else {
+      const tokens = await simulate(settings);
+      [report, text, holds] = [tokens, simulationText(tokens), simulationHolds(tokens)];
+    }
   } catch (error) {
     if (error instanceof ConfigInvalid) throw new CliError(EXIT.usage, error.message);
     throw error;
   }
   progress(days);
-  if (values.json) console.log(JSON.stringify(report, null, 2));
-  else console.log(simulationText(report));
-  return simulationHolds(report) ? EXIT.ok : EXIT.refused;
+  console.log(values.json ? JSON.stringify(report, null, 2) : text);
+  return holds ? EXIT.ok : EXIT.refused;
+}
+
+/** A simulation's whole-number option: its default when absent, undefined for `none`. */
+function simulationNumber(
+  flag: string,
+  raw: string | undefined,
+  fallback: number | undefined,
+): number | undefined {
+  if (raw === undefined) return fallback;
+  if (raw === "none") return undefined;
+  if (!/^\d+$/.test(raw)) throw new CliError(EXIT.usage, `--${flag} takes a whole number`);
+  return Number(raw);
 }
 
 function revocationItem(values: Flags): Record<string, unknown> {

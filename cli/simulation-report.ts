@@ -1,3 +1,4 @@
+import type { SessionSimulationReport } from "../shared/simulation/sessions.ts";
 import type { SimulationReport } from "../shared/simulation/simulate.ts";
 
 /** `keyward simulate` for people: one row per rotation, then the drills and the verdict. */
@@ -40,4 +41,31 @@ export function simulationHolds(report: SimulationReport): boolean {
     totals.refusedValidTokens === 0 &&
     totals.refusedNewLogins === 0
   );
+}
+
+/** `keyward simulate --keyring sessions` for people: one row per rotation, the drills, the verdict. */
+export function sessionSimulationText(report: SessionSimulationReport): string {
+  const rows = report.rotations.map(
+    (r, i) =>
+      `| ${i + 1} | ${r.day} | ${r.trigger} | ${r.oldKid ?? "-"} → ${r.newKid} | ${r.selfTest} | ${r.lostSessions} | ${r.forcedLogins} |`,
+  );
+  const drills = Object.entries(report.drills).map(
+    ([name, d]) => `${name} on day ${d.day}: ${d.ok ? "done" : `refused (${d.message})`}`,
+  );
+  const { totals } = report;
+  return [
+    `${report.days} days, ${report.users} users, ${report.opens} sessions opened, ${totals.resealed} re-sealed under the current key`,
+    "",
+    "| # | day | trigger | old → new key | self-test | sessions lost | forced logins |",
+    "|---|---|---|---|---|---|---|",
+    ...rows,
+    "",
+    `drills: ${drills.join("; ") || "none"}`,
+    `sessions lost outside emergencies: ${totals.gracefulLostSessions}; sessions under a compromised key opened after the emergency: ${totals.compromisedOpened}; sealed under it by a sealer's cached keyring (each refused at its next request): ${totals.sealedAfterEmergency}`,
+  ].join("\n");
+}
+
+/** The promises: no rotation loses a session, no session under a compromised key opens. */
+export function sessionSimulationHolds(report: SessionSimulationReport): boolean {
+  return report.totals.lostSessions === 0 && report.totals.compromisedOpened === 0;
 }

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { EnvReader } from "../../shared/config/env.ts";
 import { readRotationPolicy } from "../../shared/config/writer-config.ts";
 import { ConfigInvalid } from "../../shared/errors.ts";
+import { keyringSecretPrefix } from "../../shared/keyring/names.ts";
 import { startLocalStack, storesFromEnv } from "./stack.ts";
 
 const raw = process.env.PORT ?? "8787";
@@ -17,12 +18,14 @@ try {
   // The same rotation settings as the deployed functions (README, "Rotation settings").
   const read = new EnvReader(process.env);
   const policy = readRotationPolicy(read);
+  const sessionsPolicy = readRotationPolicy(read, "sessions");
   read.done();
   const stack = await startLocalStack({
     port,
     dir,
     stores,
     policy,
+    sessionsPolicy,
     log: (line) => process.stdout.write(`${line}\n`),
   });
   const lines = [
@@ -31,9 +34,10 @@ try {
     `  protected      ${stack.url}/whoami`,
     `  issue a token  curl -s -X POST ${stack.url}/v1/tokens -H "Authorization: Bearer $(cat ${stack.issuerTokenFile})" -d '{"sub":"alice"}'`,
     `  JWKS           ${stack.url}/.well-known/jwks.json`,
+    `  a session      curl -c jar -X PUT ${stack.url}/session -d 'cart=3'; curl -b jar -c jar ${stack.url}/session`,
     stores.secretPrefix === undefined
-      ? `  keyring        ${dir}/keyring.json`
-      : `  keyring        Secrets Manager, ${stores.secretPrefix}/*`,
+      ? `  keyrings       ${dir}/keyring.json (signing), ${dir}/sessions-keyring.json (sessions)`
+      : `  keyrings       Secrets Manager, ${stores.secretPrefix}/* (signing), ${keyringSecretPrefix(stores.secretPrefix, "sessions")}/* (sessions)`,
     stores.upstash === undefined
       ? "  revocations    in memory (and the journal)"
       : `  revocations    Upstash, ${new URL(stores.upstash.url).host} (and the journal)`,

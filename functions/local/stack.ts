@@ -5,20 +5,22 @@ import { join } from "node:path";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
+import { getCookie } from "hono/cookie";
 import { MemoryAuditJournal } from "../../shared/audit/memory.ts";
 import { UpstashAuditJournal } from "../../shared/audit/upstash.ts";
 import { createAuthenticator, usageOf } from "../../shared/authenticate.ts";
-import { type Clock, MINUTE, SECOND, systemClock } from "../../shared/clock.ts";
+import { type Clock, DAY, MINUTE, SECOND, systemClock } from "../../shared/clock.ts";
 import { MemoryEventPublisher } from "../../shared/events.ts";
 import { createIssuer } from "../../shared/issuing/issuer.ts";
 import { generateKey } from "../../shared/keyring/generate.ts";
+import { type KeyringName, keyringSecretPrefix } from "../../shared/keyring/names.ts";
 import { type RotationPolicy, resolvePolicy } from "../../shared/keyring/policy.ts";
 import { createKeyring } from "../../shared/keyring/transitions.ts";
 import { KeyringCache } from "../../shared/keyring-cache.ts";
 import { FileKeyringStore } from "../../shared/keyring-store/file.ts";
 import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-manager.ts";
 import type { KeyringStore } from "../../shared/keyring-store/store.ts";
-import type { OperationDeps } from "../../shared/operations/deps.ts";
+import { type OperationDeps, onKeyring } from "../../shared/operations/deps.ts";
 import { tick as runTick } from "../../shared/operations/tick.ts";
 import { cryptoRandom } from "../../shared/random.ts";
 import { MemoryRefreshStore } from "../../shared/refresh/memory.ts";
@@ -28,6 +30,11 @@ import { UpstashRefreshStore } from "../../shared/refresh/upstash.ts";
 import { guardRevocations } from "../../shared/revocation/guard.ts";
 import { MemoryRevocationStore } from "../../shared/revocation/memory.ts";
 import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
+import {
+  DEFAULT_MAX_SESSION_LIFETIME_SECONDS,
+  OPEN_REFUSALS,
+} from "../../shared/sealing/sealer.ts";
+import { createSessions } from "../../shared/sealing/sessions.ts";
 import { createVerifier } from "../../shared/tokens/verifier.ts";
 import type { UpstashSettings } from "../../shared/upstash/settings.ts";
 import { MemoryUsageStore, UsageRecorder, type UsageStore } from "../../shared/usage/counts.ts";
@@ -45,6 +52,8 @@ export interface LocalStackOptions {
   /** How often the scheduler applies the rotation policy. Default 10 s. */
   readonly tickMs?: number;
   readonly policy?: Partial<RotationPolicy>;
+  /** The sessions keyring's policy (`KEYWARD_SESSIONS_*`); A256GCM whatever it says. */
+  readonly sessionsPolicy?: Partial<RotationPolicy>;
   readonly clock?: Clock;
   /**
    * Real stores instead of the local ones, when their settings are present (`storesFromEnv`):
@@ -88,25 +97,46 @@ export interface LocalStack {
 /**
  * The local stack of `npm start`: one Node process serving the ops API, a protected route
  * `GET /whoami` behind the same verification path as the authorizer, the issuing endpoint
- * `POST /v1/tokens`, and the rotation scheduler. Keyring in a file,
- * revocations, journal and events in memory; or Secrets Manager and Upstash when configured.
+ * `POST /v1/tokens`, a sample session (`PUT`/`GET /session`, sealed with the sessions keyring),
+ * and the rotation scheduler for both keyrings. Keyrings in files, revocations, journal and
+ * events in memory; or Secrets Manager and Upstash when configured.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const clock = options.clock ?? systemClock;
   const policy = resolvePolicy(options.policy);
+  const sessionsPolicy = resolvePolicy({
+    keyringCacheTtlMs: policy.keyringCacheTtlMs,
+    prePublicationMarginMs: policy.prePublicationMarginMs,
+    rotationPeriodMs: 30 * DAY,
+    maxTokenLifetimeMs: DEFAULT_MAX_SESSION_LIFETIME_SECONDS * SECOND,
+    ...options.sessionsPolicy,
+    algorithm: "A256GCM",
+    strategy: "graceful",
+  });
   await mkdir(options.dir, { recursive: true, mode: 0o700 });
   const stores = options.stores ?? {};
-  const keyrings: KeyringStore =
+  const secrets = new SecretsManagerClient({});
+  /** Each keyring in its file (`keyring.json`, `sessions-keyring.json`), or in Secrets Manager. */
+  const keyringStore = (name: KeyringName): KeyringStore =>
     stores.secretPrefix === undefined
-      ? new FileKeyringStore(join(options.dir, "keyring.json"))
+      ? new FileKeyringStore(
+          join(options.dir, name === "signing" ? "keyring.json" : `${name}-keyring.json`),
+        )
       : new SecretsManagerKeyringStore({
-          client: new SecretsManagerClient({}),
-          prefix: stores.secretPrefix,
+          client: secrets,
+          prefix: keyringSecretPrefix(stores.secretPrefix, name),
           clock,
         });
-  if ((await keyrings.load()) === undefined) {
-    const now = clock.now();
-    await keyrings.save(createKeyring(await generateKey(policy.algorithm, now, cryptoRandom), now));
+  const keyrings = keyringStore("signing");
+  const sessionKeyrings = keyringStore("sessions");
+  for (const [store, alg] of [
+    [keyrings, policy.algorithm],
+    [sessionKeyrings, sessionsPolicy.algorithm],
+  ] as const) {
+    if ((await store.load()) === undefined) {
+      const now = clock.now();
+      await store.save(createKeyring(await generateKey(alg, now, cryptoRandom), now));
+    }
   }
   const tokenFile = join(options.dir, "ops-token");
   const credential = await localCredential(tokenFile);
@@ -145,10 +175,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stores.upstash === undefined
       ? new MemoryRefreshStore(deps.revocations)
       : new UpstashRefreshStore(stores.upstash);
+  const sessionDeps = onKeyring(deps, "sessions", sessionKeyrings, sessionsPolicy);
   const ops = createOpsApp(deps, {
     sessions: refreshStore,
     usage: usageStore,
     operators: [{ name: "local", role: "admin", tokenSha256: sha256(credential) }],
+    keyrings: { sessions: sessionDeps },
+  });
+  // The sample app's sessions, sealed with the sessions keyring as a service would with
+  // keyward/sessions: the key rules from the same revocation store, usage into the same figures.
+  const sessions = createSessions({
+    keyring: { load: () => sessionKeyrings.load() },
+    revocations: deps.revocations,
+    usage: usageStore,
+    clock,
+    cacheTtlSeconds: sessionsPolicy.keyringCacheTtlMs / SECOND,
+    maxSessionLifetimeSeconds: sessionsPolicy.maxTokenLifetimeMs / SECOND,
   });
   const authenticate = createAuthenticator({
     keyrings: new KeyringCache({
@@ -199,6 +241,33 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       claims: result.claims,
     });
   });
+  // The sample app's session, in a cookie sealed with the sessions keyring: PUT stores the body,
+  // GET opens it and, when its key is no longer current, re-seals it (a new Set-Cookie).
+  app.put("/session", async (c) => {
+    const data = await c.req.text();
+    if (data.length > 4096)
+      return c.json(errorBody("too_large", "a session holds at most 4096 characters"), 413);
+    const envelope = await sessions.seal(data, { aad: SESSION_COOKIE });
+    c.header("Set-Cookie", sessionCookie(envelope));
+    return c.json({ kid: envelope.split(".")[1] });
+  });
+  app.get("/session", async (c) => {
+    const opened = await sessions.open(getCookie(c, SESSION_COOKIE), { aad: SESSION_COOKIE });
+    if (!opened.ok) {
+      log(`${stamp()} session refused: ${opened.reason}`);
+      return c.json(errorBody(opened.reason, OPEN_REFUSALS[opened.reason]), 401);
+    }
+    if (opened.reseal)
+      c.header(
+        "Set-Cookie",
+        sessionCookie(await sessions.seal(opened.plaintext, { aad: SESSION_COOKIE })),
+      );
+    return c.json({
+      data: new TextDecoder().decode(opened.plaintext),
+      kid: opened.kid,
+      resealed: opened.reseal,
+    });
+  });
   app.route("/", ops);
   // The issuing endpoint as deployed (POST /v1/tokens), for one local client that may set any
   // claim and audience; its credential is in .keyward/issuer-token. Unlike a deployed issuer
@@ -238,13 +307,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const tick = async () => {
     const now = clock.now();
-    await usage.flush(now);
-    const outcome = await runTick({ ...deps, usage: usageStore }, now);
-    if (outcome.status === "applied")
-      log(
-        `${stamp()} tick: ${outcome.actions.map((a) => ("kid" in a ? `${a.type} ${a.kid}` : a.type)).join(", ")} (revision ${outcome.revision})`,
-      );
-    else if (outcome.status === "failed") log(`${stamp()} tick failed: ${outcome.reason}`);
+    await Promise.all([usage.flush(now), sessions.flush()]);
+    for (const keyring of [deps, sessionDeps]) {
+      const outcome = await runTick({ ...keyring, usage: usageStore }, now);
+      const name = keyring.keyringName ?? "signing";
+      if (outcome.status === "applied")
+        log(
+          `${stamp()} tick (${name}): ${outcome.actions.map((a) => ("kid" in a ? `${a.type} ${a.kid}` : a.type)).join(", ")} (revision ${outcome.revision})`,
+        );
+      else if (outcome.status === "failed")
+        log(`${stamp()} tick (${name}) failed: ${outcome.reason}`);
+    }
   };
   const timer = setInterval(
     () => {
@@ -290,6 +363,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         rm(urlFile, { force: true }).finally(() => server.close(() => resolve()));
       }),
   };
+}
+
+const SESSION_COOKIE = "kw_session";
+
+function sessionCookie(envelope: string): string {
+  return `${SESSION_COOKIE}=${envelope}; Path=/session; HttpOnly; SameSite=Strict`;
 }
 
 /** A local credential (the operator's, the issuing client's): created once, mode 0600. */

@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { SECOND } from "../../shared/clock.ts";
 import type { Keyring } from "../../shared/keyring/keyring.ts";
+import type { KeyringName } from "../../shared/keyring/names.ts";
 import type { OperationDeps } from "../../shared/operations/deps.ts";
 import type { Session } from "../../shared/refresh/store.ts";
 import type { UsageStore } from "../../shared/usage/counts.ts";
@@ -20,6 +21,11 @@ export interface OpsAppOptions {
    */
   readonly usage?: Pick<UsageStore, "verificationsByKid" | "refusalsByKid"> &
     Partial<Pick<UsageStore, "staleSignersByKid">>;
+  /**
+   * The other keyrings (the sessions keyring), each its own deps (`onKeyring`), served under
+   * `/v1/keyrings/<name>`; the signing keyring is the app's own deps.
+   */
+  readonly keyrings?: Partial<Record<KeyringName, OperationDeps>>;
   /** Refresh-token families, for `GET /v1/sessions` (answered 404 without). */
   readonly sessions?: { sessions(sub: string, nowMs: number): Promise<Session[]> };
 }

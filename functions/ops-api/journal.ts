@@ -1,15 +1,16 @@
 import { Hono } from "hono";
+import type { OperationDeps } from "../../shared/operations/deps.ts";
 import { rotationJournal } from "../../shared/operations/journal.ts";
 import { ApiError } from "../http/errors.ts";
 import { strictObject } from "../http/input.ts";
 import { type Env, iso, type OpsContext } from "./context.ts";
 
-/** `/v1/journal` (rotations) and `/v1/audit` (every entry): reading what happened (viewer). */
-export function journalRoutes(ctx: OpsContext): Hono<Env> {
+/** `/journal`: one keyring's rotations, mounted under that keyring's base (viewer). */
+export function journalRoutes(ctx: OpsContext, keyring: OperationDeps): Hono<Env> {
   const app = new Hono<Env>();
-  const { deps, options, authenticated } = ctx;
+  const { options, authenticated } = ctx;
 
-  app.get("/v1/journal", authenticated("viewer"), async (c) => {
+  app.get("/journal", authenticated("viewer"), async (c) => {
     const query = strictObject(c.req.query(), ["since"], "query");
     const since = typeof query.since === "string" ? Date.parse(query.since) : 0;
     if (!Number.isFinite(since)) {
@@ -20,11 +21,20 @@ export function journalRoutes(ctx: OpsContext): Hono<Env> {
       );
     }
     const rotations = await rotationJournal(
-      { audit: deps.audit, ...(options.usage === undefined ? {} : { usage: options.usage }) },
+      { audit: keyring.audit, ...(options.usage === undefined ? {} : { usage: options.usage }) },
       since,
+      keyring.keyringName,
     );
     return c.json({ since: iso(since), rotations });
   });
+
+  return app;
+}
+
+/** `/v1/audit`: every entry of the journal, whatever it changed (viewer). */
+export function auditRoutes(ctx: OpsContext): Hono<Env> {
+  const app = new Hono<Env>();
+  const { deps, authenticated } = ctx;
 
   app.get("/v1/audit", authenticated("viewer"), async (c) => {
     const query = strictObject(c.req.query(), ["limit", "before"], "query");

@@ -1,34 +1,53 @@
 import { Hono } from "hono";
+import { SECOND } from "../../shared/clock.ts";
 import {
   lifetimeOfSample,
   SECRET_ENCODINGS,
   type SecretEncoding,
 } from "../../shared/keyring/import-legacy.ts";
 import { KID_PATTERN } from "../../shared/keyring/key.ts";
+import { sharesOf } from "../../shared/keyring/policy.ts";
 import { nextTransition, planAhead } from "../../shared/keyring/schedule.ts";
+import { keyringKindOf, type OperationDeps } from "../../shared/operations/deps.ts";
 import { importSecret, reinstate, rollbackKeys, rotate } from "../../shared/operations/keys.ts";
 import { ApiError } from "../http/errors.ts";
 import { strictObject, text } from "../http/input.ts";
 import { type Env, iso, type OpsContext } from "./context.ts";
 import { statusOf } from "./statuses.ts";
 
-/** `/v1/keys…` and `/v1/plan`: the keyring, its plan, and the key operations (admin). */
-export function keyRoutes(ctx: OpsContext): Hono<Env> {
+/**
+ * `/keys…` and `/plan` of one keyring: its keys, its plan, and the key operations (admin). Mounted
+ * under `/v1` for the signing keyring and under `/v1/keyrings/<name>` for each keyring.
+ */
+export function keyRoutes(ctx: OpsContext, deps: OperationDeps): Hono<Env> {
   const app = new Hono<Env>();
-  const { deps, options, authenticated, body, json, keyringOrFail } = ctx;
+  const { options, authenticated, body, json } = ctx;
+  const sessions = keyringKindOf(deps).protects === "sessions";
+  const keyringOrFail = async () => {
+    const keyring = await deps.keyrings.load();
+    if (keyring === undefined)
+      throw new ApiError(
+        404,
+        "no_keyring",
+        sessions
+          ? "the sessions keyring does not exist yet: import SESSION_ENCRYPTION_KEY (keyward keys import --keyring sessions --from-env SESSION_ENCRYPTION_KEY) or a random key"
+          : "no keyring exists yet",
+      );
+    return keyring;
+  };
 
-  app.get("/v1/keys", authenticated("viewer"), async (c) => {
+  app.get("/keys", authenticated("viewer"), async (c) => {
     const keyring = await keyringOrFail();
     const usage =
       options.usage === undefined
         ? undefined
         : await options.usage.verificationsByKid(deps.clock.now()).catch(() => undefined);
-    const total = usage === undefined ? 0 : Object.values(usage).reduce((sum, n) => sum + n, 0);
     const stale = await options.usage?.staleSignersByKid?.(deps.clock.now()).catch(() => undefined);
+    // Null until this keyring's keys have been used at all.
+    const measured = keyring.keys.some((key) => (usage?.[key.kid] ?? 0) > 0);
+    const shares = sharesOf(usage, keyring);
     const shareOf = (kid: string) =>
-      usage === undefined || total === 0
-        ? null
-        : Math.round(((usage[kid] ?? 0) / total) * 10_000) / 10_000;
+      measured ? Math.round((shares(kid) ?? 0) * 10_000) / 10_000 : null;
     return c.json({
       revision: keyring.revision,
       updatedAt: iso(keyring.updatedAt),
@@ -53,7 +72,7 @@ export function keyRoutes(ctx: OpsContext): Hono<Env> {
     });
   });
 
-  app.get("/v1/plan", authenticated("viewer"), async (c) => {
+  app.get("/plan", authenticated("viewer"), async (c) => {
     const query = strictObject(c.req.query(), ["days"], "query");
     const days = query.days === undefined ? 365 : Number(query.days);
     if (!(Number.isInteger(days) && days >= 1 && days <= 3650)) {
@@ -73,7 +92,7 @@ export function keyRoutes(ctx: OpsContext): Hono<Env> {
     return c.json({ days, transitions });
   });
 
-  app.post("/v1/keys/rotate", authenticated("admin"), body, async (c) => {
+  app.post("/keys/rotate", authenticated("admin"), body, async (c) => {
     const fields = await json(c, ["mode", "reason"]);
     const mode = fields.mode ?? "graceful";
     if (mode !== "graceful" && mode !== "immediate")
@@ -88,7 +107,7 @@ export function keyRoutes(ctx: OpsContext): Hono<Env> {
     return c.json(outcome, mode === "graceful" ? 202 : 200);
   });
 
-  app.post("/v1/keys/rollback", authenticated("admin"), body, async (c) => {
+  app.post("/keys/rollback", authenticated("admin"), body, async (c) => {
     const fields = await json(c, ["reason"]);
     const result = await rollbackKeys(deps, {
       reason: text(fields, "reason", 500),
@@ -98,7 +117,7 @@ export function keyRoutes(ctx: OpsContext): Hono<Env> {
     return c.json({ current: result.value.kid });
   });
 
-  app.post("/v1/keys/:kid/reinstate", authenticated("admin"), body, async (c) => {
+  app.post("/keys/:kid/reinstate", authenticated("admin"), body, async (c) => {
     const kid = c.req.param("kid");
     if (!KID_PATTERN.test(kid))
       throw new ApiError(400, "invalid_request", "the kid in the path is not a valid kid");
@@ -112,7 +131,29 @@ export function keyRoutes(ctx: OpsContext): Hono<Env> {
     return c.json({ kid, status: "previous" });
   });
 
-  app.post("/v1/keys/import", authenticated("admin"), body, async (c) => {
+  app.post("/keys/import", authenticated("admin"), body, async (c) => {
+    if (sessions) {
+      const fields = await json(c, ["secret", "reason", "sessionLifetimeSeconds"]);
+      const secret = text(fields, "secret", 4096);
+      const maxSeconds = deps.policy.maxTokenLifetimeMs / SECOND;
+      const lifetime = fields.sessionLifetimeSeconds ?? maxSeconds;
+      if (!isWholeSeconds(lifetime))
+        throw new ApiError(
+          400,
+          "invalid_request",
+          "body.sessionLifetimeSeconds must be a whole number of seconds from 1 to 31622400",
+        );
+      const result = await importSecret(deps, {
+        secret,
+        encoding: "base64",
+        tokenLifetimeSeconds: lifetime,
+        reason: text(fields, "reason", 500),
+        actor: c.get("operator").name,
+      });
+      if (!result.ok) throw new ApiError(statusOf(result.code), result.code, result.message);
+      const { kid, status } = result.value;
+      return c.json({ kid, status, sessionLifetimeSeconds: lifetime }, 201);
+    }
     const fields = await json(c, [
       "secret",
       "encoding",
@@ -141,19 +182,14 @@ export function keyRoutes(ctx: OpsContext): Hono<Env> {
       if (!read.ok) throw new ApiError(422, "sample_invalid", read.message);
       tokenLifetimeSeconds = read.seconds;
     } else {
-      tokenLifetimeSeconds = Number(fields.tokenLifetimeSeconds);
-      if (
-        typeof fields.tokenLifetimeSeconds !== "number" ||
-        !Number.isInteger(tokenLifetimeSeconds) ||
-        tokenLifetimeSeconds < 1 ||
-        tokenLifetimeSeconds > 366 * 86_400
-      ) {
+      if (!isWholeSeconds(fields.tokenLifetimeSeconds)) {
         throw new ApiError(
           400,
           "invalid_request",
           "body.tokenLifetimeSeconds must be a whole number of seconds from 1 to 31622400",
         );
       }
+      tokenLifetimeSeconds = fields.tokenLifetimeSeconds;
     }
     const result = await importSecret(deps, {
       secret,
@@ -182,4 +218,11 @@ export function keyRoutes(ctx: OpsContext): Hono<Env> {
   });
 
   return app;
+}
+
+/** A lifetime in a request body: whole seconds, from 1 s to a (leap) year. */
+function isWholeSeconds(value: unknown): value is number {
+  return (
+    typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 366 * 86_400
+  );
 }

@@ -7,8 +7,8 @@ import { createOpsApp } from "./app.ts";
 import { parseOperators } from "./operators.ts";
 
 /**
- * The ops API as deployed: keyring in Secrets Manager (written through the SDK, never deleting
- * material: that is the rotation function's), revocations, journal and usage figures in Upstash,
+ * The ops API as deployed: both keyrings in Secrets Manager (written through the SDK, never
+ * deleting material: that is the rotation function's), revocations, journal and usage figures in Upstash,
  * events on EventBridge, operators from KEYWARD_OPERATORS or a secret
  * (KEYWARD_OPERATORS_SECRET_ID). Every setting is checked at once.
  */
@@ -28,5 +28,10 @@ export async function createOpsAppFromEnv(env: Environment, write: LineWriter = 
     write,
   });
   const operators = parseOperators(operatorsInline ?? (await secretString(operatorsSecret ?? "")));
-  return createOpsApp(deps, { operators, usage, sessions: refreshes });
+  return createOpsApp(deps, {
+    operators,
+    usage,
+    sessions: refreshes,
+    keyrings: { sessions: deps.keyring("sessions") },
+  });
 }

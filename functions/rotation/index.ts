@@ -1,4 +1,4 @@
 import { createRotationFromEnv } from "./wiring.ts";
 
-/** EventBridge scheduled event in, one tick, its outcome out (and in the logs). */
+/** EventBridge scheduled event in, one tick per keyring, their outcomes out (and in the logs). */
 export const handler = await createRotationFromEnv(process.env);

@@ -1,5 +1,6 @@
 import type { Environment } from "../../shared/config/env.ts";
 import { readWriterConfig } from "../../shared/config/writer-config.ts";
+import { KEYRING_NAMES, type KeyringName } from "../../shared/keyring/names.ts";
 import { createLogger, type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
 import { METRIC_NAMESPACE, metricLine } from "../../shared/observability/metrics.ts";
 import { awsOperationDeps } from "../../shared/operations/aws-deps.ts";
@@ -19,16 +20,17 @@ const evictionLine = metricLine({
 
 /**
  * The rotation function as deployed: settings from the environment (every problem at once), the
- * writers' stores, then one `tick` per scheduled event, logged, with a metric line: the share (in
- * percent) of a previous key still verifying past its minimum grace, which the
- * "previous key lingering" alarm watches (0 when there is none). Each tick also asks Upstash
- * whether it may evict keys: 1 in `UpstashEvicts` (the "Upstash evicts" alarm) when it may, 1 in
- * `UpstashEvictionUnverified` and a warning naming the manual check when it will not say.
+ * writers' stores, then one `tick` per keyring (signing, then sessions: the same code on each) per
+ * scheduled event, logged, with a metric line: the largest share (in percent) of a previous key
+ * still in use past its minimum grace, on either keyring, which the "previous key lingering" alarm
+ * watches (0 when there is none). Each run also asks Upstash whether it may evict keys: 1 in
+ * `UpstashEvicts` (the "Upstash evicts" alarm) when it may, 1 in `UpstashEvictionUnverified` and
+ * a warning naming the manual check when it will not say.
  */
 export async function createRotationFromEnv(
   env: Environment,
   write: LineWriter = stdoutWriter,
-): Promise<() => Promise<TickOutcome>> {
+): Promise<() => Promise<Record<KeyringName, TickOutcome>>> {
   const log = createLogger("keyward-rotation", write);
   const config = readWriterConfig(env);
   const deps = await awsOperationDeps(config, env, {
@@ -38,17 +40,27 @@ export async function createRotationFromEnv(
   });
   return async () => {
     const now = deps.clock.now();
-    const outcome = await tick(deps, now);
-    const lingering = "lingering" in outcome ? outcome.lingering : undefined;
+    const outcomes = {} as Record<KeyringName, TickOutcome>;
+    let lingering: { keyring: KeyringName; kid: string; share: number } | undefined;
+    for (const keyring of KEYRING_NAMES) {
+      const outcome = await tick(deps.keyring(keyring), now);
+      outcomes[keyring] = outcome;
+      const found = "lingering" in outcome ? outcome.lingering : undefined;
+      if (found !== undefined && (lingering === undefined || found.share > lingering.share))
+        lingering = { keyring, ...found };
+      (outcome.status === "failed" ? log.error : log.info)("rotation tick", {
+        keyring,
+        ...outcome,
+      });
+    }
     write(
       tickLine(
         { Function: "rotation" },
         { Ticks: 1, PreviousKeyShareAfterMinGrace: (lingering?.share ?? 0) * 100 },
-        lingering === undefined ? {} : { kid: lingering.kid },
+        lingering === undefined ? {} : { kid: lingering.kid, keyring: lingering.keyring },
         now,
       ),
     );
-    (outcome.status === "failed" ? log.error : log.info)("rotation tick", { ...outcome });
     const eviction = await deps.checkEviction();
     write(
       evictionLine(
@@ -71,6 +83,6 @@ export async function createRotationFromEnv(
         { reason: eviction.reason },
       );
     }
-    return outcome;
+    return outcomes;
   };
 }

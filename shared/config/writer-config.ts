@@ -1,6 +1,7 @@
 import { DAY, SECOND } from "../clock.ts";
 import { ConfigInvalid } from "../errors.ts";
 import { SIGNING_ALGORITHMS } from "../keyring/key.ts";
+import type { KeyringName } from "../keyring/names.ts";
 import { DEFAULT_POLICY, type RotationPolicy, resolvePolicy } from "../keyring/policy.ts";
 import type { RevocationTiming } from "../revocation/rules.ts";
 import { type Environment, EnvReader } from "./env.ts";
@@ -10,12 +11,16 @@ import { type Environment, EnvReader } from "./env.ts";
  * read the same names, so the policy the ops API plans with is the one the rotation applies.
  */
 export interface WriterConfig {
+  /** The deployment's prefix: the signing keyring's, and the others' beside it (`keyringSecretPrefix`). */
   readonly secretPrefix: string;
   readonly eventBus: string;
   readonly upstashSecretId: string;
   readonly redisPrefix: string;
   readonly timing: RevocationTiming;
+  /** The signing keyring's policy. */
   readonly policy: RotationPolicy;
+  /** Each keyring's policy (`KEYWARD_*` for signing, `KEYWARD_SESSIONS_*` for sessions). */
+  readonly policies: Readonly<Record<KeyringName, RotationPolicy>>;
 }
 
 /** Documented in README "Rotation settings". Every problem is reported at once, by variable. */
@@ -30,6 +35,7 @@ export function readWriterConfig(env: Environment, read = new EnvReader(env)): W
     'a secret holding {"url","token"} for Upstash',
   );
   const policy = readRotationPolicy(read);
+  const policies = { signing: policy, sessions: readRotationPolicy(read, "sessions") };
   const timing: RevocationTiming = {
     maxTokenLifetimeSeconds: policy.maxTokenLifetimeMs / SECOND,
     clockToleranceSeconds: read.integer("KEYWARD_CLOCK_TOLERANCE_SECONDS", 5, 0, 300),
@@ -42,46 +48,65 @@ export function readWriterConfig(env: Environment, read = new EnvReader(env)): W
   };
   const redisPrefix = read.string("KEYWARD_REDIS_PREFIX", "kw:") ?? "kw:";
   read.done();
-  return { secretPrefix, eventBus, upstashSecretId, redisPrefix, timing, policy };
+  return { secretPrefix, eventBus, upstashSecretId, redisPrefix, timing, policy, policies };
 }
 
 /**
- * The rotation policy from its variables (README, "Rotation settings"), defaults from DESIGN.md.
- * The policy's own rules (grace shorter than a token's lifetime...) become problems of `read`,
- * named by variable, reported with the others at `read.done()`.
+ * A keyring's rotation policy from its variables (README, "Rotation settings"), defaults from
+ * DESIGN.md: `KEYWARD_*` for the signing keyring; `KEYWARD_SESSIONS_*` for the sessions keyring,
+ * whose keys are always A256GCM, rotate every 30 days by default, and whose maximum lifetime is a
+ * session's (`KEYWARD_SESSIONS_MAX_LIFETIME_SECONDS`, default 7 days). The keyring cache TTL is
+ * the same for both. The policy's own rules (grace shorter than a lifetime...) become problems of
+ * `read`, named by variable, reported with the others at `read.done()`.
  */
-export function readRotationPolicy(read: EnvReader): RotationPolicy {
+export function readRotationPolicy(
+  read: EnvReader,
+  keyring: KeyringName = "signing",
+): RotationPolicy {
   const days = (name: string, fallback: number, max: number) =>
     read.integer(name, fallback, 0, max) * DAY;
+  const names = variablesOf(keyring);
+  const sessions = keyring === "sessions";
   const overrides: Partial<RotationPolicy> = {
-    algorithm: read.oneOf("KEYWARD_ALGORITHM", SIGNING_ALGORITHMS, "HS256"),
-    strategy: read.oneOf("KEYWARD_STRATEGY", ["graceful", "rolling"] as const, "graceful"),
-    rotationPeriodMs: read.integer("KEYWARD_ROTATION_PERIOD_DAYS", 90, 1, 3650) * DAY,
-    keyringCacheTtlMs: read.integer("KEYWARD_KEYRING_CACHE_TTL_SECONDS", 60, 1, 3600) * SECOND,
-    maxTokenLifetimeMs:
-      read.integer("KEYWARD_MAX_TOKEN_LIFETIME_SECONDS", 86_400, 60, 30 * 86_400) * SECOND,
-    minGraceMs: days("KEYWARD_MIN_GRACE_DAYS", 7, 365),
-    maxGraceMs: days("KEYWARD_MAX_GRACE_DAYS", 21, 365),
-    retireBelowShare: read.integer("KEYWARD_RETIRE_BELOW_PERCENT", 5, 0, 100) / 100,
-    retentionMs: days("KEYWARD_RETENTION_DAYS", 7, 365),
+    algorithm: sessions ? "A256GCM" : read.oneOf("KEYWARD_ALGORITHM", SIGNING_ALGORITHMS, "HS256"),
+    strategy: sessions
+      ? "graceful"
+      : read.oneOf("KEYWARD_STRATEGY", ["graceful", "rolling"] as const, "graceful"),
+    rotationPeriodMs: read.integer(names.rotationPeriodMs, sessions ? 30 : 90, 1, 3650) * DAY,
+    keyringCacheTtlMs: read.integer(names.keyringCacheTtlMs, 60, 1, 3600) * SECOND,
+    maxTokenLifetimeMs: sessions
+      ? read.integer(names.maxTokenLifetimeMs, 7 * 86_400, 60, 365 * 86_400) * SECOND
+      : read.integer(names.maxTokenLifetimeMs, 86_400, 60, 30 * 86_400) * SECOND,
+    minGraceMs: days(names.minGraceMs, 7, 365),
+    maxGraceMs: days(names.maxGraceMs, 21, 365),
+    retireBelowShare: read.integer(names.retireBelowShare, 5, 0, 100) / 100,
+    retentionMs: days(names.retentionMs, 7, 365),
   };
   try {
     return resolvePolicy(overrides);
   } catch (error) {
     if (!(error instanceof ConfigInvalid)) throw error;
+    const variable: Readonly<Record<string, string>> = names;
     for (const problem of error.problems)
-      read.problem(problem.replace(/\b[a-zA-Z]+Ms\b/g, (name) => VARIABLE_OF[name] ?? name));
+      read.problem(problem.replace(/\b[a-zA-Z]+Ms\b/g, (name) => variable[name] ?? name));
     return DEFAULT_POLICY;
   }
 }
 
-/** The policy's own names in its problems, replaced by the variables that set them. */
-const VARIABLE_OF: Readonly<Record<string, string>> = {
-  rotationPeriodMs: "KEYWARD_ROTATION_PERIOD_DAYS",
-  keyringCacheTtlMs: "KEYWARD_KEYRING_CACHE_TTL_SECONDS",
-  prePublicationMarginMs: "the pre-publication margin",
-  maxTokenLifetimeMs: "KEYWARD_MAX_TOKEN_LIFETIME_SECONDS",
-  minGraceMs: "KEYWARD_MIN_GRACE_DAYS",
-  maxGraceMs: "KEYWARD_MAX_GRACE_DAYS",
-  retentionMs: "KEYWARD_RETENTION_DAYS",
-};
+/** The variables that set a keyring's policy, by the policy's own names (used in its problems). */
+function variablesOf(keyring: KeyringName) {
+  const own = keyring === "signing" ? "KEYWARD_" : "KEYWARD_SESSIONS_";
+  return {
+    rotationPeriodMs: `${own}ROTATION_PERIOD_DAYS`,
+    keyringCacheTtlMs: "KEYWARD_KEYRING_CACHE_TTL_SECONDS",
+    prePublicationMarginMs: "the pre-publication margin",
+    maxTokenLifetimeMs:
+      keyring === "signing"
+        ? "KEYWARD_MAX_TOKEN_LIFETIME_SECONDS"
+        : "KEYWARD_SESSIONS_MAX_LIFETIME_SECONDS",
+    minGraceMs: `${own}MIN_GRACE_DAYS`,
+    maxGraceMs: `${own}MAX_GRACE_DAYS`,
+    retireBelowShare: `${own}RETIRE_BELOW_PERCENT`,
+    retentionMs: `${own}RETENTION_DAYS`,
+  } as const;
+}

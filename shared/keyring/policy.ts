@@ -2,7 +2,7 @@ import { DAY, HOUR, SECOND } from "../clock.ts";
 import { ConfigInvalid } from "../errors.ts";
 import type { RandomSource } from "../random.ts";
 import { generateKey } from "./generate.ts";
-import { ALGORITHMS, type Algorithm } from "./key.ts";
+import { ALGORITHMS, type Algorithm, type KeyRecord } from "./key.ts";
 import type { Keyring } from "./keyring.ts";
 import {
   activateKey,
@@ -22,7 +22,10 @@ export interface RotationPolicy {
   /** How long verifiers may cache the keyring; a pending key waits at least this long. */
   readonly keyringCacheTtlMs: number;
   readonly prePublicationMarginMs: number;
-  /** The longest lifetime a token can have (`exp - iat`). */
+  /**
+   * The longest lifetime a token can have (`exp - iat`); for the sessions keyring, the longest a
+   * session sealed under a key may live (sealers refuse to seal longer-lived ones).
+   */
   readonly maxTokenLifetimeMs: number;
   /** A previous key verifies for at least this long (>= the maximum token lifetime). */
   readonly minGraceMs: number;
@@ -218,18 +221,14 @@ export function planTransitions(
     }
   }
 
-  const shareOf = sharesOf(usage);
+  const shareOf = sharesOf(usage, keyring);
   for (const key of keyring.keys) {
     if (key.status === "previous") {
-      const grace = now - (key.deactivatedAt ?? now);
+      const grace = retirementWindow(key, policy);
       const share = shareOf(key.kid);
-      if (grace >= policy.maxGraceMs) {
+      if (now >= grace.latest) {
         actions.push({ type: "retire", kid: key.kid, reason: "maximum grace period reached" });
-      } else if (
-        grace >= policy.minGraceMs &&
-        share !== undefined &&
-        share < policy.retireBelowShare
-      ) {
+      } else if (now >= grace.earliest && share !== undefined && share < policy.retireBelowShare) {
         const percent = (share * 100).toFixed(1);
         actions.push({
           type: "retire",
@@ -250,11 +249,33 @@ export function planTransitions(
   return actions;
 }
 
-/** Each key's share of the last day's verifications; undefined when nobody measured. */
-function sharesOf(usage: KeyUsage): (kid: string) => number | undefined {
+/**
+ * Each key's share of the last day's verifications (or opened sessions) among the keys of this
+ * keyring; undefined when nobody measured. The figures are counted per kid for every keyring at
+ * once, so another keyring's traffic must not make this one's keys look unused.
+ */
+export function sharesOf(usage: KeyUsage, keyring: Keyring): (kid: string) => number | undefined {
   if (usage === undefined) return () => undefined;
-  const total = Object.values(usage).reduce((sum, n) => sum + n, 0);
+  const total = keyring.keys.reduce((sum, key) => sum + (usage[key.kid] ?? 0), 0);
   return (kid) => (total === 0 ? 0 : (usage[kid] ?? 0) / total);
+}
+
+/**
+ * When a previous key may retire: from `earliest` once its share is low, at `latest` whatever it
+ * is. Never before everything it signed or sealed has expired: a signer or sealer may use it for
+ * up to a keyring cache TTL after it stopped being current, and what it made then lives up to
+ * the maximum lifetime (of a token, or of a session for the sessions keyring).
+ */
+export function retirementWindow(
+  key: KeyRecord,
+  policy: RotationPolicy,
+): { readonly earliest: number; readonly latest: number } {
+  const since = key.deactivatedAt ?? key.createdAt;
+  const lastExpiry = policy.maxTokenLifetimeMs + policy.keyringCacheTtlMs;
+  return {
+    earliest: since + Math.max(policy.minGraceMs, lastExpiry),
+    latest: since + Math.max(policy.maxGraceMs, lastExpiry),
+  };
 }
 
 export interface LingeringKey {
@@ -274,7 +295,7 @@ export function lingeringPreviousKey(
   usage: KeyUsage,
   policy: RotationPolicy,
 ): LingeringKey | undefined {
-  const shareOf = sharesOf(usage);
+  const shareOf = sharesOf(usage, keyring);
   let lingering: LingeringKey | undefined;
   for (const key of keyring.keys) {
     const share = shareOf(key.kid);

@@ -2,7 +2,7 @@ import { DAY } from "../clock.ts";
 import type { RandomSource } from "../random.ts";
 import type { KeyRecord } from "./key.ts";
 import type { Keyring } from "./keyring.ts";
-import { applyPlan, prePublicationMs, type RotationPolicy } from "./policy.ts";
+import { applyPlan, prePublicationMs, type RotationPolicy, retirementWindow } from "./policy.ts";
 
 export interface NextTransition {
   readonly action: "activate" | "publish-successor" | "retire" | "destroy";
@@ -26,12 +26,8 @@ export function nextTransition(key: KeyRecord, policy: RotationPolicy): NextTran
         ),
       };
     case "previous": {
-      const since = key.deactivatedAt ?? key.createdAt;
-      return {
-        action: "retire",
-        earliest: iso(since + policy.minGraceMs),
-        latest: iso(since + policy.maxGraceMs),
-      };
+      const { earliest, latest } = retirementWindow(key, policy);
+      return { action: "retire", earliest: iso(earliest), latest: iso(latest) };
     }
     case "retired":
       return {

@@ -6,6 +6,7 @@ import { awsSettings } from "../config/aws-env.ts";
 import type { Environment } from "../config/env.ts";
 import type { WriterConfig } from "../config/writer-config.ts";
 import { EventBridgePublisher } from "../events-eventbridge.ts";
+import { type KeyringName, keyringSecretPrefix } from "../keyring/names.ts";
 import { SecretsManagerKeyringStore } from "../keyring-store/secrets-manager.ts";
 import { withEventMetrics } from "../observability/event-metrics.ts";
 import { type LineWriter, stdoutWriter } from "../observability/log.ts";
@@ -16,7 +17,7 @@ import { UpstashRevocationStore } from "../revocation/upstash.ts";
 import { createUpstashClient } from "../upstash/client.ts";
 import { upstashSettingsFromSecret, WRITE_BUDGET_MS } from "../upstash/settings.ts";
 import { UpstashUsageStore } from "../usage/upstash.ts";
-import type { OperationDeps } from "./deps.ts";
+import { type OperationDeps, onKeyring } from "./deps.ts";
 
 /** The writers' stores as deployed: keyring in Secrets Manager, the rest in Upstash, events on EventBridge. */
 export interface AwsOperationDeps extends OperationDeps {
@@ -27,6 +28,8 @@ export interface AwsOperationDeps extends OperationDeps {
   readonly secretString: (secretId: string) => Promise<string>;
   /** Asks Upstash whether it may evict keys (the rotation function does, every tick). */
   readonly checkEviction: () => Promise<EvictionCheck>;
+  /** The same stores on each keyring (`signing` is this one), with its own prefix and policy. */
+  readonly keyring: (name: KeyringName) => AwsOperationDeps;
 }
 
 export interface AwsDepsOptions {
@@ -52,12 +55,15 @@ export async function awsOperationDeps(
     await secretString(config.upstashSecretId),
   );
   const { redisPrefix: prefix, timing } = config;
-  return {
-    keyrings: new SecretsManagerKeyringStore({
+  const storeOf = (name: KeyringName) =>
+    new SecretsManagerKeyringStore({
       client: secrets,
-      prefix: config.secretPrefix,
+      prefix: keyringSecretPrefix(config.secretPrefix, name),
       deletesMaterial: options.deletesMaterial,
-    }),
+    });
+  const signing: AwsOperationDeps = {
+    keyringName: "signing",
+    keyrings: storeOf("signing"),
     revocations: new UpstashRevocationStore({ ...upstash, prefix, timing, budgetMs: 2_000 }),
     audit: new UpstashAuditJournal(upstash, undefined, prefix),
     events: withEventMetrics(
@@ -76,5 +82,8 @@ export async function awsOperationDeps(
     refreshes: new UpstashRefreshStore({ ...upstash, prefix }),
     secretString,
     checkEviction: () => checkEviction(createUpstashClient(upstash, WRITE_BUDGET_MS)),
+    keyring: (name) =>
+      name === "signing" ? signing : onKeyring(signing, name, storeOf(name), config.policies[name]),
   };
+  return signing;
 }

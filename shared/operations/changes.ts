@@ -8,7 +8,7 @@ import { encodeBase64url } from "../base64url.ts";
 import type { KeywardEvent } from "../events.ts";
 import { createLogger } from "../observability/log.ts";
 import { redactTokens } from "../redact.ts";
-import type { OperationDeps } from "./deps.ts";
+import { labelEntry, labelEvent, type OperationDeps } from "./deps.ts";
 
 const log = createLogger("keyward-operations");
 
@@ -23,7 +23,7 @@ export function newChangeId(deps: Pick<OperationDeps, "random">): string {
  * has been written and the caller answers that the store is unavailable.
  */
 export async function intend(
-  deps: Pick<OperationDeps, "audit" | "clock">,
+  deps: Pick<OperationDeps, "audit" | "clock" | "keyringName">,
   id: string,
   change: {
     readonly entry: Omit<AuditEntry, "result">;
@@ -35,8 +35,8 @@ export async function intend(
     id,
     intendedAt: deps.clock.now(),
     // Stored as it is until settled: redacted like the journal entry it becomes.
-    entry: sanitizeEntry(withChange({ ...change.entry, result: "ok" }, id)),
-    events: change.events.map(redactEvent),
+    entry: sanitizeEntry(withChange(labelEntry(deps, { ...change.entry, result: "ok" }), id)),
+    events: change.events.map((event) => redactEvent(labelEvent(deps, event))),
     proof: change.proof,
   };
   await deps.audit.intend(intended);
@@ -49,13 +49,17 @@ export async function intend(
  * intended and the rotation function journals and publishes it (`recoverChanges`).
  */
 export async function complete(
-  deps: Pick<OperationDeps, "audit" | "events">,
+  deps: Pick<OperationDeps, "audit" | "events" | "keyringName">,
   intended: IntendedChange,
   outcome: { readonly entry?: AuditEntry; readonly events?: readonly KeywardEvent[] } = {},
 ): Promise<void> {
   try {
-    await deps.audit.append(withChange(outcome.entry ?? intended.entry, intended.id));
-    const events = (outcome.events ?? intended.events).map(redactEvent);
+    await deps.audit.append(
+      withChange(labelEntry(deps, outcome.entry ?? intended.entry), intended.id),
+    );
+    const events = (outcome.events ?? intended.events).map((event) =>
+      redactEvent(labelEvent(deps, event)),
+    );
     if (events.length > 0) await deps.events.publish(events);
     await deps.audit.settle(intended.id);
   } catch (error) {

@@ -1,14 +1,20 @@
-import type { AuditJournal } from "../audit/journal.ts";
+import type { AuditEntry, AuditJournal } from "../audit/journal.ts";
 import type { Clock } from "../clock.ts";
-import type { EventPublisher } from "../events.ts";
+import type { EventPublisher, KeywardEvent } from "../events.ts";
+import { KEYRING_KINDS, type KeyringKind, type KeyringName } from "../keyring/names.ts";
 import type { RotationPolicy } from "../keyring/policy.ts";
 import type { KeyringStore } from "../keyring-store/store.ts";
 import type { RandomSource } from "../random.ts";
 import type { RevocationTiming } from "../revocation/rules.ts";
 import type { RevocationStore } from "../revocation/store.ts";
 
-/** Everything an operation touches, behind the store interfaces. */
+/**
+ * Everything an operation touches, behind the store interfaces. One keyring at a time: the
+ * operations are the same for both (`keyrings` and `policy` are that keyring's).
+ */
 export interface OperationDeps {
+  /** Which keyring `keyrings` holds. Default `signing`. */
+  readonly keyringName?: KeyringName;
   readonly keyrings: KeyringStore;
   readonly revocations: RevocationStore;
   readonly audit: AuditJournal;
@@ -29,3 +35,43 @@ export interface Request {
 export type OperationResult<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly code: string; readonly message: string };
+
+/** The kind of keyring an operation works on. */
+export function keyringKindOf(deps: Pick<OperationDeps, "keyringName">): KeyringKind {
+  return KEYRING_KINDS[deps.keyringName ?? "signing"];
+}
+
+/**
+ * The same stores on another keyring: its own store and policy, the same revocations, journal,
+ * events, clock and randomness (kids are random, so the two keyrings' rules never collide).
+ */
+export function onKeyring<D extends OperationDeps>(
+  deps: D,
+  keyringName: KeyringName,
+  keyrings: KeyringStore,
+  policy: RotationPolicy,
+): D {
+  return { ...deps, keyringName, keyrings, policy };
+}
+
+/** A journal entry names its keyring, unless it is the signing one (as before there were two). */
+export function labelEntry<
+  E extends Omit<AuditEntry, "result"> & { result?: AuditEntry["result"] },
+>(deps: Pick<OperationDeps, "keyringName">, entry: E): E {
+  const name = deps.keyringName ?? "signing";
+  return name === "signing" ? entry : { ...entry, details: { ...entry.details, keyring: name } };
+}
+
+/** Likewise an event's detail. */
+export function labelEvent(
+  deps: Pick<OperationDeps, "keyringName">,
+  event: KeywardEvent,
+): KeywardEvent {
+  const name = deps.keyringName ?? "signing";
+  return name === "signing" ? event : { ...event, detail: { ...event.detail, keyring: name } };
+}
+
+/** The keyring a journaled change was made on (entries of the signing keyring carry none). */
+export function keyringOfEntry(entry: Pick<AuditEntry, "details">): KeyringName {
+  return entry.details?.keyring === "sessions" ? "sessions" : "signing";
+}

@@ -1,5 +1,7 @@
 import type { AuditJournal, StoredAuditEntry } from "../audit/journal.ts";
+import type { KeyringName } from "../keyring/names.ts";
 import type { UsageStore } from "../usage/counts.ts";
+import { keyringOfEntry } from "./deps.ts";
 
 /** What started a rotation. */
 export type RotationTrigger = "scheduled" | "manual" | "emergency" | "rollback" | "import";
@@ -45,12 +47,16 @@ export interface JournalSources {
  * The rotations activated at or after `sinceMs`, oldest first, assembled from the audit journal
  * (which records every activation with the key it replaced and its self-test) and the refusal
  * figures per key. Refusals of a key count for the latest rotation that took it out of use.
+ * One keyring's rotations: each entry names its keyring (`labelEntry`).
  */
 export async function rotationJournal(
   sources: JournalSources,
   sinceMs: number,
+  keyring: KeyringName = "signing",
 ): Promise<RotationRecord[]> {
-  const entries = await readAll(sources.audit);
+  const entries = (await readAll(sources.audit)).filter(
+    (entry) => keyringOfEntry(entry) === keyring,
+  );
   const refusals = await refusalsOrNull(sources.usage);
   const drafts: Draft[] = [];
   // Phases that happen while a key is pending, kept until it is activated.

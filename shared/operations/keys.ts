@@ -14,8 +14,14 @@ import {
 import { KeyringConflict } from "../keyring-store/store.ts";
 import type { RevocationTarget } from "../revocation/rules.ts";
 import { complete, intend, newChangeId } from "./changes.ts";
-import type { OperationDeps, OperationResult, Request } from "./deps.ts";
-import { storedKeyringProbe } from "./tick.ts";
+import {
+  keyringKindOf,
+  labelEntry,
+  type OperationDeps,
+  type OperationResult,
+  type Request,
+} from "./deps.ts";
+import { madeWith, storedKeyringProbe } from "./self-test.ts";
 
 const MAX_ATTEMPTS = 3;
 
@@ -74,15 +80,17 @@ async function refused(
   code: string,
   target: string | undefined,
 ): Promise<void> {
-  await deps.audit.append({
-    at: new Date(deps.clock.now()).toISOString(),
-    actor: request.actor,
-    action,
-    ...(target === undefined || target === "" ? {} : { target }),
-    reason: request.reason,
-    result: "refused",
-    details: { code },
-  });
+  await deps.audit.append(
+    labelEntry(deps, {
+      at: new Date(deps.clock.now()).toISOString(),
+      actor: request.actor,
+      action,
+      ...(target === undefined || target === "" ? {} : { target }),
+      reason: request.reason,
+      result: "refused",
+      details: { code },
+    }),
+  );
 }
 
 export interface RotationOutcome {
@@ -180,7 +188,10 @@ export async function emergency(
     return recent;
   }
   const kids = (loaded?.keys ?? []).filter((k) => k.status !== "destroyed").map((k) => k.kid);
-  const rules: RevocationTarget[] = [{ kind: "all" }, ...kids.map(keyRule)];
+  const rules: RevocationTarget[] = [
+    ...(keyringKindOf(deps).emergencyCutsOffAll ? [{ kind: "all" } as const] : []),
+    ...kids.map(keyRule),
+  ];
   const record = (kid: string, at: number, compromised: readonly string[] = []) => ({
     entry: {
       at: new Date(at).toISOString(),
@@ -206,7 +217,7 @@ export async function emergency(
       ok: false,
       code: "store_unavailable",
       message:
-        "the revocation store did not take the global cut-off and the key rules; the rotation function finishes this emergency once it answers, or retry",
+        "the revocation store did not take the emergency's rules (key rules, and for tokens the global cut-off); the rotation function finishes this emergency once it answers, or retry",
     };
   }
   let kid = "";
@@ -445,7 +456,9 @@ export interface ImportOutcome {
  * Migration (DESIGN.md, "Migration"): an existing secret becomes the current key, or, when it is
  * too short to sign with, a verify-only previous key beside a generated current one. The legacy
  * system's token lifetime must fit the maximum token lifetime: longer-lived tokens would be
- * refused (`lifetime_exceeded`), and revocation cut-offs would lapse before them.
+ * refused (`lifetime_exceeded`), and revocation cut-offs would lapse before them. On the sessions
+ * keyring the secret is a `SESSION_ENCRYPTION_KEY` (exactly 32 bytes) and the lifetime is the
+ * legacy sessions': it must fit the maximum session lifetime, or the key could retire under them.
  */
 export async function importSecret(
   deps: OperationDeps,
@@ -456,13 +469,16 @@ export async function importSecret(
   },
 ): Promise<OperationResult<ImportOutcome>> {
   const maxSeconds = deps.policy.maxTokenLifetimeMs / SECOND;
+  const sessions = keyringKindOf(deps).protects === "sessions";
   if (request.tokenLifetimeSeconds > maxSeconds) {
     const code = "lifetime_too_long";
     await refused(deps, request, "keys.import", code, undefined);
     return {
       ok: false,
       code,
-      message: `the legacy system's tokens live ${request.tokenLifetimeSeconds} s, longer than the maximum token lifetime (${maxSeconds} s): set KEYWARD_MAX_TOKEN_LIFETIME_SECONDS to at least ${request.tokenLifetimeSeconds} on every function first, or its tokens would be refused`,
+      message: sessions
+        ? `the legacy system's sessions live ${request.tokenLifetimeSeconds} s, longer than the maximum session lifetime (${maxSeconds} s): set KEYWARD_SESSIONS_MAX_LIFETIME_SECONDS to at least ${request.tokenLifetimeSeconds} first, or the key could retire while sessions sealed with it are alive`
+        : `the legacy system's tokens live ${request.tokenLifetimeSeconds} s, longer than the maximum token lifetime (${maxSeconds} s): set KEYWARD_MAX_TOKEN_LIFETIME_SECONDS to at least ${request.tokenLifetimeSeconds} on every function first, or its tokens would be refused`,
     };
   }
   let replaced = "";
@@ -479,6 +495,7 @@ export async function importSecret(
         now,
         deps.random,
         signingKey,
+        sessions ? "A256GCM" : "HS256",
       );
     },
     (keyring, now) => {
@@ -495,7 +512,8 @@ export async function importSecret(
           details: {
             ...(replaced === "" || verifyOnly ? {} : { replaces: replaced }),
             ...(verifyOnly ? { verifyOnly: true } : {}),
-            tokenLifetimeSeconds: request.tokenLifetimeSeconds,
+            [sessions ? "sessionLifetimeSeconds" : "tokenLifetimeSeconds"]:
+              request.tokenLifetimeSeconds,
           },
         },
         events: [
@@ -546,11 +564,12 @@ async function emergencySelfTest(
 ): Promise<string | undefined> {
   const probe = await storedKeyringProbe(deps, now);
   if (probe === undefined) return "the keyring vanished after the commit";
+  const made = madeWith(deps);
   const old = await probe(before);
   if (old.ok || old.reason !== "key_compromised") {
-    return `a token of the compromised key is not refused as such (${old.ok ? "allowed" : old.reason})`;
+    return `${made} the compromised key is not refused as such (${old.ok ? "allowed" : old.reason})`;
   }
   const fresh = await probe(intended);
-  if (!fresh.ok) return `a token of the new key is refused (${fresh.reason})`;
+  if (!fresh.ok) return `${made} the new key is refused (${fresh.reason})`;
   return undefined;
 }

@@ -3,7 +3,7 @@ import { MINUTE } from "../clock.ts";
 import type { KeywardEvent } from "../events.ts";
 import type { RevocationTarget } from "../revocation/rules.ts";
 import { redactEvent } from "./changes.ts";
-import type { OperationDeps } from "./deps.ts";
+import { keyringOfEntry, labelEvent, type OperationDeps } from "./deps.ts";
 import { emergency, writeRules } from "./keys.ts";
 
 /** An intended change younger than this may still be running: recovery leaves it alone. */
@@ -21,14 +21,19 @@ export interface RecoveredChange {
  * journaled: each gets its journal entry and its events, marked `recovered`. Revocations are
  * written again with their original instant (a no-op if they were written); a keyring change is
  * journaled as done if the stored keyring shows it, as not done otherwise; an emergency that
- * never reached the keyring is run again unless a later one replaced it. Run by every tick.
+ * never reached the keyring is run again unless a later one replaced it. Run by every tick, for
+ * the changes of the keyring `deps` holds.
  */
 export async function recoverChanges(
   deps: OperationDeps,
   now: number,
   graceMs = RECOVERY_GRACE_MS,
 ): Promise<RecoveredChange[]> {
-  const due = (await deps.audit.unsettled()).filter((c) => c.intendedAt + graceMs <= now);
+  const keyring = deps.keyringName ?? "signing";
+  // Each keyring's tick finishes the changes made on it; revocations belong to the signing one.
+  const due = (await deps.audit.unsettled()).filter(
+    (c) => c.intendedAt + graceMs <= now && keyringOfEntry(c.entry) === keyring,
+  );
   if (due.length === 0) return [];
   const journaled = await journaledChanges(deps);
   const recovered: RecoveredChange[] = [];
@@ -137,11 +142,11 @@ async function notDone(
     change,
     "failed",
     [
-      {
+      labelEvent(deps, {
         type: "RotationFailed",
         at: new Date(deps.clock.now()).toISOString(),
         detail: { reason: "interrupted", action: change.entry.action, detail: why },
-      },
+      }),
     ],
     { code: "interrupted", detail: why },
   );

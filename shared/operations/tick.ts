@@ -12,11 +12,10 @@ import {
 } from "../keyring/policy.ts";
 import { KeyringConflict, restorePrevious } from "../keyring-store/store.ts";
 import { StoreUnavailable } from "../revocation/store.ts";
-import { createSigner } from "../tokens/signer.ts";
-import { createVerifier, type Verification } from "../tokens/verifier.ts";
 import type { UsageStore } from "../usage/counts.ts";
-import type { OperationDeps } from "./deps.ts";
+import { keyringKindOf, labelEntry, labelEvent, type OperationDeps } from "./deps.ts";
 import { recoverChanges } from "./recovery.ts";
+import { madeWith, storedKeyringProbe } from "./self-test.ts";
 
 /**
  * Where the grace gate's figures come from: verifications per kid over the last day, and tokens
@@ -41,6 +40,8 @@ export type TickOutcome =
       readonly revision: number;
     } & Lingering)
   | { readonly status: "conflict" }
+  /** An optional keyring (sessions) that was never created: nothing to do, nothing wrong. */
+  | { readonly status: "absent" }
   | { readonly status: "failed"; readonly reason: string };
 
 const EVENT_OF: Record<PolicyAction["type"], EventType | undefined> = {
@@ -69,16 +70,20 @@ export async function tick(
     detail: Record<string, string | number> = {},
     target?: string,
   ): Promise<TickOutcome> => {
-    await deps.audit.append({
-      at,
-      actor: "rotation",
-      action: "tick",
-      ...(target === undefined ? {} : { target }),
-      reason,
-      result: "failed",
-      ...(Object.keys(detail).length === 0 ? {} : { details: detail }),
-    });
-    await deps.events.publish([{ type: "RotationFailed", at, detail: { reason, ...detail } }]);
+    await deps.audit.append(
+      labelEntry(deps, {
+        at,
+        actor: "rotation",
+        action: "tick",
+        ...(target === undefined ? {} : { target }),
+        reason,
+        result: "failed",
+        ...(Object.keys(detail).length === 0 ? {} : { details: detail }),
+      }),
+    );
+    await deps.events.publish([
+      labelEvent(deps, { type: "RotationFailed", at, detail: { reason, ...detail } }),
+    ]);
     return { status: "failed", reason };
   };
 
@@ -94,7 +99,8 @@ export async function tick(
     if (!(error instanceof KeyringInvalid)) throw error;
     return fail("keyring_invalid", { problems: error.problems.length });
   }
-  if (keyring === undefined) return fail("no_keyring");
+  if (keyring === undefined)
+    return keyringKindOf(deps).optional ? { status: "absent" } : fail("no_keyring");
 
   const usage = await usageOrUnknown(deps.usage, now);
   const stale = await staleOrNone(deps.usage, now);
@@ -152,40 +158,27 @@ export async function tick(
   const events: KeywardEvent[] = [];
   for (const action of applied) {
     const kid = "kid" in action ? action.kid : (next.keys.at(-1)?.kid ?? "");
-    await deps.audit.append({
-      at,
-      actor: "rotation",
-      action: `policy.${action.type}`,
-      target: kid,
-      reason: action.reason,
-      result: "ok",
-      ...(action.type === "activate"
-        ? { details: { replaces: replaced, selfTest: "passed" } }
-        : action.type === "rollout"
-          ? { details: { percent: action.percent } }
-          : {}),
-    });
+    await deps.audit.append(
+      labelEntry(deps, {
+        at,
+        actor: "rotation",
+        action: `policy.${action.type}`,
+        target: kid,
+        reason: action.reason,
+        result: "ok",
+        ...(action.type === "activate"
+          ? { details: { replaces: replaced, selfTest: "passed" } }
+          : action.type === "rollout"
+            ? { details: { percent: action.percent } }
+            : {}),
+      }),
+    );
     const type = EVENT_OF[action.type];
-    if (type !== undefined) events.push({ type, at, detail: { kid, reason: action.reason } });
+    if (type !== undefined)
+      events.push(labelEvent(deps, { type, at, detail: { kid, reason: action.reason } }));
   }
   await deps.events.publish(events);
   return { status: "applied", actions: applied, revision: next.revision, ...lingering };
-}
-
-/**
- * Probes for a self-test: signs a token with a keyring (as an operation computed it) and verifies
- * it against the keyring as stored, so a corrupted write shows. Undefined if nothing is stored.
- */
-export async function storedKeyringProbe(
-  deps: OperationDeps,
-  now: number,
-): Promise<((signWith: Keyring) => Promise<Verification>) | undefined> {
-  const stored = await deps.keyrings.load();
-  if (stored === undefined) return undefined;
-  const signer = createSigner({ maxLifetimeSeconds: 60, lifetimeSeconds: 60, random: deps.random });
-  const verifier = createVerifier({ cacheSize: 0 });
-  return async (signWith) =>
-    verifier.verify(await signer.sign(signWith, { sub: "keyward-self-test" }, now), stored, now);
 }
 
 /**
@@ -201,12 +194,13 @@ async function selfTest(
 ): Promise<string | undefined> {
   const probe = await storedKeyringProbe(deps, now);
   if (probe === undefined) return "the keyring vanished after the commit";
+  const made = madeWith(deps);
   const fresh = await probe(intended);
   if (!fresh.ok || fresh.keyStatus !== "current") {
-    return `a token of the new key is refused (${fresh.ok ? fresh.keyStatus : fresh.reason})`;
+    return `${made} the new key is refused (${fresh.ok ? fresh.keyStatus : fresh.reason})`;
   }
   const old = await probe(before);
-  if (!old.ok) return `a token of the previous key is refused (${old.reason})`;
+  if (!old.ok) return `${made} the previous key is refused (${old.reason})`;
   return undefined;
 }
 

@@ -188,6 +188,15 @@ function optionalIss(iss: string | undefined): { iss?: string } {
   return iss === undefined ? {} : { iss };
 }
 
+/**
+ * Facts only a key rule can match, for what keyward seals (sessions have no subject, no claims, no
+ * issuance instant): issued after every cut-off, so neither `all` nor any other cut-off applies,
+ * while the key rule an emergency writes for `kid` does.
+ */
+export function keyRuleFacts(kid: string): TokenFacts {
+  return { kid, claims: {}, issuedAtMs: Number.POSITIVE_INFINITY };
+}
+
 /** The facts revocation rules look at, from a verified token's claims and the key that verified it. */
 export function factsOf(claims: Readonly<Record<string, unknown>>, kid?: string): TokenFacts {
   const { iss, jti, sub } = claims;

@@ -1,9 +1,13 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { decodeBase64url } from "../base64url.ts";
+import { type Clock, SECOND, systemClock } from "../clock.ts";
 import { UsageError } from "../errors.ts";
 import { isEncryption, isVerifying, type KeyRecord } from "../keyring/key.ts";
 import { currentKey, type Keyring } from "../keyring/keyring.ts";
 import type { KeyringRead } from "../keyring-cache.ts";
+import type { FailureMode } from "../revocation/guard.ts";
+import { keyRuleFacts } from "../revocation/rules.ts";
+import { type RevocationStore, StoreUnavailable } from "../revocation/store.ts";
 import type { UsageOutcome } from "../usage/counts.ts";
 import {
   DEFAULT_LEGACY_LAYOUT,
@@ -24,7 +28,11 @@ export const OPEN_REFUSALS = {
   key_retired: "the key that sealed it is retired: the session outlived the key's grace",
   key_compromised: "the key that sealed it was retired by an emergency rotation",
   key_destroyed: "the key that sealed it is destroyed: its material is gone",
+  key_revoked:
+    "the key that sealed it was revoked (an emergency rotation): refused whatever the cached keyring says",
   keyring_unavailable: "the sessions keyring could not be loaded",
+  store_unavailable:
+    "the revocation store did not answer within its budget: refused (failure mode closed)",
 } as const;
 export type OpenRefusal = keyof typeof OPEN_REFUSALS;
 
@@ -43,8 +51,18 @@ export interface SealOptions {
   readonly aad?: string | Uint8Array;
 }
 
+export interface SealingOptions extends SealOptions {
+  /**
+   * When the session ends (milliseconds since the epoch). At most the maximum session lifetime
+   * from now: a key retires once everything it sealed has expired, which it can only know if no
+   * session outlives that bound. Default: the bound itself.
+   */
+  readonly expiresAt?: number;
+}
+
 export interface Sealer {
-  seal(plaintext: string | Uint8Array, options?: SealOptions): Promise<string>;
+  /** Throws `UsageError` when no key can seal or `expiresAt` is past the maximum session lifetime. */
+  seal(plaintext: string | Uint8Array, options?: SealingOptions): Promise<string>;
   /** Never throws on any input; the reason says why it did not open. */
   open(envelope: unknown, options?: SealOptions): Promise<OpenResult>;
 }
@@ -56,7 +74,21 @@ export interface SealerOptions {
   readonly legacy?: LegacyLayout | false;
   /** Counts each open for its key (the grace gate), and each refused because its key retired. */
   readonly recordUsage?: (kid: string, outcome: UsageOutcome) => void;
+  /**
+   * The key rules an emergency writes (`rv:k:<kid>`), checked at every open in one round trip:
+   * a session sealed under a compromised key is refused at its next request, whatever the cached
+   * keyring says. Without it, only the keyring (up to its cache TTL late) refuses them.
+   */
+  readonly revocations?: Pick<RevocationStore, "check">;
+  /** When the revocation store does not answer: `closed` (default) refuses, `open` opens. */
+  readonly failureMode?: FailureMode;
+  /** The longest a session may live, in seconds: the retirement bound. Default 7 days. */
+  readonly maxSessionLifetimeSeconds?: number;
+  readonly clock?: Clock;
 }
+
+/** The default maximum session lifetime: the sessions keyring's minimum grace. */
+export const DEFAULT_MAX_SESSION_LIFETIME_SECONDS = 7 * 86_400;
 
 const encoder = new TextEncoder();
 const bytesOf = (value: string | Uint8Array | undefined) =>
@@ -75,6 +107,20 @@ const bytesOf = (value: string | Uint8Array | undefined) =>
  */
 export function createSealer(options: SealerOptions): Sealer {
   const legacy = options.legacy === undefined ? DEFAULT_LEGACY_LAYOUT : options.legacy;
+  const clock = options.clock ?? systemClock;
+  const maxLifetimeMs =
+    (options.maxSessionLifetimeSeconds ?? DEFAULT_MAX_SESSION_LIFETIME_SECONDS) * SECOND;
+  const failOpen = options.failureMode === "open";
+  /** Whether a key rule refuses `kid` now: false, true, or the store did not say. */
+  const revoked = async (kid: string): Promise<boolean | "unknown"> => {
+    if (options.revocations === undefined) return false;
+    try {
+      return (await options.revocations.check(keyRuleFacts(kid))).revoked;
+    } catch (error) {
+      if (!(error instanceof StoreUnavailable)) throw error;
+      return "unknown";
+    }
+  };
   const materials = new WeakMap<KeyRecord, Uint8Array>();
   const materialOf = (key: KeyRecord): Uint8Array => {
     let raw = materials.get(key);
@@ -93,6 +139,14 @@ export function createSealer(options: SealerOptions): Sealer {
 
   return {
     async seal(plaintext, sealOptions = {}) {
+      const { expiresAt } = sealOptions;
+      if (
+        expiresAt !== undefined &&
+        !(Number.isFinite(expiresAt) && expiresAt <= clock.now() + maxLifetimeMs)
+      )
+        throw new UsageError(
+          `expiresAt must be at most the maximum session lifetime (${maxLifetimeMs / SECOND} s) from now`,
+        );
       const ring = await keyring();
       if (ring === undefined) throw new UsageError("the sessions keyring could not be loaded");
       const key = currentKey(ring);
@@ -152,6 +206,15 @@ export function createSealer(options: SealerOptions): Sealer {
         } catch {
           return { ok: false, reason: "tampered", kid: key.kid };
         }
+        // An emergency's key rule overrides the cached keyring's word that the key still opens.
+        // Checked once the tag matched, so forged envelopes cost no round trip.
+        const rule = await revoked(key.kid);
+        if (rule === true) {
+          options.recordUsage?.(key.kid, "refused");
+          return { ok: false, reason: "key_revoked", kid: key.kid };
+        }
+        if (rule === "unknown" && !failOpen)
+          return { ok: false, reason: "store_unavailable", kid: key.kid };
         options.recordUsage?.(key.kid, "verified");
         // A legacy envelope is re-sealed in the v1 layout whatever its key's status.
         const reseal = legacyLayout || key.status !== "current";

@@ -321,10 +321,10 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   };
 }
 
-const dayOf = (startMs: number, at: number) => Math.floor((at - startMs) / DAY) + 1;
+export const dayOf = (startMs: number, at: number) => Math.floor((at - startMs) / DAY) + 1;
 
 /** Noon of day `day` (counted from 1), or undefined for no drill. */
-function dayNoon(startMs: number, day: number | undefined): number | undefined {
+export function dayNoon(startMs: number, day: number | undefined): number | undefined {
   return day === undefined ? undefined : startMs + (day - 1) * DAY + 12 * HOUR;
 }
 

@@ -45,14 +45,25 @@ describe("the rotation function and the ops API from their environment (moto, lo
     const lines: string[] = [];
     const handler = await createRotationFromEnv(env, (line) => lines.push(line));
 
-    expect(await handler()).toMatchObject({ status: "applied", actions: [{ type: "publish" }] });
-    expect(await handler()).toEqual({ status: "idle" });
+    expect(await handler()).toMatchObject({
+      signing: { status: "applied", actions: [{ type: "publish" }] },
+      sessions: { status: "absent" },
+    });
+    expect(await handler()).toEqual({
+      signing: { status: "idle" },
+      sessions: { status: "absent" },
+    });
     const [event] = await received(1);
     expect(event).toMatchObject({ "detail-type": "KeyCreated", source: "keyward" });
     const stored = (await keyrings.load())!;
     expect(stored.keys.map((k) => k.status)).toEqual(["current", "pending"]);
     const written = lines.map((line) => JSON.parse(line));
-    expect(written.filter((l) => l.message === "rotation tick")).toHaveLength(2);
+    expect(written.filter((l) => l.message === "rotation tick")).toMatchObject([
+      { keyring: "signing" },
+      { keyring: "sessions", status: "absent" },
+      { keyring: "signing" },
+      { keyring: "sessions", status: "absent" },
+    ]);
     // One event metric for KeyCreated, one tick metric per run (no previous key lingers).
     expect(written.filter((l) => l.Type === "KeyCreated")).toMatchObject([
       { Events: 1, Function: "rotation" },
@@ -110,7 +121,7 @@ describe("the rotation function and the ops API from their environment (moto, lo
       const lines: string[] = [];
       const handler = await createRotationFromEnv(env, (line) => lines.push(line));
 
-      expect(await handler()).toEqual({ status: "idle" });
+      expect(await handler()).toMatchObject({ signing: { status: "idle" } });
       const written = lines.map((line) => JSON.parse(line));
       expect(written.filter((l) => "UpstashEvicts" in l)).toMatchObject([
         { UpstashEvicts: 1, UpstashEvictionUnverified: 0 },

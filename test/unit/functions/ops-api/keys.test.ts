@@ -28,12 +28,19 @@ describe("the ops API: keys", () => {
     expect(JSON.stringify(answer.body)).not.toContain(keyring!.keys[0]!.jwk!.d!);
   });
 
-  it("reports each key's share of the last day's verifications when figures exist", async () => {
+  it("reports each key's share of the last day's verifications among this keyring's keys", async () => {
     const usage = new MemoryUsageStore();
-    const { call, keyring, clock } = await opsFixture({ usage });
-    await usage.add(usageCounts({ [keyring!.keys[0]!.kid]: 3, "some-old-kid": 1 }), clock.t);
+    const { call, keyring, keyrings, clock } = await opsFixture({ usage });
+    await call("POST", "/v1/keys/rotate", { mode: "graceful", reason });
+    const pending = (await keyrings.load())!.keys[1]!.kid;
+    // A kid of another keyring (the sessions keyring's opens) is counted in the same figures.
+    await usage.add(
+      usageCounts({ [keyring!.keys[0]!.kid]: 3, [pending]: 1, "a-sessions-kid": 4 }),
+      clock.t,
+    );
     expect((await call("GET", "/v1/keys")).body.keys).toEqual([
       expect.objectContaining({ share: 0.75 }),
+      expect.objectContaining({ share: 0.25 }),
     ]);
   });
 

@@ -124,6 +124,36 @@ describe("planTransitions", () => {
     }
   });
 
+  it("never retires a key before what it signed or sealed last can have expired: the lifetime plus a cache TTL after it stopped", async () => {
+    // Sessions live as long as the minimum grace; a sealer may seal with the key for one cache
+    // TTL after it stopped being current, so its last session ends a TTL past the grace.
+    const sessions = resolvePolicy({
+      algorithm: "A256GCM",
+      maxTokenLifetimeMs: 7 * DAY,
+      minGraceMs: 7 * DAY,
+      maxGraceMs: 7 * DAY,
+    });
+    const start = await newKeyring("A256GCM");
+    const oldKid = start.keys[0]!.kid;
+    const published = await tick(start, T0 + 90 * DAY - PRE, undefined, sessions);
+    const rotatedAt = T0 + 90 * DAY;
+    const keyring = await tick(published, rotatedAt, undefined, sessions);
+    const lastExpiry = rotatedAt + 7 * DAY + sessions.keyringCacheTtlMs;
+    for (const usage of [{ [oldKid]: 0, [published.keys[1]!.kid]: 100 }, undefined]) {
+      expect(planTransitions(keyring, lastExpiry - 1, usage, sessions)).toEqual([]);
+      expect(planTransitions(keyring, lastExpiry, usage, sessions)).toMatchObject([
+        { type: "retire", kid: oldKid },
+      ]);
+    }
+  });
+
+  it("reads a key's share among its own keyring's keys: another keyring's traffic does not dilute it", async () => {
+    const { keyring, oldKid, newKid, rotatedAt } = await afterFirstRotation();
+    // 10 % of this keyring's verifications, 1 % of all counted (the sessions keyring's opens).
+    const usage = { [oldKid]: 10, [newKid]: 90, "a-sessions-kid": 900 };
+    expect(planTransitions(keyring, rotatedAt + 7 * DAY, usage, policy)).toEqual([]);
+  });
+
   it("destroys a retired key after 7 days of retention", async () => {
     const { keyring, oldKid, rotatedAt } = await afterFirstRotation();
     const retired = await tick(keyring, rotatedAt + 21 * DAY);

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { decodeBase64url, encodeBase64url } from "../../../../shared/base64url.ts";
+import { StoreUnavailable, UsageError } from "../../../../shared/errors.ts";
 import { generateKey } from "../../../../shared/keyring/generate.ts";
 import type { KeyRecord } from "../../../../shared/keyring/key.ts";
 import type { Keyring } from "../../../../shared/keyring/keyring.ts";
@@ -12,6 +13,7 @@ import {
   publishKey,
   retireKey,
 } from "../../../../shared/keyring/transitions.ts";
+import { MemoryRevocationStore } from "../../../../shared/revocation/memory.ts";
 import { createSealer, type OpenResult } from "../../../../shared/sealing/sealer.ts";
 import { createSigner } from "../../../../shared/tokens/signer.ts";
 import { createVerifier } from "../../../../shared/tokens/verifier.ts";
@@ -276,5 +278,70 @@ describe("createSealer (keyward/sessions)", () => {
       ok: false,
       reason: "alg_not_allowed",
     });
+  });
+
+  it("refuses to seal a session meant to outlive the maximum session lifetime (the retirement bound)", async () => {
+    const ring = await sessionsKeyring();
+    const clock = { now: () => T0 };
+    const sealer = createSealer({
+      keyrings: { get: async () => ({ ok: true, keyring: ring, ageMs: 0, stale: false }) },
+      clock,
+      maxSessionLifetimeSeconds: 3600,
+    });
+    await expect(sealer.seal("s", { expiresAt: T0 + 3600_000 })).resolves.toMatch(/^v1\./);
+    await expect(sealer.seal("s", { expiresAt: T0 + 3600_001 })).rejects.toThrow(
+      "at most the maximum session lifetime (3600 s)",
+    );
+    await expect(sealer.seal("s", { expiresAt: Number.NaN })).rejects.toThrow(UsageError);
+  });
+
+  it("refuses a session under a key an emergency revoked at its next open, while the cached keyring still says current", async () => {
+    const ring = await sessionsKeyring();
+    const clock = { now: () => T0 };
+    const timing = { maxTokenLifetimeSeconds: 86_400, clockToleranceSeconds: 5 };
+    const revocations = new MemoryRevocationStore(timing, clock);
+    const usage: [string, string][] = [];
+    const sealer = createSealer({
+      keyrings: { get: async () => ({ ok: true, keyring: ring, ageMs: 0, stale: false }) },
+      revocations,
+      clock,
+      recordUsage: (kid, outcome) => usage.push([kid, outcome]),
+    });
+    const kid = ring.keys[0]!.kid;
+    const sealed = await sealer.seal("cart=3", { aad: "sid" });
+    // A forced logout of every token is not a key rule: sessions keep opening.
+    await revocations.revoke([{ kind: "all" }, { kind: "subject", sub: "alice" }], T0);
+    expect(await sealer.open(sealed, { aad: "sid" })).toMatchObject({ ok: true, reseal: false });
+    await revocations.revoke([{ kind: "kid", kid }], T0);
+    expect(await sealer.open(sealed, { aad: "sid" })).toEqual({
+      ok: false,
+      reason: "key_revoked",
+      kid,
+    });
+    // A forged envelope naming the key is refused as tampered, before any store round trip.
+    const forged = `${sealed.slice(0, -2)}${sealed.endsWith("AA") ? "AB" : "AA"}`;
+    expect(await sealer.open(forged, { aad: "sid" })).toMatchObject({ reason: "tampered" });
+    expect(usage).toEqual([
+      [kid, "verified"],
+      [kid, "refused"],
+    ]);
+  });
+
+  it("refuses when the revocation store does not answer (closed, the default) and opens with failure mode open", async () => {
+    const ring = await sessionsKeyring();
+    // A stub, only to inject the fault the real stores raise when their budget runs out.
+    const down = {
+      check: async () => {
+        throw new StoreUnavailable("revocation store did not answer within 100 ms");
+      },
+    };
+    const keyrings = {
+      get: async () => ({ ok: true as const, keyring: ring, ageMs: 0, stale: false }),
+    };
+    const closed = createSealer({ keyrings, revocations: down });
+    const sealed = await closed.seal("s");
+    expect(await closed.open(sealed)).toMatchObject({ ok: false, reason: "store_unavailable" });
+    const open = createSealer({ keyrings, revocations: down, failureMode: "open" });
+    expect(await open.open(sealed)).toMatchObject({ ok: true });
   });
 });

@@ -1,0 +1,58 @@
+import type { Algorithm } from "./key.ts";
+
+/**
+ * The keyrings keyward manages. Both go through one lifecycle, one store, one policy planner and
+ * the same operations; what differs is described here, and everything else is selected by name
+ * (`--keyring sessions`, `/v1/keyrings/sessions/...`).
+ */
+export const KEYRING_NAMES = ["signing", "sessions"] as const;
+export type KeyringName = (typeof KEYRING_NAMES)[number];
+
+export interface KeyringKind {
+  readonly name: KeyringName;
+  /** The algorithms its keys may have; the first is the default. */
+  readonly algorithms: readonly [Algorithm, ...Algorithm[]];
+  /** What its keys protect, for messages: tokens are signed, sessions are sealed. */
+  readonly protects: "tokens" | "sessions";
+  /**
+   * An emergency also sets the global cut-off: every token issued before is refused. Sealed
+   * sessions have no issuance instant to compare, so the sessions keyring relies on its key rules.
+   */
+  readonly emergencyCutsOffAll: boolean;
+  /**
+   * A deployment may not use it: while it does not exist, the rotation function leaves it alone
+   * instead of reporting `no_keyring`.
+   */
+  readonly optional: boolean;
+}
+
+export const KEYRING_KINDS: Readonly<Record<KeyringName, KeyringKind>> = {
+  signing: {
+    name: "signing",
+    algorithms: ["HS256", "ES256", "EdDSA", "RS256"],
+    protects: "tokens",
+    emergencyCutsOffAll: true,
+    optional: false,
+  },
+  sessions: {
+    name: "sessions",
+    algorithms: ["A256GCM"],
+    protects: "sessions",
+    emergencyCutsOffAll: false,
+    optional: true,
+  },
+};
+
+export function isKeyringName(value: unknown): value is KeyringName {
+  return typeof value === "string" && (KEYRING_NAMES as readonly string[]).includes(value);
+}
+
+/**
+ * Where a keyring lives in Secrets Manager, from the deployment's prefix: the signing keyring at
+ * the prefix itself (as before there were two), the others beside it (`keyward/prod-sessions`),
+ * never under it, so a verifier reading the signing keyring's secrets never reads session keys.
+ */
+export function keyringSecretPrefix(prefix: string, name: KeyringName): string {
+  const trimmed = prefix.replace(/\/+$/, "");
+  return name === "signing" ? trimmed : `${trimmed}-${name}`;
+}

@@ -1,0 +1,45 @@
+import type { Keyring } from "../keyring/keyring.ts";
+import { createSealer } from "../sealing/sealer.ts";
+import { createSigner } from "../tokens/signer.ts";
+import { createVerifier } from "../tokens/verifier.ts";
+import { keyringKindOf, type OperationDeps } from "./deps.ts";
+
+/** What a self-test learns from one probe: accepted (with the key's status), or refused and why. */
+export type ProbeResult =
+  | { readonly ok: true; readonly keyStatus: string }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * Probes for a self-test: makes something with a keyring as an operation computed it (a token
+ * signed with it, or a session sealed with it) and checks it against the keyring as stored, so a
+ * corrupted write shows. Undefined if nothing is stored.
+ */
+export async function storedKeyringProbe(
+  deps: OperationDeps,
+  now: number,
+): Promise<((madeWith: Keyring) => Promise<ProbeResult>) | undefined> {
+  const stored = await deps.keyrings.load();
+  if (stored === undefined) return undefined;
+  if (keyringKindOf(deps).protects === "sessions") {
+    const fixed = (keyring: Keyring) => ({
+      get: async () => ({ ok: true as const, keyring, ageMs: 0, stale: false }),
+    });
+    const opener = createSealer({ keyrings: fixed(stored), clock: { now: () => now } });
+    return async (madeWith) => {
+      const sealer = createSealer({ keyrings: fixed(madeWith), clock: { now: () => now } });
+      const opened = await opener.open(await sealer.seal("keyward-self-test"));
+      if (!opened.ok) return opened;
+      const keyStatus = stored.keys.find((key) => key.kid === opened.kid)?.status ?? "unknown";
+      return { ok: true, keyStatus };
+    };
+  }
+  const signer = createSigner({ maxLifetimeSeconds: 60, lifetimeSeconds: 60, random: deps.random });
+  const verifier = createVerifier({ cacheSize: 0 });
+  return async (madeWith) =>
+    verifier.verify(await signer.sign(madeWith, { sub: "keyward-self-test" }, now), stored, now);
+}
+
+/** How a self-test's message names what it made: a token, or a session. */
+export function madeWith(deps: Pick<OperationDeps, "keyringName">): string {
+  return keyringKindOf(deps).protects === "sessions" ? "a session sealed with" : "a token of";
+}

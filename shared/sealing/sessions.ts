@@ -1,0 +1,133 @@
+import { type Clock, MINUTE, SECOND, systemClock } from "../clock.ts";
+import type { Environment } from "../config/env.ts";
+import { ConfigInvalid } from "../errors.ts";
+import type { Keyring } from "../keyring/keyring.ts";
+import { keyringSecretPrefix } from "../keyring/names.ts";
+import { KeyringCache } from "../keyring-cache.ts";
+import { readerFromEnvironment } from "../keyring-store/secrets-reader.ts";
+import type { FailureMode } from "../revocation/guard.ts";
+import type { RevocationStore } from "../revocation/store.ts";
+import { UpstashRevocationCheck } from "../revocation/upstash-check.ts";
+import type { UpstashSettings } from "../upstash/settings.ts";
+import { UsageRecorder, type UsageStore } from "../usage/counts.ts";
+import { UpstashUsageCounter } from "../usage/upstash-counter.ts";
+import type { LegacyLayout } from "./envelope.ts";
+import { createSealer, DEFAULT_MAX_SESSION_LIFETIME_SECONDS, type Sealer } from "./sealer.ts";
+
+/** Where the sessions keyring is read: Secrets Manager under the deployment's prefix, or any loader. */
+export type SessionsKeyring =
+  | {
+      /**
+       * The deployment's prefix (`KEYWARD_SECRET_PREFIX`, e.g. `keyward/prod`); the sessions
+       * keyring lives beside the signing one, at `<prefix>-sessions`.
+       */
+      readonly secretPrefix: string;
+      /** Region, credentials and endpoint, from the standard AWS variables. Default `process.env`. */
+      readonly env?: Environment;
+    }
+  | { readonly load: () => Promise<Keyring | undefined> };
+
+export interface SessionsOptions {
+  readonly keyring: SessionsKeyring;
+  /**
+   * Upstash (`UPSTASH_REDIS_REST_URL`/`_TOKEN`): the key rules an emergency writes, checked at
+   * every open, and the usage counts the grace gate reads, flushed once a minute.
+   */
+  readonly upstash?: UpstashSettings;
+  /** Instead of `upstash`: the key rules (local stack, tests). */
+  readonly revocations?: Pick<RevocationStore, "check">;
+  /** Instead of `upstash`: where usage counts go. */
+  readonly usage?: Pick<UsageStore, "add">;
+  /** Prefix of the Upstash keys (`KEYWARD_REDIS_PREFIX`). Default `kw:`. */
+  readonly redisPrefix?: string;
+  /** How long a loaded keyring is used before it is reloaded. Default 60 (the verifiers'). */
+  readonly cacheTtlSeconds?: number;
+  /** While loads fail, the last good keyring opens for at most this long. Default 900. */
+  readonly maxStaleSeconds?: number;
+  /** The key-rule check answers within this or counts as unavailable. Default 100 ms. */
+  readonly revocationBudgetMs?: number;
+  /** No answer from the key rules: `closed` (default) refuses the session, `open` opens it. */
+  readonly failureMode?: FailureMode;
+  /** Must match `KEYWARD_SESSIONS_MAX_LIFETIME_SECONDS` of the rotation function. Default 7 days. */
+  readonly maxSessionLifetimeSeconds?: number;
+  /** Envelopes from before keyward; `false` refuses them. Default: base64 of IV ‖ ciphertext ‖ tag. */
+  readonly legacy?: LegacyLayout | false;
+  readonly clock?: Clock;
+}
+
+export interface Sessions extends Sealer {
+  /** Writes the usage counts not yet flushed (before a process exits). */
+  flush(): Promise<void>;
+}
+
+/**
+ * `keyward/sessions`: seal and open session data with the sessions keyring, for the services that
+ * hold sessions. The keyring is cached as the issuer caches its own (one load in flight; past the
+ * TTL a seal waits for the reload, so nothing is sealed with a key retired more than a TTL ago);
+ * every open checks the emergency's key rule in one round trip and counts its key's usage.
+ */
+export function createSessions(options: SessionsOptions): Sessions {
+  const clock = options.clock ?? systemClock;
+  const problems: string[] = [];
+  if (options.upstash === undefined && options.revocations === undefined)
+    problems.push(
+      "upstash (or revocations) is required: without the key rules an emergency would not reach sessions sealed under the leaked key until the keyring cache expires",
+    );
+  const lifetime = options.maxSessionLifetimeSeconds ?? DEFAULT_MAX_SESSION_LIFETIME_SECONDS;
+  if (!(Number.isInteger(lifetime) && lifetime >= 60))
+    problems.push("maxSessionLifetimeSeconds must be a whole number of seconds >= 60");
+  if (problems.length > 0) throw new ConfigInvalid(problems);
+
+  const source = options.keyring;
+  const load =
+    "load" in source
+      ? source.load
+      : (() => {
+          const reader = readerFromEnvironment(
+            source.env ?? process.env,
+            keyringSecretPrefix(source.secretPrefix, "sessions"),
+          );
+          return () => reader.load();
+        })();
+  const keyrings = new KeyringCache({
+    load,
+    clock,
+    ttlMs: (options.cacheTtlSeconds ?? 60) * SECOND,
+    maxStaleMs: (options.maxStaleSeconds ?? 900) * SECOND,
+    backgroundReloadForMs: 0,
+  });
+  const prefix = options.redisPrefix ?? "kw:";
+  const upstash = options.upstash;
+  const revocations =
+    options.revocations ??
+    new UpstashRevocationCheck({
+      ...(upstash as UpstashSettings),
+      prefix,
+      budgetMs: options.revocationBudgetMs ?? 100,
+      timing: { maxTokenLifetimeSeconds: lifetime, clockToleranceSeconds: 0 },
+    });
+  const usageStore =
+    options.usage ?? (upstash === undefined ? undefined : new UpstashUsageCounter(upstash, prefix));
+  const usage =
+    usageStore === undefined ? undefined : new UsageRecorder(usageStore, clock.now(), MINUTE);
+  const sealer = createSealer({
+    keyrings,
+    revocations,
+    clock,
+    maxSessionLifetimeSeconds: lifetime,
+    ...(options.legacy === undefined ? {} : { legacy: options.legacy }),
+    ...(options.failureMode === undefined ? {} : { failureMode: options.failureMode }),
+    ...(usage === undefined
+      ? {}
+      : {
+          recordUsage: (kid, outcome) => {
+            usage.record(kid, clock.now(), outcome);
+          },
+        }),
+  });
+  return {
+    seal: sealer.seal,
+    open: sealer.open,
+    flush: () => usage?.flush(clock.now()) ?? Promise.resolve(),
+  };
+}
