@@ -3,13 +3,13 @@ import { createOpsApp, type OpsAppOptions } from "../../functions/ops-api/app.ts
 import { type Role, sha256 } from "../../functions/ops-api/operators.ts";
 import { MemoryAuditJournal } from "../../shared/audit/memory.ts";
 import { UpstashAuditJournal } from "../../shared/audit/upstash.ts";
-import { systemClock } from "../../shared/clock.ts";
+import { DAY, systemClock } from "../../shared/clock.ts";
 import { MemoryEventPublisher } from "../../shared/events.ts";
 import type { Keyring } from "../../shared/keyring/keyring.ts";
 import { resolvePolicy } from "../../shared/keyring/policy.ts";
 import { MemoryKeyringStore } from "../../shared/keyring-store/memory.ts";
 import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-manager.ts";
-import type { OperationDeps } from "../../shared/operations/deps.ts";
+import { type OperationDeps, onKeyring } from "../../shared/operations/deps.ts";
 import { cryptoRandom } from "../../shared/random.ts";
 import { MemoryRevocationStore } from "../../shared/revocation/memory.ts";
 import type { RevocationStore } from "../../shared/revocation/store.ts";
@@ -70,8 +70,21 @@ export async function opsFixture(
     timing,
   };
   const operators = await roleOperators();
+  // The sessions keyring beside it, empty until a test imports or saves one.
+  const sessionKeyrings = new MemoryKeyringStore();
+  const sessionDeps = onKeyring(
+    deps,
+    "sessions",
+    sessionKeyrings,
+    resolvePolicy({
+      algorithm: "A256GCM",
+      rotationPeriodMs: 30 * DAY,
+      maxTokenLifetimeMs: 7 * DAY,
+    }),
+  );
   const app = createOpsApp(options.wrapDeps?.(deps) ?? deps, {
     operators,
+    keyrings: { sessions: options.wrapDeps?.(sessionDeps) ?? sessionDeps },
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     ...(options.usage === undefined ? {} : { usage: options.usage }),
     ...(options.sessions === undefined ? {} : { sessions: options.sessions }),
@@ -103,7 +116,7 @@ export async function opsFixture(
       },
     };
   };
-  return { app, call, clock, keyrings, keyring, audit, events, memory, deps };
+  return { app, call, clock, keyrings, keyring, audit, events, memory, deps, sessionKeyrings };
 }
 
 /**

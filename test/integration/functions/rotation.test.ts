@@ -1,41 +1,12 @@
-import { randomUUID } from "node:crypto";
-import { CreateSecretCommand } from "@aws-sdk/client-secrets-manager";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sha256, toHex } from "../../../functions/ops-api/operators.ts";
 import { createOpsAppFromEnv } from "../../../functions/ops-api/wiring.ts";
 import { createRotationFromEnv } from "../../../functions/rotation/wiring.ts";
 import { DAY } from "../../../shared/clock.ts";
 import { ConfigInvalid } from "../../../shared/errors.ts";
-import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secrets-manager.ts";
-import { motoEnvironment, secretsManagerClient } from "../../support/aws.ts";
-import { busWithQueue } from "../../support/eventbridge.ts";
+import { deployedEnvironment } from "../../support/deployed.ts";
 import { newKeyring } from "../../support/keyrings.ts";
 import { startOwnUpstash } from "../../support/services.ts";
-
-/** The writers' environment as the CDK stack sets it, pointed at moto and the local Upstash. */
-async function deployedEnvironment(upstash?: { url: string; token: string }) {
-  const services = inject("services");
-  const client = secretsManagerClient(services.motoUrl);
-  const upstashSecret = `keyward/upstash-${randomUUID()}`;
-  await client.send(
-    new CreateSecretCommand({
-      Name: upstashSecret,
-      SecretString: JSON.stringify(
-        upstash ?? { url: services.upstashUrl, token: services.upstashToken },
-      ),
-    }),
-  );
-  const { bus, received } = await busWithQueue(services.motoUrl);
-  const prefix = `keyward/${randomUUID()}`;
-  const env = {
-    KEYWARD_SECRET_PREFIX: prefix,
-    KEYWARD_EVENT_BUS: bus,
-    KEYWARD_UPSTASH_SECRET_ID: upstashSecret,
-    KEYWARD_REDIS_PREFIX: `r${randomUUID()}:`,
-    ...motoEnvironment(services.motoUrl),
-  };
-  return { env, received, keyrings: new SecretsManagerKeyringStore({ client, prefix }) };
-}
 
 describe("the rotation function and the ops API from their environment (moto, local Upstash)", () => {
   it("publishes the key a 91-day-old keyring is due for, announces it, and the ops API journals it", async () => {
