@@ -6,11 +6,13 @@ import { generateKey } from "../keyring/generate.ts";
 import type { RotationPolicy } from "../keyring/policy.ts";
 import { createKeyring } from "../keyring/transitions.ts";
 import { MemoryKeyringStore } from "../keyring-store/memory.ts";
+import type { KeyringStore } from "../keyring-store/store.ts";
 import { type RotationRecord, rotationJournal } from "../operations/journal.ts";
 import { rollbackKeys, rotate } from "../operations/keys.ts";
 import { tick } from "../operations/tick.ts";
 import type { RandomSource } from "../random.ts";
 import { MemoryRevocationStore } from "../revocation/memory.ts";
+import type { RevocationStore } from "../revocation/store.ts";
 import { createSessions } from "../sealing/sessions.ts";
 import { MemoryUsageStore } from "../usage/counts.ts";
 import { type DrillOutcome, dayNoon, dayOf } from "./simulate.ts";
@@ -31,10 +33,16 @@ export interface SessionSimulationOptions {
   readonly emergencyDay?: number;
   /** The day (from 1) of a rollback drill, at noon; none when undefined. */
   readonly rollbackDay?: number;
+  /** How often users come back, in turn (user i: `paces[i % length]`). Default 1 h, 1, 3 and 6 days. */
+  readonly paces?: readonly number[];
   readonly startMs: number;
   readonly random: RandomSource;
   /** Called once per simulated day, for a progress indication. */
   readonly onDay?: (day: number) => void;
+  /** Where the keyring lives. Default in memory (Secrets Manager in the integration test). */
+  readonly keyrings?: KeyringStore;
+  /** Where the emergency's key rules live. Default in memory (Upstash in the integration test). */
+  readonly revocations?: RevocationStore;
 }
 
 export interface SimulatedSessionRotation {
@@ -80,7 +88,7 @@ interface Holder {
   expiresAt: number;
 }
 
-const PACES = [HOUR, DAY, 3 * DAY, 6 * DAY];
+const DEFAULT_PACES = [HOUR, DAY, 3 * DAY, 6 * DAY];
 
 type Visit = { readonly at: number; readonly user: number };
 type Drill = { readonly at: number; readonly drill: "emergency" | "rollback" };
@@ -110,8 +118,8 @@ export async function simulateSessions(
   const usage = new MemoryUsageStore();
   const deps = {
     keyringName: "sessions" as const,
-    keyrings: new MemoryKeyringStore(),
-    revocations: new MemoryRevocationStore(timing, clock),
+    keyrings: options.keyrings ?? new MemoryKeyringStore(),
+    revocations: options.revocations ?? new MemoryRevocationStore(timing, clock),
     audit: new MemoryAuditJournal(Number.MAX_SAFE_INTEGER),
     events: new MemoryEventPublisher(),
     clock,
@@ -146,7 +154,8 @@ export async function simulateSessions(
 
   const holders: Holder[] = [];
   for (let user = 0; user < users; user++) holders.push(await login(user));
-  const paceOf = (user: number) => PACES[user % PACES.length] as number;
+  const paces = options.paces ?? DEFAULT_PACES;
+  const paceOf = (user: number) => paces[user % paces.length] as number;
   let nextVisit = holders.map((_, user) => startMs + ((user + 1) * paceOf(user)) / users);
   const drillAt = {
     emergency: dayNoon(startMs, options.emergencyDay),
@@ -273,6 +282,8 @@ function checkSettings(options: SessionSimulationOptions, users: number, tickEve
   if (!whole(users, 1, 10_000)) problems.push("users must be a whole number from 1 to 10000");
   if (!whole(tickEveryMs, SECOND, DAY))
     problems.push("the tick interval must be from 1 s to 1 day");
+  if (options.paces?.some((pace) => !whole(pace, SECOND, 365 * DAY)) ?? false)
+    problems.push("each pace must be from 1 s to 365 days");
   for (const [name, day] of [
     ["emergency day", options.emergencyDay],
     ["rollback day", options.rollbackDay],
