@@ -25,6 +25,7 @@ import { type ITopic, Topic } from "aws-cdk-lib/aws-sns";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { Provider } from "aws-cdk-lib/custom-resources";
 import { Construct } from "constructs";
+import { KEYRING_NAMES, type KeyringName, keyringSecretPrefix } from "../shared/keyring/names.ts";
 import {
   type AttachOptions,
   checkedCacheTtl,
@@ -117,7 +118,8 @@ export class Keyward extends Construct {
   readonly alarmTopic: ITopic;
   readonly monitoring: KeywardMonitoring;
   readonly secretPrefix: string;
-  readonly #keyringSecrets: string;
+  /** The ARN pattern of a keyring's secrets. */
+  readonly #keyringSecrets: (keyring: KeyringName) => string;
   /** The attach methods' defaults: the `tokenHeader` and `authorizerCacheTtl` props. */
   readonly #attachDefaults: AttachOptions;
 
@@ -162,15 +164,16 @@ export class Keyward extends Construct {
         removalPolicy,
       }) as ISecret);
 
-    this.#keyringSecrets = Arn.format(
-      {
-        service: "secretsmanager",
-        resource: "secret",
-        resourceName: `${this.secretPrefix}/*`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      },
-      stack,
-    );
+    this.#keyringSecrets = (name) =>
+      Arn.format(
+        {
+          service: "secretsmanager",
+          resource: "secret",
+          resourceName: `${keyringSecretPrefix(this.secretPrefix, name)}/*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        },
+        stack,
+      );
 
     const stores = {
       KEYWARD_SECRET_PREFIX: this.secretPrefix,
@@ -190,8 +193,8 @@ export class Keyward extends Construct {
       ...writers,
       KEYWARD_OPERATORS_SECRET_ID: this.operatorsSecret.secretArn,
     });
-    // The ops API writes the keyring but never deletes material: only the rotation function does.
-    this.#grantKeyring(this.opsApi, "write");
+    // The ops API writes both keyrings but never deletes material: only the rotation function does.
+    this.#grantKeyring(this.opsApi, "write", KEYRING_NAMES);
     this.upstashSecret.grantRead(this.opsApi);
     this.operatorsSecret.grantRead(this.opsApi);
     this.bus.grantPutEventsTo(this.opsApi);
@@ -241,7 +244,7 @@ export class Keyward extends Construct {
     this.rotation = this.#function("Rotation", "functions/rotation/index.ts", 512, writers);
     // One tick at a time: two racing ticks would only end in a conflict, but why pay for it.
     (this.rotation.node.defaultChild as CfnFunction).reservedConcurrentExecutions = 1;
-    this.#grantKeyring(this.rotation, "destroy");
+    this.#grantKeyring(this.rotation, "destroy", KEYRING_NAMES);
     this.upstashSecret.grantRead(this.rotation);
     this.bus.grantPutEventsTo(this.rotation);
     this.deadLetters = new Queue(this, "RotationDeadLetters", {
@@ -281,7 +284,7 @@ export class Keyward extends Construct {
       const teardown = this.#function("KeyringTeardown", "functions/teardown/index.ts", 256, {
         KEYWARD_SECRET_PREFIX: this.secretPrefix,
       });
-      this.#grantKeyring(teardown, "destroy");
+      this.#grantKeyring(teardown, "destroy", KEYRING_NAMES);
       const provider = new Provider(this, "KeyringTeardownProvider", { onEventHandler: teardown });
       new CustomResource(this, "KeyringSecrets", {
         serviceToken: provider.serviceToken,
@@ -312,6 +315,16 @@ export class Keyward extends Construct {
   }
 
   /**
+   * Lets `grantee` (a team's own function holding sessions, with `keyward/sessions`) seal and open
+   * them: read access to the sessions keyring's secrets (never the signing keyring's) and to the
+   * Upstash secret (the emergency's key rules, the usage counts).
+   */
+  grantSeal(grantee: IGrantable): void {
+    this.#grantKeyring(grantee, "read", ["sessions"]);
+    this.upstashSecret.grantRead(grantee);
+  }
+
+  /**
    * keyward's authorizer for methods of an existing REST API (TOKEN by default, or REQUEST),
    * result cache off: `method.addMethod("GET", integration, { authorizer })`.
    */
@@ -338,12 +351,17 @@ export class Keyward extends Construct {
   }
 
   /**
-   * Access to the keyring's secrets: `read` for verifiers, `write` for the ops API, `destroy`
-   * (write and delete material) for the rotation function alone. Reading is one
-   * BatchGetSecretValue filtered on the prefix: that call and ListSecrets (which a filter needs)
-   * take no resource; the values stay guarded by GetSecretValue on the keyring's secrets only.
+   * Access to keyrings' secrets (the signing keyring's unless told): `read` for verifiers and
+   * sealers, `write` for the ops API, `destroy` (write and delete material) for the rotation
+   * function alone. Reading is one BatchGetSecretValue filtered on the prefix: that call and
+   * ListSecrets (which a filter needs) take no resource; the values stay guarded by
+   * GetSecretValue on those keyrings' secrets only.
    */
-  #grantKeyring(grantee: IGrantable, access: "read" | "write" | "destroy"): void {
+  #grantKeyring(
+    grantee: IGrantable,
+    access: "read" | "write" | "destroy",
+    keyrings: readonly KeyringName[] = ["signing"],
+  ): void {
     Grant.addToPrincipal({
       grantee,
       actions: ["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"],
@@ -358,7 +376,7 @@ export class Keyward extends Construct {
       );
     }
     if (access === "destroy") actions.push("secretsmanager:DeleteSecret");
-    Grant.addToPrincipal({ grantee, actions, resourceArns: [this.#keyringSecrets] });
+    Grant.addToPrincipal({ grantee, actions, resourceArns: keyrings.map(this.#keyringSecrets) });
   }
 
   #function(

@@ -49,6 +49,24 @@ export interface KeywardSettings {
   readonly unknownKidWait?: Duration;
   /** The time budget of the revocation check. Default 100 ms. */
   readonly revocationBudget?: Duration;
+  /** The sessions keyring's own policy (A256GCM keys for `keyward/sessions`). */
+  readonly sessions?: SessionKeyringSettings;
+}
+
+/** The sessions keyring's policy; the keyring cache TTL is the signing keyring's. */
+export interface SessionKeyringSettings {
+  /** A new key becomes current this long after the last activation. Default 30 days. */
+  readonly rotationPeriod?: Duration;
+  /** The longest a session may live: no key retires before its last session ends. Default 7 days. */
+  readonly maxSessionLifetime?: Duration;
+  /** A previous key opens sessions at least this long. Default 7 days. */
+  readonly minGrace?: Duration;
+  /** ...and at most this long (or the longest session, if later). Default 21 days. */
+  readonly maxGrace?: Duration;
+  /** Between the two, a previous key retires once its share of opened sessions is below this. Default 5. */
+  readonly retireBelowPercent?: number;
+  /** A retired key stays reinstatable this long before it is destroyed. Default 7 days. */
+  readonly retention?: Duration;
 }
 
 /** The environment every function reads its settings from, checked with the functions' own reader. */
@@ -67,6 +85,7 @@ export interface SettingsEnvironment {
  */
 export function settingsEnvironment(settings: KeywardSettings): SettingsEnvironment {
   const problems: string[] = [];
+  const sessions = settings.sessions ?? {};
   const whole = (name: string, value: Duration | undefined, unit: "days" | "seconds") => {
     if (value === undefined) return undefined;
     const amount =
@@ -91,12 +110,25 @@ export function settingsEnvironment(settings: KeywardSettings): SettingsEnvironm
       "KEYWARD_KEYRING_CACHE_TTL_SECONDS",
       whole("keyringCacheTtl", settings.keyringCacheTtl ?? Duration.seconds(60), "seconds"),
     ],
+    [
+      "KEYWARD_SESSIONS_ROTATION_PERIOD_DAYS",
+      whole("sessions.rotationPeriod", sessions.rotationPeriod, "days"),
+    ],
+    [
+      "KEYWARD_SESSIONS_MAX_LIFETIME_SECONDS",
+      whole("sessions.maxSessionLifetime", sessions.maxSessionLifetime, "seconds"),
+    ],
+    ["KEYWARD_SESSIONS_MIN_GRACE_DAYS", whole("sessions.minGrace", sessions.minGrace, "days")],
+    ["KEYWARD_SESSIONS_MAX_GRACE_DAYS", whole("sessions.maxGrace", sessions.maxGrace, "days")],
+    ["KEYWARD_SESSIONS_RETIRE_BELOW_PERCENT", sessions.retireBelowPercent?.toString()],
+    ["KEYWARD_SESSIONS_RETENTION_DAYS", whole("sessions.retention", sessions.retention, "days")],
   ];
   const policy = Object.fromEntries(
     entries.filter((entry): entry is [string, string] => entry[1] !== undefined),
   );
   const read = new EnvReader(policy);
   readRotationPolicy(read);
+  readRotationPolicy(read, "sessions");
   const failureMode = settings.failureMode ?? "closed";
   if (failureMode !== "closed" && failureMode !== "open")
     problems.push("failureMode must be closed or open");
@@ -183,4 +215,10 @@ const PROP_OF: Readonly<Record<string, string>> = {
   KEYWARD_UNKNOWN_KID_COOLDOWN_SECONDS: "unknownKidCooldown",
   KEYWARD_UNKNOWN_KID_WAIT_MS: "unknownKidWait",
   KEYWARD_REVOCATION_BUDGET_MS: "revocationBudget",
+  KEYWARD_SESSIONS_ROTATION_PERIOD_DAYS: "sessions.rotationPeriod",
+  KEYWARD_SESSIONS_MAX_LIFETIME_SECONDS: "sessions.maxSessionLifetime",
+  KEYWARD_SESSIONS_MIN_GRACE_DAYS: "sessions.minGrace",
+  KEYWARD_SESSIONS_MAX_GRACE_DAYS: "sessions.maxGrace",
+  KEYWARD_SESSIONS_RETIRE_BELOW_PERCENT: "sessions.retireBelowPercent",
+  KEYWARD_SESSIONS_RETENTION_DAYS: "sessions.retention",
 };

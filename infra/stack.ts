@@ -67,6 +67,14 @@ export function keywardStackFromContext(app: App): { stack: Stack; keyward: Keyw
     ...optional("maxTokenLifetime", seconds("maxTokenLifetimeSeconds")),
     ...optional("keyringCacheTtl", seconds("keyringCacheTtlSeconds")),
     ...optional("usualRefusalPercent", number("usualRefusalPercent")),
+    sessions: {
+      ...optional("rotationPeriod", days("sessionsRotationPeriodDays")),
+      ...optional("maxSessionLifetime", seconds("sessionsMaxLifetimeSeconds")),
+      ...optional("minGrace", days("sessionsMinGraceDays")),
+      ...optional("maxGrace", days("sessionsMaxGraceDays")),
+      ...optional("retireBelowPercent", number("sessionsRetireBelowPercent")),
+      ...optional("retention", days("sessionsRetentionDays")),
+    },
     ...optional("authorizerCacheTtl", seconds("authorizerCacheTtlSeconds")),
     ...optional(
       "edgeReader",

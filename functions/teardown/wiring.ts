@@ -1,6 +1,7 @@
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { awsSettings } from "../../shared/config/aws-env.ts";
 import { type Environment, EnvReader } from "../../shared/config/env.ts";
+import { KEYRING_NAMES, keyringSecretPrefix } from "../../shared/keyring/names.ts";
 import { deleteKeyringSecrets } from "../../shared/keyring-store/teardown.ts";
 import { createLogger, type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
 
@@ -12,8 +13,8 @@ export interface TeardownEvent {
 
 /**
  * The keyring teardown of a stack deployed with `removalPolicy: DESTROY`: nothing on create or
- * update; on delete (`cdk destroy`, or the construct removed), every secret under the keyring's
- * prefix. The physical id is the prefix it was created with and an update keeps it: an update
+ * update; on delete (`cdk destroy`, or the construct removed), every secret of both keyrings
+ * (under the prefix, and under `<prefix>-sessions`). The physical id is the prefix it was created with and an update keeps it: an update
  * never deletes anything, even when the prefix changes (the first prefix is the one deleted).
  */
 export function createTeardownFromEnv(env: Environment, write: LineWriter = stdoutWriter) {
@@ -25,8 +26,12 @@ export function createTeardownFromEnv(env: Environment, write: LineWriter = stdo
   return async (event: TeardownEvent): Promise<{ PhysicalResourceId: string }> => {
     const physical = event.PhysicalResourceId ?? prefix;
     if (event.RequestType === "Delete") {
-      const deleted = await deleteKeyringSecrets(client, physical);
-      log.info("keyring secrets deleted", { prefix: physical, count: deleted.length });
+      // Both keyrings: the signing keyring under the prefix, the sessions keyring beside it.
+      for (const keyring of KEYRING_NAMES) {
+        const prefix = keyringSecretPrefix(physical, keyring);
+        const deleted = await deleteKeyringSecrets(client, prefix);
+        log.info("keyring secrets deleted", { keyring, prefix, count: deleted.length });
+      }
     }
     return { PhysicalResourceId: physical };
   };

@@ -87,8 +87,10 @@ export function readRotationPolicy(
   } catch (error) {
     if (!(error instanceof ConfigInvalid)) throw error;
     const variable: Readonly<Record<string, string>> = names;
-    for (const problem of error.problems)
-      read.problem(problem.replace(/\b[a-zA-Z]+Ms\b/g, (name) => variable[name] ?? name));
+    for (const problem of error.problems) {
+      const named = problem.replace(/\b[a-zA-Z]+Ms\b/g, (name) => variable[name] ?? name);
+      read.problem(sessions ? named.replace("valid tokens", "live sessions") : named);
+    }
     return DEFAULT_POLICY;
   }
 }

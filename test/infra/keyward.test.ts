@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { App, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { App, type CfnResource, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { LambdaIntegration, RestApi } from "aws-cdk-lib/aws-apigateway";
 import { HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
@@ -37,6 +37,18 @@ const KEYRING_SECRETS = {
       "arn:",
       { Ref: "AWS::Partition" },
       ":secretsmanager:eu-west-1:123456789012:secret:keyward/test/*",
+    ],
+  ],
+};
+
+/** The same for the sessions keyring's secrets, beside the signing keyring's prefix. */
+const SESSION_SECRETS = {
+  "Fn::Join": [
+    "",
+    [
+      "arn:",
+      { Ref: "AWS::Partition" },
+      ":secretsmanager:eu-west-1:123456789012:secret:keyward/test-sessions/*",
     ],
   ],
 };
@@ -272,6 +284,75 @@ describe("the Keyward construct", () => {
       "secretsmanager:ListSecrets",
     ]);
     expect(JSON.stringify(statements)).toContain(":secret:keyward/login/*");
+    expect(JSON.stringify(statements)).not.toContain("keyward/login-sessions");
+  });
+
+  it("grants a team's own function holding sessions what keyward/sessions needs: the sessions keyring and Upstash, never the signing keys", () => {
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const stack = new Stack(app, "Shop", { env: { account: "123456789012", region: "eu-west-1" } });
+    const keyward = new Keyward(stack, "Keyward", {
+      secretPrefix: "keyward/shop",
+      sampleApi: false,
+    });
+    const shop = new Role(stack, "ShopRole", {
+      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+    });
+    keyward.grantSeal(shop);
+    const t = Template.fromStack(stack);
+    const roleId = stack.getLogicalId(shop.node.defaultChild as CfnRole);
+    const statements = Object.values(t.findResources("AWS::IAM::Policy"))
+      .filter((policy) =>
+        ((policy.Properties.Roles ?? []) as { Ref: string }[]).some((r) => r.Ref === roleId),
+      )
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    expect(actionsOf(statements)).toEqual([
+      "secretsmanager:BatchGetSecretValue",
+      "secretsmanager:DescribeSecret",
+      "secretsmanager:GetSecretValue",
+      "secretsmanager:GetSecretValue",
+      "secretsmanager:ListSecrets",
+    ]);
+    const text = JSON.stringify(statements);
+    expect(text).toContain(":secret:keyward/shop-sessions/*");
+    expect(text).not.toContain(":secret:keyward/shop/*");
+    expect(text).toContain(
+      stack.getLogicalId(keyward.upstashSecret.node.defaultChild as CfnResource),
+    );
+  });
+
+  it("gives the writers the sessions keyring's own policy, from the props, and refuses one the functions would refuse", () => {
+    const env = environments(
+      templateWith({
+        sessions: {
+          rotationPeriod: Duration.days(14),
+          maxSessionLifetime: Duration.days(2),
+          minGrace: Duration.days(3),
+          retention: Duration.days(2),
+        },
+      }),
+    );
+    const writers = Object.values(env).filter(isWriter);
+    expect(writers).toHaveLength(2);
+    for (const vars of writers)
+      expect(vars).toMatchObject({
+        KEYWARD_SESSIONS_ROTATION_PERIOD_DAYS: "14",
+        KEYWARD_SESSIONS_MAX_LIFETIME_SECONDS: "172800",
+        KEYWARD_SESSIONS_MIN_GRACE_DAYS: "3",
+        KEYWARD_SESSIONS_RETENTION_DAYS: "2",
+      });
+    // Verifiers never hear of session keys.
+    const verifier = Object.values(env).find((vars) => "KEYWARD_REVOCATION_FAILURE_MODE" in vars);
+    expect(Object.keys(verifier ?? {}).some((name) => name.includes("SESSIONS"))).toBe(false);
+    let error: unknown;
+    try {
+      templateWith({ sessions: { maxSessionLifetime: Duration.days(10) } });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigInvalid);
+    expect((error as ConfigInvalid).problems).toEqual([
+      "sessions.minGrace must be at least sessions.maxSessionLifetime, or live sessions would be refused",
+    ]);
   });
 
   it("puts the ops API behind IAM auth on its Function URL", () => {
@@ -311,16 +392,17 @@ describe("the Keyward construct", () => {
     const list = ["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"];
     const readSecret = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"];
     const bus = { "Fn::GetAtt": [ids.bus, "Arn"] };
+    // Both keyrings, and only theirs.
     expect(grants(ids.ops)).toEqual([
       [list, "*", "Allow"],
-      [write, keyring, "Allow"],
+      [write, [keyring, SESSION_SECRETS], "Allow"],
       [readSecret, { Ref: ids.upstash }, "Allow"],
       [readSecret, { Ref: ids.operators }, "Allow"],
       [["events:PutEvents"], bus, "Allow"],
     ]);
     expect(grants(ids.rotation)).toEqual([
       [list, "*", "Allow"],
-      [[...write, "secretsmanager:DeleteSecret"].sort(), keyring, "Allow"],
+      [[...write, "secretsmanager:DeleteSecret"].sort(), [keyring, SESSION_SECRETS], "Allow"],
       [readSecret, { Ref: ids.upstash }, "Allow"],
       [["events:PutEvents"], bus, "Allow"],
     ]);
@@ -695,6 +777,7 @@ describe("the Keyward construct", () => {
     );
     expect(deletes).toHaveLength(1);
     expect(JSON.stringify(deletes[0]?.Resource)).toContain(":secret:keyward/other/*");
+    expect(JSON.stringify(deletes[0]?.Resource)).toContain(":secret:keyward/other-sessions/*");
   });
 
   it("refuses a removal policy secrets cannot have", () => {
@@ -721,6 +804,8 @@ describe("the ready stack", () => {
         "keyward:revocationBudgetMs": "200",
         "keyward:clockToleranceSeconds": "3",
         "keyward:removalPolicy": "destroy",
+        "keyward:sessionsRotationPeriodDays": "14",
+        "keyward:sessionsMaxLifetimeSeconds": "86400",
       },
     });
     const { stack } = keywardStackFromContext(app);
@@ -734,6 +819,8 @@ describe("the ready stack", () => {
         KEYWARD_MAX_TOKEN_LIFETIME_SECONDS: "3600",
         KEYWARD_UPSTASH_SECRET_ID:
           "arn:aws:secretsmanager:eu-west-1:123456789012:secret:upstash-AbCdEf",
+        KEYWARD_SESSIONS_ROTATION_PERIOD_DAYS: "14",
+        KEYWARD_SESSIONS_MAX_LIFETIME_SECONDS: "86400",
       });
     }
     const authorizer = Object.values(environments(t)).find(
@@ -883,7 +970,10 @@ describe("the ready stack", () => {
       const listed = [...deploying.matchAll(/list-secrets --filters Key=name,Values=(\S+)/g)].map(
         (m) => m[1],
       );
-      expect(listed).toEqual([`${context["keyward:secretPrefix"]}/`]);
+      expect(listed).toEqual([
+        `${context["keyward:secretPrefix"]}/`,
+        `${context["keyward:secretPrefix"]}-sessions/`,
+      ]);
       const writers = Object.values(environments(synth().t)).filter(isWriter);
       for (const vars of writers)
         expect(vars.KEYWARD_SECRET_PREFIX).toBe(context["keyward:secretPrefix"]);

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -309,6 +309,109 @@ describe("the keyward CLI against the local stack", () => {
     }
   });
 
+  it("imports SESSION_ENCRYPTION_KEY into the sessions keyring with the runbook's own messages, and shows it with status --keyring sessions", async () => {
+    const isolated = mkdtempSync(join(tmpdir(), "keyward-sessions-"));
+    const other = await startLocalStack({ port: 0, dir: isolated, tickMs: 3_600_000 });
+    try {
+      const env = { KEYWARD_URL: other.url, KEYWARD_LOCAL_DIR: isolated };
+      const args = [
+        "keys",
+        "import",
+        "--keyring",
+        "sessions",
+        "--from-env",
+        "SESSION_ENCRYPTION_KEY",
+        "--reason",
+        "adopt keyward",
+        "--yes",
+      ];
+      const absent = await keyward(args, env);
+      expect(absent).toMatchObject({ code: 1 });
+      expect(absent.stderr.trim()).toBe("SESSION_ENCRYPTION_KEY environment variable not set");
+      const short = randomBytes(16).toString("base64");
+      const wrong = await keyward(args, { ...env, SESSION_ENCRYPTION_KEY: short });
+      expect(wrong).toMatchObject({ code: 1 });
+      expect(wrong.stderr.trim()).toBe("SESSION_ENCRYPTION_KEY must decode to 32 bytes");
+      expect(wrong.stderr).not.toContain(short);
+
+      const key = randomBytes(32).toString("base64");
+      const run = await keyward(args, { ...env, SESSION_ENCRYPTION_KEY: `${key}\n` });
+      expect(run).toMatchObject({ code: 0 });
+      expect(run.stdout).toMatch(/imported as key \S{22} \(current\) of the sessions keyring/);
+      expect(run.stdout + run.stderr).not.toContain(key);
+
+      const status = await keyward(["status", "--keyring", "sessions"], env);
+      expect(status.code).toBe(0);
+      // The imported key is current; the one the local stack generated is previous.
+      expect(status.stdout).toMatch(/^current\s+\S{22}\s+A256GCM/m);
+      expect(status.stdout).toMatch(/^previous\s+\S{22}\s+A256GCM/m);
+      const signing = await keyward(["status", "--json"], env);
+      expect(JSON.parse(signing.stdout).keys.map((k: { alg: string }) => k.alg)).toEqual(["HS256"]);
+      const unknown = await keyward(["status", "--keyring", "billing"], env);
+      expect(unknown).toMatchObject({ code: 1 });
+      expect(unknown.stderr).toContain("--keyring takes signing or sessions");
+    } finally {
+      await other.stop();
+      rmSync(isolated, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps the sample app's session across a graceful rotation of the sessions keyring: opened, then re-sealed under the new key", async () => {
+    const isolated = mkdtempSync(join(tmpdir(), "keyward-session-"));
+    // A 1 s keyring cache and no margin: the new key activates 1 s after it is published.
+    const other = await startLocalStack({
+      port: 0,
+      dir: isolated,
+      tickMs: 3_600_000,
+      policy: { keyringCacheTtlMs: 1000, prePublicationMarginMs: 0 },
+    });
+    try {
+      const jar = { cookie: "" };
+      const session = async (method: string, body?: string) => {
+        const answer = await fetch(`${other.url}/session`, {
+          method,
+          headers: jar.cookie === "" ? {} : { cookie: jar.cookie },
+          ...(body === undefined ? {} : { body }),
+        });
+        const set = answer.headers.get("set-cookie");
+        if (set !== null) jar.cookie = set.split(";")[0] as string;
+        return { status: answer.status, body: (await answer.json()) as Record<string, unknown> };
+      };
+      const stored = await session("PUT", "cart=3");
+      expect(stored.status).toBe(200);
+      const env = { KEYWARD_URL: other.url, KEYWARD_LOCAL_DIR: isolated };
+      const rotate = ["rotate", "--keyring", "sessions", "--reason", "monthly", "--yes", "--json"];
+      const rotated = await keyward(rotate, env);
+      expect(rotated.code).toBe(0);
+      const newKid = JSON.parse(rotated.stdout).kid as string;
+      // Until the new key is current, the old one seals and opens.
+      expect(await session("GET")).toMatchObject({
+        status: 200,
+        body: { data: "cart=3", kid: stored.body.kid, resealed: false },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await other.tick();
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      // The session opens under the now previous key and is re-sealed under the new one.
+      expect(await session("GET")).toMatchObject({
+        status: 200,
+        body: { data: "cart=3", kid: stored.body.kid, resealed: true },
+      });
+      expect(await session("GET")).toMatchObject({
+        status: 200,
+        body: { data: "cart=3", kid: newKid, resealed: false },
+      });
+      const status = await keyward(["status", "--keyring", "sessions", "--json"], env);
+      expect(JSON.parse(status.stdout).keys.map((k: { status: string }) => k.status)).toEqual([
+        "previous",
+        "current",
+      ]);
+    } finally {
+      await other.stop();
+      rmSync(isolated, { recursive: true, force: true });
+    }
+  });
+
   it("counts revoked, already expired and failed items of a batch apart", async () => {
     const file = join(dir, "mixed.txt");
     const past = Math.floor(Date.now() / 1000) - 60;
@@ -576,6 +679,18 @@ describe("the rotation journal and the simulation", () => {
     // issuer still signs with the compromised key (its cache is younger than 60 s) and logs in
     // once more: 21, and the issuer's two logins with that key (the drill's own one too).
     expect(report.rotations[0]).toMatchObject({ forcedRelogins: 21, issuerLag: { logins: 2 } });
+  }, 120_000);
+
+  it("`keyward simulate --keyring sessions --days 365 --json` loses no session in graceful rotations", async () => {
+    const run = await keyward(["simulate", "--keyring", "sessions", "--days", "365", "--json"]);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as {
+      rotations: { trigger: string }[];
+      totals: { lostSessions: number; compromisedOpened: number; resealed: number };
+    };
+    expect(report.rotations.filter((r) => r.trigger === "scheduled").length).toBeGreaterThan(9);
+    expect(report.totals).toMatchObject({ lostSessions: 0, compromisedOpened: 0 });
+    expect(report.totals.resealed).toBeGreaterThan(0);
   }, 120_000);
 
   it("simulates with the deployed functions' rotation settings, and names a bad one", async () => {

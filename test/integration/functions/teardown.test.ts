@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { CreateSecretCommand, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, inject, it } from "vitest";
 import { createTeardownFromEnv } from "../../../functions/teardown/wiring.ts";
+import { keyringSecretPrefix } from "../../../shared/keyring/names.ts";
 import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secrets-manager.ts";
 import { motoEnvironment, secretsManagerClient } from "../../support/aws.ts";
 import { seededRandom, T0 } from "../../support/deterministic.ts";
@@ -14,6 +15,11 @@ async function deployed() {
   const prefix = `keyward/${randomUUID()}`;
   const store = new SecretsManagerKeyringStore({ client, prefix });
   await store.save(await withPending(await newKeyring(), "HS256", T0, seededRandom("teardown")));
+  const sessions = new SecretsManagerKeyringStore({
+    client,
+    prefix: keyringSecretPrefix(prefix, "sessions"),
+  });
+  await sessions.save(await newKeyring("A256GCM", T0, seededRandom("teardown-sessions")));
   // Names that share the prefix's first characters but are not under it.
   for (const name of [`${prefix}-staging/keyring`, `${prefix}x/keys/k1`]) {
     await client.send(new CreateSecretCommand({ Name: name, SecretString: "{}" }));
@@ -29,9 +35,10 @@ async function deployed() {
 }
 
 describe("the keyring teardown (the custom resource of removalPolicy DESTROY, against moto)", () => {
-  it("deletes the keyring's state and every key's material on delete, and nothing beside them", async () => {
+  it("deletes both keyrings' state and every key's material on delete, and nothing beside them", async () => {
     const { prefix, env, names } = await deployed();
     expect(await names(`${prefix}/`)).toHaveLength(3);
+    expect(await names(`${prefix}-sessions/`)).toHaveLength(2);
     const lines: string[] = [];
     const handler = createTeardownFromEnv(env, (line) => lines.push(line));
 
@@ -39,9 +46,16 @@ describe("the keyring teardown (the custom resource of removalPolicy DESTROY, ag
       PhysicalResourceId: prefix,
     });
     expect(await names(`${prefix}/`)).toEqual([]);
+    expect(await names(`${prefix}-sessions/`)).toEqual([]);
     expect(await names(prefix)).toEqual([`${prefix}-staging/keyring`, `${prefix}x/keys/k1`]);
     expect(lines.map((line) => JSON.parse(line))).toMatchObject([
-      { message: "keyring secrets deleted", prefix, count: 3 },
+      { message: "keyring secrets deleted", keyring: "signing", prefix, count: 3 },
+      {
+        message: "keyring secrets deleted",
+        keyring: "sessions",
+        prefix: `${prefix}-sessions`,
+        count: 2,
+      },
     ]);
   });
 
