@@ -13,7 +13,7 @@ const SUITES = [
   { name: "issuing", services: false },
   { name: "refresh", services: true },
   { name: "edge", services: false },
-  { name: "sessions", services: false },
+  { name: "sessions", services: true },
 ];
 
 const args = process.argv.slice(2);

@@ -1,9 +1,13 @@
+import { randomUUID } from "node:crypto";
 import { decodeBase64url } from "../../shared/base64url.ts";
 import { generateKey } from "../../shared/keyring/generate.ts";
+import type { Keyring } from "../../shared/keyring/keyring.ts";
 import { createKeyring } from "../../shared/keyring/transitions.ts";
 import { cryptoRandom } from "../../shared/random.ts";
 import { createSealer } from "../../shared/sealing/sealer.ts";
+import { createSessions } from "../../shared/sealing/sessions.ts";
 import { type Figure, figure, median } from "./harness.ts";
+import { bareUpstash, benchServices } from "./services.ts";
 
 const ROUNDS = 7;
 const CALLS = 500;
@@ -74,7 +78,7 @@ export async function sessionsBenchmarks(): Promise<Figure[]> {
       crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: aad }, cryptoKey, bareSealed),
   });
   const measured = { seal: [seal, "encrypt"], open: [open, "decrypt"] } as const;
-  return Object.entries(measured).map(([operation, [p50, bare]]) =>
+  const ciphers = Object.entries(measured).map(([operation, [p50, bare]]) =>
     figure(
       `sessions.${operation}_p50_us`,
       (p50.keyward ?? 0) * 1000,
@@ -83,5 +87,37 @@ export async function sessionsBenchmarks(): Promise<Figure[]> {
       (p50.bare ?? 0) * 1000,
       "ratio <= 1.2",
     ),
+  );
+  return [...ciphers, await checkedOpen(keyring, envelope, aad)];
+}
+
+/**
+ * As deployed, an open also asks Upstash for the emergency's key rule (one round trip, within
+ * its budget): `createSessions` against the local Upstash REST server, against a bare
+ * `@upstash/redis` GET of the same server.
+ */
+async function checkedOpen(keyring: Keyring, envelope: string, aad: Uint8Array): Promise<Figure> {
+  const { upstashUrl: url, upstashToken: token } = await benchServices();
+  const prefix = `bench${randomUUID()}:`;
+  const sessions = createSessions({
+    keyring: { load: async () => keyring },
+    upstash: { url, token },
+    redisPrefix: prefix,
+    revocationBudgetMs: 1000,
+  });
+  const opened = await sessions.open(envelope, { aad });
+  if (!opened.ok) throw new Error(`the checked open failed: ${opened.reason}`);
+  const bare = bareUpstash(url, token);
+  const p50 = await p50s({
+    keyward: () => sessions.open(envelope, { aad }),
+    bare: () => bare.get(`${prefix}nothing`),
+  });
+  return figure(
+    "sessions.open_checked_p50_ms",
+    p50.keyward ?? 0,
+    "ms",
+    "a bare @upstash/redis GET round trip",
+    p50.bare ?? 0,
+    "ratio <= 1.2",
   );
 }
