@@ -1,3 +1,4 @@
+import type { KeyringName } from "../shared/keyring/names.ts";
 import type { RotationRecord } from "../shared/operations/journal.ts";
 import { markdownText as md, oneLine } from "./terminal-text.ts";
 
@@ -14,8 +15,13 @@ const TRIGGER_TEXT: Record<RotationRecord["trigger"], string> = {
  * old → new, timestamps, smoke test, user impact), one section per rotation, oldest first. Stored
  * text (actors, reasons, phases) is escaped: a reason cannot add a heading, a link or a line.
  */
-export function journalMarkdown(since: string, rotations: readonly RotationRecord[]): string {
-  const lines = [`## JWT signing key rotations since ${md(since.slice(0, 10))}`, ""];
+export function journalMarkdown(
+  since: string,
+  rotations: readonly RotationRecord[],
+  keyring: KeyringName = "signing",
+): string {
+  const what = keyring === "sessions" ? "Session-encryption key" : "JWT signing key";
+  const lines = [`## ${what} rotations since ${md(since.slice(0, 10))}`, ""];
   if (rotations.length === 0) lines.push("No rotation in this period.", "");
   for (const r of rotations) {
     // Inside a code span nothing is markup; only a backtick could end it.

@@ -77,7 +77,7 @@ async function main(values: Flags, invocation: Invocation): Promise<number> {
   switch (command) {
     case "status": {
       const { body } = await client().expect("GET", `${base}/keys`);
-      out(statusText(body as StatusBody), body);
+      out(statusText(body as StatusBody, sessions ? "opened sessions" : "verifications"), body);
       return EXIT.ok;
     }
     case "rotate": {
@@ -280,7 +280,7 @@ async function main(values: Flags, invocation: Invocation): Promise<number> {
       const since = calendarDate("since", values.since);
       const { body } = await client().expect("GET", `${base}/journal?since=${since}`);
       const journal = body as { since: string; rotations: RotationRecord[] };
-      out(journalMarkdown(journal.since, journal.rotations), body);
+      out(journalMarkdown(journal.since, journal.rotations, keyring), body);
       return EXIT.ok;
     }
     case "simulate":
@@ -461,15 +461,15 @@ interface StatusBody {
 }
 
 /**
- * One line per key: status, share of the last day's verifications (when figures exist) and the
- * next transition. Dates are the policy's earliest; a previous key's retirement depends on its
+ * One line per key: status, share of the last day's verifications or opened sessions (when
+ * figures exist) and the next transition. Dates are the policy's earliest; a previous key's retirement depends on its
  * share, so its latest is shown too (`plan` projects with unknown usage).
  */
-function statusText(body: StatusBody): string {
+function statusText(body: StatusBody, counted: string): string {
   const pending = body.keys.find((k) => k.status === "pending");
   return body.keys
     .map((k) => {
-      const share = k.share === null ? "" : `  ${(k.share * 100).toFixed(1)} % of verifications`;
+      const share = k.share === null ? "" : `  ${(k.share * 100).toFixed(1)} % of ${counted}`;
       let next = "";
       if (k.status === "current" && pending !== undefined)
         next = `  next: previous when ${oneLine(pending.kid)} activates`;

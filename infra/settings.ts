@@ -25,6 +25,8 @@ export interface KeywardSettings {
   readonly maxTokenLifetime?: Duration;
   /** How long verifiers cache the keyring. Default 60 s. */
   readonly keyringCacheTtl?: Duration;
+  /** A new key stays pending this long beyond the keyring cache TTL before it signs. Default 60 s. */
+  readonly prePublicationMargin?: Duration;
   /** What the authorizer does when Upstash does not answer in time. Default closed. */
   readonly failureMode?: "closed" | "open";
   /** Key prefix in Upstash, shared by every function. Default `kw:`. */
@@ -109,6 +111,10 @@ export function settingsEnvironment(settings: KeywardSettings): SettingsEnvironm
     [
       "KEYWARD_KEYRING_CACHE_TTL_SECONDS",
       whole("keyringCacheTtl", settings.keyringCacheTtl ?? Duration.seconds(60), "seconds"),
+    ],
+    [
+      "KEYWARD_PRE_PUBLICATION_MARGIN_SECONDS",
+      whole("prePublicationMargin", settings.prePublicationMargin, "seconds"),
     ],
     [
       "KEYWARD_SESSIONS_ROTATION_PERIOD_DAYS",
@@ -208,6 +214,7 @@ const PROP_OF: Readonly<Record<string, string>> = {
   KEYWARD_RETENTION_DAYS: "retention",
   KEYWARD_MAX_TOKEN_LIFETIME_SECONDS: "maxTokenLifetime",
   KEYWARD_KEYRING_CACHE_TTL_SECONDS: "keyringCacheTtl",
+  KEYWARD_PRE_PUBLICATION_MARGIN_SECONDS: "prePublicationMargin",
   KEYWARD_TOKEN_HEADER: "tokenHeader",
   KEYWARD_TOKEN_COOKIE: "tokenCookie",
   KEYWARD_CLOCK_TOLERANCE_SECONDS: "clockTolerance",

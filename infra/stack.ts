@@ -66,6 +66,7 @@ export function keywardStackFromContext(app: App): { stack: Stack; keyward: Keyw
     ...optional("retention", days("retentionDays")),
     ...optional("maxTokenLifetime", seconds("maxTokenLifetimeSeconds")),
     ...optional("keyringCacheTtl", seconds("keyringCacheTtlSeconds")),
+    ...optional("prePublicationMargin", seconds("prePublicationMarginSeconds")),
     ...optional("usualRefusalPercent", number("usualRefusalPercent")),
     sessions: {
       ...optional("rotationPeriod", days("sessionsRotationPeriodDays")),

@@ -55,8 +55,8 @@ export function readWriterConfig(env: Environment, read = new EnvReader(env)): W
  * A keyring's rotation policy from its variables (README, "Rotation settings"), defaults from
  * DESIGN.md: `KEYWARD_*` for the signing keyring; `KEYWARD_SESSIONS_*` for the sessions keyring,
  * whose keys are always A256GCM, rotate every 30 days by default, and whose maximum lifetime is a
- * session's (`KEYWARD_SESSIONS_MAX_LIFETIME_SECONDS`, default 7 days). The keyring cache TTL is
- * the same for both. The policy's own rules (grace shorter than a lifetime...) become problems of
+ * session's (`KEYWARD_SESSIONS_MAX_LIFETIME_SECONDS`, default 7 days). The keyring cache TTL and
+ * the pre-publication margin are the same for both. The policy's own rules (grace shorter than a lifetime...) become problems of
  * `read`, named by variable, reported with the others at `read.done()`.
  */
 export function readRotationPolicy(
@@ -74,6 +74,7 @@ export function readRotationPolicy(
       : read.oneOf("KEYWARD_STRATEGY", ["graceful", "rolling"] as const, "graceful"),
     rotationPeriodMs: read.integer(names.rotationPeriodMs, sessions ? 30 : 90, 1, 3650) * DAY,
     keyringCacheTtlMs: read.integer(names.keyringCacheTtlMs, 60, 1, 3600) * SECOND,
+    prePublicationMarginMs: read.integer(names.prePublicationMarginMs, 60, 0, 3600) * SECOND,
     maxTokenLifetimeMs: sessions
       ? read.integer(names.maxTokenLifetimeMs, 7 * 86_400, 60, 365 * 86_400) * SECOND
       : read.integer(names.maxTokenLifetimeMs, 86_400, 60, 30 * 86_400) * SECOND,
@@ -101,7 +102,7 @@ function variablesOf(keyring: KeyringName) {
   return {
     rotationPeriodMs: `${own}ROTATION_PERIOD_DAYS`,
     keyringCacheTtlMs: "KEYWARD_KEYRING_CACHE_TTL_SECONDS",
-    prePublicationMarginMs: "the pre-publication margin",
+    prePublicationMarginMs: "KEYWARD_PRE_PUBLICATION_MARGIN_SECONDS",
     maxTokenLifetimeMs:
       keyring === "signing"
         ? "KEYWARD_MAX_TOKEN_LIFETIME_SECONDS"

@@ -164,6 +164,7 @@ describe("the Keyward construct", () => {
         algorithm: "ES256",
         maxTokenLifetime: Duration.hours(1),
         keyringCacheTtl: Duration.seconds(30),
+        prePublicationMargin: Duration.seconds(90),
         failureMode: "open",
         redisPrefix: "prod:",
       }),
@@ -178,6 +179,7 @@ describe("the Keyward construct", () => {
       KEYWARD_RETENTION_DAYS: "14",
       KEYWARD_MAX_TOKEN_LIFETIME_SECONDS: "3600",
       KEYWARD_KEYRING_CACHE_TTL_SECONDS: "30",
+      KEYWARD_PRE_PUBLICATION_MARGIN_SECONDS: "90",
       KEYWARD_REDIS_PREFIX: "prod:",
     };
     const writers = Object.values(env).filter(isWriter);

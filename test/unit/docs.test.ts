@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseInvocation } from "../../cli/arguments.ts";
 import { COMMANDS, type CommandSpec, GLOBAL_OPTIONS } from "../../cli/commands.ts";
 import { AUTH_REFUSALS_BEYOND_TOKEN } from "../../shared/authenticate.ts";
+import { OPEN_REFUSALS } from "../../shared/sealing/sealer.ts";
 import { REFUSAL_REASONS } from "../../shared/tokens/refusal.ts";
 
 describe("docs/verification.md", () => {
@@ -31,6 +32,18 @@ describe("docs/verification.md", () => {
   });
 });
 
+describe("docs/sealing.md", () => {
+  const doc = readFileSync(new URL("../../docs/sealing.md", import.meta.url), "utf8");
+  const table = doc.slice(doc.indexOf("| result | when |"));
+  const documented = [
+    ...table.slice(0, table.indexOf("\n\n")).matchAll(/^\| `([a-z_]+)`(?:, `([a-z_]+)`)? \|/gm),
+  ].flatMap((m) => [m[1], m[2]].filter((reason) => reason !== undefined));
+
+  it("documents every reason an envelope does not open, and no other", () => {
+    expect(documented.sort()).toEqual(Object.keys(OPEN_REFUSALS).sort());
+  });
+});
+
 describe("README: the keyward CLI", () => {
   const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
   const table = readme.slice(readme.indexOf("| command | does |"));
@@ -39,7 +52,8 @@ describe("README: the keyward CLI", () => {
   );
 
   it("documents every command the CLI has, and no other", () => {
-    const documented = rows.map((row) => row.split(" ")[0]);
+    // A command may have a row per form (`keys import` for each keyring).
+    const documented = [...new Set(rows.map((row) => row.split(" ")[0]))];
     expect(documented.sort()).toEqual(
       Object.keys(COMMANDS)
         .filter((c) => c !== "help")

@@ -34,9 +34,16 @@ beforeAll(async () => {
   for (const entry of readdirSync(ROOT))
     if (![".keyward", ".git"].includes(entry)) symlinkSync(join(ROOT, entry), join(dir, entry));
   const port = await freePort();
+  // A keyring cache of 1 s and no pre-publication margin: a rotation's new key is current at the
+  // scheduler's next tick (10 s) instead of after 2 minutes; the recipes wait for it as written.
   stack = spawn(process.execPath, ["--import", "tsx", "functions/local/main.ts"], {
     cwd: dir,
-    env: { ...terminal, PORT: String(port) },
+    env: {
+      ...terminal,
+      PORT: String(port),
+      KEYWARD_KEYRING_CACHE_TTL_SECONDS: "1",
+      KEYWARD_PRE_PUBLICATION_MARGIN_SECONDS: "0",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -73,4 +80,34 @@ describe("README recipes, run as written against the local stack", () => {
     expect(lines[4]).toBe("401");
     expect(lines[5]).toMatch(/refresh\.reused +ok +family:[A-Za-z0-9_-]{22}/);
   }, 60_000);
+
+  it("rotating SESSION_ENCRYPTION_KEY: imported, rotated, the session re-sealed under the new key, nobody logged out", () => {
+    const script = `${shellBlock("## Recipes (the runbooks, automated)")}\n${shellBlock("**Rotating `SESSION_ENCRYPTION_KEY`**")}`;
+    const run = spawnSync("bash", ["-c", script], {
+      cwd: dir,
+      env: terminal,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split("\n");
+    const imported = /^imported as key (\S{22}) \(current\) of the sessions keyring$/.exec(
+      lines[0] as string,
+    );
+    expect(imported).not.toBeNull();
+    expect(JSON.parse(lines[1] as string)).toEqual({ kid: imported?.[1] });
+    const rotated = /^graceful rotation: new key (\S{22}), sealing from /.exec(lines[2] as string);
+    expect(rotated).not.toBeNull();
+    expect(JSON.parse(lines[3] as string)).toEqual({
+      data: "cart=3",
+      kid: rotated?.[1],
+      resealed: false,
+    });
+    const status = lines.slice(4).join("\n");
+    expect(status).toMatch(new RegExp(`^previous\\s+${imported?.[1]}\\s+A256GCM`, "m"));
+    expect(status).toMatch(new RegExp(`^current\\s+${rotated?.[1]}\\s+A256GCM`, "m"));
+    expect(status).toMatch(/retire +\S+/);
+    // The key itself (44 characters of base64) is printed nowhere.
+    expect(run.stdout + run.stderr).not.toMatch(/[A-Za-z0-9+/]{43}=/);
+  }, 120_000);
 });
