@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { MemoryAuditJournal } from "../../../../shared/audit/memory.ts";
-import { DAY, SECOND } from "../../../../shared/clock.ts";
+import { DAY, MINUTE, SECOND } from "../../../../shared/clock.ts";
 import { MemoryEventPublisher } from "../../../../shared/events.ts";
 import { resolvePolicy } from "../../../../shared/keyring/policy.ts";
 import { MemoryKeyringStore } from "../../../../shared/keyring-store/memory.ts";
@@ -11,6 +11,7 @@ import { importSecret, rotate } from "../../../../shared/operations/keys.ts";
 import { noUsage, tick } from "../../../../shared/operations/tick.ts";
 import { MemoryRevocationStore } from "../../../../shared/revocation/memory.ts";
 import { createSealer } from "../../../../shared/sealing/sealer.ts";
+import { crashingDeps } from "../../../support/crash.ts";
 import { seededRandom, T0 } from "../../../support/deterministic.ts";
 import { newKeyring } from "../../../support/keyrings.ts";
 
@@ -152,5 +153,32 @@ describe("the sessions keyring through the shared operations", () => {
     expect(sessions.events.published).toMatchObject([
       { type: "KeyCreated", detail: { keyring: "sessions" } },
     ]);
+  });
+
+  it("a sessions emergency a crash stopped after its rules is finished by the sessions keyring's tick, never the signing keyring's", async () => {
+    const { clock, signing, sessions } = await twoKeyrings();
+    await sessions.keyrings.save(await newKeyring("A256GCM", T0, seededRandom("sessions")));
+    const before = (await sessions.keyrings.load())!;
+    // The process dies at its third store write: the intent, the key rules, then the keyring.
+    const { deps: dying } = crashingDeps(sessions, 2);
+    await expect(rotate(dying, { ...request, mode: "immediate" })).rejects.toThrow(
+      "injected crash",
+    );
+    expect((await sessions.keyrings.load())!.revision).toBe(before.revision);
+    expect(await signing.audit.unsettled()).toHaveLength(1);
+
+    clock.t += 2 * MINUTE;
+    await tick(signing, clock.now());
+    expect(await signing.audit.unsettled()).toHaveLength(1);
+    expect((await sessions.keyrings.load())!.revision).toBe(before.revision);
+
+    await tick(sessions, clock.now());
+    expect(await signing.audit.unsettled()).toEqual([]);
+    const after = (await sessions.keyrings.load())!;
+    expect(after.keys.find((k) => k.kid === before.keys[0]!.kid)).toMatchObject({
+      status: "retired",
+      compromised: true,
+    });
+    expect((await signing.keyrings.load())!.keys.every((k) => !k.compromised)).toBe(true);
   });
 });
