@@ -1,7 +1,6 @@
 import { MemoryAuditJournal } from "../audit/memory.ts";
 import { createAuthenticator } from "../authenticate.ts";
 import { DAY, HOUR, SECOND } from "../clock.ts";
-import { ConfigInvalid } from "../errors.ts";
 import { MemoryEventPublisher } from "../events.ts";
 import { createIssuer } from "../issuing/issuer.ts";
 import { generateKey } from "../keyring/generate.ts";
@@ -9,43 +8,37 @@ import type { RotationPolicy } from "../keyring/policy.ts";
 import { createKeyring } from "../keyring/transitions.ts";
 import { KeyringCache } from "../keyring-cache.ts";
 import { MemoryKeyringStore } from "../keyring-store/memory.ts";
-import { type RotationRecord, rotationJournal } from "../operations/journal.ts";
-import { rollbackKeys, rotate } from "../operations/keys.ts";
+import { rotationJournal } from "../operations/journal.ts";
 import { tick } from "../operations/tick.ts";
 import type { RandomSource } from "../random.ts";
 import { guardRevocations } from "../revocation/guard.ts";
 import { MemoryRevocationStore } from "../revocation/memory.ts";
 import { createVerifier } from "../tokens/verifier.ts";
 import { MemoryUsageStore, UsageRecorder } from "../usage/counts.ts";
+import {
+  checkTimeline,
+  rotationPeriods,
+  rotationRow,
+  runTimeline,
+  type SimulatedRotationBase,
+  type SimulationReportBase,
+  type TimelineSettings,
+} from "./timeline.ts";
 
-export interface SimulationOptions {
+export type { DrillOutcome } from "./timeline.ts";
+
+export interface SimulationOptions extends TimelineSettings {
   readonly policy: RotationPolicy;
-  readonly days: number;
   /** Users, each holding one token and presenting it every `requestEveryMs`. Default 50. */
   readonly users?: number;
   /** Default 1 h; users' requests are spread evenly over the interval. */
   readonly requestEveryMs?: number;
-  /** How often the rotation function runs. Default 1 h, as deployed. */
-  readonly tickEveryMs?: number;
   /** Lifetime of the tokens issued. Default: the policy's maximum token lifetime. */
   readonly tokenLifetimeMs?: number;
-  /** The day (from 1) of an emergency rotation drill, at noon; none when undefined. */
-  readonly emergencyDay?: number;
-  /** The day (from 1) of a rollback drill, at noon; none when undefined. */
-  readonly rollbackDay?: number;
-  readonly startMs: number;
   readonly random: RandomSource;
-  /** Called once per simulated day, for a progress indication. */
-  readonly onDay?: (day: number) => void;
 }
 
-export interface SimulatedRotation {
-  readonly trigger: RotationRecord["trigger"];
-  readonly day: number;
-  readonly at: string;
-  readonly oldKid?: string;
-  readonly newKid: string;
-  readonly selfTest: RotationRecord["selfTest"];
+export interface SimulatedRotation extends SimulatedRotationBase {
   /** Refusals of tokens that were unexpired and not revoked (an emergency revokes earlier ones). */
   readonly refusedValidTokens: number;
   /** Users who had to log in again because a request of theirs was refused. */
@@ -63,18 +56,8 @@ export interface SimulatedRotation {
   readonly issuerLag?: { readonly logins: number; readonly lastAfterSeconds: number };
 }
 
-export interface DrillOutcome {
-  readonly day: number;
-  readonly ok: boolean;
-  readonly message?: string;
-}
-
-export interface SimulationReport {
-  readonly days: number;
-  readonly users: number;
+export interface SimulationReport extends SimulationReportBase<SimulatedRotation> {
   readonly verifications: number;
-  readonly rotations: readonly SimulatedRotation[];
-  readonly drills: { readonly emergency?: DrillOutcome; readonly rollback?: DrillOutcome };
   readonly totals: {
     readonly refusedValidTokens: number;
     readonly forcedRelogins: number;
@@ -99,10 +82,6 @@ interface Holder {
 /** The issuer's keyring cache TTL: a login service's default. */
 const ISSUER_CACHE_TTL_SECONDS = 60;
 
-type SliceEvent =
-  | { readonly at: number; readonly user: number }
-  | { readonly at: number; readonly drill: "emergency" | "rollback" };
-
 interface Refusal {
   readonly at: number;
   readonly revoked: boolean;
@@ -118,7 +97,7 @@ interface Refusal {
 export async function simulate(options: SimulationOptions): Promise<SimulationReport> {
   const settings = checkedSettings(options);
   const { policy, startMs, random } = options;
-  const { users, requestEveryMs, tickEveryMs, tokenLifetimeMs } = settings;
+  const { users, requestEveryMs, tokenLifetimeMs } = settings;
   const clock = { t: startMs, now: () => clock.t };
   const timing = {
     maxTokenLifetimeSeconds: Math.ceil(policy.maxTokenLifetimeMs / SECOND),
@@ -189,97 +168,60 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
 
   const holders: Holder[] = [];
   for (let user = 0; user < users; user++) holders.push(await login(user));
-  const emergencyAt = dayNoon(startMs, options.emergencyDay);
-  const rollbackAt = dayNoon(startMs, options.rollbackDay);
-  const drills: { emergency?: DrillOutcome; rollback?: DrillOutcome } = {};
   const refusals: Refusal[] = [];
   let verifications = 0;
-  const endMs = startMs + options.days * DAY;
-  let nextRequest = holders.map((_, user) => startMs + (user * requestEveryMs) / users);
 
-  for (let sliceStart = startMs; sliceStart < endMs; sliceStart += tickEveryMs) {
-    const sliceEnd = Math.min(sliceStart + tickEveryMs, endMs);
-    if ((sliceStart - startMs) % DAY < tickEveryMs) options.onDay?.(dayOf(startMs, sliceStart));
-    clock.t = sliceStart;
-    await usage.flush(sliceStart);
-    await tick(deps, sliceStart);
-
-    const events: SliceEvent[] = [];
-    if (emergencyAt !== undefined && emergencyAt >= sliceStart && emergencyAt < sliceEnd)
-      events.push({ at: emergencyAt, drill: "emergency" });
-    if (rollbackAt !== undefined && rollbackAt >= sliceStart && rollbackAt < sliceEnd)
-      events.push({ at: rollbackAt, drill: "rollback" });
-    nextRequest = nextRequest.map((at, user) => {
-      let next = at;
-      for (; next < sliceEnd; next += requestEveryMs) events.push({ at: next, user });
-      return next;
-    });
-    // A drill goes before a request at the same instant.
-    events.sort((a, b) => a.at - b.at || ("drill" in a ? -1 : 1));
-
-    for (const event of events) {
-      clock.t = event.at;
-      if ("drill" in event) {
-        // The worst case for the issuer: it loaded the keyring for a login just before.
-        clock.t = event.at - 1;
-        await login(0);
-        clock.t = event.at;
-        const request = { reason: `simulated ${event.drill} drill`, actor: "simulation" };
-        const result =
-          event.drill === "emergency"
-            ? await rotate(deps, { ...request, mode: "immediate" })
-            : await rollbackKeys(deps, request);
-        drills[event.drill] = {
-          day: dayOf(startMs, event.at),
-          ok: result.ok,
-          ...(result.ok ? {} : { message: result.message }),
-        };
-        if (event.drill === "emergency" && result.ok) {
-          for (const key of (await deps.keyrings.load())?.keys ?? [])
-            if (key.compromised) compromised.add(key.kid);
-        }
-        // A login right after the drill, in the second of its cut-off.
-        clock.t = event.at + 1;
-        await loginAgain(0);
-        continue;
-      }
-      const { user } = event;
+  const { endMs, drills } = await runTimeline({
+    ...options,
+    clock,
+    deps,
+    compromised,
+    users: holders.map((_, user) => user),
+    firstVisitAt: (user) => startMs + (user * requestEveryMs) / users,
+    everyMs: () => requestEveryMs,
+    onTick: async (at) => {
+      await usage.flush(at);
+      await tick(deps, at);
+    },
+    // The worst case for the issuer: it loaded the keyring for a login just before the drill.
+    beforeDrill: async (_, at) => {
+      clock.t = at - 1;
+      await login(0);
+    },
+    // A login right after the drill, in the second of its cut-off.
+    afterDrill: async (_, at) => {
+      clock.t = at + 1;
+      await loginAgain(0);
+    },
+    visit: async (user, _, at) => {
       let holder = holders[user];
-      if (holder === undefined || holder.expiresAt <= event.at)
+      if (holder === undefined || holder.expiresAt <= at)
         holder = holders[user] = await login(user);
       verifications++;
       const result = await authenticate(holder.token);
       const leaked = compromised.has(holder.kid);
       if (result.ok) {
-        usage.record(result.kid, event.at);
-        if (leaked) lastOldTokenAccepted = event.at;
-        continue;
+        usage.record(result.kid, at);
+        if (leaked) lastOldTokenAccepted = at;
+        return;
       }
-      refusals.push({ at: event.at, revoked: leaked });
-      // The user logs in again at once (1 ms later, in the same second as any cut-off that refused
-      // the request) and repeats the request.
-      clock.t = event.at + 1;
+      refusals.push({ at, revoked: leaked });
+      // The user logs in again at once (1 ms later, in the same second as any cut-off that
+      // refused the request) and repeats the request.
+      clock.t = at + 1;
       holders[user] = await loginAgain(user);
-    }
-  }
+    },
+  });
   await usage.flush(endMs);
 
   const rotations = (await rotationJournal({ audit: deps.audit }, startMs)).filter(
     (record) => !record.rolledBack,
   );
-  const simulated = rotations.map((record, i): SimulatedRotation => {
-    const from = Date.parse(record.activatedAt);
-    const next = rotations[i + 1];
-    const until = next === undefined ? endMs : Date.parse(next.activatedAt);
-    const own = refusals.filter((r) => r.at >= from && r.at < until);
+  const { periods, before: beforeFirst } = rotationPeriods(rotations, refusals, endMs);
+  const simulated = periods.map(({ record, from, own }): SimulatedRotation => {
     const emergency = record.trigger === "emergency";
     return {
-      trigger: record.trigger,
-      day: dayOf(startMs, from),
-      at: record.activatedAt,
-      ...(record.oldKid === undefined ? {} : { oldKid: record.oldKid }),
-      newKid: record.newKid,
-      selfTest: record.selfTest,
+      ...rotationRow(record, from, startMs),
       refusedValidTokens: own.filter((r) => !r.revoked).length,
       forcedRelogins: own.length,
       ...(emergency
@@ -298,9 +240,6 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     rows: readonly SimulatedRotation[],
     field: "refusedValidTokens" | "forcedRelogins",
   ) => rows.reduce((total, row) => total + row[field], 0);
-  const beforeFirst = refusals.filter(
-    (r) => rotations[0] === undefined || r.at < Date.parse(rotations[0].activatedAt),
-  );
   return {
     days: options.days,
     users,
@@ -321,39 +260,19 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   };
 }
 
-export const dayOf = (startMs: number, at: number) => Math.floor((at - startMs) / DAY) + 1;
-
-/** Noon of day `day` (counted from 1), or undefined for no drill. */
-export function dayNoon(startMs: number, day: number | undefined): number | undefined {
-  return day === undefined ? undefined : startMs + (day - 1) * DAY + 12 * HOUR;
-}
-
 function checkedSettings(options: SimulationOptions) {
   const settings = {
     users: options.users ?? 50,
     requestEveryMs: options.requestEveryMs ?? HOUR,
-    tickEveryMs: options.tickEveryMs ?? HOUR,
     tokenLifetimeMs: options.tokenLifetimeMs ?? options.policy.maxTokenLifetimeMs,
   };
   const problems: string[] = [];
   const whole = (value: number, min: number, max: number) =>
     Number.isInteger(value) && value >= min && value <= max;
-  if (!whole(options.days, 1, 3650)) problems.push("days must be a whole number from 1 to 3650");
-  if (!whole(settings.users, 1, 10_000))
-    problems.push("users must be a whole number from 1 to 10000");
   if (!whole(settings.requestEveryMs, SECOND, DAY))
     problems.push("the request interval must be from 1 s to 1 day");
-  if (!whole(settings.tickEveryMs, SECOND, DAY))
-    problems.push("the tick interval must be from 1 s to 1 day");
   if (!whole(settings.tokenLifetimeMs, SECOND, 365 * DAY))
     problems.push("the token lifetime must be from 1 s to 365 days");
-  for (const [name, day] of [
-    ["emergency day", options.emergencyDay],
-    ["rollback day", options.rollbackDay],
-  ] as const) {
-    if (day !== undefined && !whole(day, 1, options.days))
-      problems.push(`${name} must be a day of the simulation, from 1 to ${options.days}`);
-  }
-  if (problems.length > 0) throw new ConfigInvalid(problems);
+  checkTimeline(options, settings.users, problems);
   return settings;
 }

@@ -122,6 +122,16 @@ function statementsOf(
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
 }
 
+/** Every IAM statement attached to a role of `stack`. */
+function roleStatements(stack: Stack, role: Role): { Action: string | string[] }[] {
+  const roleId = stack.getLogicalId(role.node.defaultChild as CfnRole);
+  return Object.values(Template.fromStack(stack).findResources("AWS::IAM::Policy"))
+    .filter((policy) =>
+      ((policy.Properties.Roles ?? []) as { Ref: string }[]).some((r) => r.Ref === roleId),
+    )
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}
+
 const actionsOf = (statements: { Action: string | string[] }[]) =>
   statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
 
@@ -273,13 +283,7 @@ describe("the Keyward construct", () => {
       assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
     });
     keyward.grantIssue(login);
-    const t = Template.fromStack(stack);
-    const roleId = stack.getLogicalId(login.node.defaultChild as CfnRole);
-    const statements = Object.values(t.findResources("AWS::IAM::Policy"))
-      .filter((policy) =>
-        ((policy.Properties.Roles ?? []) as { Ref: string }[]).some((r) => r.Ref === roleId),
-      )
-      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    const statements = roleStatements(stack, login);
     expect(actionsOf(statements)).toEqual([
       "secretsmanager:BatchGetSecretValue",
       "secretsmanager:GetSecretValue",
@@ -300,13 +304,7 @@ describe("the Keyward construct", () => {
       assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
     });
     keyward.grantSeal(shop);
-    const t = Template.fromStack(stack);
-    const roleId = stack.getLogicalId(shop.node.defaultChild as CfnRole);
-    const statements = Object.values(t.findResources("AWS::IAM::Policy"))
-      .filter((policy) =>
-        ((policy.Properties.Roles ?? []) as { Ref: string }[]).some((r) => r.Ref === roleId),
-      )
-      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    const statements = roleStatements(stack, shop);
     expect(actionsOf(statements)).toEqual([
       "secretsmanager:BatchGetSecretValue",
       "secretsmanager:DescribeSecret",
@@ -1016,13 +1014,7 @@ describe("the ready stack", () => {
       assumedBy: new ServicePrincipal("ec2.amazonaws.com"),
     });
     keyward.grantOperate(role);
-    const t = Template.fromStack(stack);
-    const policies = Object.values(t.findResources("AWS::IAM::Policy")).filter((p) =>
-      JSON.stringify(p.Properties.Roles ?? []).includes(
-        stack.getLogicalId(role.node.defaultChild as CfnRole),
-      ),
-    );
-    expect(policies.flatMap((p) => p.Properties.PolicyDocument.Statement)).toEqual([
+    expect(roleStatements(stack, role)).toEqual([
       {
         Action: "lambda:InvokeFunctionUrl",
         Effect: "Allow",

@@ -70,21 +70,18 @@ export async function opsFixture(
     timing,
   };
   const operators = await roleOperators();
-  // The sessions keyring beside it, empty until a test imports or saves one.
+  const served = options.wrapDeps?.(deps) ?? deps;
+  // The sessions keyring beside it on the same (possibly wrapped) stores, empty until a test
+  // imports or saves one.
   const sessionKeyrings = new MemoryKeyringStore();
-  const sessionDeps = onKeyring(
-    deps,
-    "sessions",
-    sessionKeyrings,
-    resolvePolicy({
-      algorithm: "A256GCM",
-      rotationPeriodMs: 30 * DAY,
-      maxTokenLifetimeMs: 7 * DAY,
-    }),
-  );
-  const app = createOpsApp(options.wrapDeps?.(deps) ?? deps, {
+  const sessionsPolicy = resolvePolicy({
+    algorithm: "A256GCM",
+    rotationPeriodMs: 30 * DAY,
+    maxTokenLifetimeMs: 7 * DAY,
+  });
+  const app = createOpsApp(served, {
     operators,
-    keyrings: { sessions: options.wrapDeps?.(sessionDeps) ?? sessionDeps },
+    keyrings: { sessions: onKeyring(served, "sessions", sessionKeyrings, sessionsPolicy) },
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     ...(options.usage === undefined ? {} : { usage: options.usage }),
     ...(options.sessions === undefined ? {} : { sessions: options.sessions }),
