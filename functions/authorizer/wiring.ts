@@ -2,6 +2,7 @@ import { type Clock, systemClock } from "../../shared/clock.ts";
 import type { Environment } from "../../shared/config/env.ts";
 import {
   readOrLog,
+  reportMirrorOverflow,
   usageRecorderFor,
   verificationFromConfig,
 } from "../../shared/config/verification.ts";
@@ -37,6 +38,7 @@ export async function createAuthorizerFromEnv(env: Environment, overrides: Overr
     () => secrets.load(),
     upstash,
     clock,
+    reportMirrorOverflow(log, write, "authorizer", clock),
   );
   if (!(await warmUp())) {
     log.error("keyring could not be loaded at start; every request is refused until it can", {

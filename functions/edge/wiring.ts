@@ -4,6 +4,7 @@ import { type Clock, systemClock } from "../../shared/clock.ts";
 import { type Environment, EnvReader } from "../../shared/config/env.ts";
 import {
   readOrLog,
+  reportMirrorOverflow,
   usageRecorderFor,
   type Verification,
   verificationFromConfig,
@@ -84,7 +85,13 @@ export function createEdgeVerifier(env: Environment, overrides: EdgeOverrides = 
   const load = () => reader.load();
   if (config.upstash.kind !== "env") throw new Error("unreachable: readEdgeConfig refuses it");
   const upstash = { url: config.upstash.url, token: config.upstash.token };
-  const verification = verificationFromConfig(config, load, upstash, clock);
+  const verification = verificationFromConfig(
+    config,
+    load,
+    upstash,
+    clock,
+    reportMirrorOverflow(log, write, "edge", clock),
+  );
   const usage = usageRecorderFor(upstash, config.redisPrefix, clock, log);
   let flushing: Promise<void> | undefined;
   const fetchOrigin = overrides.fetchOrigin ?? ((request: Request) => fetch(request));

@@ -4,8 +4,11 @@ import { ConfigInvalid } from "../errors.ts";
 import type { Keyring } from "../keyring/keyring.ts";
 import { KeyringCache } from "../keyring-cache.ts";
 import type { Logger } from "../observability/log.ts";
+import { METRIC_NAMESPACE, metricLine } from "../observability/metrics.ts";
 import { guardRevocations } from "../revocation/guard.ts";
+import { RevocationMirror } from "../revocation/mirror.ts";
 import { UpstashRevocationCheck } from "../revocation/upstash-check.ts";
+import { UpstashRevocationLog } from "../revocation/upstash-log.ts";
 import { createVerifier, type TokenVerifier } from "../tokens/verifier.ts";
 import type { UpstashSettings } from "../upstash/settings.ts";
 import { UsageRecorder } from "../usage/counts.ts";
@@ -14,6 +17,8 @@ import type { KeySource, VerifierConfig } from "./verifier-config.ts";
 
 export interface Verification {
   readonly authenticate: (token: string | undefined) => Promise<AuthResult>;
+  /** The revocation mirror, when on: its figures. */
+  readonly mirror?: RevocationMirror;
   readonly keyrings: KeyringCache;
   readonly verifier: TokenVerifier;
   /**
@@ -27,13 +32,14 @@ export interface Verification {
  * The verification path of a configured verifier, the same for the Lambda authorizer and the
  * edge: the keyring behind a cache with the configured TTL, stale bound and unknown-kid cooldown;
  * the verifier with the configured claims; the Upstash revocation store with its time budget and
- * failure mode. Only where the keyring comes from (`load`) differs.
+ * failure mode, behind a mirror of its rules unless `KEYWARD_REVOCATION_MIRROR=off`. Only where the keyring comes from (`load`) differs.
  */
 export function verificationFromConfig(
   config: VerifierConfig<KeySource>,
   load: () => Promise<Keyring | undefined>,
   upstash: UpstashSettings,
   clock: Clock,
+  onMirrorOverflow?: (rules: number) => void,
 ): Verification {
   const keyrings = new KeyringCache({
     load,
@@ -43,7 +49,7 @@ export function verificationFromConfig(
     unknownKidCooldownMs: config.unknownKidCooldownSeconds * SECOND,
     unknownKidWaitMs: config.unknownKidWaitMs,
   });
-  const revocations = new UpstashRevocationCheck({
+  const lookups = new UpstashRevocationCheck({
     ...upstash,
     prefix: config.redisPrefix,
     budgetMs: config.revocationBudgetMs,
@@ -52,6 +58,19 @@ export function verificationFromConfig(
       clockToleranceSeconds: config.clockToleranceSeconds,
     },
   });
+  const mirror = config.revocationMirror
+    ? new RevocationMirror({
+        log: new UpstashRevocationLog(upstash, config.redisPrefix, config.revocationBudgetMs),
+        fallback: lookups,
+        clock,
+        prefix: config.redisPrefix,
+        freshnessMs: config.revocationFreshnessMs,
+        budgetMs: config.revocationBudgetMs,
+        maxRules: config.revocationMirrorMaxRules,
+        ...(onMirrorOverflow === undefined ? {} : { onOverflow: onMirrorOverflow }),
+      })
+    : undefined;
+  const revocations = mirror ?? lookups;
   const verifier = createVerifier({
     clockToleranceSeconds: config.clockToleranceSeconds,
     maxLifetimeSeconds: config.maxTokenLifetimeSeconds,
@@ -70,11 +89,44 @@ export function verificationFromConfig(
     }),
     keyrings,
     verifier,
+    ...(mirror === undefined ? {} : { mirror }),
     async warmUp() {
-      const [, initial] = await Promise.all([revocations.warmUp(), keyrings.get()]);
+      const [, , initial] = await Promise.all([lookups.warmUp(), mirror?.warmUp(), keyrings.get()]);
       if (initial.ok) await verifier.prepare(initial.keyring);
       return initial.ok;
     },
+  };
+}
+
+const overflowLine = metricLine({
+  namespace: METRIC_NAMESPACE,
+  dimensionSets: [["Function"]],
+  metrics: { RevocationMirrorOverflow: "Count" },
+});
+
+/**
+ * What a verifier does when its revocation mirror outgrows `KEYWARD_REVOCATION_MIRROR_MAX_RULES`:
+ * an error log line and a `RevocationMirrorOverflow` metric; checks go on as lookups.
+ */
+export function reportMirrorOverflow(
+  log: Logger,
+  write: (line: string) => void,
+  functionName: string,
+  clock: Clock,
+): (rules: number) => void {
+  return (rules) => {
+    log.error(
+      "the revocation mirror holds more rules than KEYWARD_REVOCATION_MIRROR_MAX_RULES: every check is a lookup (one round trip) in this container from now on",
+      { rules },
+    );
+    write(
+      overflowLine(
+        { Function: functionName },
+        { RevocationMirrorOverflow: 1 },
+        { rules: String(rules) },
+        clock.now(),
+      ),
+    );
   };
 }
 

@@ -31,6 +31,14 @@ export interface VerifierConfig<Keys extends KeySource = SecretsKeys> {
   readonly unknownKidWaitMs: number;
   readonly revocationBudgetMs: number;
   readonly failureMode: FailureMode;
+  /**
+   * The revocation rules in memory, refreshed from the change log (`mirror.ts`): checks decide
+   * with no round trip while the mirror is younger than `revocationFreshnessMs`. Default on.
+   */
+  readonly revocationMirror: boolean;
+  readonly revocationFreshnessMs: number;
+  /** Above this many live rules the mirror stops and every check is a lookup. */
+  readonly revocationMirrorMaxRules: number;
   /** Header carrying the token; `authorization` means the Bearer scheme. */
   readonly tokenHeader: string;
   readonly tokenCookie?: string;
@@ -111,6 +119,15 @@ export function readVerifierConfig(
       "KEYWARD_REVOCATION_FAILURE_MODE",
       ["closed", "open"] as const,
       "closed",
+    ),
+    revocationMirror:
+      read.oneOf("KEYWARD_REVOCATION_MIRROR", ["on", "off"] as const, "on") === "on",
+    revocationFreshnessMs: read.integer("KEYWARD_REVOCATION_FRESHNESS_MS", 1000, 100, 1000),
+    revocationMirrorMaxRules: read.integer(
+      "KEYWARD_REVOCATION_MIRROR_MAX_RULES",
+      200_000,
+      1,
+      5_000_000,
     ),
     tokenHeader,
     ...(tokenCookie === undefined ? {} : { tokenCookie }),

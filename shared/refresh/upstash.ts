@@ -1,5 +1,6 @@
 import type { Redis } from "@upstash/redis";
 import { StoreUnavailable } from "../errors.ts";
+import { changeLogKey, LOG_RULE_LUA, logMinId } from "../revocation/change-log.ts";
 import { lookupFor, revocationKey } from "../revocation/rules.ts";
 import { createUpstashClient } from "../upstash/client.ts";
 import { type UpstashSettings, upstashFailure, WRITE_BUDGET_MS } from "../upstash/settings.ts";
@@ -44,12 +45,13 @@ return 1`;
  * One refresh, atomically. KEYS[1] the presented token. ARGV: [1] now, [2] grace, [3] retries
  * allowed, [4] the successor's digest, [5] idle lifetime, [6] key prefix, [7] the family claim
  * rule's key without the family id, [8] that rule's expiry (seconds), [9] the token's own digest
- * (the successor's parent), [10] the caller's client ("*": the library, any family). The family's revocation
+ * (the successor's parent), [10] the caller's client ("*": the library, any family), [11] the
+ * revocation change log, [12] its trim point (a reuse's rule goes to the log too). The family's revocation
  * rules (cut-offs of its subject, claims, all) are read by the keys stored with it: a rule
  * refuses tokens issued at or before its instant (values in whole seconds, from before
  * millisecond cut-offs, mean the last millisecond of that second).
  */
-const ROTATE_SCRIPT = `
+const ROTATE_SCRIPT = `${LOG_RULE_LUA}
 local link = redis.call('HMGET', KEYS[1], 'f', 's', 'i', 'ie', 'n', 'u', 'r')
 if not link[1] then return {'refresh_token_unknown'} end
 local now = tonumber(ARGV[1])
@@ -87,7 +89,9 @@ end
 redis.call('HSET', fkey, 'revoked', 'reused')
 local rule = ARGV[7] .. link[1]
 local current = tonumber(redis.call('GET', rule) or '0') or 0
-redis.call('SET', rule, string.format('%d', math.max(current, now)), 'EXAT', ARGV[8])
+local value = string.format('%d', math.max(current, now))
+redis.call('SET', rule, value, 'EXAT', ARGV[8])
+log_rule(ARGV[11], rule, value, ARGV[8], ARGV[12])
 return {'refresh_token_reused', link[1], fam[1]}`;
 
 /** KEYS[1] the subject's index. ARGV: now, key prefix. Live families' fields, flat. */
@@ -183,6 +187,8 @@ export class UpstashRefreshStore implements RefreshStore {
         digest,
         // "*" (never a client's name: names are letters, digits, _ . @ -) is the library: any family.
         client ?? "*",
+        changeLogKey(this.#prefix),
+        logMinId(nowMs),
       ],
     );
     if (!Array.isArray(answer) || typeof answer[0] !== "string")

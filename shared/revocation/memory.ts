@@ -1,4 +1,5 @@
 import type { Clock } from "../clock.ts";
+import { LOG_RETENTION_MS, type LogEntry, type RevocationLog } from "./change-log.ts";
 import {
   evaluate,
   expiresAt,
@@ -12,12 +13,16 @@ import {
 import { isSpent, type RevocationStore, type RevokeOptions, type RevokeResult } from "./store.ts";
 
 /**
- * Revocations in process memory, for the local stack and unit tests. Same key layout, expiry and
- * evaluation as the Upstash adapter; expiry follows the injected clock.
+ * Revocations in process memory, for the local stack and unit tests. Same key layout, expiry,
+ * evaluation and change log (trimmed by the same retention) as the Upstash adapter; expiry
+ * follows the injected clock.
  */
-export class MemoryRevocationStore implements RevocationStore {
+export class MemoryRevocationStore implements RevocationStore, RevocationLog {
   readonly #entries = new Map<string, { value: number; expiresAtSeconds: number }>();
   readonly #prefix = "kw:";
+  /** The change log: positions are a sequence number, as text. */
+  #log: { seq: number; atMs: number; entry: LogEntry }[] = [];
+  #seq = 0;
 
   constructor(
     private readonly timing: RevocationTiming,
@@ -35,14 +40,16 @@ export class MemoryRevocationStore implements RevocationStore {
       const key = revocationKey(this.#prefix, target);
       const previous = this.#entries.get(key);
       const live = this.#read(key) !== undefined;
-      this.#entries.set(key, {
+      const stored = {
         value: Math.max(nowMs, live ? (previous?.value ?? 0) : 0),
         // Never shortened: a cut-off kept for a legacy key stays kept.
         expiresAtSeconds: Math.max(
           expiresAt(target, now, this.timing, options.cutoffsUntil),
           live ? (previous?.expiresAtSeconds ?? 0) : 0,
         ),
-      });
+      };
+      this.#entries.set(key, stored);
+      this.#append(key, stored, nowMs);
       return { ok: true, noop: false };
     });
   }
@@ -62,6 +69,34 @@ export class MemoryRevocationStore implements RevocationStore {
     return entry === undefined
       ? undefined
       : entry.expiresAtSeconds - Math.floor(this.clock.now() / 1000);
+  }
+
+  async since(position: string): Promise<{ position: string; entries: LogEntry[] }> {
+    const after = Number(position);
+    const entries = this.#log.filter((item) => item.seq > after);
+    return {
+      position: String(entries.at(-1)?.seq ?? after),
+      entries: entries.map((item) => item.entry),
+    };
+  }
+
+  async snapshot(nowMs: number): Promise<{ position: string; rules: LogEntry[] }> {
+    const rules: LogEntry[] = [];
+    for (const [key, stored] of this.#entries)
+      if (stored.expiresAtSeconds * 1000 > nowMs) rules.push(this.#entryOf(key, stored));
+    return { position: String(this.#seq), rules };
+  }
+
+  #append(key: string, stored: { value: number; expiresAtSeconds: number }, nowMs: number): void {
+    this.#seq++;
+    this.#log.push({ seq: this.#seq, atMs: nowMs, entry: this.#entryOf(key, stored) });
+    const keepFrom = nowMs - LOG_RETENTION_MS;
+    if ((this.#log[0]?.atMs ?? nowMs) < keepFrom)
+      this.#log = this.#log.filter((item) => item.atMs >= keepFrom);
+  }
+
+  #entryOf(key: string, stored: { value: number; expiresAtSeconds: number }): LogEntry {
+    return { key, value: stored.value, expiresAtMs: stored.expiresAtSeconds * 1000 };
   }
 
   #read(key: string): number | undefined {

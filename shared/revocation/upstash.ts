@@ -1,6 +1,7 @@
 import type { Redis } from "@upstash/redis";
 import { createUpstashClient } from "../upstash/client.ts";
 import { upstashFailure, WRITE_BUDGET_MS } from "../upstash/settings.ts";
+import { changeLogKey, LOG_RULE_LUA, logMinId } from "./change-log.ts";
 import {
   expiresAt,
   type RevocationStatus,
@@ -21,19 +22,23 @@ export interface UpstashRevocationOptions extends UpstashCheckOptions {
 /**
  * Keeps a revocation only if it is later than what is stored, and its expiry only if later than
  * the stored one (ARGV[2] "0": no expiry). Values are milliseconds; an entry from before that
- * (whole seconds, see `storedInstantMs`) compares as the last millisecond of its second.
+ * (whole seconds, see `storedInstantMs`) compares as the last millisecond of its second. The rule
+ * as stored goes to the change log (KEYS[2]) in the same script: verifiers' mirrors read it there.
  */
-const REVOKE_SCRIPT = `
+const REVOKE_SCRIPT = `${LOG_RULE_LUA}
 local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
 if current > 0 and current < ${SECONDS_ENTRY_BELOW} then current = (current + 1) * 1000 - 1 end
-local value = math.max(current, tonumber(ARGV[1]))
+local value = string.format('%d', math.max(current, tonumber(ARGV[1])))
 local ttl = redis.call('TTL', KEYS[1])
+local exat = 0
 if ARGV[2] == '0' or ttl == -1 then
   redis.call('SET', KEYS[1], value)
 else
   local kept = ttl > 0 and (tonumber(redis.call('TIME')[1]) + ttl) or 0
-  redis.call('SET', KEYS[1], value, 'EXAT', math.max(tonumber(ARGV[2]), kept))
+  exat = math.max(tonumber(ARGV[2]), kept)
+  redis.call('SET', KEYS[1], value, 'EXAT', exat)
 end
+log_rule(KEYS[2], KEYS[1], value, string.format('%d', exat), ARGV[3])
 return value`;
 
 /**
@@ -81,8 +86,12 @@ export class UpstashRevocationStore implements RevocationStore {
         const expiry = expiresAt(target, now, this.#timing, options.cutoffsUntil);
         pipeline.eval(
           REVOKE_SCRIPT,
-          [key],
-          [String(Math.floor(nowMs)), Number.isFinite(expiry) ? String(expiry) : "0"],
+          [key, changeLogKey(this.#prefix)],
+          [
+            String(Math.floor(nowMs)),
+            Number.isFinite(expiry) ? String(expiry) : "0",
+            logMinId(nowMs),
+          ],
         );
       }
       let answers: { error?: string }[];

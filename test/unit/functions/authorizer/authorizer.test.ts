@@ -374,6 +374,9 @@ describe("authorizer configuration", () => {
       unknownKidWaitMs: 1000,
       revocationBudgetMs: 100,
       failureMode: "closed",
+      revocationMirror: true,
+      revocationFreshnessMs: 1000,
+      revocationMirrorMaxRules: 200_000,
       tokenHeader: "authorization",
     });
   });
