@@ -29,7 +29,9 @@ import { DEFAULT_REFRESH } from "../../shared/refresh/store.ts";
 import { UpstashRefreshStore } from "../../shared/refresh/upstash.ts";
 import { guardRevocations } from "../../shared/revocation/guard.ts";
 import { MemoryRevocationStore } from "../../shared/revocation/memory.ts";
+import { RevocationMirror } from "../../shared/revocation/mirror.ts";
 import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
+import { UpstashRevocationLog } from "../../shared/revocation/upstash-log.ts";
 import {
   DEFAULT_MAX_SESSION_LIFETIME_SECONDS,
   OPEN_REFUSALS,
@@ -151,12 +153,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     clockToleranceSeconds: 5,
     refreshLifetimeSeconds: DEFAULT_REFRESH.absoluteMs / SECOND,
   };
+  const memory =
+    stores.upstash === undefined ? new MemoryRevocationStore(timing, clock) : undefined;
   const deps: OperationDeps = {
     keyrings,
     revocations:
-      stores.upstash === undefined
-        ? new MemoryRevocationStore(timing, clock)
-        : new UpstashRevocationStore({ ...stores.upstash, timing, budgetMs: 1_000 }),
+      memory ??
+      new UpstashRevocationStore({
+        ...(stores.upstash as UpstashSettings),
+        timing,
+        budgetMs: 1_000,
+      }),
     audit:
       stores.upstash === undefined
         ? new MemoryAuditJournal()
@@ -202,7 +209,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       clockToleranceSeconds: timing.clockToleranceSeconds,
       maxLifetimeSeconds,
     }),
-    revocations: guardRevocations(deps.revocations),
+    // As deployed verifiers do: the rules mirrored in memory, refreshed from the change log.
+    revocations: guardRevocations(
+      new RevocationMirror({
+        log: memory ?? new UpstashRevocationLog(stores.upstash as UpstashSettings, "kw:", 1_000),
+        fallback: deps.revocations,
+        clock,
+        budgetMs: 1_000,
+      }),
+    ),
     clock,
     signerFollowMs: policy.keyringCacheTtlMs + MINUTE,
   });

@@ -45,8 +45,10 @@ export interface MirrorStats {
  * enforced within that), with zero round trips; otherwise the check waits for one refresh (one
  * in flight per mirror, shared by every check waiting) and decides from the result. A refresh that
  * does not finish within the budget is `StoreUnavailable`: the caller's failure mode applies, as
- * for a lookup. A mirror that missed entries the writers trimmed (idle longer than the log's
- * retention allows) reloads a snapshot; past `maxRules` it gives up and every check is a lookup.
+ * for a lookup. A mirror without rules yet, or that may have missed entries the writers trimmed
+ * (idle longer than the log's retention allows), reloads a snapshot in the background and answers
+ * by lookups (one round trip each) meanwhile; past `maxRules` it gives up and every check is a
+ * lookup.
  */
 export class RevocationMirror implements Pick<RevocationStore, "check"> {
   readonly #log: RevocationLog;
@@ -86,12 +88,16 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
   }
 
   async check(facts: TokenFacts): Promise<RevocationStatus> {
-    if (!this.#overflowed && this.#clock.now() - this.#syncedAt >= this.#freshnessMs)
+    const started = this.#clock.now();
+    if (!this.#overflowed && started - this.#syncedAt >= this.#freshnessMs) {
+      // A snapshot takes several round trips: meanwhile, checks are lookups (one round trip).
+      if (this.#needsSnapshot(started)) {
+        this.#refresh().catch(() => undefined);
+        return this.#lookup(facts);
+      }
       await this.#refreshWithinBudget();
-    if (this.#overflowed) {
-      this.#stats.lookups++;
-      return this.#fallback.check(facts);
     }
+    if (this.#overflowed) return this.#lookup(facts);
     this.#stats.local++;
     const now = this.#clock.now();
     const lookup = lookupFor(this.#prefix, facts);
@@ -103,11 +109,26 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
   }
 
   /**
-   * Loads the rules ahead of the first check (a Lambda's init phase). Failures are ignored: the
-   * first check reports them.
+   * Loads the rules ahead of the first check (a Lambda's init phase), however many round trips the
+   * snapshot takes. Failures are ignored: checks are lookups until a snapshot succeeds.
    */
   async warmUp(): Promise<void> {
-    await this.#refreshWithinBudget().catch(() => undefined);
+    await this.#refresh().catch(() => undefined);
+  }
+
+  #lookup(facts: TokenFacts): Promise<RevocationStatus> {
+    this.#stats.lookups++;
+    return this.#fallback.check(facts);
+  }
+
+  /**
+   * Writers trim the log by age: past the retention (less a margin for clock skew) some entries
+   * after this mirror's position may be gone, so it starts again from a snapshot.
+   */
+  #needsSnapshot(now: number): boolean {
+    return (
+      this.#position === undefined || now - this.#syncedAt > LOG_RETENTION_MS - RELOAD_MARGIN_MS
+    );
   }
 
   stats(): MirrorStats {
@@ -145,22 +166,18 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
 
   async #sync(): Promise<void> {
     const started = this.#clock.now();
+    const position = this.#position;
     try {
-      // Writers trim the log by age: past the retention (less a margin for clock skew) some
-      // entries after this mirror's position may be gone, so it starts again from a snapshot.
-      if (
-        this.#position === undefined ||
-        started - this.#syncedAt > LOG_RETENTION_MS - RELOAD_MARGIN_MS
-      ) {
-        const { position, rules } = await this.#log.snapshot(started);
+      if (position === undefined || this.#needsSnapshot(started)) {
+        const snapshot = await this.#log.snapshot(started);
         this.#rules.clear();
-        this.#apply(rules, started);
-        this.#position = position;
+        this.#apply(snapshot.rules, started);
+        this.#position = snapshot.position;
         this.#stats.snapshots++;
       } else {
-        const { position, entries } = await this.#log.since(this.#position);
-        this.#apply(entries, started);
-        this.#position = position;
+        const delta = await this.#log.since(position);
+        this.#apply(delta.entries, started);
+        this.#position = delta.position;
         this.#stats.refreshes++;
       }
     } catch (error) {
