@@ -63,7 +63,6 @@ export function verificationFromConfig(
         log: new UpstashRevocationLog(upstash, config.redisPrefix, config.revocationBudgetMs),
         fallback: lookups,
         clock,
-        prefix: config.redisPrefix,
         freshnessMs: config.revocationFreshnessMs,
         budgetMs: config.revocationBudgetMs,
         maxRules: config.revocationMirrorMaxRules,

@@ -43,6 +43,8 @@ export interface LogEntry {
 
 /** Where a mirror reads the rules: the log's entries after a position, or everything at once. */
 export interface RevocationLog {
+  /** The prefix of the rules' keys, which the mirror looks them up by. */
+  readonly prefix: string;
   /** The entries after `position` (exclusive), oldest first, with the new position: one round trip. */
   since(
     position: string,

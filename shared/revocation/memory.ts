@@ -19,7 +19,7 @@ import { isSpent, type RevocationStore, type RevokeOptions, type RevokeResult } 
  */
 export class MemoryRevocationStore implements RevocationStore, RevocationLog {
   readonly #entries = new Map<string, { value: number; expiresAtSeconds: number }>();
-  readonly #prefix = "kw:";
+  readonly prefix = "kw:";
   /** The change log: positions are a sequence number, as text. */
   #log: { seq: number; atMs: number; entry: LogEntry }[] = [];
   #seq = 0;
@@ -37,7 +37,7 @@ export class MemoryRevocationStore implements RevocationStore, RevocationLog {
     const now = Math.floor(nowMs / 1000);
     return targets.map((target) => {
       if (isSpent(target, now, this.timing.clockToleranceSeconds)) return { ok: true, noop: true };
-      const key = revocationKey(this.#prefix, target);
+      const key = revocationKey(this.prefix, target);
       const previous = this.#entries.get(key);
       const live = this.#read(key) !== undefined;
       const stored = {
@@ -55,7 +55,7 @@ export class MemoryRevocationStore implements RevocationStore, RevocationLog {
   }
 
   async check(facts: TokenFacts): Promise<RevocationStatus> {
-    const lookup = lookupFor(this.#prefix, facts);
+    const lookup = lookupFor(this.prefix, facts);
     return evaluate(
       lookup,
       lookup.keys.map((key) => this.#read(key) ?? null),
@@ -65,7 +65,7 @@ export class MemoryRevocationStore implements RevocationStore, RevocationLog {
 
   /** Seconds until a rule's entry expires, or undefined if there is none (for tests and status). */
   ttlOf(target: RevocationTarget): number | undefined {
-    const entry = this.#entries.get(revocationKey(this.#prefix, target));
+    const entry = this.#entries.get(revocationKey(this.prefix, target));
     return entry === undefined
       ? undefined
       : entry.expiresAtSeconds - Math.floor(this.clock.now() / 1000);

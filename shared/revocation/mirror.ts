@@ -15,8 +15,6 @@ export interface MirrorOptions {
   /** The per-request lookup, used while the mirror holds more rules than `maxRules`. */
   readonly fallback: Pick<RevocationStore, "check">;
   readonly clock: Clock;
-  /** Prefix of every key. Default "kw:". */
-  readonly prefix?: string;
   /** The mirror decides alone only while its last refresh began less than this ago. Default 1000. */
   readonly freshnessMs?: number;
   /** A check that needs a refresh answers within this many milliseconds, or `StoreUnavailable`. Default 100. */
@@ -54,7 +52,6 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
   readonly #log: RevocationLog;
   readonly #fallback: Pick<RevocationStore, "check">;
   readonly #clock: Clock;
-  readonly #prefix: string;
   readonly #freshnessMs: number;
   readonly #budgetMs: number;
   readonly #maxRules: number;
@@ -71,7 +68,6 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
     this.#log = options.log;
     this.#fallback = options.fallback;
     this.#clock = options.clock;
-    this.#prefix = options.prefix ?? "kw:";
     this.#freshnessMs = options.freshnessMs ?? 1000;
     this.#budgetMs = options.budgetMs ?? 100;
     this.#maxRules = options.maxRules ?? 200_000;
@@ -100,7 +96,7 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
     if (this.#overflowed) return this.#lookup(facts);
     this.#stats.local++;
     const now = this.#clock.now();
-    const lookup = lookupFor(this.#prefix, facts);
+    const lookup = lookupFor(this.#log.prefix, facts);
     return evaluate(
       lookup,
       lookup.keys.map((key) => this.#valueAt(key, now)),

@@ -14,12 +14,14 @@ const SNAPSHOT_CHUNK = 500;
  */
 export class UpstashRevocationLog implements RevocationLog {
   readonly #rest: UpstashRest;
-  readonly #prefix: string;
   readonly #log: string;
 
-  constructor(settings: UpstashSettings, prefix: string, timeoutMs: number) {
+  constructor(
+    settings: UpstashSettings,
+    readonly prefix: string,
+    timeoutMs: number,
+  ) {
     this.#rest = new UpstashRest(settings, timeoutMs);
-    this.#prefix = prefix;
     this.#log = changeLogKey(prefix);
   }
 
@@ -61,7 +63,7 @@ export class UpstashRevocationLog implements RevocationLog {
         "SCAN",
         cursor,
         "MATCH",
-        `${this.#prefix}rv:*`,
+        `${this.prefix}rv:*`,
         "COUNT",
         1000,
       ]);

@@ -8,10 +8,13 @@ import { KeyringCache } from "../../../../shared/keyring-cache.ts";
 import { MemoryRefreshStore } from "../../../../shared/refresh/memory.ts";
 import type { RefreshStore } from "../../../../shared/refresh/store.ts";
 import { UpstashRefreshStore } from "../../../../shared/refresh/upstash.ts";
+import type { RevocationLog } from "../../../../shared/revocation/change-log.ts";
 import { guardRevocations } from "../../../../shared/revocation/guard.ts";
 import { MemoryRevocationStore } from "../../../../shared/revocation/memory.ts";
+import { RevocationMirror } from "../../../../shared/revocation/mirror.ts";
 import type { RevocationStore } from "../../../../shared/revocation/store.ts";
 import { UpstashRevocationStore } from "../../../../shared/revocation/upstash.ts";
+import { UpstashRevocationLog } from "../../../../shared/revocation/upstash-log.ts";
 import { createVerifier } from "../../../../shared/tokens/verifier.ts";
 import { newKeyring } from "../../../support/keyrings.ts";
 
@@ -23,15 +26,13 @@ const timing = {
 type Clock = { t: number; now(): number };
 
 /** Both stores, on the same revocation store the verifiers read (Upstash: the local REST server). */
-const adapters: [
-  string,
-  (clock: Clock) => { refresh: RefreshStore; revocations: RevocationStore },
-][] = [
+type Stores = { refresh: RefreshStore; revocations: RevocationStore; log: RevocationLog };
+const adapters: [string, (clock: Clock) => Stores][] = [
   [
     "memory",
     (clock) => {
       const revocations = new MemoryRevocationStore(timing, clock);
-      return { refresh: new MemoryRefreshStore(revocations), revocations };
+      return { refresh: new MemoryRefreshStore(revocations), revocations, log: revocations };
     },
   ],
   [
@@ -44,13 +45,14 @@ const adapters: [
         // server, beside the other suites, can take over the 2 s a deployment allows one.
         refresh: new UpstashRefreshStore({ url, token, prefix, budgetMs: 10_000 }),
         revocations: new UpstashRevocationStore({ url, token, prefix, timing, budgetMs: 10_000 }),
+        log: new UpstashRevocationLog({ url, token }, prefix, 10_000),
       };
     },
   ],
 ];
 
 async function fixture(
-  make: (clock: Clock) => { refresh: RefreshStore; revocations: RevocationStore },
+  make: (clock: Clock) => Stores,
   options: { graceSeconds?: number; maxRetries?: number; store?: RefreshStore } = {},
 ) {
   const clock: Clock = { t: Date.now(), now: () => clock.t };
@@ -75,7 +77,16 @@ async function fixture(
   const authenticate = createAuthenticator({
     keyrings: new KeyringCache({ load: async () => keyring, clock }),
     verifier: createVerifier(),
-    revocations: guardRevocations(stores.revocations),
+    // As deployed verifiers check: through a mirror of the rules, fed by the change log (a reuse's
+    // rule is written there by the refresh script itself).
+    revocations: guardRevocations(
+      new RevocationMirror({
+        log: stores.log,
+        fallback: stores.revocations,
+        clock,
+        budgetMs: 10_000,
+      }),
+    ),
     clock,
   });
   const login = async (sub = "alice") => {
@@ -269,9 +280,10 @@ describe("refresh with Upstash down", () => {
       prefix,
       budgetMs: 200,
     });
-    const make = (): { refresh: RefreshStore; revocations: RevocationStore } => ({
+    const make = (): Stores => ({
       refresh: up,
       revocations: new UpstashRevocationStore({ url, token, prefix, timing }),
+      log: new UpstashRevocationLog({ url, token }, prefix, 10_000),
     });
     const healthy = await fixture(make);
     const session = await healthy.login();

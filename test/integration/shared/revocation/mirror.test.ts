@@ -37,7 +37,6 @@ function deployment(url = inject("services").upstashUrl) {
       log: new UpstashRevocationLog(settings, prefix, budgetMs),
       fallback: new UpstashRevocationCheck({ ...settings, timing, prefix, budgetMs }),
       clock,
-      prefix,
       budgetMs,
     });
     return { mirror, clock };

@@ -14,6 +14,7 @@ function mirrored(options: { maxRules?: number } = {}) {
   const store = new MemoryRevocationStore(timing, clock);
   const reads = { since: 0, snapshot: 0 };
   const log: RevocationLog = {
+    prefix: store.prefix,
     since: (position) => {
       reads.since++;
       return store.since(position);
@@ -115,6 +116,7 @@ describe("RevocationMirror", () => {
     // A stub, only to inject what a real store cannot be made to do on cue: hang.
     let hang = false;
     const log: RevocationLog = {
+      prefix: store.prefix,
       since: (p) => (hang ? new Promise(() => undefined) : store.since(p)),
       snapshot: (n) => store.snapshot(n),
     };
@@ -130,6 +132,7 @@ describe("RevocationMirror", () => {
   it("refuses on a stored value that is not a number, as the lookup does", async () => {
     const { clock, store } = mirrored();
     const log: RevocationLog = {
+      prefix: store.prefix,
       since: (p) => store.since(p),
       snapshot: async () => ({
         position: "0",
