@@ -158,7 +158,7 @@ export function createEdgeVerifier(env: Environment, overrides: EdgeOverrides = 
     app,
     verification,
     pending: () =>
-      [verification.keyrings.loading, flushing].filter(
+      [verification.keyrings.loading, verification.mirror?.refreshing, flushing].filter(
         (work): work is Promise<void> => work !== undefined,
       ),
   };

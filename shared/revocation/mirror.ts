@@ -127,6 +127,14 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
     );
   }
 
+  /**
+   * The refresh in flight, if any: a runtime that ends a request's work with its answer (Workers)
+   * keeps it alive with `waitUntil`, so a background snapshot is not cut short.
+   */
+  get refreshing(): Promise<void> | undefined {
+    return this.#inFlight;
+  }
+
   stats(): MirrorStats {
     return { ...this.#stats, rules: this.#rules.size };
   }

@@ -118,6 +118,21 @@ async function secretsDeployment(settings: Record<string, string> = {}) {
   return { worker, keyrings, deps, moto, upstashProxy, mint, get, revoke };
 }
 
+/**
+ * The revocation promise: a request within 1 s of the write is refused (the Worker's revocation
+ * mirror decides alone for at most 1 s after its last refresh). Asks until it is, or 1 s passed.
+ */
+async function refusedWithin1s(ask: () => Promise<Response>): Promise<Response> {
+  const started = performance.now();
+  let response = await ask();
+  while (response.status === 200 && performance.now() - started < 1_000) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    response = await ask();
+  }
+  expect(performance.now() - started).toBeLessThan(1_100);
+  return response;
+}
+
 async function timed(work: () => Promise<Response>): Promise<{ response: Response; ms: number }> {
   const started = performance.now();
   const response = await work();
@@ -158,7 +173,7 @@ describe("the edge Worker inside workerd (Miniflare), keys from Secrets Manager"
     expect(origin.received.length).toBe(before);
   });
 
-  it("refuses a token at the first request after its revocation: by token, subject, claim, key and all", async () => {
+  it("refuses a token within 1 s of its revocation: by token, subject, claim, key and all", async () => {
     const { get, mint, revoke } = await secretsDeployment();
     const byToken = await mint("t-user");
     const bySub = await mint("s-user");
@@ -173,7 +188,7 @@ describe("the edge Worker inside workerd (Miniflare), keys from Secrets Manager"
     await revoke({ kind: "subject", sub: "s-user" });
     await revoke({ kind: "claim", name: "tenant", value: "acme" });
     for (const token of [byToken, bySub, byClaim]) {
-      const refused = await get(token);
+      const refused = await refusedWithin1s(() => get(token));
       expect(refused.status).toBe(401);
       expect(await refused.json()).toMatchObject({ error: { code: "revoked" } });
     }
@@ -181,10 +196,14 @@ describe("the edge Worker inside workerd (Miniflare), keys from Secrets Manager"
 
     const kid = JSON.parse(Buffer.from(other.split(".")[0]!, "base64url").toString()).kid;
     await revoke({ kind: "kid", kid });
-    expect(await (await get(other)).json()).toMatchObject({ error: { code: "key_compromised" } });
+    expect(await (await refusedWithin1s(() => get(other))).json()).toMatchObject({
+      error: { code: "key_compromised" },
+    });
 
+    // Its key is revoked already: 1 s after the global cut-off, the cut-off (checked first) says so.
     const later = await mint("late-user");
     await revoke({ kind: "all" });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await (await get(later)).json()).toMatchObject({ error: { code: "revoked" } });
   });
 
@@ -204,7 +223,7 @@ describe("the edge Worker inside workerd (Miniflare), keys from Secrets Manager"
     for (const token of [early, fresh, early]) expect((await get(token)).status).toBe(200);
   });
 
-  it("refuses every token of the old key at the first request after an emergency, whatever its cache holds", async () => {
+  it("refuses every token of the old key within 1 s of an emergency, whatever its cache holds", async () => {
     const { get, mint, deps, keyrings } = await secretsDeployment({
       KEYWARD_KEYRING_CACHE_TTL_SECONDS: "3600",
     });
@@ -214,7 +233,7 @@ describe("the edge Worker inside workerd (Miniflare), keys from Secrets Manager"
     const rotated = await emergency(deps, { actor: "ic", reason: "key leaked" });
     expect(rotated.ok).toBe(true);
     // Issued before: the emergency's cut-off and its key rule both refuse it.
-    const before = await get(early);
+    const before = await refusedWithin1s(() => get(early));
     expect(before.status).toBe(401);
     expect(["revoked", "key_compromised"]).toContain(
       ((await before.json()) as { error: { code: string } }).error.code,
@@ -233,6 +252,8 @@ describe("the edge Worker inside workerd (Miniflare), keys from Secrets Manager"
       const token = await mint("alice");
       expect((await get(token)).status).toBe(200);
       upstashProxy.setFault({ kind: "delay", ms: 3_000 });
+      // Past the revocation mirror's 1 s freshness bound: it may no longer decide alone.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
       const { response, ms } = await timed(() => get(token));
       expect(ms).toBeLessThan(BUDGET_MS + 50);
       if (mode === "closed") {
