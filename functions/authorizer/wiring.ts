@@ -12,6 +12,7 @@ import {
   type SecretsManagerReader,
 } from "../../shared/keyring-store/secrets-reader.ts";
 import { createLogger, type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
+import { directHs256 } from "../../shared/tokens/hs256-direct.ts";
 import { type UpstashSettings, upstashSettingsFromSecret } from "../../shared/upstash/settings.ts";
 import { createAuthorizer } from "./authorizer.ts";
 
@@ -38,7 +39,10 @@ export async function createAuthorizerFromEnv(env: Environment, overrides: Overr
     () => secrets.load(),
     upstash,
     clock,
-    reportMirrorOverflow(log, write, "authorizer", clock),
+    {
+      onMirrorOverflow: reportMirrorOverflow(log, write, "authorizer", clock),
+      hs256: directHs256(),
+    },
   );
   if (!(await warmUp())) {
     log.error("keyring could not be loaded at start; every request is refused until it can", {

@@ -90,7 +90,8 @@ export function createEdgeVerifier(env: Environment, overrides: EdgeOverrides = 
     load,
     upstash,
     clock,
-    reportMirrorOverflow(log, write, "edge", clock),
+    // HS256 through jose (WebCrypto): workerd runs it inline, and the Worker needs no node:crypto.
+    { onMirrorOverflow: reportMirrorOverflow(log, write, "edge", clock) },
   );
   const usage = usageRecorderFor(upstash, config.redisPrefix, clock, log);
   let flushing: Promise<void> | undefined;

@@ -37,6 +37,7 @@ import {
   OPEN_REFUSALS,
 } from "../../shared/sealing/sealer.ts";
 import { createSessions } from "../../shared/sealing/sessions.ts";
+import { directHs256 } from "../../shared/tokens/hs256-direct.ts";
 import { createVerifier } from "../../shared/tokens/verifier.ts";
 import type { UpstashSettings } from "../../shared/upstash/settings.ts";
 import { MemoryUsageStore, UsageRecorder, type UsageStore } from "../../shared/usage/counts.ts";
@@ -208,6 +209,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     verifier: createVerifier({
       clockToleranceSeconds: timing.clockToleranceSeconds,
       maxLifetimeSeconds,
+      hs256: directHs256(),
     }),
     // As deployed verifiers do: the rules mirrored in memory, refreshed from the change log.
     revocations: guardRevocations(

@@ -9,11 +9,19 @@ import { guardRevocations } from "../revocation/guard.ts";
 import { RevocationMirror } from "../revocation/mirror.ts";
 import { UpstashRevocationCheck } from "../revocation/upstash-check.ts";
 import { UpstashRevocationLog } from "../revocation/upstash-log.ts";
-import { createVerifier, type TokenVerifier } from "../tokens/verifier.ts";
+import { createVerifier, type Hs256Check, type TokenVerifier } from "../tokens/verifier.ts";
 import type { UpstashSettings } from "../upstash/settings.ts";
 import { UsageRecorder } from "../usage/counts.ts";
 import { UpstashUsageCounter } from "../usage/upstash-counter.ts";
 import type { KeySource, VerifierConfig } from "./verifier-config.ts";
+
+/** What the runtime adds to the verification path. */
+export interface VerificationRuntime {
+  /** Told when the revocation mirror outgrows its bound (`reportMirrorOverflow`). */
+  readonly onMirrorOverflow?: (rules: number) => void;
+  /** HS256 without WebCrypto, where Node's crypto exists (`directHs256`); jose's otherwise. */
+  readonly hs256?: Hs256Check;
+}
 
 export interface Verification {
   readonly authenticate: (token: string | undefined) => Promise<AuthResult>;
@@ -39,8 +47,9 @@ export function verificationFromConfig(
   load: () => Promise<Keyring | undefined>,
   upstash: UpstashSettings,
   clock: Clock,
-  onMirrorOverflow?: (rules: number) => void,
+  runtime: VerificationRuntime = {},
 ): Verification {
+  const { onMirrorOverflow, hs256 } = runtime;
   const keyrings = new KeyringCache({
     load,
     clock,
@@ -76,6 +85,7 @@ export function verificationFromConfig(
     ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
     ...(config.audience === undefined ? {} : { audience: config.audience }),
     ...(config.tokenType === undefined ? {} : { type: config.tokenType }),
+    ...(hs256 === undefined ? {} : { hs256 }),
   });
   return {
     authenticate: createAuthenticator({

@@ -1,4 +1,4 @@
-import { compactVerify, errors, type JWSHeaderParameters } from "jose";
+import { compactVerify, errors } from "jose";
 import { decodeBase64url } from "../base64url.ts";
 import { ConfigInvalid } from "../errors.ts";
 import {
@@ -33,7 +33,23 @@ export interface VerifierOptions {
   readonly maxTokenLength?: number;
   /** Entries in the verified-token cache; 0 disables it. Default 10,000. */
   readonly cacheSize?: number;
+  /**
+   * How HS256 signatures are checked. Default: jose's `compactVerify` (WebCrypto, any runtime);
+   * Node verifiers pass `directHs256()` (`hs256-direct.ts`), which decides the same.
+   */
+  readonly hs256?: Hs256Check;
 }
+
+/**
+ * An HS256 compact JWS's signature checked with the chosen key (its header already read and
+ * checked by the verifier): the payload's bytes, or why the token is refused.
+ */
+export type Hs256Check = (
+  token: string,
+  key: KeyRecord,
+) =>
+  | { readonly ok: true; readonly payload: Uint8Array }
+  | { readonly ok: false; readonly reason: "malformed" | "signature_invalid" };
 
 export type Verification =
   | {
@@ -111,15 +127,21 @@ export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
     }
     // A sealing key (A256GCM) never verifies a token, whatever a header claims.
     if (header.alg !== key.alg || isEncryption(key.alg)) return refuse("alg_not_allowed");
-    let verified: { payload: Uint8Array; protectedHeader: JWSHeaderParameters };
-    try {
-      const cryptoKey = cryptoKeys.ready(key, "verify") ?? (await cryptoKeys.get(key, "verify"));
-      verified = await compactVerify(token, cryptoKey, { algorithms: [key.alg] });
-    } catch (error) {
-      return refuse(reasonFor(error));
+    let verified: Uint8Array;
+    if (key.alg === "HS256" && settings.hs256 !== undefined) {
+      const checked = settings.hs256(token, key);
+      if (!checked.ok) return refuse(checked.reason);
+      verified = checked.payload;
+    } else {
+      try {
+        const cryptoKey = cryptoKeys.ready(key, "verify") ?? (await cryptoKeys.get(key, "verify"));
+        verified = (await compactVerify(token, cryptoKey, { algorithms: [key.alg] })).payload;
+      } catch (error) {
+        return refuse(reasonFor(error));
+      }
     }
 
-    const payload = parsePayload(verified.payload);
+    const payload = parsePayload(verified);
     if (payload === undefined) return refuse("malformed");
     if (settings.type !== undefined && normalizeType(header.typ) !== settings.type) {
       return refuse("type_mismatch");
@@ -256,6 +278,7 @@ interface Settings {
   readonly maxLifetimeSeconds: number;
   readonly maxTokenLength: number;
   readonly cacheSize: number;
+  readonly hs256: Hs256Check | undefined;
 }
 
 function resolveOptions(options: VerifierOptions): Settings {
@@ -267,6 +290,7 @@ function resolveOptions(options: VerifierOptions): Settings {
     maxLifetimeSeconds: options.maxLifetimeSeconds ?? 86_400,
     maxTokenLength: options.maxTokenLength ?? 8192,
     cacheSize: options.cacheSize ?? 10_000,
+    hs256: options.hs256,
   };
   const problems: string[] = [];
   for (const name of ["issuer", "audience", "type"] as const) {

@@ -7,6 +7,7 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { decodeBase64url, encodeBase64url } from "../../../../shared/base64url.ts";
 import type { Keyring } from "../../../../shared/keyring/keyring.ts";
+import { directHs256 } from "../../../../shared/tokens/hs256-direct.ts";
 import type { RefusalReason } from "../../../../shared/tokens/refusal.ts";
 import { createVerifier, type VerifierOptions } from "../../../../shared/tokens/verifier.ts";
 import { seededRandom, T0 } from "../../../support/deterministic.ts";
@@ -328,9 +329,15 @@ const cases: Case[] = [
   ["a 1 MB run of dots", () => ".".repeat(1024 * 1024), "token_too_large"],
 ];
 
-describe("adversarial tokens are refused with their reason", () => {
+/** Both HS256 paths: jose's (WebCrypto) and the direct one Node verifiers use; they must agree. */
+const HS256_PATHS: [string, VerifierOptions][] = [
+  ["jose", {}],
+  ["direct HS256", { hs256: directHs256() }],
+];
+
+describe.each(HS256_PATHS)("adversarial tokens are refused with their reason (%s)", (_, path) => {
   it.each(cases)("%s", async (_name, make, reason, options) => {
-    expect(await createVerifier(options).verify(make(), keyring, NOW)).toEqual({
+    expect(await createVerifier({ ...options, ...path }).verify(make(), keyring, NOW)).toEqual({
       ok: false,
       reason,
     });
@@ -341,7 +348,7 @@ describe("adversarial tokens are refused with their reason", () => {
     async (encoding) => {
       const publicKeyBytes = new Map(ecPublicKeyEncodings()).get(encoding)!;
       const token = hmacToken({ alg: "HS256", kid: ecKid }, claims(), publicKeyBytes);
-      expect(await createVerifier().verify(token, keyring, NOW)).toEqual({
+      expect(await createVerifier(path).verify(token, keyring, NOW)).toEqual({
         ok: false,
         reason: "alg_not_allowed",
       });
@@ -356,7 +363,7 @@ describe("adversarial tokens are refused with their reason", () => {
       dsaEncoding: "ieee-p1363",
     });
     const token = `${input}.${encodeBase64url(signature)}`;
-    expect(await createVerifier().verify(token, keyring, NOW)).toEqual({
+    expect(await createVerifier(path).verify(token, keyring, NOW)).toEqual({
       ok: false,
       reason: "signature_invalid",
     });
@@ -366,7 +373,7 @@ describe("adversarial tokens are refused with their reason", () => {
     // Spies observe only: JSON parsing and signature checks must not run for an oversize token.
     const parse = vi.spyOn(JSON, "parse");
     const verify = vi.spyOn(crypto.subtle, "verify");
-    const result = await createVerifier().verify(".".repeat(1024 * 1024), keyring, NOW);
+    const result = await createVerifier(path).verify(".".repeat(1024 * 1024), keyring, NOW);
     expect(result).toEqual({ ok: false, reason: "token_too_large" });
     expect(parse).not.toHaveBeenCalled();
     expect(verify).not.toHaveBeenCalled();
@@ -375,7 +382,7 @@ describe("adversarial tokens are refused with their reason", () => {
   });
 
   it("the well-formed control token is allowed, so the cases above fail for their own reason", async () => {
-    const result = await createVerifier({ issuer: ISSUER }).verify(
+    const result = await createVerifier({ issuer: ISSUER, ...path }).verify(
       hmacToken(hs(), claims()),
       keyring,
       NOW,
