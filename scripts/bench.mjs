@@ -8,6 +8,7 @@ import { availableParallelism } from "node:os";
 const SUITES = [
   { name: "verification", services: false },
   { name: "revocation", services: true },
+  { name: "mirror", services: true },
   { name: "authorizer", services: true },
   { name: "ops", services: false },
   { name: "issuing", services: false },

@@ -3,6 +3,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { createAuthorizerFromEnv } from "../../functions/authorizer/wiring.ts";
+import { systemClock } from "../../shared/clock.ts";
+import { verificationFromConfig } from "../../shared/config/verification.ts";
+import { readVerifierConfig } from "../../shared/config/verifier-config.ts";
+import { readerFromEnvironment } from "../../shared/keyring-store/secrets-reader.ts";
+import { directHs256 } from "../../shared/tokens/hs256-direct.ts";
 import { motoEnvironment } from "../support/aws.ts";
 import { newKeyringWithKey } from "./fixtures.ts";
 import { type Figure, figure, median, percentile } from "./harness.ts";
@@ -61,6 +66,30 @@ export async function authorizerBenchmarks(): Promise<Figure[]> {
     for (const batch of round % 2 === 0 ? [authorizer, store] : [store, authorizer]) await batch();
   }
 
+  // One at a time: the whole authorizer (event, token, verification core, metric line, usage
+  // count, answer) against the verification core it shares with the edge alone (keyring cache,
+  // signature, claims, the revocation mirror's local decision), built from the same settings, on
+  // the same cached token.
+  const config = readVerifierConfig(env);
+  const core = verificationFromConfig(
+    config,
+    () => readerFromEnvironment(env, config.keys.prefix).load(),
+    { url: services.upstashUrl, token: services.upstashToken },
+    systemClock,
+    { hs256: directHs256() },
+  );
+  await core.warmUp();
+  const sequential: number[] = [];
+  const coreOnly: number[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    for (const which of i % 2 === 0 ? ["authorizer", "core"] : ["core", "authorizer"]) {
+      const start = performance.now();
+      if (which === "authorizer") await handler(event);
+      else await core.authenticate(deployment.token);
+      (which === "authorizer" ? sequential : coreOnly).push(performance.now() - start);
+    }
+  }
+
   return [
     figure(
       "authorizer.bundle_kb",
@@ -84,7 +113,15 @@ export async function authorizerBenchmarks(): Promise<Figure[]> {
       "ms",
       "bare store round trip p50 (50 concurrent)",
       median(baseline),
-      "ratio <= 1.2",
+      "ratio <= 0.2",
+    ),
+    figure(
+      "authorizer.warm_sequential_p50_us",
+      median(sequential) * 1000,
+      "µs",
+      "the verification core alone (authenticate), the same cached token",
+      median(coreOnly) * 1000,
+      "ratio <= 2",
     ),
     figure(
       "authorizer.warm_p99_ms",

@@ -1,15 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { generateKey } from "../../shared/keyring/generate.ts";
+import type { Keyring } from "../../shared/keyring/keyring.ts";
 import { createKeyring } from "../../shared/keyring/transitions.ts";
 import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-manager.ts";
 import { cryptoRandom } from "../../shared/random.ts";
 import { createSigner } from "../../shared/tokens/signer.ts";
 
-/** A fresh keyring in moto under a new prefix, and a token signed by its current key. */
+/** A fresh keyring in moto under a new prefix, the keyring, and a token signed by its current key. */
 export async function newKeyringWithKey(
   motoUrl: string,
-): Promise<{ prefix: string; token: string }> {
+): Promise<{ prefix: string; token: string; keyring: Keyring }> {
   const prefix = `bench/${randomUUID()}`;
   const client = new SecretsManagerClient({
     endpoint: motoUrl,
@@ -19,5 +20,5 @@ export async function newKeyringWithKey(
   const now = Date.now();
   const keyring = createKeyring(await generateKey("HS256", now, cryptoRandom), now);
   await new SecretsManagerKeyringStore({ client, prefix }).save(keyring);
-  return { prefix, token: await createSigner().sign(keyring, { sub: "alice" }, now) };
+  return { prefix, keyring, token: await createSigner().sign(keyring, { sub: "alice" }, now) };
 }

@@ -6,6 +6,7 @@ import { authorizerBenchmarks } from "./authorizer.bench.ts";
 import { edgeBenchmarks } from "./edge.bench.ts";
 import { type Figure, printFigures } from "./harness.ts";
 import { issuingBenchmarks } from "./issuing.bench.ts";
+import { mirrorBenchmarks } from "./mirror.bench.ts";
 import { opsBenchmarks } from "./ops.bench.ts";
 import { refreshBenchmarks } from "./refresh.bench.ts";
 import { revocationBenchmarks } from "./revocation.bench.ts";
@@ -16,6 +17,7 @@ import { verificationBenchmarks } from "./verification.bench.ts";
 const suites: Record<string, () => Promise<Figure[]>> = {
   verification: verificationBenchmarks,
   revocation: revocationBenchmarks,
+  mirror: mirrorBenchmarks,
   authorizer: authorizerBenchmarks,
   ops: opsBenchmarks,
   issuing: issuingBenchmarks,

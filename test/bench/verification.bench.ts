@@ -13,6 +13,7 @@ import { generateKey } from "../../shared/keyring/generate.ts";
 import { createKeyring } from "../../shared/keyring/transitions.ts";
 import { cryptoRandom } from "../../shared/random.ts";
 import { CryptoKeyCache } from "../../shared/tokens/crypto-keys.ts";
+import { directHs256 } from "../../shared/tokens/hs256-direct.ts";
 import { createSigner } from "../../shared/tokens/signer.ts";
 import { createVerifier } from "../../shared/tokens/verifier.ts";
 import { compareThroughput, type Figure, figure } from "./harness.ts";
@@ -80,6 +81,30 @@ async function benchAlgorithm(alg: "HS256" | "ES256"): Promise<Figure[]> {
     },
     FIRST_SEEN,
   );
+  // HS256 as Node verifiers run it (the authorizer): the direct path, against the least a
+  // verifier can do with node:crypto (HMAC, constant-time compare, JSON parse, exp) and against
+  // jose. Its verified-token cache is off, so every verification does the whole work (a pool of
+  // distinct tokens is cycled: at this rate a pool that is never reused would take seconds to mint).
+  const direct =
+    alg === "HS256"
+      ? await (async () => {
+          const fast = createVerifier({ hs256: directHs256(), cacheSize: 0 });
+          const bare = bareCheck(alg, key.jwk!);
+          const pool = mint(4096);
+          let at = 0;
+          const nextToken = () => pool[at++ % pool.length] as string;
+          return compareThroughput({
+            keyward: async () => {
+              if (!(await fast.verify(nextToken(), keyring, Date.now())).ok)
+                throw new Error("refused");
+            },
+            bare: () => {
+              if (!bare(nextToken(), Date.now())) throw new Error("bare check refused");
+            },
+            jose: () => jwtVerify(nextToken(), cryptoKey, { algorithms: [alg] }),
+          });
+        })()
+      : undefined;
 
   const repeatedToken = await createSigner().sign(keyring, { sub: "repeat" }, now);
   const bare = bareCheck(alg, key.jwk!);
@@ -94,6 +119,26 @@ async function benchAlgorithm(alg: "HS256" | "ES256"): Promise<Figure[]> {
   });
 
   return [
+    ...(direct === undefined
+      ? []
+      : [
+          figure(
+            "verify.hs256.first_seen_direct",
+            direct.keyward!,
+            "ops/s",
+            "bare node:crypto HMAC + constant-time compare + JSON + exp",
+            direct.bare!,
+            "ratio >= 0.5",
+          ),
+          figure(
+            "verify.hs256.first_seen_direct_vs_jose",
+            direct.keyward!,
+            "ops/s",
+            "jose.jwtVerify",
+            direct.jose!,
+            "reported",
+          ),
+        ]),
     figure(
       `verify.${lower}.first_seen`,
       firstSeen.keyward!,

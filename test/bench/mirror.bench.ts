@@ -1,0 +1,130 @@
+import { randomUUID } from "node:crypto";
+import { MINUTE } from "../../shared/clock.ts";
+import type { LogEntry, RevocationLog } from "../../shared/revocation/change-log.ts";
+import { RevocationMirror } from "../../shared/revocation/mirror.ts";
+import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
+import { UpstashRevocationCheck } from "../../shared/revocation/upstash-check.ts";
+import { UpstashRevocationLog } from "../../shared/revocation/upstash-log.ts";
+import { startProxy } from "../support/http-proxy.ts";
+import { type Figure, figure } from "./harness.ts";
+import { benchServices } from "./services.ts";
+
+const timing = { maxTokenLifetimeSeconds: 86_400, clockToleranceSeconds: 5 };
+/** Upstash's pay-as-you-go price: $0.2 per 100,000 commands. */
+const USD_PER_COMMAND = 0.2 / 100_000;
+const RULES = 100_000;
+
+/**
+ * The revocation mirror's costs. Upstash commands per 1,000,000 authorizations at a steady 100
+ * requests a second (a simulated clock; the commands counted at a proxy in front of the local REST
+ * server, while revocations keep being written), against today's one lookup per authorization,
+ * with their price. The heap 100,000 live rules take in a mirror.
+ */
+export async function mirrorBenchmarks(): Promise<Figure[]> {
+  const { upstashUrl: url, upstashToken: token } = await benchServices();
+  const prefix = `bench${randomUUID()}:`;
+  const writer = new UpstashRevocationStore({ url, token, timing, prefix, budgetMs: 2_000 });
+  const proxy = await startProxy(url);
+  try {
+    const counted = { url: proxy.url, token };
+    const clock = { t: Date.now(), now: () => clock.t };
+    const mirror = new RevocationMirror({
+      log: new UpstashRevocationLog(counted, prefix, 1_000),
+      fallback: new UpstashRevocationCheck({ ...counted, timing, prefix, budgetMs: 1_000 }),
+      clock,
+      budgetMs: 1_000,
+    });
+    await mirror.warmUp();
+    proxy.reset();
+    const authorizations = 100_000;
+    for (let i = 0; i < authorizations; i++) {
+      clock.t += 10;
+      // A revocation every 10 s, as an operator or a reused refresh token writes them.
+      if (i % 1_000 === 0) await writer.revoke([{ kind: "subject", sub: `user-${i}` }], clock.t);
+      await mirror.check({ sub: `user-${i % 500}`, claims: { role: "user" }, issuedAtMs: clock.t });
+    }
+    const perMillion = (proxy.requests() * 1_000_000) / authorizations;
+    return [
+      figure(
+        "mirror.upstash_commands_per_million",
+        perMillion,
+        "commands",
+        "one lookup per authorization (before the mirror)",
+        1_000_000,
+        "<= 10,000",
+      ),
+      figure(
+        "mirror.upstash_usd_per_million",
+        perMillion * USD_PER_COMMAND,
+        "USD",
+        "one lookup per authorization, at $0.2 per 100,000 commands",
+        1_000_000 * USD_PER_COMMAND,
+        "reported",
+      ),
+      ...(await heapPerRule()),
+    ];
+  } finally {
+    await proxy.stop();
+  }
+}
+
+/**
+ * 100,000 rules as the log would give them (subjects, claims, tokens and keys), parsed inside the
+ * measurement as a real snapshot's answer is, then held by a mirror.
+ */
+async function heapPerRule(): Promise<Figure[]> {
+  const now = Date.now();
+  const makeRules = (): LogEntry[] =>
+    Array.from({ length: RULES }, (_, i) => ({
+      key:
+        i % 4 === 0
+          ? `kw:rv:s:user-${i}@example.com`
+          : i % 4 === 1
+            ? `kw:rv:c:4:role=role-${i}`
+            : i % 4 === 2
+              ? `kw:rv:t:22:https://id.example.com:${randomUUID()}`
+              : `kw:rv:k:${randomUUID().replaceAll("-", "").slice(0, 22)}`,
+      value: now - i,
+      expiresAtMs: now + 24 * 60 * MINUTE,
+    }));
+  // As a snapshot's answer arrives: text, parsed when it is read (flat strings, as JSON.parse makes).
+  const text = JSON.stringify(makeRules());
+  const jsonBytes = text.length;
+  // The log stands in for Upstash here: what is measured is the mirror's own memory.
+  const log: RevocationLog = {
+    prefix: "kw:",
+    since: async (position) => ({ position, entries: [] }),
+    snapshot: async () => ({ position: "1-0", rules: JSON.parse(text) as LogEntry[] }),
+  };
+  const fallback = { check: async () => ({ revoked: false as const }) };
+  globalThis.gc?.();
+  const before = process.memoryUsage().heapUsed;
+  const mirror = new RevocationMirror({
+    log,
+    fallback,
+    clock: { now: () => now },
+    maxRules: RULES,
+  });
+  await mirror.warmUp();
+  globalThis.gc?.();
+  const bytes = process.memoryUsage().heapUsed - before;
+  if (mirror.stats().rules !== RULES) throw new Error("the mirror did not hold every rule");
+  return [
+    figure(
+      "mirror.heap_mb_100k_rules",
+      bytes / 1024 / 1024,
+      "MB",
+      "the budget: 32 MB",
+      32,
+      "<= 32 MB",
+    ),
+    figure(
+      "mirror.bytes_per_rule",
+      bytes / RULES,
+      "bytes",
+      "the same rules as JSON text",
+      jsonBytes / RULES,
+      "reported",
+    ),
+  ];
+}
