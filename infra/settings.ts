@@ -51,6 +51,15 @@ export interface KeywardSettings {
   readonly unknownKidWait?: Duration;
   /** The time budget of the revocation check. Default 100 ms. */
   readonly revocationBudget?: Duration;
+  /**
+   * Verifiers keep the revocation rules in memory, refreshed from the change log (zero round
+   * trips while fresh). Default true; false makes every check a lookup (one round trip).
+   */
+  readonly revocationMirror?: boolean;
+  /** The mirror decides alone only while its last refresh began less than this ago. Default 1 s. */
+  readonly revocationFreshness?: Duration;
+  /** Above this many live rules the mirror stops and checks are lookups. Default 200,000. */
+  readonly revocationMirrorMaxRules?: number;
   /** The sessions keyring's own policy (A256GCM keys for `keyward/sessions`). */
   readonly sessions?: SessionKeyringSettings;
 }
@@ -182,6 +191,19 @@ export function settingsEnvironment(settings: KeywardSettings): SettingsEnvironm
       ],
       ["KEYWARD_UNKNOWN_KID_WAIT_MS", milliseconds("unknownKidWait", settings.unknownKidWait)],
       ["KEYWARD_REVOCATION_BUDGET_MS", milliseconds("revocationBudget", settings.revocationBudget)],
+      [
+        "KEYWARD_REVOCATION_MIRROR",
+        settings.revocationMirror === undefined
+          ? undefined
+          : settings.revocationMirror
+            ? "on"
+            : "off",
+      ],
+      [
+        "KEYWARD_REVOCATION_FRESHNESS_MS",
+        milliseconds("revocationFreshness", settings.revocationFreshness),
+      ],
+      ["KEYWARD_REVOCATION_MIRROR_MAX_RULES", settings.revocationMirrorMaxRules?.toString()],
     ]).filter((entry): entry is [string, string] => entry[1] !== undefined),
   );
   // The authorizer's own reader, on the variables it will get (the stores' names stand in).
@@ -222,6 +244,9 @@ const PROP_OF: Readonly<Record<string, string>> = {
   KEYWARD_UNKNOWN_KID_COOLDOWN_SECONDS: "unknownKidCooldown",
   KEYWARD_UNKNOWN_KID_WAIT_MS: "unknownKidWait",
   KEYWARD_REVOCATION_BUDGET_MS: "revocationBudget",
+  KEYWARD_REVOCATION_MIRROR: "revocationMirror",
+  KEYWARD_REVOCATION_FRESHNESS_MS: "revocationFreshness",
+  KEYWARD_REVOCATION_MIRROR_MAX_RULES: "revocationMirrorMaxRules",
   KEYWARD_SESSIONS_ROTATION_PERIOD_DAYS: "sessions.rotationPeriod",
   KEYWARD_SESSIONS_MAX_LIFETIME_SECONDS: "sessions.maxSessionLifetime",
   KEYWARD_SESSIONS_MIN_GRACE_DAYS: "sessions.minGrace",

@@ -59,6 +59,12 @@ export function keywardStackFromContext(app: App): { stack: Stack; keyward: Keyw
     ...optional("unknownKidCooldown", seconds("unknownKidCooldownSeconds")),
     ...optional("unknownKidWait", milliseconds("unknownKidWaitMs")),
     ...optional("revocationBudget", milliseconds("revocationBudgetMs")),
+    ...optional(
+      "revocationMirror",
+      text("revocationMirror") === undefined ? undefined : text("revocationMirror") !== "false",
+    ),
+    ...optional("revocationFreshness", milliseconds("revocationFreshnessMs")),
+    ...optional("revocationMirrorMaxRules", number("revocationMirrorMaxRules")),
     ...optional("rotationPeriod", days("rotationPeriodDays")),
     ...optional("minGrace", days("minGraceDays")),
     ...optional("maxGrace", days("maxGraceDays")),

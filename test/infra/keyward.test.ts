@@ -507,6 +507,8 @@ describe("the Keyward construct", () => {
       unknownKidCooldown: Duration.seconds(30),
       unknownKidWait: Duration.millis(500),
       revocationBudget: Duration.millis(150),
+      revocationFreshness: Duration.millis(250),
+      revocationMirrorMaxRules: 50_000,
     });
     const verifiers = Object.values(environments(t)).filter(
       (vars) => "KEYWARD_REVOCATION_FAILURE_MODE" in vars,
@@ -524,7 +526,14 @@ describe("the Keyward construct", () => {
         KEYWARD_UNKNOWN_KID_COOLDOWN_SECONDS: "30",
         KEYWARD_UNKNOWN_KID_WAIT_MS: "500",
         KEYWARD_REVOCATION_BUDGET_MS: "150",
+        KEYWARD_REVOCATION_FRESHNESS_MS: "250",
+        KEYWARD_REVOCATION_MIRROR_MAX_RULES: "50000",
       });
+    expect(
+      Object.values(environments(templateWith({ revocationMirror: false }))).find(
+        (vars) => "KEYWARD_REVOCATION_FAILURE_MODE" in vars,
+      ),
+    ).toMatchObject({ KEYWARD_REVOCATION_MIRROR: "off" });
     t.hasResourceProperties("AWS::ApiGateway::Authorizer", {
       IdentitySource: "method.request.header.X-Token",
     });
