@@ -122,6 +122,17 @@ function statementsOf(
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
 }
 
+/** A stack with keyward (no sample API) and a team's own Lambda role beside it. */
+function withTeamRole(name: string, secretPrefix: string) {
+  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const stack = new Stack(app, name, { env: { account: "123456789012", region: "eu-west-1" } });
+  const keyward = new Keyward(stack, "Keyward", { secretPrefix, sampleApi: false });
+  const role = new Role(stack, `${name}Role`, {
+    assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+  });
+  return { stack, keyward, role };
+}
+
 /** Every IAM statement attached to a role of `stack`. */
 function roleStatements(stack: Stack, role: Role): { Action: string | string[] }[] {
   const roleId = stack.getLogicalId(role.node.defaultChild as CfnRole);
@@ -271,17 +282,7 @@ describe("the Keyward construct", () => {
   });
 
   it("grants a team's own login function what keyward/issuer needs: reading the keyring", () => {
-    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-    const stack = new Stack(app, "Login", {
-      env: { account: "123456789012", region: "eu-west-1" },
-    });
-    const keyward = new Keyward(stack, "Keyward", {
-      secretPrefix: "keyward/login",
-      sampleApi: false,
-    });
-    const login = new Role(stack, "LoginRole", {
-      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
-    });
+    const { stack, keyward, role: login } = withTeamRole("Login", "keyward/login");
     keyward.grantIssue(login);
     const statements = roleStatements(stack, login);
     expect(actionsOf(statements)).toEqual([
@@ -294,15 +295,7 @@ describe("the Keyward construct", () => {
   });
 
   it("grants a team's own function holding sessions what keyward/sessions needs: the sessions keyring and Upstash, never the signing keys", () => {
-    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-    const stack = new Stack(app, "Shop", { env: { account: "123456789012", region: "eu-west-1" } });
-    const keyward = new Keyward(stack, "Keyward", {
-      secretPrefix: "keyward/shop",
-      sampleApi: false,
-    });
-    const shop = new Role(stack, "ShopRole", {
-      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
-    });
+    const { stack, keyward, role: shop } = withTeamRole("Shop", "keyward/shop");
     keyward.grantSeal(shop);
     const statements = roleStatements(stack, shop);
     expect(actionsOf(statements)).toEqual([
