@@ -1,17 +1,13 @@
-import type { Algorithm } from "./key.ts";
-
 /**
  * The keyrings keyward manages. Both go through one lifecycle, one store, one policy planner and
- * the same operations; what differs is described here, and everything else is selected by name
- * (`--keyring sessions`, `/v1/keyrings/sessions/...`).
+ * the same operations; what differs is described here (their keys' algorithms are their policies'),
+ * and everything else is selected by name (`--keyring sessions`, `/v1/keyrings/sessions/...`).
  */
 export const KEYRING_NAMES = ["signing", "sessions"] as const;
 export type KeyringName = (typeof KEYRING_NAMES)[number];
 
 export interface KeyringKind {
   readonly name: KeyringName;
-  /** The algorithms its keys may have; the first is the default. */
-  readonly algorithms: readonly [Algorithm, ...Algorithm[]];
   /** What its keys protect, for messages: tokens are signed, sessions are sealed. */
   readonly protects: "tokens" | "sessions";
   /**
@@ -29,14 +25,12 @@ export interface KeyringKind {
 export const KEYRING_KINDS: Readonly<Record<KeyringName, KeyringKind>> = {
   signing: {
     name: "signing",
-    algorithms: ["HS256", "ES256", "EdDSA", "RS256"],
     protects: "tokens",
     emergencyCutsOffAll: true,
     optional: false,
   },
   sessions: {
     name: "sessions",
-    algorithms: ["A256GCM"],
     protects: "sessions",
     emergencyCutsOffAll: false,
     optional: true,
