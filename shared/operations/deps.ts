@@ -1,7 +1,12 @@
 import type { AuditEntry, AuditJournal } from "../audit/journal.ts";
 import type { Clock } from "../clock.ts";
 import type { EventPublisher, KeywardEvent } from "../events.ts";
-import { KEYRING_KINDS, type KeyringKind, type KeyringName } from "../keyring/names.ts";
+import {
+  isKeyringName,
+  KEYRING_KINDS,
+  type KeyringKind,
+  type KeyringName,
+} from "../keyring/names.ts";
 import type { RotationPolicy } from "../keyring/policy.ts";
 import type { KeyringStore } from "../keyring-store/store.ts";
 import type { RandomSource } from "../random.ts";
@@ -73,5 +78,6 @@ export function labelEvent(
 
 /** The keyring a journaled change was made on (entries of the signing keyring carry none). */
 export function keyringOfEntry(entry: Pick<AuditEntry, "details">): KeyringName {
-  return entry.details?.keyring === "sessions" ? "sessions" : "signing";
+  const name = entry.details?.keyring;
+  return isKeyringName(name) ? name : "signing";
 }

@@ -4,10 +4,11 @@ import { type Clock, SECOND, systemClock } from "../clock.ts";
 import { UsageError } from "../errors.ts";
 import { isEncryption, isVerifying, type KeyRecord } from "../keyring/key.ts";
 import { currentKey, type Keyring } from "../keyring/keyring.ts";
+import { SESSIONS_POLICY_DEFAULTS } from "../keyring/policy.ts";
 import type { KeyringRead } from "../keyring-cache.ts";
-import type { FailureMode } from "../revocation/guard.ts";
+import { type FailureMode, guardRevocations } from "../revocation/guard.ts";
 import { keyRuleFacts } from "../revocation/rules.ts";
-import { type RevocationStore, StoreUnavailable } from "../revocation/store.ts";
+import type { RevocationStore } from "../revocation/store.ts";
 import type { UsageOutcome } from "../usage/counts.ts";
 import {
   DEFAULT_LEGACY_LAYOUT,
@@ -87,8 +88,9 @@ export interface SealerOptions {
   readonly clock?: Clock;
 }
 
-/** The default maximum session lifetime: the sessions keyring's minimum grace. */
-export const DEFAULT_MAX_SESSION_LIFETIME_SECONDS = 7 * 86_400;
+/** The default maximum session lifetime: the sessions keyring's (`KEYWARD_SESSIONS_MAX_LIFETIME_SECONDS`). */
+export const DEFAULT_MAX_SESSION_LIFETIME_SECONDS =
+  SESSIONS_POLICY_DEFAULTS.maxTokenLifetimeMs / SECOND;
 
 const encoder = new TextEncoder();
 const bytesOf = (value: string | Uint8Array | undefined) =>
@@ -110,17 +112,11 @@ export function createSealer(options: SealerOptions): Sealer {
   const clock = options.clock ?? systemClock;
   const maxLifetimeMs =
     (options.maxSessionLifetimeSeconds ?? DEFAULT_MAX_SESSION_LIFETIME_SECONDS) * SECOND;
-  const failOpen = options.failureMode === "open";
-  /** Whether a key rule refuses `kid` now: false, true, or the store did not say. */
-  const revoked = async (kid: string): Promise<boolean | "unknown"> => {
-    if (options.revocations === undefined) return false;
-    try {
-      return (await options.revocations.check(keyRuleFacts(kid))).revoked;
-    } catch (error) {
-      if (!(error instanceof StoreUnavailable)) throw error;
-      return "unknown";
-    }
-  };
+  // The emergency's key rules under the failure mode, as the verifiers apply them.
+  const keyRules =
+    options.revocations === undefined
+      ? undefined
+      : guardRevocations(options.revocations, options.failureMode);
   const materials = new WeakMap<KeyRecord, Uint8Array>();
   const materialOf = (key: KeyRecord): Uint8Array => {
     let raw = materials.get(key);
@@ -208,12 +204,12 @@ export function createSealer(options: SealerOptions): Sealer {
         }
         // An emergency's key rule overrides the cached keyring's word that the key still opens.
         // Checked once the tag matched, so forged envelopes cost no round trip.
-        const rule = await revoked(key.kid);
-        if (rule === true) {
+        const rule = await keyRules?.(keyRuleFacts(key.kid));
+        if (rule?.status === "revoked") {
           options.recordUsage?.(key.kid, "refused");
           return { ok: false, reason: "key_revoked", kid: key.kid };
         }
-        if (rule === "unknown" && !failOpen)
+        if (rule?.allowed === false)
           return { ok: false, reason: "store_unavailable", kid: key.kid };
         options.recordUsage?.(key.kid, "verified");
         // A legacy envelope is re-sealed in the v1 layout whatever its key's status.
