@@ -9,12 +9,16 @@ import { getCookie } from "hono/cookie";
 import { MemoryAuditJournal } from "../../shared/audit/memory.ts";
 import { UpstashAuditJournal } from "../../shared/audit/upstash.ts";
 import { createAuthenticator, usageOf } from "../../shared/authenticate.ts";
-import { type Clock, DAY, MINUTE, SECOND, systemClock } from "../../shared/clock.ts";
+import { type Clock, MINUTE, SECOND, systemClock } from "../../shared/clock.ts";
 import { MemoryEventPublisher } from "../../shared/events.ts";
 import { createIssuer } from "../../shared/issuing/issuer.ts";
 import { generateKey } from "../../shared/keyring/generate.ts";
 import { type KeyringName, keyringSecretPrefix } from "../../shared/keyring/names.ts";
-import { type RotationPolicy, resolvePolicy } from "../../shared/keyring/policy.ts";
+import {
+  type RotationPolicy,
+  resolvePolicy,
+  SESSIONS_POLICY_DEFAULTS,
+} from "../../shared/keyring/policy.ts";
 import { createKeyring } from "../../shared/keyring/transitions.ts";
 import { KeyringCache } from "../../shared/keyring-cache.ts";
 import { FileKeyringStore } from "../../shared/keyring-store/file.ts";
@@ -27,15 +31,15 @@ import { MemoryRefreshStore } from "../../shared/refresh/memory.ts";
 import { reportReuse } from "../../shared/refresh/reuse.ts";
 import { DEFAULT_REFRESH } from "../../shared/refresh/store.ts";
 import { UpstashRefreshStore } from "../../shared/refresh/upstash.ts";
+import type { RevocationLog } from "../../shared/revocation/change-log.ts";
 import { guardRevocations } from "../../shared/revocation/guard.ts";
 import { MemoryRevocationStore } from "../../shared/revocation/memory.ts";
 import { RevocationMirror } from "../../shared/revocation/mirror.ts";
+import type { RevocationTiming } from "../../shared/revocation/rules.ts";
+import type { RevocationStore } from "../../shared/revocation/store.ts";
 import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
 import { UpstashRevocationLog } from "../../shared/revocation/upstash-log.ts";
-import {
-  DEFAULT_MAX_SESSION_LIFETIME_SECONDS,
-  OPEN_REFUSALS,
-} from "../../shared/sealing/sealer.ts";
+import { OPEN_REFUSALS } from "../../shared/sealing/sealer.ts";
 import { createSessions } from "../../shared/sealing/sessions.ts";
 import { directHs256 } from "../../shared/tokens/hs256-direct.ts";
 import { createVerifier } from "../../shared/tokens/verifier.ts";
@@ -110,11 +114,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const sessionsPolicy = resolvePolicy({
     keyringCacheTtlMs: policy.keyringCacheTtlMs,
     prePublicationMarginMs: policy.prePublicationMarginMs,
-    rotationPeriodMs: 30 * DAY,
-    maxTokenLifetimeMs: DEFAULT_MAX_SESSION_LIFETIME_SECONDS * SECOND,
+    rotationPeriodMs: SESSIONS_POLICY_DEFAULTS.rotationPeriodMs,
+    maxTokenLifetimeMs: SESSIONS_POLICY_DEFAULTS.maxTokenLifetimeMs,
     ...options.sessionsPolicy,
-    algorithm: "A256GCM",
-    strategy: "graceful",
+    // A sessions keyring's keys are A256GCM and rotate gracefully, whatever was passed.
+    algorithm: SESSIONS_POLICY_DEFAULTS.algorithm,
+    strategy: SESSIONS_POLICY_DEFAULTS.strategy,
   });
   await mkdir(options.dir, { recursive: true, mode: 0o700 });
   const stores = options.stores ?? {};
@@ -154,17 +159,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     clockToleranceSeconds: 5,
     refreshLifetimeSeconds: DEFAULT_REFRESH.absoluteMs / SECOND,
   };
-  const memory =
-    stores.upstash === undefined ? new MemoryRevocationStore(timing, clock) : undefined;
+  // The revocations and their change log (which the protected route's mirror reads).
+  const { revocations, revocationLog } = localRevocations(stores.upstash, timing, clock);
   const deps: OperationDeps = {
     keyrings,
-    revocations:
-      memory ??
-      new UpstashRevocationStore({
-        ...(stores.upstash as UpstashSettings),
-        timing,
-        budgetMs: 1_000,
-      }),
+    revocations,
     audit:
       stores.upstash === undefined
         ? new MemoryAuditJournal()
@@ -214,7 +213,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // As deployed verifiers do: the rules mirrored in memory, refreshed from the change log.
     revocations: guardRevocations(
       new RevocationMirror({
-        log: memory ?? new UpstashRevocationLog(stores.upstash as UpstashSettings, "kw:", 1_000),
+        log: revocationLog,
         fallback: deps.revocations,
         clock,
         budgetMs: 1_000,
@@ -379,6 +378,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         clearInterval(timer);
         rm(urlFile, { force: true }).finally(() => server.close(() => resolve()));
       }),
+  };
+}
+
+/** In memory (the store is its own change log), or in Upstash. */
+function localRevocations(
+  upstash: UpstashSettings | undefined,
+  timing: RevocationTiming,
+  clock: Clock,
+): { revocations: RevocationStore; revocationLog: RevocationLog } {
+  if (upstash === undefined) {
+    const memory = new MemoryRevocationStore(timing, clock);
+    return { revocations: memory, revocationLog: memory };
+  }
+  return {
+    revocations: new UpstashRevocationStore({ ...upstash, timing, budgetMs: 1_000 }),
+    revocationLog: new UpstashRevocationLog(upstash, "kw:", 1_000),
   };
 }
 

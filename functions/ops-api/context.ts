@@ -2,7 +2,7 @@ import { createMiddleware } from "hono/factory";
 import { SECOND } from "../../shared/clock.ts";
 import type { Keyring } from "../../shared/keyring/keyring.ts";
 import type { KeyringName } from "../../shared/keyring/names.ts";
-import type { OperationDeps } from "../../shared/operations/deps.ts";
+import { keyringKindOf, type OperationDeps } from "../../shared/operations/deps.ts";
 import type { Session } from "../../shared/refresh/store.ts";
 import type { UsageStore } from "../../shared/usage/counts.ts";
 import { limitBody } from "../http/body-limit.ts";
@@ -42,7 +42,8 @@ export interface OpsContext {
   readonly body: ReturnType<typeof limitBody>;
   /** The body as a JSON object with only `allowed` fields. */
   json(c: { req: { text(): Promise<string> } }, allowed: readonly string[]): Promise<Fields>;
-  keyringOrFail(): Promise<Keyring>;
+  /** The stored keyring (the signing one unless `keyring` says), or 404 `no_keyring`. */
+  keyringOrFail(keyring?: OperationDeps): Promise<Keyring>;
   /** The latest exp a token keyward accepts can have, in seconds. */
   latestExp(): number;
 }
@@ -73,9 +74,16 @@ export function opsContext(deps: OperationDeps, options: OpsAppOptions): OpsCont
       }),
     body: limitBody(options.maxBodyBytes ?? 4 * 1024 * 1024),
     json: async (c, allowed) => strictObject(await jsonBody(c), allowed),
-    async keyringOrFail() {
-      const keyring = await deps.keyrings.load();
-      if (keyring === undefined) throw new ApiError(404, "no_keyring", "no keyring exists yet");
+    async keyringOrFail(keyringDeps = deps) {
+      const keyring = await keyringDeps.keyrings.load();
+      if (keyring === undefined)
+        throw new ApiError(
+          404,
+          "no_keyring",
+          keyringKindOf(keyringDeps).protects === "sessions"
+            ? "the sessions keyring does not exist yet: import SESSION_ENCRYPTION_KEY (keyward keys import --keyring sessions --from-env SESSION_ENCRYPTION_KEY) or a random key"
+            : "no keyring exists yet",
+        );
       return keyring;
     },
     latestExp: () =>

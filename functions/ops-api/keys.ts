@@ -23,18 +23,7 @@ export function keyRoutes(ctx: OpsContext, deps: OperationDeps): Hono<Env> {
   const app = new Hono<Env>();
   const { options, authenticated, body, json } = ctx;
   const sessions = keyringKindOf(deps).protects === "sessions";
-  const keyringOrFail = async () => {
-    const keyring = await deps.keyrings.load();
-    if (keyring === undefined)
-      throw new ApiError(
-        404,
-        "no_keyring",
-        sessions
-          ? "the sessions keyring does not exist yet: import SESSION_ENCRYPTION_KEY (keyward keys import --keyring sessions --from-env SESSION_ENCRYPTION_KEY) or a random key"
-          : "no keyring exists yet",
-      );
-    return keyring;
-  };
+  const keyringOrFail = () => ctx.keyringOrFail(deps);
 
   app.get("/keys", authenticated("viewer"), async (c) => {
     const keyring = await keyringOrFail();

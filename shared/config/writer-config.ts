@@ -2,7 +2,12 @@ import { DAY, SECOND } from "../clock.ts";
 import { ConfigInvalid } from "../errors.ts";
 import { SIGNING_ALGORITHMS } from "../keyring/key.ts";
 import type { KeyringName } from "../keyring/names.ts";
-import { DEFAULT_POLICY, type RotationPolicy, resolvePolicy } from "../keyring/policy.ts";
+import {
+  DEFAULT_POLICY,
+  type RotationPolicy,
+  resolvePolicy,
+  SESSIONS_POLICY_DEFAULTS,
+} from "../keyring/policy.ts";
 import type { RevocationTiming } from "../revocation/rules.ts";
 import { type Environment, EnvReader } from "./env.ts";
 
@@ -68,15 +73,28 @@ export function readRotationPolicy(
   const names = variablesOf(keyring);
   const sessions = keyring === "sessions";
   const overrides: Partial<RotationPolicy> = {
-    algorithm: sessions ? "A256GCM" : read.oneOf("KEYWARD_ALGORITHM", SIGNING_ALGORITHMS, "HS256"),
+    algorithm: sessions
+      ? SESSIONS_POLICY_DEFAULTS.algorithm
+      : read.oneOf("KEYWARD_ALGORITHM", SIGNING_ALGORITHMS, "HS256"),
     strategy: sessions
-      ? "graceful"
+      ? SESSIONS_POLICY_DEFAULTS.strategy
       : read.oneOf("KEYWARD_STRATEGY", ["graceful", "rolling"] as const, "graceful"),
-    rotationPeriodMs: read.integer(names.rotationPeriodMs, sessions ? 30 : 90, 1, 3650) * DAY,
+    rotationPeriodMs:
+      read.integer(
+        names.rotationPeriodMs,
+        (sessions ? SESSIONS_POLICY_DEFAULTS : DEFAULT_POLICY).rotationPeriodMs / DAY,
+        1,
+        3650,
+      ) * DAY,
     keyringCacheTtlMs: read.integer(names.keyringCacheTtlMs, 60, 1, 3600) * SECOND,
     prePublicationMarginMs: read.integer(names.prePublicationMarginMs, 60, 0, 3600) * SECOND,
     maxTokenLifetimeMs: sessions
-      ? read.integer(names.maxTokenLifetimeMs, 7 * 86_400, 60, 365 * 86_400) * SECOND
+      ? read.integer(
+          names.maxTokenLifetimeMs,
+          SESSIONS_POLICY_DEFAULTS.maxTokenLifetimeMs / SECOND,
+          60,
+          365 * 86_400,
+        ) * SECOND
       : read.integer(names.maxTokenLifetimeMs, 86_400, 60, 30 * 86_400) * SECOND,
     minGraceMs: days(names.minGraceMs, 7, 365),
     maxGraceMs: days(names.maxGraceMs, 21, 365),

@@ -1,9 +1,8 @@
 import { type Clock, SECOND, systemClock } from "../clock.ts";
-import type { Environment } from "../config/env.ts";
 import { KeywardError, UsageError } from "../errors.ts";
 import type { Keyring } from "../keyring/keyring.ts";
 import { KeyringCache } from "../keyring-cache.ts";
-import { readerFromEnvironment } from "../keyring-store/secrets-reader.ts";
+import { type KeyringSource, keyringLoader } from "../keyring-store/secrets-reader.ts";
 import { type RefreshOptions, refreshSettings } from "../refresh/settings.ts";
 import { REFRESH_REFUSALS, type RefreshRefusal } from "../refresh/store.ts";
 import {
@@ -16,17 +15,8 @@ import {
 import { createSigner, type SignerOptions, type TokenRequest } from "../tokens/signer.ts";
 
 /** Where an issuer reads the keyring: Secrets Manager under a prefix, or any loader. */
-export type IssuerKeyring =
-  | {
-      /** The keyring's Secrets Manager prefix (`KEYWARD_SECRET_PREFIX`), e.g. `keyward/prod`. */
-      readonly secretPrefix: string;
-      /** Region, credentials and endpoint, from the standard AWS variables. Default `process.env`. */
-      readonly env?: Environment;
-    }
-  | {
-      /** A keyring store's `load` (the local stack's file store, tests). */
-      readonly load: () => Promise<Keyring | undefined>;
-    };
+/** Where an issuer reads the keyring: Secrets Manager under the prefix, or any loader. */
+export type IssuerKeyring = KeyringSource;
 
 export interface IssuerOptions extends SignerOptions {
   readonly keyring: IssuerKeyring;
@@ -104,13 +94,7 @@ export function createIssuer(options: IssuerOptions): Issuer {
     ...signing
   } = options;
   const clock = given ?? systemClock;
-  const load =
-    "load" in source
-      ? source.load
-      : (() => {
-          const reader = readerFromEnvironment(source.env ?? process.env, source.secretPrefix);
-          return () => reader.load();
-        })();
+  const load = keyringLoader(source);
   const ttlMs = (cacheTtlSeconds ?? 60) * SECOND;
   const keyrings = new KeyringCache({
     load,

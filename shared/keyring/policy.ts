@@ -55,6 +55,18 @@ export const DEFAULT_POLICY: RotationPolicy = {
   rolloutStepMs: 7 * DAY,
 };
 
+/**
+ * The sessions keyring's defaults where they differ from `DEFAULT_POLICY` (README, "Rotation
+ * settings"): A256GCM keys, graceful only, a rotation every 30 days (the session-key runbook's
+ * recommended cadence), and sessions that live at most 7 days (`maxTokenLifetimeMs`).
+ */
+export const SESSIONS_POLICY_DEFAULTS = {
+  algorithm: "A256GCM",
+  strategy: "graceful",
+  rotationPeriodMs: 30 * DAY,
+  maxTokenLifetimeMs: 7 * DAY,
+} as const satisfies Partial<RotationPolicy>;
+
 /** Fills in defaults and checks every setting at once; throws `ConfigInvalid` naming each problem. */
 export function resolvePolicy(overrides: Partial<RotationPolicy> = {}): RotationPolicy {
   const policy: RotationPolicy = { ...DEFAULT_POLICY, ...overrides };

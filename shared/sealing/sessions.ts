@@ -1,10 +1,7 @@
 import { type Clock, MINUTE, SECOND, systemClock } from "../clock.ts";
-import type { Environment } from "../config/env.ts";
 import { ConfigInvalid } from "../errors.ts";
-import type { Keyring } from "../keyring/keyring.ts";
-import { keyringSecretPrefix } from "../keyring/names.ts";
 import { KeyringCache } from "../keyring-cache.ts";
-import { readerFromEnvironment } from "../keyring-store/secrets-reader.ts";
+import { type KeyringSource, keyringLoader } from "../keyring-store/secrets-reader.ts";
 import type { FailureMode } from "../revocation/guard.ts";
 import type { RevocationStore } from "../revocation/store.ts";
 import { UpstashRevocationCheck } from "../revocation/upstash-check.ts";
@@ -15,17 +12,11 @@ import type { LegacyLayout } from "./envelope.ts";
 import { createSealer, DEFAULT_MAX_SESSION_LIFETIME_SECONDS, type Sealer } from "./sealer.ts";
 
 /** Where the sessions keyring is read: Secrets Manager under the deployment's prefix, or any loader. */
-export type SessionsKeyring =
-  | {
-      /**
-       * The deployment's prefix (`KEYWARD_SECRET_PREFIX`, e.g. `keyward/prod`); the sessions
-       * keyring lives beside the signing one, at `<prefix>-sessions`.
-       */
-      readonly secretPrefix: string;
-      /** Region, credentials and endpoint, from the standard AWS variables. Default `process.env`. */
-      readonly env?: Environment;
-    }
-  | { readonly load: () => Promise<Keyring | undefined> };
+/**
+ * Where the sessions keyring is read: Secrets Manager under the deployment's prefix (the sessions
+ * keyring lives beside the signing one, at `<prefix>-sessions`), or any loader.
+ */
+export type SessionsKeyring = KeyringSource;
 
 export interface SessionsOptions {
   readonly keyring: SessionsKeyring;
@@ -78,17 +69,7 @@ export function createSessions(options: SessionsOptions): Sessions {
     problems.push("maxSessionLifetimeSeconds must be a whole number of seconds >= 60");
   if (problems.length > 0) throw new ConfigInvalid(problems);
 
-  const source = options.keyring;
-  const load =
-    "load" in source
-      ? source.load
-      : (() => {
-          const reader = readerFromEnvironment(
-            source.env ?? process.env,
-            keyringSecretPrefix(source.secretPrefix, "sessions"),
-          );
-          return () => reader.load();
-        })();
+  const load = keyringLoader(options.keyring, "sessions");
   const keyrings = new KeyringCache({
     load,
     clock,
