@@ -4,6 +4,7 @@ import { readVerifierConfig } from "../shared/config/verifier-config.ts";
 import { readRotationPolicy } from "../shared/config/writer-config.ts";
 import { ConfigInvalid } from "../shared/errors.ts";
 import type { Algorithm } from "../shared/keyring/key.ts";
+import { DEFAULT_REDIS_PREFIX, redisPrefixProblem } from "../shared/upstash/prefix.ts";
 
 /** The rotation policy and verification settings, as construct props (README, "Deploying"). */
 export interface KeywardSettings {
@@ -56,7 +57,10 @@ export interface KeywardSettings {
    * trips while fresh). Default true; false makes every check a lookup (one round trip).
    */
   readonly revocationMirror?: boolean;
-  /** The mirror decides alone only while its last refresh began less than this ago. Default 1 s. */
+  /**
+   * The mirror decides alone only while its last refresh began less than this ago. Default 900 ms;
+   * with `revocationBudget`, at most 1 s (the revocation promise).
+   */
   readonly revocationFreshness?: Duration;
   /** Above this many live rules the mirror stops and checks are lookups. Default 200,000. */
   readonly revocationMirrorMaxRules?: number;
@@ -147,9 +151,9 @@ export function settingsEnvironment(settings: KeywardSettings): SettingsEnvironm
   const failureMode = settings.failureMode ?? "closed";
   if (failureMode !== "closed" && failureMode !== "open")
     problems.push("failureMode must be closed or open");
-  const redisPrefix = settings.redisPrefix ?? "kw:";
-  if (!/^[A-Za-z0-9:_-]{1,32}$/.test(redisPrefix))
-    problems.push("redisPrefix must be 1 to 32 characters A-Z a-z 0-9 : _ -");
+  const redisPrefix = settings.redisPrefix ?? DEFAULT_REDIS_PREFIX;
+  const prefixProblem = redisPrefixProblem(redisPrefix, "redisPrefix");
+  if (prefixProblem !== undefined) problems.push(prefixProblem);
   try {
     read.done();
   } catch (error) {

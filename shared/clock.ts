@@ -4,14 +4,26 @@
  */
 export interface Clock {
   now(): number;
+  /**
+   * Milliseconds on a clock that never goes back (`performance.now()`), for how long something
+   * took or how old it is: a wall clock stepped back (NTP, a VM resumed) must not make old data
+   * look young. Test clocks may leave it out: durations are then read on `now()`.
+   */
+  elapsed?(): number;
   /** Waits in real time. Test clocks leave it out: they are moved, not waited for. */
   sleep?(ms: number): Promise<void>;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  elapsed: () => performance.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
+
+/** The clock's monotonic reading (`elapsed`), or its wall clock where it has none (test clocks). */
+export function elapsedOf(clock: Clock): () => number {
+  return clock.elapsed === undefined ? () => clock.now() : () => (clock.elapsed as () => number)();
+}
 
 /**
  * Returns once the clock is past `instantMs`. A revocation answers only then, so a token issued

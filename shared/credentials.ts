@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { ConfigInvalid } from "./errors.ts";
+import { bearerToken } from "./tokens/token-source.ts";
 
 /**
  * Bearer credentials of operators and issuing clients: only their SHA-256 is configured, and a
@@ -53,13 +54,11 @@ export function presentedCredential(headers: {
   authorization?: string | undefined;
   dedicated?: string | undefined;
 }): { readonly given: boolean; readonly credential?: string } {
-  const match =
+  const credential =
     headers.dedicated === undefined
-      ? /^Bearer +(\S+)$/i.exec(headers.authorization ?? "")
-      : /^(\S+)$/.exec(headers.dedicated.trim());
-  return match?.[1] === undefined
-    ? { given: match !== null }
-    : { given: true, credential: match[1] };
+      ? bearerToken(headers.authorization)
+      : /^(\S+)$/.exec(headers.dedicated.trim())?.[1];
+  return credential === undefined ? { given: false } : { given: true, credential };
 }
 
 /**

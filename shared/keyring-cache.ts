@@ -60,6 +60,8 @@ export class KeyringCache {
   #loadedAt = Number.NEGATIVE_INFINITY;
   #failedAt = Number.NEGATIVE_INFINITY;
   #unknownKidReloadAt = Number.NEGATIVE_INFINITY;
+  /** The reload an unknown kid started, while it runs: every caller with an unknown kid waits for it. */
+  #unknownKidReload: Promise<void> | undefined;
   #inFlight: Promise<void> | undefined;
   #lastError: unknown;
 
@@ -107,17 +109,29 @@ export class KeyringCache {
   }
 
   /**
-   * A token named a kid this keyring does not have: reload at once, unless a reload for that
-   * reason happened within the cooldown (a flood of made-up kids must not become a flood of calls).
-   * Answers whether a reload finished within the wait (the caller then reads the keyring again).
+   * A token named a kid this keyring does not have: reload, unless a reload for that reason
+   * started within the cooldown (a flood of made-up kids must not become a flood of calls). The
+   * reload begins now, after any load already in flight (which may have begun before the new key
+   * existed); every caller with an unknown kid while it runs waits for that same reload (a new
+   * key's first burst of tokens, after an emergency, must not be refused). Answers whether it
+   * finished within the wait (the caller then reads the keyring again).
    */
   async reloadForUnknownKid(): Promise<boolean> {
-    const now = this.#clock.now();
-    if (now - this.#unknownKidReloadAt < this.#cooldownMs) return false;
-    this.#unknownKidReloadAt = now;
+    if (this.#unknownKidReload === undefined) {
+      const now = this.#clock.now();
+      if (now - this.#unknownKidReloadAt < this.#cooldownMs) return false;
+      this.#unknownKidReloadAt = now;
+      const earlier = this.#inFlight;
+      const reload = (
+        earlier === undefined ? this.#reload() : earlier.then(() => this.#reload())
+      ).finally(() => {
+        if (this.#unknownKidReload === reload) this.#unknownKidReload = undefined;
+      });
+      this.#unknownKidReload = reload;
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const done = await Promise.race([
-      this.#reload().then(() => true),
+      this.#unknownKidReload.then(() => true),
       new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), this.#unknownKidWaitMs);
       }),

@@ -3,6 +3,7 @@ import type { Environment } from "../../shared/config/env.ts";
 import {
   readOrLog,
   reportMirrorOverflow,
+  upstashRevocationSources,
   usageRecorderFor,
   verificationFromConfig,
 } from "../../shared/config/verification.ts";
@@ -37,7 +38,7 @@ export async function createAuthorizerFromEnv(env: Environment, overrides: Overr
   const { authenticate, keyrings, warmUp } = verificationFromConfig(
     config,
     () => secrets.load(),
-    upstash,
+    upstashRevocationSources(upstash, config),
     clock,
     {
       onMirrorOverflow: reportMirrorOverflow(log, write, "authorizer", clock),

@@ -5,6 +5,7 @@ import { type Environment, EnvReader } from "../../shared/config/env.ts";
 import {
   readOrLog,
   reportMirrorOverflow,
+  upstashRevocationSources,
   usageRecorderFor,
   type Verification,
   verificationFromConfig,
@@ -88,7 +89,7 @@ export function createEdgeVerifier(env: Environment, overrides: EdgeOverrides = 
   const verification = verificationFromConfig(
     config,
     load,
-    upstash,
+    upstashRevocationSources(upstash, config),
     clock,
     // HS256 through jose (WebCrypto): workerd runs it inline, and the Worker needs no node:crypto.
     { onMirrorOverflow: reportMirrorOverflow(log, write, "edge", clock) },
@@ -129,8 +130,12 @@ export function createEdgeVerifier(env: Environment, overrides: EdgeOverrides = 
     }),
   );
   app.all("*", async (c) => {
-    const incoming = new URL(c.req.url);
-    const target = new URL(`${incoming.pathname}${incoming.search}`, origin);
+    const target = originTarget(origin, new URL(c.req.url));
+    if (target === undefined)
+      return c.json(
+        errorBody("bad_request", "the request path does not name a path of the origin"),
+        400,
+      );
     const headers = new Headers(c.req.raw.headers);
     // The origin's own host, not the edge's; and only the Worker says who the caller is.
     headers.delete("host");
@@ -163,4 +168,18 @@ export function createEdgeVerifier(env: Environment, overrides: EdgeOverrides = 
         (work): work is Promise<void> => work !== undefined,
       ),
   };
+}
+
+/**
+ * Where an accepted request goes: the origin's own scheme and host, its path joined with the
+ * request's path, the request's query. Never resolved as a URL reference: a path such as
+ * `//attacker.example/x` or `/\\attacker.example/x` would otherwise name another host, and the
+ * caller's token would go there. Anything that still ends up elsewhere is undefined (a 400).
+ */
+export function originTarget(origin: URL, incoming: URL): URL | undefined {
+  const target = new URL(origin.href);
+  target.pathname = `${origin.pathname.replace(/\/+$/, "")}${incoming.pathname}`;
+  target.search = incoming.search;
+  target.hash = "";
+  return target.origin === origin.origin ? target : undefined;
 }

@@ -1,7 +1,8 @@
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { UpstashAuditJournal } from "../../shared/audit/upstash.ts";
-import { awsSettings } from "../../shared/config/aws-env.ts";
+import { awsClientSettings } from "../../shared/config/aws-env.ts";
 import type { Environment, EnvReader } from "../../shared/config/env.ts";
+import { readRedisPrefix } from "../../shared/config/verifier-config.ts";
 import { EventBridgePublisher } from "../../shared/events-eventbridge.ts";
 import { withEventMetrics } from "../../shared/observability/event-metrics.ts";
 import type { LineWriter } from "../../shared/observability/log.ts";
@@ -44,7 +45,7 @@ export function readRefreshSettings(read: EnvReader): RefreshEnvironment | undef
     secretId,
     upstashSecretId,
     eventBus,
-    redisPrefix: read.string("KEYWARD_REDIS_PREFIX", "kw:") ?? "kw:",
+    redisPrefix: readRedisPrefix(read),
     idleSeconds: idleDays * 86_400,
     absoluteSeconds: absoluteDays * 86_400,
     graceSeconds,
@@ -65,7 +66,7 @@ export async function refreshFromEnv(
   const prefix = settings.redisPrefix;
   const events = withEventMetrics(
     new EventBridgePublisher(
-      new EventBridgeClient(awsSettings(env, "AWS_ENDPOINT_URL_EVENTBRIDGE")),
+      new EventBridgeClient(awsClientSettings(env, "AWS_ENDPOINT_URL_EVENTBRIDGE")),
       settings.eventBus,
     ),
     write,

@@ -1,9 +1,8 @@
 import { resolve } from "node:path";
-import { EnvReader } from "../../shared/config/env.ts";
-import { readRotationPolicy } from "../../shared/config/writer-config.ts";
 import { ConfigInvalid } from "../../shared/errors.ts";
 import { keyringSecretPrefix } from "../../shared/keyring/names.ts";
-import { startLocalStack, storesFromEnv } from "./stack.ts";
+import { readLocalConfig } from "./config.ts";
+import { startLocalStack } from "./stack.ts";
 
 const raw = process.env.PORT ?? "8787";
 const port = Number(raw);
@@ -14,16 +13,13 @@ if (!/^\d+$/.test(raw) || port < 1 || port > 65_535) {
 const dir = resolve(process.env.KEYWARD_LOCAL_DIR ?? ".keyward");
 
 try {
-  const stores = storesFromEnv(process.env);
-  // The same rotation settings as the deployed functions (README, "Rotation settings").
-  const read = new EnvReader(process.env);
-  const policy = readRotationPolicy(read);
-  const sessionsPolicy = readRotationPolicy(read, "sessions");
-  read.done();
+  // The deployed functions' own settings, read by their own readers (README, "Settings").
+  const { stores, verification, policy, sessionsPolicy } = readLocalConfig(process.env);
   const stack = await startLocalStack({
     port,
     dir,
     stores,
+    verification,
     policy,
     sessionsPolicy,
     log: (line) => process.stdout.write(`${line}\n`),

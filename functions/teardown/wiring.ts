@@ -1,5 +1,5 @@
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { awsSettings } from "../../shared/config/aws-env.ts";
+import { awsClientSettings } from "../../shared/config/aws-env.ts";
 import { type Environment, EnvReader } from "../../shared/config/env.ts";
 import { KEYRING_NAMES, keyringSecretPrefix } from "../../shared/keyring/names.ts";
 import { deleteKeyringSecrets } from "../../shared/keyring-store/teardown.ts";
@@ -22,7 +22,9 @@ export function createTeardownFromEnv(env: Environment, write: LineWriter = stdo
   const prefix = read.required("KEYWARD_SECRET_PREFIX", "the keyring's Secrets Manager prefix");
   read.done();
   const log = createLogger("keyward-teardown", write);
-  const client = new SecretsManagerClient(awsSettings(env, "AWS_ENDPOINT_URL_SECRETS_MANAGER"));
+  const client = new SecretsManagerClient(
+    awsClientSettings(env, "AWS_ENDPOINT_URL_SECRETS_MANAGER"),
+  );
   return async (event: TeardownEvent): Promise<{ PhysicalResourceId: string }> => {
     const physical = event.PhysicalResourceId ?? prefix;
     if (event.RequestType === "Delete") {

@@ -1,6 +1,7 @@
 import type { Redis } from "@upstash/redis";
 import { StoreUnavailable } from "../revocation/store.ts";
 import { createUpstashClient } from "../upstash/client.ts";
+import { DEFAULT_REDIS_PREFIX } from "../upstash/prefix.ts";
 import { type UpstashSettings, WRITE_BUDGET_MS } from "../upstash/settings.ts";
 import {
   type AuditEntry,
@@ -34,7 +35,7 @@ export class UpstashAuditJournal implements AuditJournal {
   constructor(
     settings: UpstashSettings,
     private readonly capacity = DEFAULT_AUDIT_CAPACITY,
-    prefix = "kw:",
+    prefix = DEFAULT_REDIS_PREFIX,
   ) {
     this.#redis = createUpstashClient(settings, WRITE_BUDGET_MS);
     this.#seqKey = `${prefix}audit:seq`;

@@ -39,3 +39,18 @@ export function awsSettings(env: Environment, serviceEndpointVariable: string): 
         }),
   };
 }
+
+/**
+ * Time limits for every AWS SDK client keyward makes, so a store that does not answer (an endpoint
+ * gone quiet, a frozen emulator) is an error within seconds, never a hang: 2 s to connect, 5 s per
+ * request, one retry.
+ */
+export const AWS_CLIENT_LIMITS = {
+  maxAttempts: 2,
+  requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
+} as const;
+
+/** An AWS SDK client's settings: `awsSettings` with `AWS_CLIENT_LIMITS`. */
+export function awsClientSettings(env: Environment, serviceEndpointVariable: string) {
+  return { ...awsSettings(env, serviceEndpointVariable), ...AWS_CLIENT_LIMITS };
+}

@@ -5,15 +5,17 @@ import type { Keyring } from "../keyring/keyring.ts";
 import { KeyringCache } from "../keyring-cache.ts";
 import type { Logger } from "../observability/log.ts";
 import { METRIC_NAMESPACE, metricLine } from "../observability/metrics.ts";
+import type { RevocationLog } from "../revocation/change-log.ts";
 import { guardRevocations } from "../revocation/guard.ts";
 import { RevocationMirror } from "../revocation/mirror.ts";
+import type { RevocationStore } from "../revocation/store.ts";
 import { UpstashRevocationCheck } from "../revocation/upstash-check.ts";
 import { UpstashRevocationLog } from "../revocation/upstash-log.ts";
 import { createVerifier, type Hs256Check, type TokenVerifier } from "../tokens/verifier.ts";
 import type { UpstashSettings } from "../upstash/settings.ts";
 import { UsageRecorder } from "../usage/counts.ts";
 import { UpstashUsageCounter } from "../usage/upstash-counter.ts";
-import type { KeySource, VerifierConfig } from "./verifier-config.ts";
+import type { VerificationSettings } from "./verifier-config.ts";
 
 /** What the runtime adds to the verification path. */
 export interface VerificationRuntime {
@@ -21,6 +23,31 @@ export interface VerificationRuntime {
   readonly onMirrorOverflow?: (rules: number) => void;
   /** HS256 without WebCrypto, where Node's crypto exists (`directHs256`); jose's otherwise. */
   readonly hs256?: Hs256Check;
+}
+
+/** Where a verifier reads the revocation rules: a lookup per request, and the change log its mirror follows. */
+export interface RevocationSources {
+  readonly lookups: Pick<RevocationStore, "check"> & { warmUp?(): Promise<void> };
+  readonly log: RevocationLog;
+}
+
+/** The rules in Upstash, read within the verifier's budget: one `MGET` per lookup, the log by `XRANGE`. */
+export function upstashRevocationSources(
+  upstash: UpstashSettings,
+  settings: VerificationSettings,
+): RevocationSources {
+  return {
+    lookups: new UpstashRevocationCheck({
+      ...upstash,
+      prefix: settings.redisPrefix,
+      budgetMs: settings.revocationBudgetMs,
+      timing: {
+        maxTokenLifetimeSeconds: settings.maxTokenLifetimeSeconds,
+        clockToleranceSeconds: settings.clockToleranceSeconds,
+      },
+    }),
+    log: new UpstashRevocationLog(upstash, settings.redisPrefix, settings.revocationBudgetMs),
+  };
 }
 
 export interface Verification {
@@ -37,15 +64,16 @@ export interface Verification {
 }
 
 /**
- * The verification path of a configured verifier, the same for the Lambda authorizer and the
- * edge: the keyring behind a cache with the configured TTL, stale bound and unknown-kid cooldown;
- * the verifier with the configured claims; the Upstash revocation store with its time budget and
- * failure mode, behind a mirror of its rules unless `KEYWARD_REVOCATION_MIRROR=off`. Only where the keyring comes from (`load`) differs.
+ * The verification path of a configured verifier, the same for the Lambda authorizer, the edge
+ * and the local stack: the keyring behind a cache with the configured TTL, stale bound and
+ * unknown-kid cooldown; the verifier with the configured claims; the revocation rules with the
+ * budget and failure mode, behind a mirror of them unless `KEYWARD_REVOCATION_MIRROR=off`. Only
+ * where the keyring and the rules come from (`load`, `revocations`) differs.
  */
 export function verificationFromConfig(
-  config: VerifierConfig<KeySource>,
+  config: VerificationSettings,
   load: () => Promise<Keyring | undefined>,
-  upstash: UpstashSettings,
+  revocations: RevocationSources,
   clock: Clock,
   runtime: VerificationRuntime = {},
 ): Verification {
@@ -58,18 +86,10 @@ export function verificationFromConfig(
     unknownKidCooldownMs: config.unknownKidCooldownSeconds * SECOND,
     unknownKidWaitMs: config.unknownKidWaitMs,
   });
-  const lookups = new UpstashRevocationCheck({
-    ...upstash,
-    prefix: config.redisPrefix,
-    budgetMs: config.revocationBudgetMs,
-    timing: {
-      maxTokenLifetimeSeconds: config.maxTokenLifetimeSeconds,
-      clockToleranceSeconds: config.clockToleranceSeconds,
-    },
-  });
+  const { lookups } = revocations;
   const mirror = config.revocationMirror
     ? new RevocationMirror({
-        log: new UpstashRevocationLog(upstash, config.redisPrefix, config.revocationBudgetMs),
+        log: revocations.log,
         fallback: lookups,
         clock,
         freshnessMs: config.revocationFreshnessMs,
@@ -78,7 +98,6 @@ export function verificationFromConfig(
         ...(onMirrorOverflow === undefined ? {} : { onOverflow: onMirrorOverflow }),
       })
     : undefined;
-  const revocations = mirror ?? lookups;
   const verifier = createVerifier({
     clockToleranceSeconds: config.clockToleranceSeconds,
     maxLifetimeSeconds: config.maxTokenLifetimeSeconds,
@@ -91,7 +110,7 @@ export function verificationFromConfig(
     authenticate: createAuthenticator({
       keyrings,
       verifier,
-      revocations: guardRevocations(revocations, config.failureMode),
+      revocations: guardRevocations(mirror ?? lookups, config.failureMode),
       clock,
       // Signers read the keyring through a cache of the same TTL; a minute of margin.
       signerFollowMs: config.keyringCacheTtlSeconds * SECOND + 60 * SECOND,
@@ -100,7 +119,11 @@ export function verificationFromConfig(
     verifier,
     ...(mirror === undefined ? {} : { mirror }),
     async warmUp() {
-      const [, , initial] = await Promise.all([lookups.warmUp(), mirror?.warmUp(), keyrings.get()]);
+      const [, , initial] = await Promise.all([
+        lookups.warmUp?.(),
+        mirror?.warmUp(),
+        keyrings.get(),
+      ]);
       if (initial.ok) await verifier.prepare(initial.keyring);
       return initial.ok;
     },

@@ -1,4 +1,6 @@
 import type { FailureMode } from "../revocation/guard.ts";
+import { REVOCATION_PROMISE_MS } from "../revocation/mirror.ts";
+import { DEFAULT_REDIS_PREFIX, redisPrefixProblem } from "../upstash/prefix.ts";
 import { type Environment, EnvReader } from "./env.ts";
 
 /** Where the Upstash credentials come from: the environment (local) or a secret of their own (AWS). */
@@ -14,10 +16,11 @@ export type UpstashSource =
 export type SecretsKeys = { readonly kind: "secrets"; readonly prefix: string };
 export type KeySource = SecretsKeys | { readonly kind: "jwks"; readonly url: string };
 
-/** Everything a verifier (the Lambda authorizer, the edge, the local stack's route) is configured with. */
-export interface VerifierConfig<Keys extends KeySource = SecretsKeys> {
-  readonly keys: Keys;
-  readonly upstash: UpstashSource;
+/**
+ * How a verifier verifies, wherever its keys and rules come from: the settings the authorizer, the
+ * edge and the local stack read with the same code (`readVerificationSettings`).
+ */
+export interface VerificationSettings {
   readonly redisPrefix: string;
   readonly issuer?: string;
   readonly audience?: string;
@@ -42,6 +45,12 @@ export interface VerifierConfig<Keys extends KeySource = SecretsKeys> {
   /** Header carrying the token; `authorization` means the Bearer scheme. */
   readonly tokenHeader: string;
   readonly tokenCookie?: string;
+}
+
+/** Everything a deployed verifier (the Lambda authorizer, the edge) is configured with. */
+export interface VerifierConfig<Keys extends KeySource = SecretsKeys> extends VerificationSettings {
+  readonly keys: Keys;
+  readonly upstash: UpstashSource;
 }
 
 /**
@@ -86,6 +95,20 @@ export function readVerifierConfig(
     }
     upstash = { kind: "env", url: url ?? "", token: token ?? "" };
   }
+  const config: VerifierConfig<KeySource> = {
+    keys,
+    upstash,
+    ...readVerificationSettings(read),
+  };
+  read.done();
+  return config;
+}
+
+/**
+ * The verification settings of README "Authorizer settings", every problem a problem of `read`
+ * (reported with the others at `read.done()`).
+ */
+export function readVerificationSettings(read: EnvReader): VerificationSettings {
   const tokenHeader = (read.string("KEYWARD_TOKEN_HEADER") ?? "authorization").toLowerCase();
   if (!/^[a-z0-9-]+$/.test(tokenHeader))
     read.problem("KEYWARD_TOKEN_HEADER must be an HTTP header name");
@@ -96,10 +119,8 @@ export function readVerifierConfig(
   const issuer = read.string("KEYWARD_ISSUER");
   const audience = read.string("KEYWARD_AUDIENCE");
   const tokenType = read.string("KEYWARD_TOKEN_TYPE");
-  const config: VerifierConfig<KeySource> = {
-    keys,
-    upstash,
-    redisPrefix: read.string("KEYWARD_REDIS_PREFIX", "kw:") ?? "kw:",
+  const settings: VerificationSettings = {
+    redisPrefix: readRedisPrefix(read),
     ...(issuer === undefined ? {} : { issuer }),
     ...(audience === undefined ? {} : { audience }),
     ...(tokenType === undefined ? {} : { tokenType }),
@@ -122,7 +143,7 @@ export function readVerifierConfig(
     ),
     revocationMirror:
       read.oneOf("KEYWARD_REVOCATION_MIRROR", ["on", "off"] as const, "on") === "on",
-    revocationFreshnessMs: read.integer("KEYWARD_REVOCATION_FRESHNESS_MS", 1000, 100, 1000),
+    revocationFreshnessMs: read.integer("KEYWARD_REVOCATION_FRESHNESS_MS", 900, 100, 990),
     revocationMirrorMaxRules: read.integer(
       "KEYWARD_REVOCATION_MIRROR_MAX_RULES",
       200_000,
@@ -132,6 +153,20 @@ export function readVerifierConfig(
     tokenHeader,
     ...(tokenCookie === undefined ? {} : { tokenCookie }),
   };
-  read.done();
-  return config;
+  if (
+    settings.revocationMirror &&
+    settings.revocationFreshnessMs + settings.revocationBudgetMs > REVOCATION_PROMISE_MS
+  )
+    read.problem(
+      `KEYWARD_REVOCATION_FRESHNESS_MS plus KEYWARD_REVOCATION_BUDGET_MS must be at most ${REVOCATION_PROMISE_MS}: a revocation is enforced within 1 s of its answer (lower the freshness bound, or set KEYWARD_REVOCATION_MIRROR=off)`,
+    );
+  return settings;
+}
+
+/** `KEYWARD_REDIS_PREFIX`, default `kw:`: the prefix of every key in Upstash, checked. */
+export function readRedisPrefix(read: EnvReader): string {
+  const prefix = read.string("KEYWARD_REDIS_PREFIX") ?? DEFAULT_REDIS_PREFIX;
+  const problem = redisPrefixProblem(prefix, "KEYWARD_REDIS_PREFIX");
+  if (problem !== undefined) read.problem(problem);
+  return prefix;
 }

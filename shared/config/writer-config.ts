@@ -10,6 +10,7 @@ import {
 } from "../keyring/policy.ts";
 import type { RevocationTiming } from "../revocation/rules.ts";
 import { type Environment, EnvReader } from "./env.ts";
+import { readRedisPrefix } from "./verifier-config.ts";
 
 /**
  * What the functions that write (the rotation function, the ops API) are configured with. Both
@@ -51,7 +52,7 @@ export function readWriterConfig(env: Environment, read = new EnvReader(env)): W
     // The issuers' refresh-token families (same variable): cut-offs outlive them.
     refreshLifetimeSeconds: read.integer("KEYWARD_REFRESH_ABSOLUTE_DAYS", 30, 1, 365) * 86_400,
   };
-  const redisPrefix = read.string("KEYWARD_REDIS_PREFIX", "kw:") ?? "kw:";
+  const redisPrefix = readRedisPrefix(read);
   read.done();
   return { secretPrefix, eventBus, upstashSecretId, redisPrefix, timing, policy, policies };
 }

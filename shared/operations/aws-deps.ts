@@ -2,7 +2,7 @@ import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { UpstashAuditJournal } from "../audit/upstash.ts";
 import { systemClock } from "../clock.ts";
-import { awsSettings } from "../config/aws-env.ts";
+import { awsClientSettings } from "../config/aws-env.ts";
 import type { Environment } from "../config/env.ts";
 import type { WriterConfig } from "../config/writer-config.ts";
 import { EventBridgePublisher } from "../events-eventbridge.ts";
@@ -47,7 +47,9 @@ export async function awsOperationDeps(
   env: Environment,
   options: AwsDepsOptions,
 ): Promise<AwsOperationDeps> {
-  const secrets = new SecretsManagerClient(awsSettings(env, "AWS_ENDPOINT_URL_SECRETS_MANAGER"));
+  const secrets = new SecretsManagerClient(
+    awsClientSettings(env, "AWS_ENDPOINT_URL_SECRETS_MANAGER"),
+  );
   const secretString = async (secretId: string) =>
     (await secrets.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString ?? "";
   const upstash = upstashSettingsFromSecret(
@@ -68,7 +70,7 @@ export async function awsOperationDeps(
     audit: new UpstashAuditJournal(upstash, undefined, prefix),
     events: withEventMetrics(
       new EventBridgePublisher(
-        new EventBridgeClient(awsSettings(env, "AWS_ENDPOINT_URL_EVENTBRIDGE")),
+        new EventBridgeClient(awsClientSettings(env, "AWS_ENDPOINT_URL_EVENTBRIDGE")),
         config.eventBus,
       ),
       options.write ?? stdoutWriter,

@@ -13,7 +13,7 @@ interface Link {
   readonly familyId: string;
   /** The digest of the token it succeeded (none for a family's first). */
   readonly parent?: string;
-  used?: { at: number; successor: string; retries: number };
+  used?: { at: number; successor: string };
   readonly issuedAt: number;
   readonly idleUntil: number;
 }
@@ -90,7 +90,7 @@ export class MemoryRefreshStore implements RefreshStore {
       if (link.used === undefined) {
         if (nowMs >= link.idleUntil)
           return { kind: "refused", reason: "refresh_token_idle_expired", ...known };
-        link.used = { at: nowMs, successor: successorDigest, retries: 0 };
+        link.used = { at: nowMs, successor: successorDigest };
         this.#links.set(successorDigest, {
           familyId: family.familyId,
           parent: digest,
@@ -104,10 +104,8 @@ export class MemoryRefreshStore implements RefreshStore {
       if (
         link.used.successor === successorDigest &&
         family.head === successorDigest &&
-        nowMs - link.used.at <= settings.graceMs &&
-        link.used.retries < settings.maxRetries
+        nowMs - link.used.at <= settings.graceMs
       ) {
-        link.used.retries++;
         return { kind: "retried", grant };
       }
       family.revoked = "reused";

@@ -13,10 +13,11 @@ export interface RefreshOptions {
   readonly idleSeconds?: number;
   /** Default 30 days. */
   readonly absoluteSeconds?: number;
-  /** Default 10; from 0 to 60. */
+  /**
+   * A used token presented again within this many seconds gets the same successor, as often as
+   * it comes (tabs refreshing at once, a retried request). Default 10; from 0 to 60.
+   */
   readonly graceSeconds?: number;
-  /** Retries of one used token within the grace. Default 5, from 0 to 100. */
-  readonly maxRetries?: number;
   /**
    * Called once a reused token has revoked its family (journal, event, metric): the family id and
    * subject, never the token.
@@ -32,7 +33,6 @@ export function refreshSettings(
   const idle = options.idleSeconds ?? DEFAULT_REFRESH.idleMs / 1000;
   const absolute = options.absoluteSeconds ?? DEFAULT_REFRESH.absoluteMs / 1000;
   const grace = options.graceSeconds ?? DEFAULT_REFRESH.graceMs / 1000;
-  const retries = options.maxRetries ?? DEFAULT_REFRESH.maxRetries;
   const whole = (value: number, min: number, max: number) =>
     Number.isSafeInteger(value) && value >= min && value <= max;
   const problems: string[] = [];
@@ -44,14 +44,11 @@ export function refreshSettings(
     problems.push("refresh.idleSeconds must be a whole number from 60 to refresh.absoluteSeconds");
   if (!whole(grace, 0, 60))
     problems.push("refresh.graceSeconds must be a whole number from 0 to 60");
-  if (!whole(retries, 0, 100))
-    problems.push("refresh.maxRetries must be a whole number from 0 to 100");
   if (problems.length > 0) throw new ConfigInvalid(problems);
   return {
     idleMs: idle * 1000,
     absoluteMs: absolute * 1000,
     graceMs: grace * 1000,
-    maxRetries: retries,
     accessRuleExpiry,
   };
 }

@@ -1,15 +1,16 @@
 import type { TokenFacts } from "../revocation/rules.ts";
 
-/** How refresh tokens live. Defaults: 7 days idle, 30 days absolute, 10 s grace, 5 retries. */
+/** How refresh tokens live. Defaults: 7 days idle, 30 days absolute, 10 s grace. */
 export interface RefreshSettings {
   /** A refresh token unused this long expires (its family with it). */
   readonly idleMs: number;
   /** A family ends this long after its login, however it is used. */
   readonly absoluteMs: number;
-  /** A used token presented again this soon gets the same successor (0–60 s). */
+  /**
+   * A used token presented again this soon, while its successor is still the live token, gets
+   * that same successor, however many times (tabs, retries: not theft). 0–60 s.
+   */
   readonly graceMs: number;
-  /** At most this many such retries per token. */
-  readonly maxRetries: number;
   /**
    * When the rule that revokes a reused family's access tokens may lapse, in seconds since the
    * epoch, given the reuse instant in milliseconds (every access token of the family is expired).
@@ -28,7 +29,6 @@ export const DEFAULT_REFRESH = {
   idleMs: 7 * 86_400_000,
   absoluteMs: 30 * 86_400_000,
   graceMs: 10_000,
-  maxRetries: 5,
 } as const;
 
 /** What a family re-issues access tokens with: fixed at login. */

@@ -1,8 +1,9 @@
 import type { Redis } from "@upstash/redis";
 import { StoreUnavailable } from "../errors.ts";
-import { changeLogKey, LOG_RULE_LUA, logMinId } from "../revocation/change-log.ts";
+import { changeLogKey, changeLogSeqKey, LOG_RULE_LUA } from "../revocation/change-log.ts";
 import { lookupFor, revocationKey } from "../revocation/rules.ts";
 import { createUpstashClient } from "../upstash/client.ts";
+import { checkedRedisPrefix } from "../upstash/prefix.ts";
 import { type UpstashSettings, upstashFailure, WRITE_BUDGET_MS } from "../upstash/settings.ts";
 import {
   EXPIRED_FAMILY_KEPT_MS,
@@ -15,7 +16,7 @@ import {
 } from "./store.ts";
 
 export interface UpstashRefreshOptions extends UpstashSettings {
-  /** Prefix of every key, the revocation rules' included. Default "kw:". */
+  /** Prefix of every key, the revocation rules' included (checked). Default `kw:`. */
   readonly prefix?: string;
   /** Each call answers within this many milliseconds or fails as `StoreUnavailable`. Default 2,000. */
   readonly budgetMs?: number;
@@ -42,23 +43,24 @@ end
 return 1`;
 
 /**
- * One refresh, atomically. KEYS[1] the presented token. ARGV: [1] now, [2] grace, [3] retries
- * allowed, [4] the successor's digest, [5] idle lifetime, [6] key prefix, [7] the family claim
- * rule's key without the family id, [8] that rule's expiry (seconds), [9] the token's own digest
- * (the successor's parent), [10] the caller's client ("*": the library, any family), [11] the
- * revocation change log, [12] its trim point (a reuse's rule goes to the log too). The family's revocation
- * rules (cut-offs of its subject, claims, all) are read by the keys stored with it: a rule
- * refuses tokens issued at or before its instant (values in whole seconds, from before
- * millisecond cut-offs, mean the last millisecond of that second).
+ * One refresh, atomically. KEYS[1] the presented token. ARGV: [1] now, [2] grace, [3] the
+ * successor's digest, [4] idle lifetime, [5] key prefix, [6] the family claim rule's key without
+ * the family id, [7] that rule's expiry (seconds), [8] the token's own digest (the successor's
+ * parent), [9] the caller's client ("*": the library, any family), [10] the revocation change log,
+ * [11] its counter (a reuse's rule goes to the log too). The family's revocation rules (cut-offs
+ * of its subject, claims, all) are read by the keys stored with it: a rule refuses tokens issued
+ * at or before its instant (values in whole seconds, from before millisecond cut-offs, mean the
+ * last millisecond of that second). A used token presented again within the grace, while its
+ * successor is still the family's live token, gets that successor however often it comes.
  */
 const ROTATE_SCRIPT = `${LOG_RULE_LUA}
-local link = redis.call('HMGET', KEYS[1], 'f', 's', 'i', 'ie', 'n', 'u', 'r')
+local link = redis.call('HMGET', KEYS[1], 'f', 's', 'i', 'ie', 'n', 'u')
 if not link[1] then return {'refresh_token_unknown'} end
 local now = tonumber(ARGV[1])
-local fkey = ARGV[6] .. 'rf:' .. link[1]
+local fkey = ARGV[5] .. 'rf:' .. link[1]
 local fam = redis.call('HMGET', fkey, 'sub', 'claims', 'aud', 'life', 'abs', 'rules', 'revoked', 'client', 'head')
 if not fam[1] then return {'refresh_token_unknown'} end
-if ARGV[10] ~= '*' and (fam[8] or '') ~= ARGV[10] then return {'refresh_token_unknown'} end
+if ARGV[9] ~= '*' and (fam[8] or '') ~= ARGV[9] then return {'refresh_token_unknown'} end
 local grant = {link[1], fam[1], fam[2], fam[3] or '', fam[4], fam[8] or ''}
 if fam[7] then return {'refresh_token_revoked', link[1], fam[1]} end
 if now >= tonumber(fam[5]) then return {'refresh_token_expired', link[1], fam[1]} end
@@ -73,25 +75,23 @@ for _, key in ipairs(cjson.decode(fam[6])) do
 end
 if link[2] == 'live' then
   if now >= tonumber(link[4]) then return {'refresh_token_idle_expired', link[1], fam[1]} end
-  redis.call('HSET', KEYS[1], 's', 'used', 'u', ARGV[1], 'n', ARGV[4], 'r', '0')
-  local next = ARGV[6] .. 'rt:' .. ARGV[4]
-  local idle = math.min(now + tonumber(ARGV[5]), tonumber(fam[5]))
-  redis.call('HSET', next, 'f', link[1], 'p', ARGV[9], 's', 'live', 'i', ARGV[1], 'ie', string.format('%d', idle))
+  redis.call('HSET', KEYS[1], 's', 'used', 'u', ARGV[1], 'n', ARGV[3])
+  local next = ARGV[5] .. 'rt:' .. ARGV[3]
+  local idle = math.min(now + tonumber(ARGV[4]), tonumber(fam[5]))
+  redis.call('HSET', next, 'f', link[1], 'p', ARGV[8], 's', 'live', 'i', ARGV[1], 'ie', string.format('%d', idle))
   redis.call('PEXPIREAT', next, string.format('%d', idle + ${EXPIRED_FAMILY_KEPT_MS}))
-  redis.call('HSET', fkey, 'used', ARGV[1], 'head', ARGV[4])
+  redis.call('HSET', fkey, 'used', ARGV[1], 'head', ARGV[3])
   return {'rotated', unpack(grant)}
 end
-if link[5] == ARGV[4] and fam[9] == ARGV[4] and now - tonumber(link[6]) <= tonumber(ARGV[2])
-  and tonumber(link[7]) < tonumber(ARGV[3]) then
-  redis.call('HINCRBY', KEYS[1], 'r', 1)
+if link[5] == ARGV[3] and fam[9] == ARGV[3] and now - tonumber(link[6]) <= tonumber(ARGV[2]) then
   return {'retried', unpack(grant)}
 end
 redis.call('HSET', fkey, 'revoked', 'reused')
-local rule = ARGV[7] .. link[1]
+local rule = ARGV[6] .. link[1]
 local current = tonumber(redis.call('GET', rule) or '0') or 0
 local value = string.format('%d', math.max(current, now))
-redis.call('SET', rule, value, 'EXAT', ARGV[8])
-log_rule(ARGV[11], rule, value, ARGV[8], ARGV[12])
+redis.call('SET', rule, value, 'EXAT', ARGV[7])
+log_rule(ARGV[10], ARGV[11], rule, value, ARGV[7])
 return {'refresh_token_reused', link[1], fam[1]}`;
 
 /** KEYS[1] the subject's index. ARGV: now, key prefix. Live families' fields, flat. */
@@ -110,7 +110,7 @@ return out`;
  * Refresh-token families in Upstash Redis, each operation one `EVAL` (one HTTP request; the local
  * REST server has no MULTI). Keys, all expiring with their family:
  * `rt:<digest>` a token (family, parent's digest, live/used, issued, idle expiry, successor's
- * digest, used at, retries), kept a day past its idle expiry (after that nobody can use it, and a replay is just
+ * digest, used at), kept a day past its idle expiry (after that nobody can use it, and a replay is just
  * unknown; before, a replay of a used one revokes the family), `rf:<family>` the family (subject, claims, audience, lifetime, client, user agent,
  * created, last used, absolute expiry, its revocation rules' keys, revoked, live token's digest),
  * `rs:<sub>` the subject's families by expiry.
@@ -121,7 +121,7 @@ export class UpstashRefreshStore implements RefreshStore {
   readonly #budgetMs: number;
 
   constructor(options: UpstashRefreshOptions) {
-    this.#prefix = options.prefix ?? "kw:";
+    this.#prefix = checkedRedisPrefix(options.prefix);
     this.#budgetMs = options.budgetMs ?? WRITE_BUDGET_MS;
     this.#redis = createUpstashClient(options, this.#budgetMs);
   }
@@ -178,7 +178,6 @@ export class UpstashRefreshStore implements RefreshStore {
       [
         String(nowMs),
         String(settings.graceMs),
-        String(settings.maxRetries),
         successorDigest,
         String(settings.idleMs),
         this.#prefix,
@@ -188,7 +187,7 @@ export class UpstashRefreshStore implements RefreshStore {
         // "*" (never a client's name: names are letters, digits, _ . @ -) is the library: any family.
         client ?? "*",
         changeLogKey(this.#prefix),
-        logMinId(nowMs),
+        changeLogSeqKey(this.#prefix),
       ],
     );
     if (!Array.isArray(answer) || typeof answer[0] !== "string")

@@ -1,5 +1,12 @@
 import type { Clock } from "../clock.ts";
-import { LOG_RETENTION_MS, type LogEntry, type RevocationLog } from "./change-log.ts";
+import { DEFAULT_REDIS_PREFIX } from "../upstash/prefix.ts";
+import {
+  LOG_RETENTION_MS,
+  type LogEntry,
+  type LoggedEntry,
+  type LogPosition,
+  type RevocationLog,
+} from "./change-log.ts";
 import {
   evaluate,
   expiresAt,
@@ -19,9 +26,9 @@ import { isSpent, type RevocationStore, type RevokeOptions, type RevokeResult } 
  */
 export class MemoryRevocationStore implements RevocationStore, RevocationLog {
   readonly #entries = new Map<string, { value: number; expiresAtSeconds: number }>();
-  readonly prefix = "kw:";
-  /** The change log: positions are a sequence number, as text. */
-  #log: { seq: number; atMs: number; entry: LogEntry }[] = [];
+  readonly prefix = DEFAULT_REDIS_PREFIX;
+  /** The change log: an entry's id is its sequence number, as text. */
+  #log: { atMs: number; entry: LoggedEntry }[] = [];
   #seq = 0;
 
   constructor(
@@ -71,25 +78,34 @@ export class MemoryRevocationStore implements RevocationStore, RevocationLog {
       : entry.expiresAtSeconds - Math.floor(this.clock.now() / 1000);
   }
 
-  async since(position: string): Promise<{ position: string; entries: LogEntry[] }> {
-    const after = Number(position);
-    const entries = this.#log.filter((item) => item.seq > after);
+  async since(
+    position: LogPosition,
+  ): Promise<{ position: LogPosition; head: number; entries: LoggedEntry[] }> {
+    const after = Number(position.id);
+    const entries = this.#log.filter((item) => item.entry.seq > after).map((item) => item.entry);
+    const last = entries.at(-1);
     return {
-      position: String(entries.at(-1)?.seq ?? after),
-      entries: entries.map((item) => item.entry),
+      position: last === undefined ? position : { id: String(last.seq), seq: last.seq },
+      head: this.#seq,
+      entries,
     };
   }
 
-  async snapshot(nowMs: number): Promise<{ position: string; rules: LogEntry[] }> {
+  async snapshot(nowMs: number): Promise<{ position: LogPosition; rules: LogEntry[] }> {
     const rules: LogEntry[] = [];
     for (const [key, stored] of this.#entries)
       if (stored.expiresAtSeconds * 1000 > nowMs) rules.push(this.#entryOf(key, stored));
-    return { position: String(this.#seq), rules };
+    return { position: { id: String(this.#seq), seq: this.#seq }, rules };
+  }
+
+  /** Drops every entry of the change log, as `XTRIM … MAXLEN 0` does (tests of a lost entry). */
+  trimLog(): void {
+    this.#log = [];
   }
 
   #append(key: string, stored: { value: number; expiresAtSeconds: number }, nowMs: number): void {
     this.#seq++;
-    this.#log.push({ seq: this.#seq, atMs: nowMs, entry: this.#entryOf(key, stored) });
+    this.#log.push({ atMs: nowMs, entry: { ...this.#entryOf(key, stored), seq: this.#seq } });
     const keepFrom = nowMs - LOG_RETENTION_MS;
     if ((this.#log[0]?.atMs ?? nowMs) < keepFrom)
       this.#log = this.#log.filter((item) => item.atMs >= keepFrom);

@@ -1,23 +1,35 @@
-import type { Clock } from "../clock.ts";
+import { type Clock, elapsedOf } from "../clock.ts";
 import { ConfigInvalid, StoreUnavailable } from "../errors.ts";
 import { upstashFailure } from "../upstash/settings.ts";
 import {
   LOG_RETENTION_MS,
   type LogEntry,
+  type LogPosition,
+  missesEntries,
   RELOAD_MARGIN_MS,
   type RevocationLog,
 } from "./change-log.ts";
 import { evaluate, lookupFor, type RevocationStatus, type TokenFacts } from "./rules.ts";
 import type { RevocationStore } from "./store.ts";
 
+/**
+ * The revocation promise: a rule answered 2xx is enforced by every verifier within this. A mirror
+ * decides alone for at most its freshness bound after a refresh began, and a refresh then has its
+ * budget: the two together must fit.
+ */
+export const REVOCATION_PROMISE_MS = 1000;
+
 export interface MirrorOptions {
   readonly log: RevocationLog;
-  /** The per-request lookup, used while the mirror holds more rules than `maxRules`. */
+  /** The per-request lookup: until the first snapshot, after a lost entry, past `maxRules`. */
   readonly fallback: Pick<RevocationStore, "check">;
   readonly clock: Clock;
-  /** The mirror decides alone only while its last refresh began less than this ago. Default 1000. */
+  /** The mirror decides alone only while its last refresh began less than this ago. Default 900. */
   readonly freshnessMs?: number;
-  /** A check that needs a refresh answers within this many milliseconds, or `StoreUnavailable`. Default 100. */
+  /**
+   * A check that needs a refresh answers within this many milliseconds, or `StoreUnavailable`.
+   * Default 100. With `freshnessMs`, at most `REVOCATION_PROMISE_MS`.
+   */
   readonly budgetMs?: number;
   /** Above this many live rules the mirror stops and every check is a lookup. Default 200,000. */
   readonly maxRules?: number;
@@ -31,67 +43,76 @@ export interface MirrorStats {
   /** Delta reads of the log, and snapshot reloads. */
   readonly refreshes: number;
   readonly snapshots: number;
-  /** Checks answered by the per-request lookup (the mirror overflowed). */
+  /** Delta reads that found entries missing (trimmed, evicted): each led to a snapshot. */
+  readonly gaps: number;
+  /** Checks answered by the per-request lookup (no snapshot yet, or the mirror overflowed). */
   readonly lookups: number;
   readonly rules: number;
 }
 
 /**
  * Every live revocation rule in the verifier's memory, brought up to date by reading the change
- * log after the last entry it saw (one round trip). A check is decided from memory while the last
- * refresh began less than `freshnessMs` ago (the revocation promise: a rule answered 2xx is
- * enforced within that), with zero round trips; otherwise the check waits for one refresh (one
- * in flight per mirror, shared by every check waiting) and decides from the result. A refresh that
- * does not finish within the budget is `StoreUnavailable`: the caller's failure mode applies, as
- * for a lookup. A mirror without rules yet, or that may have missed entries the writers trimmed
- * (idle longer than the log's retention allows), reloads a snapshot in the background and answers
- * by lookups (one round trip each) meanwhile; past `maxRules` it gives up and every check is a
- * lookup.
+ * log after the last entry it applied (one round trip). A check is decided from memory while the
+ * last refresh began less than `freshnessMs` ago, with zero round trips; otherwise the check waits
+ * for one refresh (one in flight per mirror, shared by every check waiting) and decides from the
+ * result. A refresh that does not finish within the budget is `StoreUnavailable`: the caller's
+ * failure mode applies, as for a lookup. So a rule is enforced within freshness + budget of its
+ * write, at most `REVOCATION_PROMISE_MS`.
+ *
+ * The mirror never decides on a log it may have lost entries of: without rules yet, after a gap
+ * in the entries' numbers (trimmed, evicted, a counter reset), or idle longer than the log's
+ * retention, it reloads a snapshot in the background and answers by lookups (one round trip each)
+ * meanwhile; past `maxRules` it gives up and every check is a lookup. Ages are read on the clock's
+ * monotonic reading: a wall clock stepped back does not make the mirror look fresh.
  */
 export class RevocationMirror implements Pick<RevocationStore, "check"> {
   readonly #log: RevocationLog;
   readonly #fallback: Pick<RevocationStore, "check">;
   readonly #clock: Clock;
+  readonly #elapsed: () => number;
   readonly #freshnessMs: number;
   readonly #budgetMs: number;
   readonly #maxRules: number;
   readonly #onOverflow: (rules: number) => void;
   readonly #rules = new Map<string, { value: number; expiresAtMs: number }>();
-  #position: string | undefined;
+  /** Undefined until the first snapshot, and again once entries may have been lost. */
+  #position: LogPosition | undefined;
   #syncedAt = Number.NEGATIVE_INFINITY;
   #sweptAt = Number.NEGATIVE_INFINITY;
   #inFlight: Promise<void> | undefined;
   #overflowed = false;
-  #stats = { local: 0, refreshes: 0, snapshots: 0, lookups: 0 };
+  #stats = { local: 0, refreshes: 0, snapshots: 0, gaps: 0, lookups: 0 };
 
   constructor(options: MirrorOptions) {
     this.#log = options.log;
     this.#fallback = options.fallback;
     this.#clock = options.clock;
-    this.#freshnessMs = options.freshnessMs ?? 1000;
+    this.#elapsed = elapsedOf(options.clock);
+    this.#freshnessMs = options.freshnessMs ?? 900;
     this.#budgetMs = options.budgetMs ?? 100;
     this.#maxRules = options.maxRules ?? 200_000;
     this.#onOverflow = options.onOverflow ?? (() => undefined);
     const problems: string[] = [];
-    if (
-      !(Number.isInteger(this.#freshnessMs) && this.#freshnessMs >= 1 && this.#freshnessMs <= 1000)
-    )
-      problems.push("freshnessMs must be a whole number of milliseconds from 1 to 1000");
+    if (!(Number.isInteger(this.#freshnessMs) && this.#freshnessMs >= 1))
+      problems.push("freshnessMs must be a whole number of milliseconds above 0");
     if (!(this.#budgetMs > 0)) problems.push("budgetMs must be above 0");
+    if (this.#freshnessMs + this.#budgetMs > REVOCATION_PROMISE_MS)
+      problems.push(
+        `freshnessMs plus budgetMs must be at most ${REVOCATION_PROMISE_MS} (the revocation promise)`,
+      );
     if (!(Number.isInteger(this.#maxRules) && this.#maxRules >= 1))
       problems.push("maxRules must be a whole number above 0");
     if (problems.length > 0) throw new ConfigInvalid(problems);
   }
 
   async check(facts: TokenFacts): Promise<RevocationStatus> {
-    const started = this.#clock.now();
-    if (!this.#overflowed && started - this.#syncedAt >= this.#freshnessMs) {
+    if (!this.#overflowed && this.#elapsed() - this.#syncedAt >= this.#freshnessMs) {
+      if (!this.#needsSnapshot()) await this.#refreshWithinBudget();
       // A snapshot takes several round trips: meanwhile, checks are lookups (one round trip).
-      if (this.#needsSnapshot(started)) {
+      if (this.#needsSnapshot()) {
         this.#refresh().catch(() => undefined);
         return this.#lookup(facts);
       }
-      await this.#refreshWithinBudget();
     }
     if (this.#overflowed) return this.#lookup(facts);
     this.#stats.local++;
@@ -112,19 +133,12 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
     await this.#refresh().catch(() => undefined);
   }
 
-  #lookup(facts: TokenFacts): Promise<RevocationStatus> {
-    this.#stats.lookups++;
-    return this.#fallback.check(facts);
-  }
-
   /**
-   * Writers trim the log by age: past the retention (less a margin for clock skew) some entries
-   * after this mirror's position may be gone, so it starts again from a snapshot.
+   * This process just wrote a rule: the next check reads the log first (one round trip), so a
+   * verifier beside its writer (the local stack) refuses at the very next request.
    */
-  #needsSnapshot(now: number): boolean {
-    return (
-      this.#position === undefined || now - this.#syncedAt > LOG_RETENTION_MS - RELOAD_MARGIN_MS
-    );
+  expire(): void {
+    this.#syncedAt = Math.min(this.#syncedAt, this.#elapsed() - this.#freshnessMs);
   }
 
   /**
@@ -137,6 +151,22 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
 
   stats(): MirrorStats {
     return { ...this.#stats, rules: this.#rules.size };
+  }
+
+  #lookup(facts: TokenFacts): Promise<RevocationStatus> {
+    this.#stats.lookups++;
+    return this.#fallback.check(facts);
+  }
+
+  /**
+   * No position (never loaded, or entries lost), or idle past the log's retention (less a margin):
+   * some entries after this mirror's position may be gone, so it starts again from a snapshot.
+   */
+  #needsSnapshot(): boolean {
+    return (
+      this.#position === undefined ||
+      this.#elapsed() - this.#syncedAt > LOG_RETENTION_MS - RELOAD_MARGIN_MS
+    );
   }
 
   /** A refresh that began at or after `now - freshness`, shared, within the budget. */
@@ -153,7 +183,12 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
       // A refresh already under way may have begun too long ago: then one more, after it.
       for (let attempt = 0; attempt < 2; attempt++) {
         await Promise.race([this.#refresh(), deadline]);
-        if (this.#overflowed || this.#clock.now() - this.#syncedAt < this.#freshnessMs) return;
+        if (
+          this.#overflowed ||
+          this.#needsSnapshot() ||
+          this.#elapsed() - this.#syncedAt < this.#freshnessMs
+        )
+          return;
       }
       throw new StoreUnavailable("revocation log could not be read fresh enough");
     } finally {
@@ -169,18 +204,25 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
   }
 
   async #sync(): Promise<void> {
-    const started = this.#clock.now();
+    const started = this.#elapsed();
+    const now = this.#clock.now();
     const position = this.#position;
     try {
-      if (position === undefined || this.#needsSnapshot(started)) {
-        const snapshot = await this.#log.snapshot(started);
+      if (position === undefined || this.#needsSnapshot()) {
+        const snapshot = await this.#log.snapshot(now);
         this.#rules.clear();
-        this.#apply(snapshot.rules, started);
+        this.#apply(snapshot.rules, now);
         this.#position = snapshot.position;
         this.#stats.snapshots++;
       } else {
         const delta = await this.#log.since(position);
-        this.#apply(delta.entries, started);
+        if (missesEntries(position, delta)) {
+          // Deciding on what is left would miss the lost rule: lookups until a snapshot.
+          this.#position = undefined;
+          this.#stats.gaps++;
+          return;
+        }
+        this.#apply(delta.entries, now);
         this.#position = delta.position;
         this.#stats.refreshes++;
       }
@@ -191,7 +233,7 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
       });
     }
     this.#syncedAt = started;
-    if (started - this.#sweptAt >= 60_000) this.#sweep(started);
+    if (started - this.#sweptAt >= 60_000) this.#sweep(now, started);
     if (this.#rules.size > this.#maxRules) {
       this.#overflowed = true;
       const rules = this.#rules.size;
@@ -209,9 +251,9 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
   }
 
   /** Rules leave the mirror when they leave the store. */
-  #sweep(now: number): void {
+  #sweep(now: number, at: number): void {
     for (const [key, rule] of this.#rules) if (rule.expiresAtMs <= now) this.#rules.delete(key);
-    this.#sweptAt = now;
+    this.#sweptAt = at;
   }
 
   #valueAt(key: string, now: number): number | null {

@@ -1,3 +1,4 @@
+import { checkedRedisPrefix } from "../upstash/prefix.ts";
 import { UpstashRest } from "../upstash/rest.ts";
 import type { UpstashSettings } from "../upstash/settings.ts";
 import { upstashFailure } from "../upstash/settings.ts";
@@ -15,7 +16,7 @@ export interface UpstashCheckOptions extends UpstashSettings {
   readonly timing: RevocationTiming;
   /** A check answers within this many milliseconds or fails as `StoreUnavailable`. Default 100. */
   readonly budgetMs?: number;
-  /** Prefix of every key. Default "kw:". */
+  /** Prefix of every key (checked). Default `kw:`. */
   readonly prefix?: string;
 }
 
@@ -32,7 +33,7 @@ export class UpstashRevocationCheck implements Pick<RevocationStore, "check"> {
 
   constructor(options: UpstashCheckOptions) {
     this.#budgetMs = options.budgetMs ?? 100;
-    this.#prefix = options.prefix ?? "kw:";
+    this.#prefix = checkedRedisPrefix(options.prefix);
     this.#rest = new UpstashRest(options, this.#budgetMs);
   }
 

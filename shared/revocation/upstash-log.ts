@@ -1,78 +1,92 @@
+import { checkedRedisPrefix, globLiteral } from "../upstash/prefix.ts";
 import { UpstashRest } from "../upstash/rest.ts";
 import type { UpstashSettings } from "../upstash/settings.ts";
-import { changeLogKey, type LogEntry, type RevocationLog } from "./change-log.ts";
+import {
+  changeLogKey,
+  changeLogSeqKey,
+  type LogEntry,
+  type LoggedEntry,
+  type LogPosition,
+  type RevocationLog,
+} from "./change-log.ts";
 
 /** Entries read per `XRANGE`; a longer backlog takes more round trips (a burst of revocations). */
 const PAGE = 1000;
 /** Keys per snapshot request: one `MGET` and a `PTTL` each, pipelined. */
 const SNAPSHOT_CHUNK = 500;
 
+type StreamEntry = [string, string[]];
+
 /**
  * The change log in Upstash, for a verifier's mirror, over the same small REST client as the
- * revocation check: `since` is one `XRANGE` (more only past 1,000 new entries); `snapshot` takes
- * the log's last id, then `SCAN`s the rules and reads their values and expiries.
+ * revocation check: `since` is one pipeline (the counter, then one `XRANGE`; more only past
+ * 1,000 new entries); `snapshot` takes the counter and the log's last entry, then `SCAN`s the
+ * rules and reads their values and expiries.
  */
 export class UpstashRevocationLog implements RevocationLog {
   readonly #rest: UpstashRest;
   readonly #log: string;
+  readonly #seq: string;
+  readonly prefix: string;
 
-  constructor(
-    settings: UpstashSettings,
-    readonly prefix: string,
-    timeoutMs: number,
-  ) {
+  constructor(settings: UpstashSettings, prefix: string, timeoutMs: number) {
+    this.prefix = checkedRedisPrefix(prefix);
     this.#rest = new UpstashRest(settings, timeoutMs);
-    this.#log = changeLogKey(prefix);
+    this.#log = changeLogKey(this.prefix);
+    this.#seq = changeLogSeqKey(this.prefix);
   }
 
-  async since(position: string): Promise<{ position: string; entries: LogEntry[] }> {
-    const entries: LogEntry[] = [];
-    let after = position;
+  async since(position: LogPosition): Promise<{
+    position: LogPosition;
+    head: number;
+    entries: LoggedEntry[];
+  }> {
+    // The counter first: every entry numbered up to it was written before this XRANGE began.
+    const [head, first] = await this.#rest.pipeline([["GET", this.#seq], this.#range(position.id)]);
+    const entries: LoggedEntry[] = [];
+    let last = position;
+    let page = streamEntries(first);
     for (;;) {
-      const page = await this.#rest.command<[string, string[]][]>([
-        "XRANGE",
-        this.#log,
-        `(${after}`,
-        "+",
-        "COUNT",
-        PAGE,
-      ]);
-      if (!Array.isArray(page)) throw new Error("XRANGE answered with something other than a list");
       for (const [id, fields] of page) {
-        entries.push(entryOf(fields));
-        after = id;
+        const entry = entryOf(fields);
+        entries.push(entry);
+        last = { id, seq: entry.seq };
       }
-      if (page.length < PAGE) return { position: after, entries };
+      if (page.length < PAGE) return { position: last, head: Number(head ?? 0), entries };
+      page = streamEntries(await this.#rest.command(this.#range(last.id)));
     }
   }
 
-  async snapshot(nowMs: number): Promise<{ position: string; rules: LogEntry[] }> {
-    const last = await this.#rest.command<[string, string[]][]>([
-      "XREVRANGE",
-      this.#log,
-      "+",
-      "-",
-      "COUNT",
-      1,
+  async snapshot(nowMs: number): Promise<{ position: LogPosition; rules: LogEntry[] }> {
+    const [counted, lastEntries] = await this.#rest.pipeline([
+      ["GET", this.#seq],
+      ["XREVRANGE", this.#log, "+", "-", "COUNT", 1],
     ]);
-    const position = last?.[0]?.[0] ?? "0-0";
-    const keys: string[] = [];
+    const [last] = streamEntries(lastEntries);
+    // Rules written after these two reads are applied again by the next delta: harmless, as a
+    // later entry of a key replaces an earlier one and writers only ever raise a rule's instant.
+    const position: LogPosition =
+      last === undefined
+        ? { id: "0-0", seq: Number(counted ?? 0) }
+        : { id: last[0], seq: entryOf(last[1]).seq };
+    const keys = new Set<string>();
     let cursor = "0";
     do {
       const [next, found] = await this.#rest.command<[string, string[]]>([
         "SCAN",
         cursor,
         "MATCH",
-        `${this.prefix}rv:*`,
+        `${globLiteral(this.prefix)}rv:*`,
         "COUNT",
         1000,
       ]);
-      for (const key of found) if (key !== this.#log) keys.push(key);
+      for (const key of found) if (key !== this.#log && key !== this.#seq) keys.add(key);
       cursor = next;
     } while (cursor !== "0");
+    const all = [...keys];
     const rules: LogEntry[] = [];
-    for (let start = 0; start < keys.length; start += SNAPSHOT_CHUNK) {
-      const chunk = [...new Set(keys.slice(start, start + SNAPSHOT_CHUNK))];
+    for (let start = 0; start < all.length; start += SNAPSHOT_CHUNK) {
+      const chunk = all.slice(start, start + SNAPSHOT_CHUNK);
       const [values, ...ttls] = await this.#rest.pipeline([
         ["MGET", ...chunk],
         ...chunk.map((key) => ["PTTL", key]),
@@ -90,19 +104,30 @@ export class UpstashRevocationLog implements RevocationLog {
     }
     return { position, rules };
   }
+
+  #range(afterId: string): (string | number)[] {
+    return ["XRANGE", this.#log, `(${afterId}`, "+", "COUNT", PAGE];
+  }
 }
 
-/** A log entry's fields (`k`, `v`, `x`) as written by `log_rule`. */
-function entryOf(fields: readonly string[]): LogEntry {
+function streamEntries(answer: unknown): StreamEntry[] {
+  if (!Array.isArray(answer))
+    throw new Error("the change log answered with something other than a list");
+  return answer as StreamEntry[];
+}
+
+/** A log entry's fields (`n`, `k`, `v`, `x`) as written by `log_rule`. */
+function entryOf(fields: readonly string[]): LoggedEntry {
   const named = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2)
     named.set(fields[i] as string, fields[i + 1] as string);
-  const field = (name: string) => named.get(name);
-  const exat = Number(field("x"));
+  const exat = Number(named.get("x"));
   return {
-    key: field("k") ?? "",
+    // An entry without a number (written before they existed) is NaN: a gap, so a snapshot.
+    seq: Number(named.get("n") ?? Number.NaN),
+    key: named.get("k") ?? "",
     // A value that is not a number stays NaN: the evaluation refuses on it (deny on doubt).
-    value: Number(field("v")),
+    value: Number(named.get("v")),
     expiresAtMs: exat > 0 ? exat * 1000 : Number.POSITIVE_INFINITY,
   };
 }

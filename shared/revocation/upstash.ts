@@ -1,7 +1,8 @@
 import type { Redis } from "@upstash/redis";
 import { createUpstashClient } from "../upstash/client.ts";
+import { checkedRedisPrefix } from "../upstash/prefix.ts";
 import { upstashFailure, WRITE_BUDGET_MS } from "../upstash/settings.ts";
-import { changeLogKey, LOG_RULE_LUA, logMinId } from "./change-log.ts";
+import { changeLogKey, changeLogSeqKey, LOG_RULE_LUA } from "./change-log.ts";
 import {
   expiresAt,
   type RevocationStatus,
@@ -23,7 +24,8 @@ export interface UpstashRevocationOptions extends UpstashCheckOptions {
  * Keeps a revocation only if it is later than what is stored, and its expiry only if later than
  * the stored one (ARGV[2] "0": no expiry). Values are milliseconds; an entry from before that
  * (whole seconds, see `storedInstantMs`) compares as the last millisecond of its second. The rule
- * as stored goes to the change log (KEYS[2]) in the same script: verifiers' mirrors read it there.
+ * as stored goes to the change log (KEYS[2], numbered by KEYS[3]) in the same script: verifiers'
+ * mirrors read it there.
  */
 const REVOKE_SCRIPT = `${LOG_RULE_LUA}
 local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
@@ -38,7 +40,7 @@ else
   exat = math.max(tonumber(ARGV[2]), kept)
   redis.call('SET', KEYS[1], value, 'EXAT', exat)
 end
-log_rule(KEYS[2], KEYS[1], value, string.format('%d', exat), ARGV[3])
+log_rule(KEYS[2], KEYS[3], KEYS[1], value, string.format('%d', exat))
 return value`;
 
 /**
@@ -54,7 +56,7 @@ export class UpstashRevocationStore implements RevocationStore {
 
   constructor(options: UpstashRevocationOptions) {
     this.#batchSize = options.batchSize ?? 1000;
-    this.#prefix = options.prefix ?? "kw:";
+    this.#prefix = checkedRedisPrefix(options.prefix);
     this.#timing = options.timing;
     this.#checks = new UpstashRevocationCheck(options);
     this.#writer = createUpstashClient(options, WRITE_BUDGET_MS);
@@ -86,12 +88,8 @@ export class UpstashRevocationStore implements RevocationStore {
         const expiry = expiresAt(target, now, this.#timing, options.cutoffsUntil);
         pipeline.eval(
           REVOKE_SCRIPT,
-          [key, changeLogKey(this.#prefix)],
-          [
-            String(Math.floor(nowMs)),
-            Number.isFinite(expiry) ? String(expiry) : "0",
-            logMinId(nowMs),
-          ],
+          [key, changeLogKey(this.#prefix), changeLogSeqKey(this.#prefix)],
+          [String(Math.floor(nowMs)), Number.isFinite(expiry) ? String(expiry) : "0"],
         );
       }
       let answers: { error?: string }[];

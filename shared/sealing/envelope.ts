@@ -5,8 +5,13 @@ import { KID_PATTERN } from "../keyring/key.ts";
 export const IV_BYTES = 12;
 export const TAG_BYTES = 16;
 const VERSION = "v1";
-/** Far beyond any session; refused before any decoding. */
-export const MAX_ENVELOPE_LENGTH = 1024 * 1024;
+/**
+ * The longest envelope opened by default, in characters: far beyond a cookie (4 KiB) or a
+ * session row; anything longer is refused before any decoding, so a huge input costs nothing.
+ */
+export const DEFAULT_MAX_ENVELOPE_LENGTH = 64 * 1024;
+/** The bounds `maxEnvelopeLength` may be set within. */
+export const ENVELOPE_LENGTH_RANGE = { min: 1024, max: 1024 * 1024 } as const;
 
 /**
  * A sealed value: `v1.<kid>.<iv>.<ciphertext‖tag>`, each part base64url without padding. The kid
@@ -23,9 +28,12 @@ export function formatEnvelope(envelope: Envelope): string {
   return `${VERSION}.${envelope.kid}.${encodeBase64url(envelope.iv)}.${encodeBase64url(envelope.sealed)}`;
 }
 
-/** Reads a v1 envelope; `undefined` for anything that is not one (never throws). */
-export function parseEnvelope(text: unknown): Envelope | undefined {
-  if (typeof text !== "string" || text.length > MAX_ENVELOPE_LENGTH) return undefined;
+/** Reads a v1 envelope of at most `maxLength` characters; `undefined` for anything else (never throws). */
+export function parseEnvelope(
+  text: unknown,
+  maxLength = DEFAULT_MAX_ENVELOPE_LENGTH,
+): Envelope | undefined {
+  if (typeof text !== "string" || text.length > maxLength) return undefined;
   const parts = text.split(".");
   if (parts.length !== 4 || parts[0] !== VERSION) return undefined;
   const [, kid, ivText, sealedText] = parts as [string, string, string, string];
@@ -49,23 +57,34 @@ export interface LegacyLayout {
 
 export const DEFAULT_LEGACY_LAYOUT: LegacyLayout = { encoding: "base64", ivBytes: IV_BYTES };
 
+/** What is wrong with a legacy layout, each problem named (checked when a sealer is made). */
+export function legacyLayoutProblems(layout: LegacyLayout): string[] {
+  const problems: string[] = [];
+  if (layout?.encoding !== "base64" && layout?.encoding !== "base64url")
+    problems.push("legacy.encoding must be base64 or base64url");
+  // What AES-GCM in Node accepts: an IV it cannot use would make every legacy envelope "tampered".
+  if (!(Number.isInteger(layout?.ivBytes) && layout.ivBytes >= 1 && layout.ivBytes <= 255))
+    problems.push(
+      "legacy.ivBytes must be a whole number of bytes from 1 to 255 (12 is AES-GCM's own)",
+    );
+  return problems;
+}
+
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** Reads a legacy envelope in `layout`; `undefined` when it is not one. */
+/** Reads a legacy envelope in `layout` of at most `maxLength` characters; `undefined` when it is not one. */
 export function parseLegacy(
   text: unknown,
   layout: LegacyLayout,
+  maxLength = DEFAULT_MAX_ENVELOPE_LENGTH,
 ): { iv: Uint8Array; sealed: Uint8Array } | undefined {
-  if (
-    typeof text !== "string" ||
-    text.length > MAX_ENVELOPE_LENGTH ||
-    text.startsWith(`${VERSION}.`)
-  )
+  if (typeof text !== "string" || text.length > maxLength || text.startsWith(`${VERSION}.`))
     return undefined;
   let bytes: Uint8Array | undefined;
   if (layout.encoding === "base64url") bytes = decodeBase64url(text);
+  // Checked first, then decoded in one native call (never an array built character by character).
   else if (BASE64.test(text) && text.length % 4 === 0)
-    bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+    bytes = new Uint8Array(Buffer.from(text, "base64"));
   if (bytes === undefined || bytes.length < layout.ivBytes + TAG_BYTES) return undefined;
-  return { iv: bytes.slice(0, layout.ivBytes), sealed: bytes.slice(layout.ivBytes) };
+  return { iv: bytes.subarray(0, layout.ivBytes), sealed: bytes.subarray(layout.ivBytes) };
 }

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { decodeBase64url } from "../base64url.ts";
 import { type Clock, SECOND, systemClock } from "../clock.ts";
-import { UsageError } from "../errors.ts";
+import { ConfigInvalid, UsageError } from "../errors.ts";
 import { isEncryption, isVerifying, type KeyRecord } from "../keyring/key.ts";
 import { currentKey, type Keyring } from "../keyring/keyring.ts";
 import { SESSIONS_POLICY_DEFAULTS } from "../keyring/policy.ts";
@@ -12,10 +12,13 @@ import type { RevocationStore } from "../revocation/store.ts";
 import type { UsageOutcome } from "../usage/counts.ts";
 import {
   DEFAULT_LEGACY_LAYOUT,
+  DEFAULT_MAX_ENVELOPE_LENGTH,
+  ENVELOPE_LENGTH_RANGE,
   type Envelope,
   formatEnvelope,
   IV_BYTES,
   type LegacyLayout,
+  legacyLayoutProblems,
   parseEnvelope,
   parseLegacy,
   TAG_BYTES,
@@ -73,6 +76,11 @@ export interface SealerOptions {
   readonly keyrings: { get(): Promise<KeyringRead> };
   /** Envelopes without a kid from before keyward; `false` refuses them. Default: base64, 12-byte IV. */
   readonly legacy?: LegacyLayout | false;
+  /**
+   * The longest envelope, in characters: a longer one is refused as `malformed` before it is
+   * decoded, and a seal that would make one throws. Default 65,536; from 1,024 to 1,048,576.
+   */
+  readonly maxEnvelopeLength?: number;
   /** Counts each open for its key (the grace gate), and each refused because its key retired. */
   readonly recordUsage?: (kid: string, outcome: UsageOutcome) => void;
   /**
@@ -109,6 +117,12 @@ const bytesOf = (value: string | Uint8Array | undefined) =>
  */
 export function createSealer(options: SealerOptions): Sealer {
   const legacy = options.legacy === undefined ? DEFAULT_LEGACY_LAYOUT : options.legacy;
+  const maxLength = options.maxEnvelopeLength ?? DEFAULT_MAX_ENVELOPE_LENGTH;
+  const problems = legacy === false ? [] : legacyLayoutProblems(legacy);
+  const { min, max } = ENVELOPE_LENGTH_RANGE;
+  if (!(Number.isInteger(maxLength) && maxLength >= min && maxLength <= max))
+    problems.push(`maxEnvelopeLength must be a whole number of characters from ${min} to ${max}`);
+  if (problems.length > 0) throw new ConfigInvalid(problems);
   const clock = options.clock ?? systemClock;
   const maxLifetimeMs =
     (options.maxSessionLifetimeSeconds ?? DEFAULT_MAX_SESSION_LIFETIME_SECONDS) * SECOND;
@@ -156,12 +170,17 @@ export function createSealer(options: SealerOptions): Sealer {
         cipher.final(),
         cipher.getAuthTag(),
       ]);
-      return formatEnvelope({ kid: key.kid, iv, sealed: new Uint8Array(sealed) });
+      const envelope = formatEnvelope({ kid: key.kid, iv, sealed: new Uint8Array(sealed) });
+      if (envelope.length > maxLength)
+        throw new UsageError(
+          `the sealed session would be ${envelope.length} characters, over maxEnvelopeLength (${maxLength})`,
+        );
+      return envelope;
     },
 
     async open(text, openOptions = {}) {
       try {
-        let envelope: Envelope | undefined = parseEnvelope(text);
+        let envelope: Envelope | undefined = parseEnvelope(text, maxLength);
         const legacyLayout = envelope === undefined;
         const ring = await keyring();
         if (ring === undefined) return { ok: false, reason: "keyring_unavailable" };
@@ -170,7 +189,7 @@ export function createSealer(options: SealerOptions): Sealer {
           key = ring.keys.find((k) => k.kid === envelope?.kid);
           if (key === undefined) return { ok: false, reason: "unknown_kid" };
         } else if (legacy !== false) {
-          const old = parseLegacy(text, legacy);
+          const old = parseLegacy(text, legacy, maxLength);
           key = ring.keys.find((k) => k.legacy);
           if (old === undefined || key === undefined) return { ok: false, reason: "malformed" };
           envelope = { kid: key.kid, ...old };

@@ -5,6 +5,7 @@ import { type KeyringSource, keyringLoader } from "../keyring-store/secrets-read
 import type { FailureMode } from "../revocation/guard.ts";
 import type { RevocationStore } from "../revocation/store.ts";
 import { UpstashRevocationCheck } from "../revocation/upstash-check.ts";
+import { DEFAULT_REDIS_PREFIX } from "../upstash/prefix.ts";
 import type { UpstashSettings } from "../upstash/settings.ts";
 import { UsageRecorder, type UsageStore } from "../usage/counts.ts";
 import { UpstashUsageCounter } from "../usage/upstash-counter.ts";
@@ -43,6 +44,8 @@ export interface SessionsOptions {
   readonly maxSessionLifetimeSeconds?: number;
   /** Envelopes from before keyward; `false` refuses them. Default: base64 of IV ‖ ciphertext ‖ tag. */
   readonly legacy?: LegacyLayout | false;
+  /** The longest envelope opened or sealed, in characters. Default 65,536. */
+  readonly maxEnvelopeLength?: number;
   readonly clock?: Clock;
 }
 
@@ -77,7 +80,7 @@ export function createSessions(options: SessionsOptions): Sessions {
     maxStaleMs: (options.maxStaleSeconds ?? 900) * SECOND,
     backgroundReloadForMs: 0,
   });
-  const prefix = options.redisPrefix ?? "kw:";
+  const prefix = options.redisPrefix ?? DEFAULT_REDIS_PREFIX;
   const upstash = options.upstash;
   const revocations =
     options.revocations ??
@@ -97,6 +100,9 @@ export function createSessions(options: SessionsOptions): Sessions {
     clock,
     maxSessionLifetimeSeconds: lifetime,
     ...(options.legacy === undefined ? {} : { legacy: options.legacy }),
+    ...(options.maxEnvelopeLength === undefined
+      ? {}
+      : { maxEnvelopeLength: options.maxEnvelopeLength }),
     ...(options.failureMode === undefined ? {} : { failureMode: options.failureMode }),
     ...(usage === undefined
       ? {}

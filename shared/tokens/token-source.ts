@@ -6,6 +6,11 @@ export interface TokenSource {
 
 const BEARER = /^Bearer +(\S+)$/i;
 
+/** The credential of an `Authorization: Bearer …` value; undefined for any other value. */
+export function bearerToken(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : BEARER.exec(value.trim())?.[1];
+}
+
 /**
  * The token of a request, from the configured header's value (Bearer for Authorization) or, when
  * the header is absent, the configured cookie among `cookies` (each `name=value`). One reading for
@@ -30,8 +35,8 @@ export function tokenIn(
 
 /** A header's token: the Bearer credential, or (for a header other than Authorization) its value. */
 export function fromHeader(value: string, header: string): string | undefined {
-  const bearer = BEARER.exec(value.trim());
-  if (bearer !== null) return bearer[1];
+  const bearer = bearerToken(value);
+  if (bearer !== undefined) return bearer;
   if (header === "authorization") return undefined;
   const raw = value.trim();
   return raw === "" ? undefined : raw;

@@ -1,3 +1,4 @@
+import { DEFAULT_REDIS_PREFIX } from "../upstash/prefix.ts";
 import { type UpstashArgument, UpstashRest } from "../upstash/rest.ts";
 import type { UpstashSettings } from "../upstash/settings.ts";
 import { hourOf, type UsageCounts, type UsageStore } from "./counts.ts";
@@ -17,7 +18,7 @@ export class UpstashUsageCounter implements Pick<UsageStore, "add"> {
 
   constructor(
     settings: UpstashSettings,
-    private readonly prefix = "kw:",
+    private readonly prefix = DEFAULT_REDIS_PREFIX,
   ) {
     this.#rest = new UpstashRest(settings, 5_000);
   }

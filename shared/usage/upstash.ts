@@ -2,6 +2,7 @@ import type { Redis } from "@upstash/redis";
 import type { KeyUsage } from "../keyring/policy.ts";
 import { StoreUnavailable } from "../revocation/store.ts";
 import { createUpstashClient } from "../upstash/client.ts";
+import { DEFAULT_REDIS_PREFIX } from "../upstash/prefix.ts";
 import type { UpstashSettings } from "../upstash/settings.ts";
 import { hourOf, type UsageCounts, type UsageStore } from "./counts.ts";
 import { UpstashUsageCounter } from "./upstash-counter.ts";
@@ -19,7 +20,7 @@ export class UpstashUsageStore implements UsageStore {
 
   constructor(
     settings: UpstashSettings,
-    private readonly prefix = "kw:",
+    private readonly prefix = DEFAULT_REDIS_PREFIX,
   ) {
     this.#redis = createUpstashClient(settings, 5_000, 1);
     this.#counter = new UpstashUsageCounter(settings, prefix);

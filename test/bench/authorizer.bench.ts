@@ -4,7 +4,10 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import { createAuthorizerFromEnv } from "../../functions/authorizer/wiring.ts";
 import { systemClock } from "../../shared/clock.ts";
-import { verificationFromConfig } from "../../shared/config/verification.ts";
+import {
+  upstashRevocationSources,
+  verificationFromConfig,
+} from "../../shared/config/verification.ts";
 import { readVerifierConfig } from "../../shared/config/verifier-config.ts";
 import { readerFromEnvironment } from "../../shared/keyring-store/secrets-reader.ts";
 import { directHs256 } from "../../shared/tokens/hs256-direct.ts";
@@ -74,7 +77,7 @@ export async function authorizerBenchmarks(): Promise<Figure[]> {
   const core = verificationFromConfig(
     config,
     () => readerFromEnvironment(env, config.keys.prefix).load(),
-    { url: services.upstashUrl, token: services.upstashToken },
+    upstashRevocationSources({ url: services.upstashUrl, token: services.upstashToken }, config),
     systemClock,
     { hs256: directHs256() },
   );

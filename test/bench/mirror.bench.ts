@@ -93,8 +93,11 @@ async function heapPerRule(): Promise<Figure[]> {
   // The log stands in for Upstash here: what is measured is the mirror's own memory.
   const log: RevocationLog = {
     prefix: "kw:",
-    since: async (position) => ({ position, entries: [] }),
-    snapshot: async () => ({ position: "1-0", rules: JSON.parse(text) as LogEntry[] }),
+    since: async (position) => ({ position, head: position.seq, entries: [] }),
+    snapshot: async () => ({
+      position: { id: "1-0", seq: 1 },
+      rules: JSON.parse(text) as LogEntry[],
+    }),
   };
   const fallback = { check: async () => ({ revoked: false as const }) };
   globalThis.gc?.();

@@ -293,6 +293,35 @@ describe("the edge Worker inside workerd (Miniflare), keys from Secrets Manager"
     expect(status).toBe(200);
   });
 
+  it("sends a request only to its origin, whatever its path says: the token never reaches another host", async () => {
+    const attacker = await startOrigin();
+    stoppers.push(attacker.stop);
+    const { worker, mint } = await secretsDeployment({ KEYWARD_TOKEN_COOKIE: "session" });
+    const token = await mint("alice");
+    const host = new URL(attacker.url).host;
+    const before = origin.received.length;
+    for (const path of [
+      `//${host}/steal`,
+      `/\\${host}/steal`,
+      `/%2F%2F${host}/steal`,
+      `/%5C${host}/steal`,
+      `//${host}/steal?x=1`,
+    ]) {
+      const response = await worker.fetch(path, { headers: { cookie: `session=${token}` } });
+      expect(response.status, path).toBe(200);
+      expect(await response.text(), path).toBe("from the origin");
+    }
+    expect(attacker.received).toEqual([]);
+    const reached = origin.received.slice(before).map((r) => r.url);
+    expect(reached).toEqual([
+      `//${host}/steal`,
+      `//${host}/steal`,
+      `/%2F%2F${host}/steal`,
+      `/%5C${host}/steal`,
+      `//${host}/steal?x=1`,
+    ]);
+  });
+
   it("answers 502 in JSON when the origin does not answer", async () => {
     const { worker, mint } = await secretsDeployment({
       KEYWARD_ORIGIN: `http://127.0.0.1:${await freePort()}`,

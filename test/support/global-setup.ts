@@ -15,6 +15,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     upstashUrl: services.upstashUrl,
     upstashToken: services.upstashToken,
     motoUrl: services.motoUrl,
+    pids: services.pids,
   });
   return () => services.stop();
 }

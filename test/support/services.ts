@@ -19,6 +19,8 @@ export interface ServiceEndpoints {
   readonly upstashUrl: string;
   readonly upstashToken: string;
   readonly motoUrl: string;
+  /** The services' processes (the Redis, its REST server, moto). */
+  readonly pids: readonly number[];
 }
 
 export interface Services extends ServiceEndpoints {
@@ -51,6 +53,9 @@ export async function startServices(): Promise<Services> {
       upstashUrl: upstash.value.url,
       upstashToken: upstash.value.token,
       motoUrl: moto.value.url,
+      pids: started.flatMap((service) =>
+        service.child.pid === undefined ? [] : [service.child.pid],
+      ),
       async stop() {
         await Promise.all(started.map((service) => service.stop()));
         rmSync(dataDir, { recursive: true, force: true });
@@ -119,12 +124,16 @@ export async function startRedis(
   return { url: `redis://127.0.0.1:${port}`, process: service };
 }
 
+/**
+ * The Upstash REST server in front of `redisUrl`, on 127.0.0.1 only, with a fresh credential;
+ * `more` adds credentials of their own, each mapped to another Redis URL (an ACL user).
+ */
 export async function startUpstashRest(
   redisUrl: string,
+  more: Readonly<Record<string, string>> = {},
 ): Promise<{ url: string; token: string; process: RunningProcess }> {
-  // The package's exports map hides its server script from require.resolve: find it on disk.
-  const script = join(ROOT, "node_modules/@humanwhocodes/upstash-redis-server/dist/server.js");
-  if (!existsSync(script)) {
+  const script = join(ROOT, "test/support/upstash-rest-server.mjs");
+  if (!existsSync(join(ROOT, "node_modules/@humanwhocodes/upstash-redis-server"))) {
     throw new MissingService(
       `@humanwhocodes/upstash-redis-server is not installed. Install it with:\n  ${INSTALL.upstash}`,
     );
@@ -132,9 +141,8 @@ export async function startUpstashRest(
   const port = await freePort();
   const token = randomBytes(24).toString("base64url");
   const service = startProcess("upstash-redis-server", process.execPath, [script], {
-    URS_TOKEN: token,
+    URS_TOKENS: JSON.stringify({ ...more, [token]: redisUrl }),
     PORT: String(port),
-    REDIS_URL: redisUrl,
   });
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady(service, async () => {

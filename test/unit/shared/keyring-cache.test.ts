@@ -14,11 +14,13 @@ function source(first: Keyring) {
     calls: 0,
     delayMs: 0,
   };
+  // Reads what is stored when it begins, answers after the delay (as a slow GetSecretValue).
   const load = async () => {
     state.calls++;
+    const { keyring, fail } = state;
     if (state.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
-    if (state.fail !== undefined) throw state.fail;
-    return state.keyring;
+    if (fail !== undefined) throw fail;
+    return keyring;
   };
   return { state, load };
 }
@@ -60,17 +62,34 @@ describe("KeyringCache", () => {
     expect(state.calls).toBe(1);
   });
 
-  it("reloads for an unknown kid at most once per cooldown", async () => {
+  it("reloads for unknown kids at most once per cooldown, and every caller meanwhile waits for that reload", async () => {
     const { state, load } = source(await newKeyring());
     const clock = clockAt(T0);
     const cache = new KeyringCache({ load, clock, unknownKidCooldownMs: 10 * SECOND });
     await cache.get();
     const first = await Promise.all(Array.from({ length: 100 }, () => cache.reloadForUnknownKid()));
-    expect(first.filter(Boolean)).toHaveLength(1);
+    expect(first.every(Boolean)).toBe(true);
     clock.t += 9 * SECOND;
     expect(await cache.reloadForUnknownKid()).toBe(false);
     clock.t += 1 * SECOND;
     expect(await cache.reloadForUnknownKid()).toBe(true);
+    expect(state.calls).toBe(3);
+  });
+
+  it("for an unknown kid, reloads after a load already in flight, which may have begun before the new key existed", async () => {
+    const k1 = await newKeyring();
+    const { state, load } = source(k1);
+    const clock = clockAt(T0);
+    const cache = new KeyringCache({ load, clock });
+    await cache.get();
+    // A background reload begins (the TTL passed) and reads the keyring before the new key is in it.
+    state.delayMs = 20;
+    clock.t += MINUTE;
+    await cache.get();
+    const k2 = await newKeyring("ES256");
+    state.keyring = k2;
+    expect(await cache.reloadForUnknownKid()).toBe(true);
+    expect(await cache.get()).toMatchObject({ ok: true, keyring: k2 });
     expect(state.calls).toBe(3);
   });
 

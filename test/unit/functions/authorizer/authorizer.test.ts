@@ -356,6 +356,33 @@ describe("authorizer configuration", () => {
     }
   });
 
+  it("refuses a freshness bound and budget that together break the 1 s promise, and a Redis prefix a pattern would misread", () => {
+    const base = { KEYWARD_SECRET_PREFIX: "keyward/prod", KEYWARD_UPSTASH_SECRET_ID: "u" };
+    expect(() =>
+      readVerifierConfig({
+        ...base,
+        KEYWARD_REVOCATION_FRESHNESS_MS: "950",
+        KEYWARD_REVOCATION_BUDGET_MS: "100",
+        KEYWARD_REDIS_PREFIX: "kw[1]:",
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        problems: [
+          "KEYWARD_REDIS_PREFIX must be 1 to 64 characters from A-Z a-z 0-9 : _ . -",
+          "KEYWARD_REVOCATION_FRESHNESS_MS plus KEYWARD_REVOCATION_BUDGET_MS must be at most 1000: a revocation is enforced within 1 s of its answer (lower the freshness bound, or set KEYWARD_REVOCATION_MIRROR=off)",
+        ],
+      }),
+    );
+    // Without the mirror every check reads the store: the budget may be longer.
+    expect(
+      readVerifierConfig({
+        ...base,
+        KEYWARD_REVOCATION_MIRROR: "off",
+        KEYWARD_REVOCATION_BUDGET_MS: "2000",
+      }).revocationBudgetMs,
+    ).toBe(2000);
+  });
+
   it("accepts a minimal configuration with documented defaults", () => {
     expect(
       readVerifierConfig({
@@ -375,7 +402,7 @@ describe("authorizer configuration", () => {
       revocationBudgetMs: 100,
       failureMode: "closed",
       revocationMirror: true,
-      revocationFreshnessMs: 1000,
+      revocationFreshnessMs: 900,
       revocationMirrorMaxRules: 200_000,
       tokenHeader: "authorization",
     });

@@ -6,7 +6,7 @@ import { RevocationMirror } from "../../../../shared/revocation/mirror.ts";
 import type { RevocationTarget, TokenFacts } from "../../../../shared/revocation/rules.ts";
 import { T0 } from "../../../support/deterministic.ts";
 
-const FRESHNESS_MS = 1000;
+const FRESHNESS_MS = 900;
 const subs = ["alice", "bob", "carol"] as const;
 const roles = ["admin", "user"] as const;
 const kids = ["k1", "k2"] as const;

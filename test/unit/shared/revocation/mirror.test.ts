@@ -38,7 +38,7 @@ function mirrored(options: { maxRules?: number } = {}) {
 const alice = (issuedAtMs: number) => ({ sub: "alice", claims: {}, issuedAtMs });
 
 describe("RevocationMirror", () => {
-  it("decides from memory while its last refresh is under 1 s old, then one read of the log brings it up to date", async () => {
+  it("decides from memory while its last refresh began under 900 ms ago, then one read of the log brings it up to date", async () => {
     const { clock, store, mirror, reads } = mirrored();
     await mirror.warmUp();
     expect(reads).toEqual({ since: 0, snapshot: 1 });
@@ -46,7 +46,7 @@ describe("RevocationMirror", () => {
     expect(reads).toEqual({ since: 0, snapshot: 1 });
 
     await store.revoke([{ kind: "subject", sub: "alice" }], clock.t);
-    clock.t += 999;
+    clock.t += 899;
     // Written after the refresh began, and the mirror is still within its bound: not yet.
     expect(await mirror.check(alice(T0 - 1))).toEqual({ revoked: false });
     clock.t += 1;
@@ -83,7 +83,9 @@ describe("RevocationMirror", () => {
       clock.t += MINUTE;
       await store.revoke([{ kind: "subject", sub: `user-${i}` }], clock.t);
     }
-    expect((await store.since("0")).entries.map((e) => e.key)).not.toContain("kw:rv:s:alice");
+    expect((await store.since({ id: "0", seq: 0 })).entries.map((e) => e.key)).not.toContain(
+      "kw:rv:s:alice",
+    );
     expect(await mirror.check(alice(T0 + 30 * SECOND))).toMatchObject({ revoked: true });
     expect(reads.snapshot).toBe(2);
   });
@@ -124,9 +126,80 @@ describe("RevocationMirror", () => {
     await mirror.warmUp();
     hang = true;
     clock.t += SECOND;
-    const started = performance.now();
     await expect(mirror.check(alice(T0))).rejects.toBeInstanceOf(StoreUnavailable);
-    expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it("never decides on a log that lost an entry: a trimmed entry is a gap, answered by lookups until a snapshot", async () => {
+    const { clock, store, mirror, reads } = mirrored();
+    await mirror.warmUp();
+    await store.revoke([{ kind: "subject", sub: "alice" }], clock.t);
+    // The entry is gone before this mirror read it (XTRIM, eviction): only its number says so.
+    store.trimLog();
+    clock.t += SECOND;
+    expect(await mirror.check(alice(T0 - 1))).toMatchObject({ revoked: true, rule: "subject" });
+    expect(mirror.stats()).toMatchObject({ gaps: 1, lookups: 1 });
+    await mirror.refreshing;
+    expect(reads.snapshot).toBe(2);
+    expect(await mirror.check(alice(T0 - 1))).toMatchObject({ revoked: true, rule: "subject" });
+    expect(mirror.stats()).toMatchObject({ local: 1, rules: 1 });
+  });
+
+  it("takes a counter that went back (the log's keys evicted or reset) for a gap too", async () => {
+    const { clock, store } = mirrored();
+    let reset = false;
+    const log: RevocationLog = {
+      prefix: store.prefix,
+      since: async (p) => {
+        const delta = await store.since(p);
+        return reset ? { ...delta, head: 0, entries: [] } : delta;
+      },
+      snapshot: (n) => store.snapshot(n),
+    };
+    const mirror = new RevocationMirror({ log, fallback: store, clock });
+    await store.revoke([{ kind: "subject", sub: "bob" }], clock.t);
+    await mirror.warmUp();
+    reset = true;
+    clock.t += SECOND;
+    await store.revoke([{ kind: "subject", sub: "alice" }], clock.t);
+    expect(await mirror.check(alice(T0 - 1))).toMatchObject({ revoked: true });
+    expect(mirror.stats()).toMatchObject({ gaps: 1, lookups: 1 });
+  });
+
+  it("measures its freshness on a monotonic clock: a wall clock stepped back does not keep it deciding alone", async () => {
+    const clock = { t: T0, mono: 0, now: () => clock.t, elapsed: () => clock.mono };
+    const store = new MemoryRevocationStore(timing, clock);
+    const mirror = new RevocationMirror({ log: store, fallback: store, clock });
+    await mirror.warmUp();
+    await store.revoke([{ kind: "subject", sub: "alice" }], clock.t);
+    // NTP steps the wall clock back 10 s; one real second passes.
+    clock.t -= 10 * SECOND;
+    clock.mono += SECOND;
+    expect(await mirror.check(alice(T0 - 20 * SECOND))).toMatchObject({ revoked: true });
+    expect(mirror.stats()).toMatchObject({ refreshes: 1 });
+  });
+
+  it("once told its own process wrote a rule, reads the log at the next check", async () => {
+    const { clock, store, mirror, reads } = mirrored();
+    await mirror.warmUp();
+    await store.revoke([{ kind: "subject", sub: "alice" }], clock.t);
+    mirror.expire();
+    clock.t += 1;
+    expect(await mirror.check(alice(T0 - 1))).toMatchObject({ revoked: true });
+    expect(reads.since).toBe(1);
+  });
+
+  it("refuses a freshness bound and budget that together exceed the 1 s promise", () => {
+    const store = new MemoryRevocationStore(timing, { now: () => T0 });
+    expect(
+      () =>
+        new RevocationMirror({
+          log: store,
+          fallback: store,
+          clock: { now: () => T0 },
+          freshnessMs: 1000,
+          budgetMs: 100,
+        }),
+    ).toThrow("freshnessMs plus budgetMs must be at most 1000 (the revocation promise)");
   });
 
   it("refuses on a stored value that is not a number, as the lookup does", async () => {
@@ -135,7 +208,7 @@ describe("RevocationMirror", () => {
       prefix: store.prefix,
       since: (p) => store.since(p),
       snapshot: async () => ({
-        position: "0",
+        position: { id: "0", seq: 0 },
         rules: [{ key: "kw:rv:s:alice", value: Number.NaN, expiresAtMs: Infinity }],
       }),
     };

@@ -262,6 +262,63 @@ describe("createSealer (keyward/sessions)", () => {
     expect(await strict.open(legacy)).toMatchObject({ ok: false, reason: "malformed" });
   });
 
+  it("refuses an envelope over its length bound (64 KiB, configurable) before decoding it, and seals nothing over it", async () => {
+    const material = Uint8Array.from({ length: 32 }, (_, i) => i);
+    const imported = withMaterial(await generateKey("A256GCM", T0, random), material);
+    const ring = createKeyring({ ...imported, legacy: true }, T0);
+    const legacyOf = (plaintext: Buffer) => {
+      const iv = new Uint8Array(12);
+      const cipher = createCipheriv("aes-256-gcm", material, iv);
+      return Buffer.concat([
+        iv,
+        cipher.update(plaintext),
+        cipher.final(),
+        cipher.getAuthTag(),
+      ]).toString("base64");
+    };
+    const { sealer } = sealerOver(() => ring);
+    // A 1 MiB legacy envelope (valid base64, a matching tag) is refused unread.
+    const huge = legacyOf(Buffer.alloc(786_400));
+    expect(huge.length).toBeGreaterThan(1_000_000);
+    expect(await sealer.open(huge)).toEqual({ ok: false, reason: "malformed" });
+    // Just under the bound, it opens.
+    const large = legacyOf(Buffer.alloc(49_000));
+    expect(large.length).toBeLessThanOrEqual(64 * 1024);
+    expect(await sealer.open(large)).toMatchObject({ ok: true, kid: imported.kid });
+    const small = createSealer({
+      keyrings: { get: async () => ({ ok: true, keyring: ring, ageMs: 0, stale: false }) },
+      maxEnvelopeLength: 2048,
+    });
+    expect(await small.open(large)).toEqual({ ok: false, reason: "malformed" });
+    await expect(small.seal("x".repeat(4096))).rejects.toThrow("over maxEnvelopeLength (2048)");
+    expect(await small.open(await small.seal("x".repeat(1000)))).toMatchObject({ ok: true });
+  });
+
+  it("refuses, when it is made, a legacy layout Node cannot open and a length bound out of range", () => {
+    const keyrings = {
+      get: async () => ({ ok: false as const, reason: "keyring_unavailable" as const }),
+    };
+    expect(() =>
+      createSealer({
+        keyrings,
+        legacy: { encoding: "hex" as never, ivBytes: 0 },
+        maxEnvelopeLength: 10,
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        code: "config_invalid",
+        problems: [
+          "legacy.encoding must be base64 or base64url",
+          "legacy.ivBytes must be a whole number of bytes from 1 to 255 (12 is AES-GCM's own)",
+          "maxEnvelopeLength must be a whole number of characters from 1024 to 1048576",
+        ],
+      }),
+    );
+    expect(() => createSealer({ keyrings, legacy: { encoding: "base64", ivBytes: 256 } })).toThrow(
+      "legacy.ivBytes",
+    );
+  });
+
   it("keeps the kinds apart: no sealing with a signing keyring, no signing or verifying with a sealing key", async () => {
     const signing = createKeyring(await generateKey("HS256", T0, random), T0);
     const { sealer } = sealerOver(() => signing);

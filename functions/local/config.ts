@@ -1,0 +1,66 @@
+import type { AwsSettings } from "../../shared/config/aws-env.ts";
+import { awsSettings } from "../../shared/config/aws-env.ts";
+import { type Environment, EnvReader } from "../../shared/config/env.ts";
+import {
+  readVerificationSettings,
+  type VerificationSettings,
+} from "../../shared/config/verifier-config.ts";
+import { readRotationPolicy } from "../../shared/config/writer-config.ts";
+import type { RotationPolicy } from "../../shared/keyring/policy.ts";
+import type { UpstashSettings } from "../../shared/upstash/settings.ts";
+
+/** The real stores the local stack uses instead of its own, when their settings are present. */
+export interface LocalStores {
+  /** The keyrings in Secrets Manager under this prefix (with `aws`), instead of files. */
+  readonly secretPrefix?: string;
+  /** Revocations, journal, usage and refresh families in Upstash, instead of memory. */
+  readonly upstash?: UpstashSettings;
+  /** Region, endpoint and credentials for Secrets Manager (the standard AWS variables). */
+  readonly aws?: AwsSettings;
+}
+
+/** What `npm start` reads from its environment: the deployed functions' own settings. */
+export interface LocalConfig {
+  readonly stores: LocalStores;
+  /** The authorizer's settings (README, "Authorizer settings"), read by the authorizer's reader. */
+  readonly verification: VerificationSettings;
+  readonly policy: RotationPolicy;
+  readonly sessionsPolicy: RotationPolicy;
+}
+
+/**
+ * The local stack's configuration from `env`, every problem at once: the verifier's settings
+ * through the authorizer's reader, the rotation policies through the rotation function's, and
+ * the real stores when `KEYWARD_SECRET_PREFIX` or `UPSTASH_REDIS_REST_URL`/`_TOKEN` are set.
+ */
+export function readLocalConfig(env: Environment): LocalConfig {
+  const read = new EnvReader(env);
+  const verification = readVerificationSettings(read);
+  const policy = readRotationPolicy(read);
+  const sessionsPolicy = readRotationPolicy(read, "sessions");
+  const stores = readLocalStores(read, env);
+  read.done();
+  return { stores, verification, policy, sessionsPolicy };
+}
+
+/** `KEYWARD_SECRET_PREFIX` (with the AWS variables) and `UPSTASH_REDIS_REST_URL`/`_TOKEN`, when set. */
+export function storesFromEnv(env: Environment): LocalStores {
+  const read = new EnvReader(env);
+  const stores = readLocalStores(read, env);
+  read.done();
+  return stores;
+}
+
+function readLocalStores(read: EnvReader, env: Environment): LocalStores {
+  const url = read.url("UPSTASH_REDIS_REST_URL");
+  const token = read.string("UPSTASH_REDIS_REST_TOKEN");
+  if ((read.string("UPSTASH_REDIS_REST_URL") === undefined) !== (token === undefined))
+    read.problem("set both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, or neither");
+  const secretPrefix = read.string("KEYWARD_SECRET_PREFIX");
+  return {
+    ...(secretPrefix === undefined
+      ? {}
+      : { secretPrefix, aws: awsSettings(env, "AWS_ENDPOINT_URL_SECRETS_MANAGER") }),
+    ...(url === undefined || token === undefined ? {} : { upstash: { url, token } }),
+  };
+}

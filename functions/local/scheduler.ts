@@ -1,0 +1,54 @@
+import type { Clock } from "../../shared/clock.ts";
+import type { OperationDeps } from "../../shared/operations/deps.ts";
+import { tick } from "../../shared/operations/tick.ts";
+import type { UsageStore } from "../../shared/usage/counts.ts";
+
+export interface LocalScheduler {
+  /** Runs the rotation policy of every keyring once, now. */
+  tick(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * The local stack's rotation scheduler: every `periodMs`, the usage figures are flushed and each
+ * keyring ticks, as the rotation function does on its schedule; what changed or failed is logged.
+ */
+export function startScheduler(options: {
+  readonly keyrings: readonly OperationDeps[];
+  readonly usage: UsageStore;
+  /** Work to do first (flushing usage counts, so the grace gate reads them). */
+  readonly before: (now: number) => Promise<unknown>;
+  readonly periodMs: number;
+  readonly clock: Clock;
+  readonly log: (line: string) => void;
+}): LocalScheduler {
+  const { clock, log } = options;
+  const stamp = () => new Date(clock.now()).toISOString();
+  const once = async () => {
+    const now = clock.now();
+    await options.before(now);
+    for (const keyring of options.keyrings) {
+      const outcome = await tick({ ...keyring, usage: options.usage }, now);
+      const name = keyring.keyringName ?? "signing";
+      if (outcome.status === "applied")
+        log(
+          `${stamp()} tick (${name}): ${outcome.actions.map((a) => ("kid" in a ? `${a.type} ${a.kid}` : a.type)).join(", ")} (revision ${outcome.revision})`,
+        );
+      else if (outcome.status === "failed")
+        log(`${stamp()} tick (${name}) failed: ${outcome.reason}`);
+    }
+  };
+  const timer = setInterval(() => {
+    once().catch((error: unknown) =>
+      console.error(
+        JSON.stringify({
+          level: "error",
+          message: "scheduler tick failed",
+          name: (error as Error).name,
+        }),
+      ),
+    );
+  }, options.periodMs);
+  timer.unref();
+  return { tick: once, stop: () => clearInterval(timer) };
+}
