@@ -22,11 +22,11 @@ export const WORKER_BUILD = {
   logLevel: "silent",
 };
 
-/** Builds the edge Worker. */
-export async function buildEdge({ minify = true } = {}) {
+/** Builds the edge Worker (or, for the tests, another entry around it). */
+export async function buildEdge({ minify = true, entry = "functions/edge/worker.ts" } = {}) {
   const result = await build({
     ...WORKER_BUILD,
-    entryPoints: [join(root, "functions/edge/worker.ts")],
+    entryPoints: [join(root, entry)],
     minify,
   });
   const code = result.outputFiles[0].text;

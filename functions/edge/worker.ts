@@ -1,8 +1,8 @@
 import type { Environment } from "../../shared/config/env.ts";
 import { errorBody } from "../http/errors.ts";
-import { createEdgeVerifier, type EdgeVerifier } from "./wiring.ts";
+import { createEdgeVerifier, type EdgeOverrides, type EdgeVerifier } from "./wiring.ts";
 
-interface ExecutionContext {
+export interface ExecutionContext {
   waitUntil(work: Promise<unknown>): void;
 }
 
@@ -13,30 +13,32 @@ interface ExecutionContext {
  * its caches). A broken configuration answers every request with a JSON 500 that names no
  * value; the log line lists the problems.
  */
-const isolate: { verifier?: EdgeVerifier | Error } = {};
-
-function verifierFor(env: Environment): EdgeVerifier | Error {
-  if (isolate.verifier === undefined) {
-    try {
-      isolate.verifier = createEdgeVerifier(env);
-    } catch (error) {
-      isolate.verifier = error instanceof Error ? error : new Error("configuration is invalid");
+export function createWorker(overrides: EdgeOverrides = {}) {
+  const isolate: { verifier?: EdgeVerifier | Error } = {};
+  const verifierFor = (env: Environment): EdgeVerifier | Error => {
+    if (isolate.verifier === undefined) {
+      try {
+        isolate.verifier = createEdgeVerifier(env, overrides);
+      } catch (error) {
+        isolate.verifier = error instanceof Error ? error : new Error("configuration is invalid");
+      }
     }
-  }
-  return isolate.verifier;
+    return isolate.verifier;
+  };
+  return {
+    async fetch(request: Request, env: Environment, ctx: ExecutionContext): Promise<Response> {
+      const verifier = verifierFor(env);
+      if (verifier instanceof Error) {
+        return Response.json(
+          errorBody("config_invalid", "the edge verifier is misconfigured: see its logs"),
+          { status: 500 },
+        );
+      }
+      const response = await verifier.app.fetch(request);
+      for (const work of verifier.pending()) ctx.waitUntil(work);
+      return response;
+    },
+  };
 }
 
-export default {
-  async fetch(request: Request, env: Environment, ctx: ExecutionContext): Promise<Response> {
-    const verifier = verifierFor(env);
-    if (verifier instanceof Error) {
-      return Response.json(
-        errorBody("config_invalid", "the edge verifier is misconfigured: see its logs"),
-        { status: 500 },
-      );
-    }
-    const response = await verifier.app.fetch(request);
-    for (const work of verifier.pending()) ctx.waitUntil(work);
-    return response;
-  },
-};
+export default createWorker();

@@ -47,7 +47,8 @@ export function awsSettings(env: Environment, serviceEndpointVariable: string): 
  */
 export const AWS_CLIENT_LIMITS = {
   maxAttempts: 2,
-  requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
+  // Without throwOnRequestTimeout the SDK only warns when a request outlives its timeout.
+  requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
 } as const;
 
 /** An AWS SDK client's settings: `awsSettings` with `AWS_CLIENT_LIMITS`. */

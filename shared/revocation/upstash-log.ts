@@ -19,9 +19,9 @@ type StreamEntry = [string, string[]];
 
 /**
  * The change log in Upstash, for a verifier's mirror, over the same small REST client as the
- * revocation check: `since` is one pipeline (the counter, then one `XRANGE`; more only past
- * 1,000 new entries); `snapshot` takes the counter and the log's last entry, then `SCAN`s the
- * rules and reads their values and expiries.
+ * revocation check: `since` is one `XRANGE` from the last entry applied (more only past 1,000 new
+ * entries, and one `GET` of the counter when that entry is gone); `snapshot` takes the counter and
+ * the log's last entry, then `SCAN`s the rules and reads their values and expiries.
  */
 export class UpstashRevocationLog implements RevocationLog {
   readonly #rest: UpstashRest;
@@ -41,20 +41,32 @@ export class UpstashRevocationLog implements RevocationLog {
     head: number;
     entries: LoggedEntry[];
   }> {
-    // The counter first: every entry numbered up to it was written before this XRANGE began.
-    const [head, first] = await this.#rest.pipeline([["GET", this.#seq], this.#range(position.id)]);
+    // From the last entry applied, inclusive: while it is still in the stream nothing after it
+    // can have been trimmed (streams are trimmed from their start), and one XRANGE is the refresh.
+    const anchored = position.id !== "0-0";
+    let page = streamEntries(
+      await this.#rest.command(this.#range(anchored ? position.id : "-", anchored)),
+    );
+    let more = page.length === PAGE;
+    const found = anchored && page[0]?.[0] === position.id;
+    if (found) page = page.slice(1);
     const entries: LoggedEntry[] = [];
     let last = position;
-    let page = streamEntries(first);
     for (;;) {
       for (const [id, fields] of page) {
         const entry = entryOf(fields);
         entries.push(entry);
         last = { id, seq: entry.seq };
       }
-      if (page.length < PAGE) return { position: last, head: Number(head ?? 0), entries };
-      page = streamEntries(await this.#rest.command(this.#range(last.id)));
+      if (!more) break;
+      page = streamEntries(await this.#rest.command(this.#range(last.id, false)));
+      more = page.length === PAGE;
     }
+    // Its anchor gone (trimmed, evicted, never there): the counter says whether entries were lost.
+    const head = found
+      ? last.seq
+      : Number((await this.#rest.command<string | null>(["GET", this.#seq])) ?? 0);
+    return { position: last, head, entries };
   }
 
   async snapshot(nowMs: number): Promise<{ position: LogPosition; rules: LogEntry[] }> {
@@ -105,8 +117,9 @@ export class UpstashRevocationLog implements RevocationLog {
     return { position, rules };
   }
 
-  #range(afterId: string): (string | number)[] {
-    return ["XRANGE", this.#log, `(${afterId}`, "+", "COUNT", PAGE];
+  /** Up to `PAGE` entries from `id` (`inclusive`, or after it). */
+  #range(id: string, inclusive: boolean): (string | number)[] {
+    return ["XRANGE", this.#log, inclusive || id === "-" ? id : `(${id}`, "+", "COUNT", PAGE];
   }
 }
 

@@ -804,6 +804,7 @@ describe("the ready stack", () => {
           "arn:aws:secretsmanager:eu-west-1:123456789012:secret:upstash-AbCdEf",
         "keyward:audience": "api",
         "keyward:revocationBudgetMs": "200",
+        "keyward:revocationFreshnessMs": "800",
         "keyward:clockToleranceSeconds": "3",
         "keyward:removalPolicy": "destroy",
         "keyward:sessionsRotationPeriodDays": "14",
@@ -831,6 +832,7 @@ describe("the ready stack", () => {
     expect(authorizer).toMatchObject({
       KEYWARD_AUDIENCE: "api",
       KEYWARD_REVOCATION_BUDGET_MS: "200",
+      KEYWARD_REVOCATION_FRESHNESS_MS: "800",
       KEYWARD_CLOCK_TOLERANCE_SECONDS: "3",
     });
     t.resourceCountIs("AWS::ApiGateway::RestApi", 0);

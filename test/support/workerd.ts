@@ -6,7 +6,7 @@ import { buildEdge } from "../../scripts/build-edge.mjs";
 /** The compatibility date of wrangler.jsonc: the tests run the Worker as it is deployed. */
 export const COMPATIBILITY_DATE = "2026-07-30";
 
-const built: { bundle?: Promise<string> } = {};
+const built: { bundle?: Promise<string>; clocked?: Promise<string> } = {};
 
 /** The edge bundle, built once per test file the way `scripts/build-edge.mjs` builds it. */
 export function edgeBundle(): Promise<string> {
@@ -14,20 +14,34 @@ export function edgeBundle(): Promise<string> {
   return built.bundle;
 }
 
+/** The same Worker with a clock the test moves (`test/edge/clocked-worker.ts`). */
+function clockedBundle(): Promise<string> {
+  built.clocked ??= buildEdge({ entry: "test/edge/clocked-worker.ts" }).then((edge) => edge.code);
+  return built.clocked;
+}
+
 export interface RunningWorker {
   /** A request to the Worker inside workerd. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** Moves the Worker's clock ahead (a clocked Worker only). */
+  advance(ms: number): Promise<void>;
   /** Every line the Worker wrote to stdout and stderr so far. */
   lines(): string[];
   stop(): Promise<void>;
 }
 
-/** The edge Worker inside workerd (Miniflare 4), with `bindings` as its environment. */
-export async function startWorker(bindings: Record<string, string>): Promise<RunningWorker> {
+/**
+ * The edge Worker inside workerd (Miniflare 4), with `bindings` as its environment: the deployed
+ * bundle, or with `clocked` the same Worker with a clock the test moves.
+ */
+export async function startWorker(
+  bindings: Record<string, string>,
+  { clocked = false } = {},
+): Promise<RunningWorker> {
   const output: string[] = [];
   const mf = new Miniflare({
     modules: true,
-    script: await edgeBundle(),
+    script: await (clocked ? clockedBundle() : edgeBundle()),
     compatibilityDate: COMPATIBILITY_DATE,
     bindings,
     handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
@@ -39,6 +53,14 @@ export async function startWorker(bindings: Record<string, string>): Promise<Run
   return {
     fetch: async (path, init) =>
       (await mf.dispatchFetch(`http://edge.test${path}`, init as never)) as unknown as Response,
+    async advance(ms) {
+      if (!clocked) throw new Error("only a clocked Worker's time can be moved");
+      const answer = await mf.dispatchFetch("http://edge.test/__test/clock", {
+        method: "POST",
+        body: String(ms),
+      });
+      if (answer.status !== 204) throw new Error(`the clock did not move: ${answer.status}`);
+    },
     lines: () =>
       output
         .join("")

@@ -9,6 +9,7 @@ import { type LocalStack, startLocalStack, storesFromEnv } from "../../../functi
 import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secrets-manager.ts";
 import { UpstashRevocationStore } from "../../../shared/revocation/upstash.ts";
 import { motoEnvironment, secretsManagerClient } from "../../support/aws.ts";
+import { movableClock } from "../../support/clocks.ts";
 import { startProxy } from "../../support/http-proxy.ts";
 import { freePort } from "../../support/processes.ts";
 
@@ -80,14 +81,6 @@ async function mint(sub: string): Promise<string> {
 const whoami = (token: string) =>
   fetch(`${stack.url}/whoami`, { headers: { authorization: `Bearer ${token}` } });
 
-/** The revocation promise: /whoami refuses a revoked token within 1 s (its mirror's bound). */
-async function refusedWithin1s(token: string): Promise<Response> {
-  const started = performance.now();
-  let answer = await whoami(token);
-  while (answer.status !== 401 && performance.now() - started < 1000) answer = await whoami(token);
-  return answer;
-}
-
 describe("the keyward CLI against the local stack", () => {
   it("reads the local credential from .keyward/ops-token (mode 0600) and shows the keys", async () => {
     expect(statSync(join(dir, "ops-token")).mode & 0o777).toBe(0o600);
@@ -96,17 +89,16 @@ describe("the keyward CLI against the local stack", () => {
     expect(run.stdout).toMatch(/^current\s+\S{22}\s+HS256/m);
   });
 
-  it("after `keyward revoke --sub X`, /whoami answers 401 for X's token within 1 s", async () => {
+  it("after `keyward revoke --sub X`, /whoami answers 401 for X's token at the next request", async () => {
     const token = await mint("mallory");
     expect((await whoami(token)).status).toBe(200);
     const run = await keyward(["revoke", "--sub", "mallory", "--reason", "account compromise"]);
     expect(run).toMatchObject({ code: 0, stdout: "revoked (subject)\n" });
-    const revokedAt = performance.now();
-    const answer = await refusedWithin1s(token);
+    // The local stack's own writes reach its verifier before the ops API answers.
+    const answer = await whoami(token);
     expect(answer.status).toBe(401);
     expect(answer.headers.get("www-authenticate")).toContain('error="invalid_token"');
     expect(await answer.json()).toMatchObject({ error: { code: "revoked" } });
-    expect(performance.now() - revokedAt).toBeLessThan(1000);
     // The password-change flow: a login right after the revocation works, with no sleep.
     expect((await whoami(await mint("mallory"))).status).toBe(200);
   });
@@ -123,7 +115,7 @@ describe("the keyward CLI against the local stack", () => {
       );
       expect(run).toMatchObject({ code: 0, stdout: "revoked (token)\n" });
       expect(run.stdout + run.stderr).not.toContain(token);
-      expect((await refusedWithin1s(token)).status).toBe(401);
+      expect((await whoami(token)).status).toBe(401);
       const check = await keyward(["check", "--token", token, "--credential", credential], env);
       expect(check.code).toBe(0);
       expect(check.stdout).toMatch(/^revoked by token rule since /);
@@ -364,12 +356,15 @@ describe("the keyward CLI against the local stack", () => {
 
   it("keeps the sample app's session across a graceful rotation of the sessions keyring: opened, then re-sealed under the new key", async () => {
     const isolated = mkdtempSync(join(tmpdir(), "keyward-session-"));
-    // A 1 s keyring cache and no margin: the new key activates 1 s after it is published.
+    // A 1 s keyring cache and no margin: the new key activates 1 s after it is published. The
+    // stack's time is the test's.
+    const clock = movableClock();
     const other = await startLocalStack({
       port: 0,
       dir: isolated,
       tickMs: 3_600_000,
       policy: { keyringCacheTtlMs: 1000, prePublicationMarginMs: 0 },
+      clock,
     });
     try {
       const jar = { cookie: "" };
@@ -395,9 +390,9 @@ describe("the keyward CLI against the local stack", () => {
         status: 200,
         body: { data: "cart=3", kid: stored.body.kid, resealed: false },
       });
-      await new Promise((resolve) => setTimeout(resolve, 1100));
+      clock.advance(1100);
       await other.tick();
-      await new Promise((resolve) => setTimeout(resolve, 1100));
+      clock.advance(1100);
       // The session opens under the now previous key and is re-sealed under the new one.
       expect(await session("GET")).toMatchObject({
         status: 200,

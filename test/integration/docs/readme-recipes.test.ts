@@ -58,17 +58,88 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Every shell block of the README's recipes section, the first one (definitions) apart. */
+function recipes(): { title: string; script: string }[] {
+  const from = README.indexOf("## Recipes");
+  const section = README.slice(from, README.indexOf("\n## ", from + 1));
+  const blocks = [...section.matchAll(/\*\*([^*]+)\*\*[\s\S]*?```sh\n([\s\S]*?)```/g)];
+  return blocks.map((m) => ({ title: m[1] as string, script: m[2] as string }));
+}
+
+/** The statuses a recipe's comments promise for its `whoami` lines, in order. */
+function promisedStatuses(script: string): string[] {
+  return script
+    .split("\n")
+    .filter((line) => /\bwhoami \$/.test(line.split("#")[0] ?? ""))
+    .map((line) => /#\s*(\d{3})\b/.exec(line)?.[1] ?? "?");
+}
+
+function run(title: string, timeout: number) {
+  const recipe = recipes().find((r) => r.title.startsWith(title));
+  if (recipe === undefined) throw new Error(`README has no recipe "${title}"`);
+  const script = `${shellBlock("## Recipes")}\n${recipe.script}`;
+  const result = spawnSync("bash", ["-c", script], {
+    cwd: dir,
+    env: terminal,
+    encoding: "utf8",
+    timeout,
+  });
+  expect(result.status, result.stderr).toBe(0);
+  const statuses = result.stdout.split("\n").filter((line) => /^\d{3}$/.test(line));
+  // Pasted as written, with no sleep between a revocation and the next request.
+  expect(statuses, `${title}\n${result.stdout}`).toEqual(promisedStatuses(recipe.script));
+  return result;
+}
+
 describe("README recipes, run as written against the local stack", () => {
-  it("a refresh token leaked: the replay revokes the family, for both holders, and the journal says so", () => {
-    const script = `${shellBlock("## Recipes (the runbooks, automated)")}\n${shellBlock("**A refresh token leaked**")}`;
-    const run = spawnSync("bash", ["-c", script], {
-      cwd: dir,
-      env: terminal,
-      encoding: "utf8",
-      timeout: 60_000,
+  it("every recipe has its run here", () => {
+    expect(recipes().map((r) => r.title.split(" ").slice(0, 3).join(" "))).toEqual([
+      "A login service",
+      "A user reports",
+      "An admin revokes",
+      "A breach needs",
+      "A quarterly rotation",
+      "A leaked key",
+      "A refresh token",
+      "Rotating `SESSION_ENCRYPTION_KEY`",
+    ]);
+  });
+
+  it("a login service issues a token", () => {
+    const { stdout } = run("A login service", 30_000);
+    expect(JSON.parse(stdout.trim())).toMatchObject({
+      token: expect.any(String),
+      kid: expect.any(String),
     });
-    expect(run.status, run.stderr).toBe(0);
-    const lines = run.stdout.trim().split("\n");
+  });
+
+  it("a user reports account compromise: refused at the next request, a new login works at once", () => {
+    const { stdout } = run("A user reports", 30_000);
+    expect(stdout).toMatch(/revoked by subject rule/);
+  });
+
+  it("an admin revokes everyone holding a claim: refused at the next request", () => {
+    run("An admin revokes", 30_000);
+  });
+
+  it("a breach needs a batch revocation: 5,000 subjects, journaled", () => {
+    const { stdout } = run("A breach needs", 120_000);
+    expect(stdout).toMatch(/revoke\.batch/);
+  }, 120_000);
+
+  it("a quarterly rotation: a new key pending, the old token still works", () => {
+    const { stdout } = run("A quarterly rotation", 60_000);
+    expect(stdout).toMatch(/pending/);
+  }, 60_000);
+
+  it("a leaked key: the old token refused at the next request, the new login works", () => {
+    const { stdout } = run("A leaked key", 60_000);
+    expect(stdout).toMatch(/revoked by kid rule/);
+  }, 60_000);
+
+  it("a refresh token leaked: the replay revokes the family, for both holders, and the journal says so", () => {
+    const { stdout } = run("A refresh token", 60_000);
+    const lines = stdout.trim().split("\n");
     expect(lines[0]).toBe("200");
     expect(lines[1]).toMatch(/^[A-Za-z0-9_-]{22} {2}created .* {2}local {2}Firefox$/);
     expect(JSON.parse(lines[2] as string)).toMatchObject({
@@ -82,15 +153,8 @@ describe("README recipes, run as written against the local stack", () => {
   }, 60_000);
 
   it("rotating SESSION_ENCRYPTION_KEY: imported, rotated, the session re-sealed under the new key, nobody logged out", () => {
-    const script = `${shellBlock("## Recipes (the runbooks, automated)")}\n${shellBlock("**Rotating `SESSION_ENCRYPTION_KEY`**")}`;
-    const run = spawnSync("bash", ["-c", script], {
-      cwd: dir,
-      env: terminal,
-      encoding: "utf8",
-      timeout: 120_000,
-    });
-    expect(run.status, run.stderr).toBe(0);
-    const lines = run.stdout.trim().split("\n");
+    const { stdout, stderr } = run("Rotating `SESSION_ENCRYPTION_KEY`", 120_000);
+    const lines = stdout.trim().split("\n");
     const imported = /^imported as key (\S{22}) \(current\) of the sessions keyring$/.exec(
       lines[0] as string,
     );
@@ -108,6 +172,6 @@ describe("README recipes, run as written against the local stack", () => {
     expect(status).toMatch(new RegExp(`^current\\s+${rotated?.[1]}\\s+A256GCM`, "m"));
     expect(status).toMatch(/retire +\S+/);
     // The key itself (44 characters of base64) is printed nowhere.
-    expect(run.stdout + run.stderr).not.toMatch(/[A-Za-z0-9+/]{43}=/);
+    expect(stdout + stderr).not.toMatch(/[A-Za-z0-9+/]{43}=/);
   }, 120_000);
 });

@@ -14,6 +14,7 @@ import { UpstashRevocationStore } from "../../../shared/revocation/upstash.ts";
 import { createSigner } from "../../../shared/tokens/signer.ts";
 import { httpApiEvent } from "../../support/authorizer-events.ts";
 import { motoEnvironment, secretsManagerClient } from "../../support/aws.ts";
+import { movableClock } from "../../support/clocks.ts";
 import { type CountingProxy, startProxy } from "../../support/http-proxy.ts";
 import { newKeyring } from "../../support/keyrings.ts";
 
@@ -22,8 +23,14 @@ const CREDENTIAL = "responder-credential-0123456789abcdef";
 const proxies: CountingProxy[] = [];
 afterAll(() => Promise.all(proxies.map((p) => p.stop())));
 
-/** A keyring in moto, the ops API on Upstash, and authorizers built from their environment. */
-async function deployment(clock: Clock) {
+/** Generous for a busy test machine, within the 1 s promise with the freshness bound. */
+const FRESHNESS_MS = 500;
+
+/**
+ * A keyring in moto, the ops API on Upstash, and authorizers built from their environment; the
+ * authorizers run on `containerClock` (default: the ops API's).
+ */
+async function deployment(clock: Clock, containerClock: Clock = clock) {
   const services = inject("services");
   const prefix = `keyward/${randomUUID()}`;
   const redisPrefix = `x${randomUUID()}:`;
@@ -70,10 +77,12 @@ async function deployment(clock: Clock) {
         KEYWARD_REDIS_PREFIX: redisPrefix,
         UPSTASH_REDIS_REST_URL: upstash.url,
         UPSTASH_REDIS_REST_TOKEN: upstash.token,
+        KEYWARD_REVOCATION_FRESHNESS_MS: String(FRESHNESS_MS),
+        KEYWARD_REVOCATION_BUDGET_MS: "500",
         ...motoEnvironment(secretsManager),
         ...env,
       },
-      { clock, write: (line) => lines.push(line) },
+      { clock: containerClock, write: (line) => lines.push(line) },
     );
     return {
       lines,
@@ -121,14 +130,14 @@ describe("exact cut-offs: a login right after a revocation works (moto, local Up
     const iat = (token: string) =>
       JSON.parse(Buffer.from(token.split(".")[1] as string, "base64url").toString()).iat;
     expect(iat(after)).toBe(iat(before));
-    // The revocation promise: enforced within 1 s (the mirror's freshness bound) of the answer.
-    t += 1000;
+    // The revocation promise: enforced once the mirror's freshness bound has passed.
+    t += FRESHNESS_MS;
     expect(await authorizer.ask(after)).toEqual({ allowed: true, reason: "none" });
     expect(await authorizer.ask(before)).toEqual({ allowed: false, reason: "revoked" });
   });
 });
 
-describe("revocation by key: an emergency refuses the leaked key everywhere within 1 s (moto, local Upstash)", () => {
+describe("revocation by key: an emergency refuses the leaked key everywhere (moto, local Upstash)", () => {
   let unreachable: CountingProxy;
   beforeAll(async () => {
     unreachable = await startProxy(inject("services").motoUrl);
@@ -136,7 +145,9 @@ describe("revocation by key: an emergency refuses the leaked key everywhere with
   });
 
   it("refuses tokens freshly minted with the compromised key in containers that cached it as current, one of them cut off from Secrets Manager, and allows the new key's tokens wherever its material can be read", async () => {
-    const app = await deployment(systemClock);
+    // The containers' time is the test's: their TTLs and bounds pass when it says.
+    const clock = movableClock();
+    const app = await deployment(systemClock, clock);
     const cached = await app.container(app.motoUrl);
     const cutOff = await app.container(unreachable.url, {
       KEYWARD_KEYRING_CACHE_TTL_SECONDS: "1",
@@ -150,41 +161,36 @@ describe("revocation by key: an emergency refuses the leaked key everywhere with
     // Secrets Manager becomes unreachable for the second container: past its TTL it serves the
     // keyring it has (stale), with the leaked key still current in it.
     await unreachable.stop();
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    clock.advance(1_100);
     const beforeEmergency = await attacker.sign(leaked, { sub: "victim" }, Date.now());
     expect(await cutOff.ask(beforeEmergency)).toMatchObject({ allowed: true });
     // That request started the reload in the background; once it has failed, the keyring is stale.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(await cutOff.ask(beforeEmergency)).toMatchObject({ allowed: true });
-    expect(
+    const staleMetric = () =>
       cutOff.lines
         .map((l) => JSON.parse(l))
         .filter((l) => l._aws)
-        .at(-1),
-    ).toMatchObject({ StaleKeyring: 1 });
+        .at(-1)?.StaleKeyring;
+    for (let tries = 0; tries < 500 && staleMetric() !== 1; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await cutOff.ask(beforeEmergency)).toMatchObject({ allowed: true });
+    }
+    expect(staleMetric()).toBe(1);
 
     const answer = await app.call("POST", "/v1/keys/rotate", {
       mode: "immediate",
       reason: "signing key found in a public repository",
     });
     expect(answer.status).toBe(200);
-    const answeredAt = performance.now();
     // The attacker mints with the leaked key after the emergency: a fresh iat passes every cut-off.
     const minted = await attacker.sign(
       leaked,
       { sub: "victim", claims: { role: "admin" } },
       Date.now(),
     );
-    // Each container's revocation mirror decides alone for at most 1 s after its last refresh.
-    for (const container of [cached, cutOff]) {
-      let answer = await container.ask(minted);
-      while (answer.allowed && performance.now() - answeredAt < 1_000) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        answer = await container.ask(minted);
-      }
-      expect(answer).toEqual({ allowed: false, reason: "key_compromised" });
-    }
-    expect(performance.now() - answeredAt).toBeLessThan(1_000);
+    // Each container's revocation mirror decides alone until its freshness bound, no longer.
+    clock.advance(FRESHNESS_MS);
+    for (const container of [cached, cutOff])
+      expect(await container.ask(minted)).toEqual({ allowed: false, reason: "key_compromised" });
     const check = await app.call(
       "GET",
       `/v1/revocations/check?kid=${encodeURIComponent(leaked.keys[0]?.kid ?? "")}`,
@@ -199,7 +205,7 @@ describe("revocation by key: an emergency refuses the leaked key everywhere with
     expect(await cached.ask(fresh)).toEqual({ allowed: true, reason: "none" });
     expect(await cutOff.ask(fresh)).toEqual({ allowed: false, reason: "unknown_kid" });
     proxies.push(await startProxy(app.motoUrl, Number(new URL(unreachable.url).port)));
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    clock.advance(1_100); // the unknown-kid cooldown
     expect(await cutOff.ask(fresh)).toEqual({ allowed: true, reason: "none" });
     expect(await cutOff.ask(minted)).toEqual({ allowed: false, reason: "key_compromised" });
   });

@@ -139,6 +139,8 @@ describe("UpstashRevocationStore", () => {
     }
   });
 
+  // Each answers within its budget, so never waits for the store: checked against the seconds
+  // the store would take, not the budget's own milliseconds, which a busy machine can stretch.
   describe("within its time budget", () => {
     it("answers store_unavailable when the server is stopped, and the guard applies the failure mode", async () => {
       const { redisUrl } = inject("services");
@@ -153,7 +155,7 @@ describe("UpstashRevocationStore", () => {
       await doomed.process.stop();
       const { value, ms } = await timed(() => store.check(manyClaims));
       expect(value).toBeInstanceOf(StoreUnavailable);
-      expect(ms).toBeLessThan(BUDGET + 50);
+      expect(ms).toBeLessThan(5_000);
       expect(await guardRevocations(store).call(null, manyClaims)).toEqual({
         allowed: false,
         status: "store_unavailable",
@@ -166,11 +168,11 @@ describe("UpstashRevocationStore", () => {
 
     it("gives up on a slow server after the budget (slowness injected by a delaying proxy)", async () => {
       const store = storeVia(proxy.url);
-      proxy.setFault({ kind: "delay", ms: 2_000 });
+      proxy.setFault({ kind: "delay", ms: 10_000 });
       try {
         const { value, ms } = await timed(() => store.check(manyClaims));
         expect(value).toBeInstanceOf(StoreUnavailable);
-        expect(ms).toBeLessThan(BUDGET + 50);
+        expect(ms).toBeLessThan(5_000);
       } finally {
         proxy.setFault({ kind: "none" });
       }
@@ -183,7 +185,7 @@ describe("UpstashRevocationStore", () => {
         proxy.reset();
         const { value, ms } = await timed(() => store.check(manyClaims));
         expect(value).toBeInstanceOf(StoreUnavailable);
-        expect(ms).toBeLessThan(BUDGET + 50);
+        expect(ms).toBeLessThan(5_000);
         expect(proxy.requests()).toBe(1);
       } finally {
         proxy.setFault({ kind: "none" });
