@@ -15,6 +15,7 @@ export default defineConfig({
         test: {
           name: "infra",
           include: ["test/infra/**/*.test.ts"],
+          globalSetup: ["./test/support/build-lambdas.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
@@ -23,7 +24,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
-          globalSetup: ["./test/support/global-setup.ts"],
+          globalSetup: ["./test/support/global-setup.ts", "./test/support/build-lambdas.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -1,31 +1,21 @@
-import { fileURLToPath } from "node:url";
-import {
-  Arn,
-  ArnFormat,
-  CustomResource,
-  Duration,
-  RemovalPolicy,
-  SecretValue,
-  Stack,
-} from "aws-cdk-lib";
+import { CustomResource, Duration, RemovalPolicy, Stack, Token } from "aws-cdk-lib";
 import { EventBus, type IEventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
-import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
-import { Grant, type IGrantable, User } from "aws-cdk-lib/aws-iam";
+import { LambdaFunction as LambdaTarget } from "aws-cdk-lib/aws-events-targets";
+import { type IGrantable, User } from "aws-cdk-lib/aws-iam";
+import type { IKey } from "aws-cdk-lib/aws-kms";
 import {
-  Architecture,
-  type CfnFunction,
   type FunctionUrl,
   FunctionUrlAuthType,
-  Runtime,
+  type Function as LambdaFunction,
 } from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
-import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
-import { type ISecret, Secret } from "aws-cdk-lib/aws-secretsmanager";
+import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import { type ITopic, Topic } from "aws-cdk-lib/aws-sns";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { Provider } from "aws-cdk-lib/custom-resources";
 import { Construct } from "constructs";
-import { KEYRING_NAMES, type KeyringName, keyringSecretPrefix } from "../shared/keyring/names.ts";
+import { ConfigInvalid } from "../shared/errors.ts";
+import { KEYRING_NAMES } from "../shared/keyring/names.ts";
+import type { UpstashRole } from "../shared/upstash/acl.ts";
 import {
   type AttachOptions,
   checkedCacheTtl,
@@ -33,100 +23,125 @@ import {
   type RestAttachOptions,
   restApiAuthorizer,
 } from "./attach.ts";
+import { keywardFunction } from "./functions.ts";
+import { KeyringGrants } from "./grants.ts";
 import { KeywardMonitoring } from "./monitoring.ts";
+import { acknowledge, acknowledgeProvider, REASONS } from "./nag.ts";
+import { claimPrefix } from "./ownership.ts";
+import { checkRegion } from "./regions.ts";
 import { SampleApi } from "./sample-api.ts";
+import { replicatedName, secretToFill, UPSTASH_SECRETS } from "./secrets.ts";
 import { type KeywardSettings, settingsEnvironment } from "./settings.ts";
 
+export { UNFILLED_SECRET } from "./secrets.ts";
+
 export interface KeywardProps extends KeywardSettings {
-  /** Secrets Manager name prefix of the keyring. Default `keyward/<stack name>`. */
+  /** Secrets Manager name prefix of the keyrings. Default `keyward/<stack name>`. */
   readonly secretPrefix?: string;
-  /** A secret holding `{"url","token"}` for Upstash; created (to be filled in) when absent. */
+  /** The writers' Upstash credentials, `{"url","token"}` (full access); created to fill when absent. */
   readonly upstashSecret?: ISecret;
+  /** The issuing endpoint's Upstash credentials (ACL user `keyward-issuer`); created when absent. */
+  readonly upstashIssuerSecret?: ISecret;
+  /** The verifiers' and sealers' Upstash credentials (ACL user `keyward-reader`); created when absent. */
+  readonly upstashReaderSecret?: ISecret;
   /** A secret holding the operators' JSON (`[{"name","role","tokenSha256"}]`); created when absent. */
   readonly operatorsSecret?: ISecret;
-  /**
-   * A secret holding the issuing clients' JSON (`[{"name","tokenSha256","claims","audiences",
-   * "maxLifetimeSeconds"}]`); created when absent.
-   */
+  /** The issuing clients' JSON (`[{"name","tokenSha256","claims","audiences","maxLifetimeSeconds"}]`). */
   readonly issuingClientsSecret?: ISecret;
-  /** Where the alarms go; a topic is created (subscribe to it) when absent. */
+  /**
+   * A customer-managed KMS key for the keyrings' secrets (the functions create them with it) and
+   * for the secrets this construct creates; every function that reads them may decrypt with it.
+   * Default: Secrets Manager's own key.
+   */
+  readonly encryptionKey?: IKey;
+  /**
+   * Where the alarms go; a topic is created (subscribe to it) when absent. A topic from outside
+   * this app must let EventBridge publish to it (docs/deploying.md): say so with
+   * `alarmTopicAllowsEventBridge`.
+   */
   readonly alarmTopic?: ITopic;
+  /** The given `alarmTopic`'s policy lets `events.amazonaws.com` publish (it cannot be added here). */
+  readonly alarmTopicAllowsEventBridge?: boolean;
   /** The share of requests the authorizer usually refuses, in percent. Default 2; the alarm fires at twice it. */
   readonly usualRefusalPercent?: number;
   /** How often the rotation function applies the policy. Default hourly. */
   readonly tickEvery?: Duration;
-  /** Deploy the sample REST API (`GET /hello` behind the authorizer). Default true. */
+  /** Deploy the sample REST API (`GET /hello` behind the authorizer). Default false. */
   readonly sampleApi?: boolean;
   /**
-   * What `cdk destroy` does with keyward's secrets. `RETAIN` (default) keeps them all: the
-   * secrets this construct created and the keyring under the prefix (README "Taking it down"
-   * deletes them by hand). `DESTROY` deletes the created secrets, and a custom resource deletes
-   * every secret under the prefix (the keyring and each key's material) with no recovery window.
+   * What `cdk destroy` does with keyward's secrets. `RETAIN` (default) keeps them all. `DESTROY`
+   * deletes the created secrets, and a custom resource deletes every keyring secret this
+   * deployment owns (tagged with it) with no recovery window.
    */
   readonly removalPolicy?: RemovalPolicy;
-  /**
-   * API Gateway's cache of the authorizer's answers on the routes the attach methods (and the
-   * sample) protect. Default 0; over 1 s is refused at synth (it would outlive revocations).
-   */
+  /** API Gateway's cache of the authorizer's answers. Default 0; over 1 s is refused at synth. */
   readonly authorizerCacheTtl?: Duration;
-  /**
-   * An IAM user for the edge verifier (Cloudflare Worker) to read the keyring with: read access
-   * to the keyring's secrets and nothing else, no access key (create one and give it to the
-   * Worker as secrets, README "The edge verifier"). Default true.
-   */
+  /** The edge Worker's read-only IAM user (docs/edge.md). Default true. */
   readonly edgeReader?: boolean;
+  /**
+   * The public JWKS (a function URL without auth, public keys only). Default: only when the
+   * algorithm is asymmetric (an HS256 keyring has no public keys).
+   */
+  readonly jwks?: boolean;
+  /** The public JWKS function's reserved concurrency: a flood on it cannot take the account's. Default 5. */
+  readonly jwksConcurrency?: number;
+  /**
+   * Reserved concurrency of the authorizer: capacity no other function of the account can take
+   * (and its ceiling). Default: none (the account's unreserved pool).
+   */
+  readonly authorizerReservedConcurrency?: number;
+  /** Regions the keyrings are replicated to, for regional verifiers (`KeywardRegion`). */
+  readonly replicaRegions?: readonly string[];
 }
 
 /**
- * What a secret to fill holds until the operator fills it: not a random string (CDK's default,
- * which looks like a value), but a text every function refuses at start, naming what is missing.
- */
-export const UNFILLED_SECRET = "not filled in yet: see the stack's outputs (README, Deploying)";
-
-const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
-
-/**
  * keyward in one construct, to drop into a team's CDK app: the event bus, the Lambda authorizer,
- * the ops API (behind IAM auth on its Function URL, and an operator credential), the scheduled
- * rotation function, and the secrets they use, each function with only the permissions it needs.
+ * the ops API (IAM auth on its function URL, and an operator credential), the issuing endpoint,
+ * the scheduled rotation function, and the secrets they use, each function with only the
+ * permissions it needs. Every keyring secret is tagged with this deployment (`owner`); only its
+ * own rotation and teardown may delete them.
  */
 export class Keyward extends Construct {
   readonly bus: EventBus;
-  readonly authorizer: NodejsFunction;
-  readonly opsApi: NodejsFunction;
-  /** The ops API's Function URL (IAM auth): `KEYWARD_URL` for the CLI. */
+  readonly authorizer: LambdaFunction;
+  readonly opsApi: LambdaFunction;
+  /** The ops API's function URL (IAM auth): `KEYWARD_URL` for the CLI. */
   readonly opsApiUrl: FunctionUrl;
-  readonly rotation: NodejsFunction;
+  readonly rotation: LambdaFunction;
   /** The issuing endpoint (`POST /v1/tokens`) for login services in other languages. */
-  readonly issuing: NodejsFunction;
-  /** Its Function URL (IAM auth). */
+  readonly issuing: LambdaFunction;
   readonly issuingUrl: FunctionUrl;
   readonly issuingClientsSecret: ISecret;
-  /** The public JWKS for outside verifiers of asymmetric keys: public keys only, no auth. */
-  readonly jwks: NodejsFunction;
-  readonly jwksUrl: FunctionUrl;
-  /** The secret refresh tokens' successors are derived with (generated; never shown). */
+  /** The public JWKS (absent for a symmetric keyring unless asked). */
+  readonly jwks?: LambdaFunction;
+  readonly jwksUrl?: FunctionUrl;
   readonly refreshSecret: ISecret;
-  /** The edge verifier's read-only IAM user (absent with `edgeReader: false`). */
   readonly edgeReader?: User;
-  /** The sample route's backend (absent with `sampleApi: false`). */
-  readonly sampleBackend?: NodejsFunction;
+  readonly sampleBackend?: LambdaFunction;
   readonly sampleApi?: SampleApi;
   readonly deadLetters: Queue;
+  /** The writers' Upstash credentials. */
   readonly upstashSecret: ISecret;
+  readonly upstashIssuerSecret: ISecret;
+  readonly upstashReaderSecret: ISecret;
   readonly operatorsSecret: ISecret;
   readonly alarmTopic: ITopic;
   readonly monitoring: KeywardMonitoring;
   readonly secretPrefix: string;
-  /** The ARN pattern of a keyring's secrets. */
-  readonly #keyringSecrets: (keyring: KeyringName) => string;
-  /** The attach methods' defaults: the `tokenHeader` and `authorizerCacheTtl` props. */
+  /** The value of the `keyward:owner` tag on this deployment's keyring secrets. */
+  readonly owner: string;
+  readonly replicaRegions: readonly string[];
+  /** What a regional verifier needs to run beside this deployment (`KeywardRegion`). */
+  readonly verifierEnvironment: Readonly<Record<string, string>>;
+  readonly keyrings: KeyringGrants;
   readonly #attachDefaults: AttachOptions;
 
   constructor(scope: Construct, id: string, props: KeywardProps = {}) {
     super(scope, id);
     const stack = Stack.of(this);
+    if (!Token.isUnresolved(stack.region)) checkRegion(stack.region);
     this.secretPrefix = props.secretPrefix ?? `keyward/${stack.stackName}`;
+    this.owner = this.node.path;
     const settings = settingsEnvironment(props);
     checkedCacheTtl(props.authorizerCacheTtl);
     this.#attachDefaults = {
@@ -136,126 +151,198 @@ export class Keyward extends Construct {
         : { resultsCacheTtl: props.authorizerCacheTtl }),
     };
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    if (removalPolicy !== RemovalPolicy.RETAIN && removalPolicy !== RemovalPolicy.DESTROY) {
-      throw new Error("removalPolicy must be RETAIN or DESTROY (secrets have no snapshot)");
-    }
+    const problems: string[] = [];
+    if (removalPolicy !== RemovalPolicy.RETAIN && removalPolicy !== RemovalPolicy.DESTROY)
+      problems.push("removalPolicy must be RETAIN or DESTROY (secrets have no snapshot)");
     const usualRefusalPercent = props.usualRefusalPercent ?? 2;
-    if (!(usualRefusalPercent > 0 && usualRefusalPercent <= 50)) {
-      throw new Error("usualRefusalPercent must be a percentage above 0 and at most 50");
-    }
+    if (!(usualRefusalPercent > 0 && usualRefusalPercent <= 50))
+      problems.push("usualRefusalPercent must be a percentage above 0 and at most 50");
+    const jwksConcurrency = props.jwksConcurrency ?? 5;
+    if (!(Number.isInteger(jwksConcurrency) && jwksConcurrency >= 1 && jwksConcurrency <= 100))
+      problems.push("jwksConcurrency must be a whole number from 1 to 100");
+    const reserved = props.authorizerReservedConcurrency;
+    if (reserved !== undefined && !(Number.isInteger(reserved) && reserved >= 1))
+      problems.push("authorizerReservedConcurrency must be a whole number above 0");
+    this.replicaRegions = [...(props.replicaRegions ?? [])];
+    for (const region of this.replicaRegions)
+      if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region) || region === stack.region)
+        problems.push(`replicaRegions: ${region} is not another AWS region`);
+    if (this.replicaRegions.length > 0 && props.encryptionKey !== undefined)
+      problems.push(
+        "encryptionKey with replicaRegions is not supported: replicas need a key in each region (a multi-region key); use Secrets Manager's own key for replicated keyrings",
+      );
+    if (
+      props.alarmTopic !== undefined &&
+      !props.alarmTopicAllowsEventBridge &&
+      !(props.alarmTopic instanceof Topic)
+    )
+      problems.push(
+        "alarmTopic comes from outside this app: its policy must let events.amazonaws.com publish (sns:Publish) for the RotationFailed and StaleSigner events; add that statement, then set alarmTopicAllowsEventBridge: true (docs/deploying.md)",
+      );
+    if (problems.length > 0) throw new ConfigInvalid(problems);
+    claimPrefix(this, this.secretPrefix, this.owner);
 
+    this.keyrings = new KeyringGrants(
+      this,
+      this.secretPrefix,
+      this.owner,
+      props.encryptionKey,
+      this.replicaRegions,
+    );
     this.bus = new EventBus(this, "Events", { eventBusName: `${stack.stackName}-keyward` });
-    // `as ISecret`: aws-cdk-lib's types predate exactOptionalPropertyTypes (Secret's optional
-    // secretFullArn does not match ISecret's under it); the object is an ISecret all the same.
-    this.upstashSecret =
-      props.upstashSecret ??
-      (new Secret(this, "UpstashCredentials", {
-        description:
-          'keyward: Upstash REST credentials, {"url": "...", "token": "..."}; fill in after deploy',
-        secretStringValue: SecretValue.unsafePlainText(UNFILLED_SECRET),
+    const fill = (
+      secretId: string,
+      description: string,
+      extra: { secretName?: string; replicaRegions?: readonly string[] } = {},
+    ) =>
+      secretToFill(this, secretId, {
+        description,
         removalPolicy,
-      }) as ISecret);
+        ...(props.encryptionKey === undefined ? {} : { encryptionKey: props.encryptionKey }),
+        ...extra,
+      });
+    // What regional verifiers read is replicated to their regions, under names of its own.
+    const replicated = (name: string) =>
+      this.replicaRegions.length === 0
+        ? {}
+        : {
+            secretName: replicatedName(this.secretPrefix, name),
+            replicaRegions: this.replicaRegions,
+          };
+    const upstash = (role: UpstashRole, given: ISecret | undefined) =>
+      given ??
+      fill(
+        UPSTASH_SECRETS[role].id,
+        UPSTASH_SECRETS[role].description,
+        role === "writer" ? {} : replicated(`upstash-${role}`),
+      );
+    this.upstashSecret = upstash("writer", props.upstashSecret);
+    this.upstashIssuerSecret = upstash("issuer", props.upstashIssuerSecret);
+    this.upstashReaderSecret = upstash("reader", props.upstashReaderSecret);
     this.operatorsSecret =
       props.operatorsSecret ??
-      (new Secret(this, "Operators", {
-        description:
-          'keyward: operators of the ops API, [{"name","role","tokenSha256"}]; fill in after deploy',
-        secretStringValue: SecretValue.unsafePlainText(UNFILLED_SECRET),
-        removalPolicy,
-      }) as ISecret);
-
-    this.#keyringSecrets = (name) =>
-      Arn.format(
-        {
-          service: "secretsmanager",
-          resource: "secret",
-          resourceName: `${keyringSecretPrefix(this.secretPrefix, name)}/*`,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        },
-        stack,
+      fill(
+        "Operators",
+        'keyward: operators of the ops API, [{"name","role","tokenSha256"}]; fill in after deploy',
+      );
+    this.issuingClientsSecret =
+      props.issuingClientsSecret ??
+      fill(
+        "IssuingClients",
+        'keyward: clients of the issuing endpoint, [{"name","tokenSha256","claims","audiences","maxLifetimeSeconds"}]; fill in after deploy',
+        replicated("issuing-clients"),
       );
 
     const stores = {
       KEYWARD_SECRET_PREFIX: this.secretPrefix,
-      KEYWARD_UPSTASH_SECRET_ID: this.upstashSecret.secretArn,
       KEYWARD_REDIS_PREFIX: settings.redisPrefix,
     };
-    const writers = { ...stores, ...settings.policy, KEYWARD_EVENT_BUS: this.bus.eventBusName };
-
-    this.authorizer = this.#function("Authorizer", "functions/authorizer/index.ts", 256, {
+    const writers = {
       ...stores,
-      ...settings.verifier,
-    });
-    this.#grantKeyring(this.authorizer, "read");
-    this.upstashSecret.grantRead(this.authorizer);
+      ...settings.policy,
+      KEYWARD_UPSTASH_SECRET_ID: this.upstashSecret.secretArn,
+      KEYWARD_EVENT_BUS: this.bus.eventBusName,
+      KEYWARD_OWNER: this.owner,
+      ...(this.replicaRegions.length === 0
+        ? {}
+        : { KEYWARD_REPLICA_REGIONS: this.replicaRegions.join(",") }),
+      ...(props.encryptionKey === undefined
+        ? {}
+        : { KEYWARD_KMS_KEY_ID: props.encryptionKey.keyArn }),
+    };
+    this.verifierEnvironment = { ...stores, ...settings.verifier };
 
-    this.opsApi = this.#function("OpsApi", "functions/ops-api/index.ts", 512, {
-      ...writers,
-      KEYWARD_OPERATORS_SECRET_ID: this.operatorsSecret.secretArn,
+    this.authorizer = keywardFunction(this, "Authorizer", {
+      name: "authorizer",
+      memorySize: 256,
+      environment: {
+        ...this.verifierEnvironment,
+        KEYWARD_UPSTASH_SECRET_ID: this.upstashReaderSecret.secretArn,
+      },
+      ...(reserved === undefined ? {} : { reservedConcurrentExecutions: reserved }),
+    });
+    this.keyrings.grant(this.authorizer, "read");
+    this.upstashReaderSecret.grantRead(this.authorizer);
+
+    this.opsApi = keywardFunction(this, "OpsApi", {
+      name: "ops-api",
+      memorySize: 512,
+      environment: { ...writers, KEYWARD_OPERATORS_SECRET_ID: this.operatorsSecret.secretArn },
     });
     // The ops API writes both keyrings but never deletes material: only the rotation function does.
-    this.#grantKeyring(this.opsApi, "write", KEYRING_NAMES);
+    this.keyrings.grant(this.opsApi, "write", KEYRING_NAMES);
     this.upstashSecret.grantRead(this.opsApi);
     this.operatorsSecret.grantRead(this.opsApi);
     this.bus.grantPutEventsTo(this.opsApi);
     this.opsApiUrl = this.opsApi.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
 
-    this.issuingClientsSecret =
-      props.issuingClientsSecret ??
-      (new Secret(this, "IssuingClients", {
-        description:
-          'keyward: clients of the issuing endpoint, [{"name","tokenSha256","claims","audiences","maxLifetimeSeconds"}]; fill in after deploy',
-        secretStringValue: SecretValue.unsafePlainText(UNFILLED_SECRET),
-        removalPolicy,
-      }) as ISecret);
-    this.refreshSecret = new Secret(this, "RefreshSecret", {
+    this.refreshSecret = secretToFill(this, "RefreshSecret", {
       description: "keyward: derives each refresh token's successor (generated; rotate = log out)",
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy,
-    }) as ISecret;
-    // Signing is not managing keys: the issuing function reads the keyring and its clients, and
-    // keeps refresh-token families in Upstash (where it also journals a reuse); it cannot write
-    // the keyring.
-    this.issuing = this.#function("Issuing", "functions/issuer-api/index.ts", 256, {
-      ...stores,
-      ...settings.verifier,
-      KEYWARD_ISSUING_CLIENTS_SECRET_ID: this.issuingClientsSecret.secretArn,
-      KEYWARD_REFRESH_SECRET_ID: this.refreshSecret.secretArn,
-      KEYWARD_EVENT_BUS: this.bus.eventBusName,
+      ...(props.encryptionKey === undefined ? {} : { encryptionKey: props.encryptionKey }),
+      ...replicated("refresh"),
+      generated: true,
     });
-    this.#grantKeyring(this.issuing, "read");
+    // Signing is not managing keys: the issuing function reads the keyring and its clients, and
+    // keeps refresh-token families in Upstash (where it also journals a reuse) with the issuer's
+    // credentials; it cannot write the keyring, nor any revocation rule but a reused family's.
+    this.issuing = keywardFunction(this, "Issuing", {
+      name: "issuer-api",
+      memorySize: 256,
+      environment: {
+        ...this.verifierEnvironment,
+        KEYWARD_UPSTASH_SECRET_ID: this.upstashIssuerSecret.secretArn,
+        KEYWARD_ISSUING_CLIENTS_SECRET_ID: this.issuingClientsSecret.secretArn,
+        KEYWARD_REFRESH_SECRET_ID: this.refreshSecret.secretArn,
+        KEYWARD_EVENT_BUS: this.bus.eventBusName,
+      },
+    });
+    this.keyrings.grant(this.issuing, "read");
     this.issuingClientsSecret.grantRead(this.issuing);
     this.refreshSecret.grantRead(this.issuing);
-    this.upstashSecret.grantRead(this.issuing);
+    this.upstashIssuerSecret.grantRead(this.issuing);
     this.bus.grantPutEventsTo(this.issuing);
     this.issuingUrl = this.issuing.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
 
     // Outside verifiers (PyJWT, jose) need the public keys without AWS credentials: a function
-    // that can only read the keyring and serves nothing but the key set, behind a URL without
-    // auth. HMAC material is never in it.
-    this.jwks = this.#function("Jwks", "functions/jwks/index.ts", 128, {
-      KEYWARD_SECRET_PREFIX: this.secretPrefix,
-      KEYWARD_KEYRING_CACHE_TTL_SECONDS:
-        settings.verifier.KEYWARD_KEYRING_CACHE_TTL_SECONDS ?? "60",
-    });
-    this.#grantKeyring(this.jwks, "read");
-    this.jwksUrl = this.jwks.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+    // that may read only the public keys the writers publish, behind a URL without auth, with
+    // a concurrency of its own so a flood on it cannot take the authorizer's.
+    if (props.jwks ?? (settings.policy.KEYWARD_ALGORITHM ?? "HS256") !== "HS256") {
+      this.jwks = keywardFunction(this, "Jwks", {
+        name: "jwks",
+        memorySize: 128,
+        environment: {
+          KEYWARD_SECRET_PREFIX: this.secretPrefix,
+          KEYWARD_KEYRING_CACHE_TTL_SECONDS:
+            settings.verifier.KEYWARD_KEYRING_CACHE_TTL_SECONDS ?? "60",
+        },
+        reservedConcurrentExecutions: jwksConcurrency,
+      });
+      this.keyrings.grantPublicKeys(this.jwks);
+      this.jwksUrl = this.jwks.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+    }
 
-    this.rotation = this.#function("Rotation", "functions/rotation/index.ts", 512, writers);
-    // One tick at a time: two racing ticks would only end in a conflict, but why pay for it.
-    (this.rotation.node.defaultChild as CfnFunction).reservedConcurrentExecutions = 1;
-    this.#grantKeyring(this.rotation, "destroy", KEYRING_NAMES);
+    this.rotation = keywardFunction(this, "Rotation", {
+      name: "rotation",
+      memorySize: 512,
+      environment: writers,
+      // One tick at a time: two racing ticks would only end in a conflict, but why pay for it.
+      reservedConcurrentExecutions: 1,
+    });
+    this.keyrings.grant(this.rotation, "destroy", KEYRING_NAMES);
     this.upstashSecret.grantRead(this.rotation);
     this.bus.grantPutEventsTo(this.rotation);
     this.deadLetters = new Queue(this, "RotationDeadLetters", {
       retentionPeriod: Duration.days(14),
       enforceSSL: true,
     });
+    for (const rule of ["AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"])
+      acknowledge(this.deadLetters, rule, REASONS.deadLetterQueue);
     new Rule(this, "RotationSchedule", {
       description: "keyward: apply the rotation policy (each run does whatever is due)",
       schedule: Schedule.rate(props.tickEvery ?? Duration.hours(1)),
       targets: [
-        new LambdaFunction(this.rotation, {
+        new LambdaTarget(this.rotation, {
           retryAttempts: 2,
           maxEventAge: Duration.hours(1),
           deadLetterQueue: this.deadLetters,
@@ -263,8 +350,12 @@ export class Keyward extends Construct {
       ],
     });
 
-    if (props.sampleApi ?? true) {
-      this.sampleBackend = this.#function("SampleBackend", "functions/sample/index.ts", 128, {});
+    if (props.sampleApi ?? false) {
+      this.sampleBackend = keywardFunction(this, "SampleBackend", {
+        name: "sample",
+        memorySize: 128,
+        environment: {},
+      });
       this.sampleApi = new SampleApi(this, "Sample", {
         authorizer: (scope) => this.restApiAuthorizer(scope, "Authorizer"),
         backend: this.sampleBackend,
@@ -280,12 +371,15 @@ export class Keyward extends Construct {
 
     if (removalPolicy === RemovalPolicy.DESTROY) {
       // The keyring's secrets are the functions' work, unknown to CloudFormation: a custom
-      // resource deletes them when the stack (or this construct) is deleted.
-      const teardown = this.#function("KeyringTeardown", "functions/teardown/index.ts", 256, {
-        KEYWARD_SECRET_PREFIX: this.secretPrefix,
+      // resource deletes the ones this deployment owns when the stack (or this construct) goes.
+      const teardown = keywardFunction(this, "KeyringTeardown", {
+        name: "teardown",
+        memorySize: 256,
+        environment: { KEYWARD_SECRET_PREFIX: this.secretPrefix, KEYWARD_OWNER: this.owner },
       });
-      this.#grantKeyring(teardown, "destroy", KEYRING_NAMES);
+      this.keyrings.grant(teardown, "destroy", KEYRING_NAMES);
       const provider = new Provider(this, "KeyringTeardownProvider", { onEventHandler: teardown });
+      acknowledgeProvider(provider, teardown.functionArn);
       new CustomResource(this, "KeyringSecrets", {
         serviceToken: provider.serviceToken,
         resourceType: "Custom::KeywardKeyringSecrets",
@@ -294,120 +388,58 @@ export class Keyward extends Construct {
     }
 
     this.alarmTopic =
-      props.alarmTopic ?? new Topic(this, "Alarms", { displayName: "keyward alarms" });
+      props.alarmTopic ??
+      new Topic(this, "Alarms", { displayName: "keyward alarms", enforceSSL: true });
     this.monitoring = new KeywardMonitoring(this, "Monitoring", {
       topic: this.alarmTopic,
-      // aws-cdk-lib's types predate exactOptionalPropertyTypes, as for the secrets above.
+      // aws-cdk-lib's types predate exactOptionalPropertyTypes, as for the secrets.
       bus: this.bus as IEventBus,
       rotation: this.rotation,
       deadLetters: this.deadLetters,
       usualRefusalPercent,
     });
+    for (const secret of [
+      this.upstashSecret,
+      this.upstashIssuerSecret,
+      this.upstashReaderSecret,
+      this.operatorsSecret,
+      this.issuingClientsSecret,
+      this.refreshSecret,
+    ])
+      acknowledge(secret, "AwsSolutions-SMG4", REASONS.secretRotation);
   }
 
-  /**
-   * Lets `grantee` (a team's own login function using `keyward/issuer`) sign with the keyring:
-   * read access to its secrets, nothing else. Callers of the issuing endpoint need
-   * `issuingUrl.grantInvokeUrl(grantee)` instead.
-   */
+  /** Lets `grantee` (a login function using `keyward/issuer`) sign: read access to the keyring. */
   grantIssue(grantee: IGrantable): void {
-    this.#grantKeyring(grantee, "read");
+    this.keyrings.grant(grantee, "read");
   }
 
   /**
-   * Lets `grantee` (a team's own function holding sessions, with `keyward/sessions`) seal and open
-   * them: read access to the sessions keyring's secrets (never the signing keyring's) and to the
-   * Upstash secret (the emergency's key rules, the usage counts).
+   * Lets `grantee` (a function holding sessions, with `keyward/sessions`) seal and open them:
+   * the sessions keyring's secrets (never the signing keyring's) and the reader's Upstash
+   * credentials (the emergency's key rules, the usage counts).
    */
   grantSeal(grantee: IGrantable): void {
-    this.#grantKeyring(grantee, "read", ["sessions"]);
-    this.upstashSecret.grantRead(grantee);
+    this.keyrings.grant(grantee, "read", ["sessions"]);
+    this.upstashReaderSecret.grantRead(grantee);
   }
 
-  /**
-   * keyward's authorizer for methods of an existing REST API (TOKEN by default, or REQUEST),
-   * result cache off: `method.addMethod("GET", integration, { authorizer })`.
-   */
+  /** keyward's authorizer for methods of an existing REST API (TOKEN by default, or REQUEST), cache off. */
   restApiAuthorizer(scope: Construct, id: string, options?: RestAttachOptions) {
     return restApiAuthorizer(scope, id, this.authorizer, { ...this.#attachDefaults, ...options });
   }
 
-  /**
-   * keyward's authorizer for routes of an existing HTTP API (payload 2.0, simple responses, cache
-   * off): `api.addRoutes({ path, methods, integration, authorizer })`.
-   */
+  /** keyward's authorizer for routes of an existing HTTP API (payload 2.0, simple responses, cache off). */
   httpApiAuthorizer(id: string, options?: AttachOptions) {
     return httpApiAuthorizer(id, this.authorizer, { ...this.#attachDefaults, ...options });
   }
 
   /**
-   * Lets `grantee` (an operator's role or user) reach the ops API: `lambda:InvokeFunctionUrl` and,
-   * through the URL only, `lambda:InvokeFunction` on its function, as the Function URL's IAM
-   * auth requires. What the operator may do there is
-   * the role of their keyward credential (the `Operators` secret), not of this grant.
+   * Lets `grantee` (an operator's role or user) reach the ops API: `lambda:InvokeFunctionUrl`
+   * and, through the URL only, `lambda:InvokeFunction`. What the operator may do there is the
+   * role of their keyward credential (the `Operators` secret).
    */
   grantOperate(grantee: IGrantable): void {
     this.opsApi.grantInvokeUrl(grantee);
-  }
-
-  /**
-   * Access to keyrings' secrets (the signing keyring's unless told): `read` for verifiers and
-   * sealers, `write` for the ops API, `destroy` (write and delete material) for the rotation
-   * function alone. Reading is one BatchGetSecretValue filtered on the prefix: that call and
-   * ListSecrets (which a filter needs) take no resource; the values stay guarded by
-   * GetSecretValue on those keyrings' secrets only.
-   */
-  #grantKeyring(
-    grantee: IGrantable,
-    access: "read" | "write" | "destroy",
-    keyrings: readonly KeyringName[] = ["signing"],
-  ): void {
-    Grant.addToPrincipal({
-      grantee,
-      actions: ["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"],
-      resourceArns: ["*"],
-    });
-    const actions = ["secretsmanager:GetSecretValue"];
-    if (access !== "read") {
-      actions.push(
-        "secretsmanager:CreateSecret",
-        "secretsmanager:PutSecretValue",
-        "secretsmanager:TagResource",
-      );
-    }
-    if (access === "destroy") actions.push("secretsmanager:DeleteSecret");
-    Grant.addToPrincipal({ grantee, actions, resourceArns: keyrings.map(this.#keyringSecrets) });
-  }
-
-  #function(
-    id: string,
-    entry: string,
-    memorySize: number,
-    environment: Record<string, string>,
-  ): NodejsFunction {
-    const logGroup = new LogGroup(this, `${id}Logs`, {
-      retention: RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    return new NodejsFunction(this, id, {
-      entry: root(entry),
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize,
-      timeout: Duration.seconds(10),
-      logGroup,
-      environment,
-      depsLockFilePath: root("package-lock.json"),
-      projectRoot: root(""),
-      bundling: {
-        format: OutputFormat.ESM,
-        minify: true,
-        sourceMap: false,
-        target: "node22",
-        // ESM bundles still meet CommonJS inside dependencies: give them a require.
-        banner:
-          "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-      },
-    });
   }
 }

@@ -178,11 +178,12 @@ export class KeywardMonitoring extends Construct {
       alarm.addOkAction(action);
     }
     // The event itself, with its reason, reaches the topic too (the alarm only counts).
+    // An event the topic refuses (throttled, a policy changed) waits in the dead-letter queue.
     new Rule(this, "RotationFailedToTopic", {
       description: "keyward: forward RotationFailed and StaleSigner events to the alarm topic",
       eventBus: props.bus,
       eventPattern: { source: ["keyward"], detailType: ["RotationFailed", "StaleSigner"] },
-      targets: [new SnsTopic(props.topic)],
+      targets: [new SnsTopic(props.topic, { deadLetterQueue: props.deadLetters })],
     });
 
     this.dashboard = new Dashboard(this, "Dashboard", {

@@ -1,14 +1,26 @@
-import { type App, CfnOutput, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { type App, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Topic } from "aws-cdk-lib/aws-sns";
+import { ConfigInvalid } from "../shared/errors.ts";
 import type { Algorithm } from "../shared/keyring/key.ts";
 import { Keyward } from "./keyward.ts";
+import { keywardOutputs } from "./outputs.ts";
+import { KeywardRegion } from "./region.ts";
+
+/** A secret's complete ARN ends with its six-character suffix: grants need it. */
+const COMPLETE_SECRET_ARN =
+  /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
 
 /**
  * The ready stack, configured from CDK context (`keyward:*` in cdk.json, or `-c
- * keyward:name=value`); README "Deploying" lists every name.
+ * keyward:name=value`; docs/deploying.md lists every name), and a regional verifier stack for each
+ * of `keyward:replicaRegions`.
  */
-export function keywardStackFromContext(app: App): { stack: Stack; keyward: Keyward } {
+export function keywardStackFromContext(app: App): {
+  stack: Stack;
+  keyward: Keyward;
+  regions: KeywardRegion[];
+} {
   const text = (name: string): string | undefined => {
     const value: unknown = app.node.tryGetContext(`keyward:${name}`);
     return value === undefined || value === null || value === "" ? undefined : String(value);
@@ -19,29 +31,44 @@ export function keywardStackFromContext(app: App): { stack: Stack; keyward: Keyw
     if (!/^\d+(\.\d+)?$/.test(value)) throw new Error(`context keyward:${name} must be a number`);
     return Number(value);
   };
-  const days = (name: string) => {
+  const flag = (name: string) => (text(name) === undefined ? undefined : text(name) !== "false");
+  const duration = (name: string, of: (n: number) => Duration) => {
     const value = number(name);
-    return value === undefined ? undefined : Duration.days(value);
+    return value === undefined ? undefined : of(value);
   };
-  const seconds = (name: string) => {
-    const value = number(name);
-    return value === undefined ? undefined : Duration.seconds(value);
-  };
-  const milliseconds = (name: string) => {
-    const value = number(name);
-    return value === undefined ? undefined : Duration.millis(value);
-  };
+  const days = (name: string) => duration(name, Duration.days);
+  const seconds = (name: string) => duration(name, Duration.seconds);
+  const milliseconds = (name: string) => duration(name, Duration.millis);
   const optional = <T>(name: string, value: T | undefined) =>
     value === undefined ? {} : { [name]: value };
+  const list = (name: string) =>
+    (text(name) ?? "")
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== "");
 
+  const region = text("region") ?? process.env.CDK_DEFAULT_REGION;
+  const account = process.env.CDK_DEFAULT_ACCOUNT;
   const stack = new Stack(app, text("stackName") ?? "Keyward", {
     description: "keyward: JWT key rotation and token revocation",
+    ...(region === undefined
+      ? {}
+      : { env: { region, ...(account === undefined ? {} : { account }) } }),
   });
   const removal = text("removalPolicy");
   if (removal !== undefined && removal !== "retain" && removal !== "destroy") {
     throw new Error('context keyward:removalPolicy must be "retain" or "destroy"');
   }
-  const upstashSecretArn = text("upstashSecretArn");
+  // A secret of the team's own, by its complete ARN (a partial one breaks the grants).
+  const givenSecret = (name: string, id: string) => {
+    const arn = text(name);
+    if (arn === undefined) return undefined;
+    if (!COMPLETE_SECRET_ARN.test(arn))
+      throw new ConfigInvalid([
+        `context keyward:${name} must be a secret's complete ARN, ending with its 6-character suffix (aws secretsmanager describe-secret --secret-id <name> --query ARN)`,
+      ]);
+    return Secret.fromSecretCompleteArn(stack, id, arn);
+  };
   const alarmTopicArn = text("alarmTopicArn");
   const keyward = new Keyward(stack, "Keyward", {
     ...optional("secretPrefix", text("secretPrefix")),
@@ -59,10 +86,7 @@ export function keywardStackFromContext(app: App): { stack: Stack; keyward: Keyw
     ...optional("unknownKidCooldown", seconds("unknownKidCooldownSeconds")),
     ...optional("unknownKidWait", milliseconds("unknownKidWaitMs")),
     ...optional("revocationBudget", milliseconds("revocationBudgetMs")),
-    ...optional(
-      "revocationMirror",
-      text("revocationMirror") === undefined ? undefined : text("revocationMirror") !== "false",
-    ),
+    ...optional("revocationMirror", flag("revocationMirror")),
     ...optional("revocationFreshness", milliseconds("revocationFreshnessMs")),
     ...optional("revocationMirrorMaxRules", number("revocationMirrorMaxRules")),
     ...optional("rotationPeriod", days("rotationPeriodDays")),
@@ -83,13 +107,14 @@ export function keywardStackFromContext(app: App): { stack: Stack; keyward: Keyw
       ...optional("retention", days("sessionsRetentionDays")),
     },
     ...optional("authorizerCacheTtl", seconds("authorizerCacheTtlSeconds")),
+    ...optional("edgeReader", flag("edgeReader")),
+    ...optional("sampleApi", flag("sampleApi")),
+    ...optional("jwks", flag("jwks")),
+    ...optional("jwksConcurrency", number("jwksConcurrency")),
+    ...optional("authorizerReservedConcurrency", number("authorizerReservedConcurrency")),
     ...optional(
-      "edgeReader",
-      text("edgeReader") === undefined ? undefined : text("edgeReader") !== "false",
-    ),
-    ...optional(
-      "sampleApi",
-      text("sampleApi") === undefined ? undefined : text("sampleApi") !== "false",
+      "replicaRegions",
+      text("replicaRegions") === undefined ? undefined : list("replicaRegions"),
     ),
     ...optional(
       "removalPolicy",
@@ -99,73 +124,32 @@ export function keywardStackFromContext(app: App): { stack: Stack; keyward: Keyw
           ? RemovalPolicy.DESTROY
           : RemovalPolicy.RETAIN,
     ),
-    ...(upstashSecretArn === undefined
-      ? {}
-      : {
-          upstashSecret: Secret.fromSecretCompleteArn(
-            stack,
-            "GivenUpstashSecret",
-            upstashSecretArn,
-          ),
-        }),
+    ...optional("upstashSecret", givenSecret("upstashSecretArn", "GivenUpstashSecret")),
+    ...optional(
+      "upstashIssuerSecret",
+      givenSecret("upstashIssuerSecretArn", "GivenUpstashIssuerSecret"),
+    ),
+    ...optional(
+      "upstashReaderSecret",
+      givenSecret("upstashReaderSecretArn", "GivenUpstashReaderSecret"),
+    ),
     ...(alarmTopicArn === undefined
       ? {}
-      : { alarmTopic: Topic.fromTopicArn(stack, "GivenAlarmTopic", alarmTopicArn) }),
+      : {
+          alarmTopic: Topic.fromTopicArn(stack, "GivenAlarmTopic", alarmTopicArn),
+          ...optional("alarmTopicAllowsEventBridge", flag("alarmTopicAllowsEventBridge")),
+        }),
   });
-  // What an operator needs after the deploy (README, "Deploying"), by name: description, value.
-  const outputs: Record<string, readonly [string, string]> = {
-    OpsApiUrl: [
-      "KEYWARD_URL for the keyward CLI (IAM auth: requests are signed with SigV4)",
-      keyward.opsApiUrl.url,
-    ],
-    IssuingUrl: [
-      "POST /v1/tokens for login services (IAM auth, and a client credential in X-Keyward-Credential)",
-      keyward.issuingUrl.url,
-    ],
-    ...(keyward.sampleApi === undefined
-      ? {}
-      : {
-          SampleRoute: [
-            "GET with Authorization: Bearer <token>",
-            keyward.sampleApi.api.urlForPath("/hello"),
-          ] as const,
-        }),
-    JwksUrl: [
-      "public keys for outside verifiers: <JwksUrl>.well-known/jwks.json (no credentials)",
-      keyward.jwksUrl.url,
-    ],
-    AlarmTopic: ["subscribe to receive keyward's alarms", keyward.alarmTopic.topicArn],
-    Dashboard: ["keyward's CloudWatch dashboard", keyward.monitoring.dashboard.dashboardName],
-    UpstashSecret: [
-      'fill with {"url": "https://….upstash.io", "token": "…"} (the REST credentials)',
-      keyward.upstashSecret.secretArn,
-    ],
-    OperatorsSecret: [
-      'fill with [{"name", "role", "tokenSha256"}] (hashes from keyward hash-token)',
-      keyward.operatorsSecret.secretArn,
-    ],
-    IssuingClientsSecret: [
-      'fill with [{"name", "tokenSha256", "claims", "audiences", "maxLifetimeSeconds"}]',
-      keyward.issuingClientsSecret.secretArn,
-    ],
-    OpsApiFunctionArn: [
-      "operators need lambda:InvokeFunctionUrl and (via the URL) lambda:InvokeFunction on it",
-      keyward.opsApi.functionArn,
-    ],
-    ...(keyward.edgeReader === undefined
-      ? {}
-      : {
-          EdgeReaderUser: [
-            "IAM user the edge Worker reads the keyring with: create its access key, put it in the Worker's secrets",
-            keyward.edgeReader.userName,
-          ] as const,
-        }),
-    AuthorizerArn: [
-      "the Lambda authorizer, for APIs defined outside this CDK app",
-      keyward.authorizer.functionArn,
-    ],
-  };
-  for (const [id, [description, value]] of Object.entries(outputs))
-    new CfnOutput(stack, id, { description, value });
-  return { stack, keyward };
+  keywardOutputs(stack, keyward);
+  const issuerRegions = new Set(list("regionalIssuers"));
+  const regions = keyward.replicaRegions.map(
+    (replica) =>
+      new KeywardRegion(app, `${stack.stackName}-${replica}`, {
+        keyward,
+        issuer: issuerRegions.has(replica),
+        env: { region: replica, ...(account === undefined ? {} : { account }) },
+        description: `keyward: the regional verifier of ${stack.stackName} in ${replica}`,
+      }),
+  );
+  return { stack, keyward, regions };
 }

@@ -2,9 +2,13 @@ import { type Clock, MINUTE, SECOND } from "./clock.ts";
 import { ConfigInvalid } from "./errors.ts";
 import type { Keyring } from "./keyring/keyring.ts";
 
-export interface KeyringCacheOptions {
+/**
+ * What a cache holds: a keyring by default, or anything read the same way (the public JWKS
+ * function caches the published public keys).
+ */
+export interface KeyringCacheOptions<T = Keyring> {
   /** Where the keyring comes from (a store's `load`). Throws, or answers undefined, on failure. */
-  readonly load: () => Promise<Keyring | undefined>;
+  readonly load: () => Promise<T | undefined>;
   readonly clock: Clock;
   /** A keyring this old is reloaded before use. Default 60 s. */
   readonly ttlMs?: number;
@@ -29,10 +33,10 @@ export interface KeyringCacheOptions {
   readonly backgroundReloadForMs?: number;
 }
 
-export type KeyringRead =
+export type KeyringRead<T = Keyring> =
   | {
       readonly ok: true;
-      readonly keyring: Keyring;
+      readonly keyring: T;
       readonly ageMs: number;
       readonly stale: boolean;
     }
@@ -47,8 +51,8 @@ export type KeyringRead =
  * keeps serving (`stale: true`) for at most `maxStaleMs`; past that, callers are told the keyring
  * is unavailable and must refuse (and wait for the next load).
  */
-export class KeyringCache {
-  readonly #load: () => Promise<Keyring | undefined>;
+export class KeyringCache<T = Keyring> {
+  readonly #load: () => Promise<T | undefined>;
   readonly #clock: Clock;
   readonly #ttlMs: number;
   readonly #cooldownMs: number;
@@ -56,7 +60,7 @@ export class KeyringCache {
   readonly #retryAfterMs: number;
   readonly #unknownKidWaitMs: number;
   readonly #backgroundReloadForMs: number;
-  #keyring: Keyring | undefined;
+  #keyring: T | undefined;
   #loadedAt = Number.NEGATIVE_INFINITY;
   #failedAt = Number.NEGATIVE_INFINITY;
   #unknownKidReloadAt = Number.NEGATIVE_INFINITY;
@@ -65,7 +69,7 @@ export class KeyringCache {
   #inFlight: Promise<void> | undefined;
   #lastError: unknown;
 
-  constructor(options: KeyringCacheOptions) {
+  constructor(options: KeyringCacheOptions<T>) {
     this.#load = options.load;
     this.#clock = options.clock;
     this.#ttlMs = options.ttlMs ?? MINUTE;
@@ -97,7 +101,7 @@ export class KeyringCache {
    * served meanwhile; only with no usable keyring (none yet, or past the stale bound) does the
    * caller wait for the load.
    */
-  async get(): Promise<KeyringRead> {
+  async get(): Promise<KeyringRead<T>> {
     const now = this.#clock.now();
     const expired = now - this.#loadedAt >= this.#ttlMs;
     if (expired && now - this.#failedAt >= this.#retryAfterMs) {
@@ -153,7 +157,7 @@ export class KeyringCache {
     return this.#inFlight;
   }
 
-  #read(): KeyringRead {
+  #read(): KeyringRead<T> {
     if (this.#keyring === undefined) return { ok: false, reason: "keyring_unavailable" };
     const ageMs = this.#clock.now() - this.#loadedAt;
     if (ageMs >= this.#ttlMs + this.#maxStaleMs)

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { isKeyringName, KEYRING_NAMES, type KeyringName } from "../../shared/keyring/names.ts";
 import type { OperationDeps } from "../../shared/operations/deps.ts";
 import { errorAnswer, errorBody } from "../http/errors.ts";
-import { createJwksApp, jwksMaxAge } from "../jwks/app.ts";
+import { createJwksApp, jwksMaxAge, publicKeysOf } from "../jwks/app.ts";
 import { type Env, type OpsAppOptions, opsContext } from "./context.ts";
 import { auditRoutes, journalRoutes } from "./journal.ts";
 import { keyRoutes } from "./keys.ts";
@@ -32,7 +32,7 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
   app.route(
     "/",
     createJwksApp({
-      keyring: () => deps.keyrings.load(),
+      keys: async () => publicKeysOf(await deps.keyrings.load()),
       maxAgeSeconds: jwksMaxAge(deps.policy.keyringCacheTtlMs),
     }),
   );

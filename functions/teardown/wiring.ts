@@ -14,12 +14,13 @@ export interface TeardownEvent {
 /**
  * The keyring teardown of a stack deployed with `removalPolicy: DESTROY`: nothing on create or
  * update; on delete (`cdk destroy`, or the construct removed), every secret of both keyrings
- * (under the prefix, and under `<prefix>-sessions`). The physical id is the prefix it was created with and an update keeps it: an update
+ * (under the prefix, and under `<prefix>-sessions`) that carries this deployment's owner tag. The physical id is the prefix it was created with and an update keeps it: an update
  * never deletes anything, even when the prefix changes (the first prefix is the one deleted).
  */
 export function createTeardownFromEnv(env: Environment, write: LineWriter = stdoutWriter) {
   const read = new EnvReader(env);
   const prefix = read.required("KEYWARD_SECRET_PREFIX", "the keyring's Secrets Manager prefix");
+  const owner = read.required("KEYWARD_OWNER", "the deployment whose secrets may be deleted");
   read.done();
   const log = createLogger("keyward-teardown", write);
   const client = new SecretsManagerClient(
@@ -31,7 +32,7 @@ export function createTeardownFromEnv(env: Environment, write: LineWriter = stdo
       // Both keyrings: the signing keyring under the prefix, the sessions keyring beside it.
       for (const keyring of KEYRING_NAMES) {
         const prefix = keyringSecretPrefix(physical, keyring);
-        const deleted = await deleteKeyringSecrets(client, prefix);
+        const deleted = await deleteKeyringSecrets(client, prefix, owner);
         log.info("keyring secrets deleted", { keyring, prefix, count: deleted.length });
       }
     }

@@ -27,7 +27,15 @@ export interface WriterConfig {
   readonly policy: RotationPolicy;
   /** Each keyring's policy (`KEYWARD_*` for signing, `KEYWARD_SESSIONS_*` for sessions). */
   readonly policies: Readonly<Record<KeyringName, RotationPolicy>>;
+  /** The deployment owning the keyrings' secrets (`KEYWARD_OWNER`): tagged, and alone deleted. */
+  readonly owner?: string;
+  /** Regions the keyrings' secrets are replicated to (`KEYWARD_REPLICA_REGIONS`, comma-separated). */
+  readonly replicaRegions: readonly string[];
+  /** The customer-managed KMS key of the keyrings' secrets (`KEYWARD_KMS_KEY_ID`). */
+  readonly kmsKeyId?: string;
 }
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 /** Documented in README "Rotation settings". Every problem is reported at once, by variable. */
 export function readWriterConfig(env: Environment, read = new EnvReader(env)): WriterConfig {
@@ -53,8 +61,27 @@ export function readWriterConfig(env: Environment, read = new EnvReader(env)): W
     refreshLifetimeSeconds: read.integer("KEYWARD_REFRESH_ABSOLUTE_DAYS", 30, 1, 365) * 86_400,
   };
   const redisPrefix = readRedisPrefix(read);
+  const owner = read.string("KEYWARD_OWNER");
+  const replicaRegions = (read.string("KEYWARD_REPLICA_REGIONS") ?? "")
+    .split(",")
+    .map((region) => region.trim())
+    .filter((region) => region !== "");
+  if (replicaRegions.some((region) => !REGION.test(region)))
+    read.problem("KEYWARD_REPLICA_REGIONS must be AWS region names, comma-separated");
+  const kmsKeyId = read.string("KEYWARD_KMS_KEY_ID");
   read.done();
-  return { secretPrefix, eventBus, upstashSecretId, redisPrefix, timing, policy, policies };
+  return {
+    secretPrefix,
+    eventBus,
+    upstashSecretId,
+    redisPrefix,
+    timing,
+    policy,
+    policies,
+    ...(owner === undefined ? {} : { owner }),
+    replicaRegions,
+    ...(kmsKeyId === undefined ? {} : { kmsKeyId }),
+  };
 }
 
 /**

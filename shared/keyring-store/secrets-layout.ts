@@ -14,6 +14,18 @@ export function materialName(prefix: string, kid: string): string {
   return `${trimPrefix(prefix)}/keys/${kid}`;
 }
 
+/**
+ * The keyring's public keys as a JWKS (`{"keys": [...]}`, each with its `status`), written by the
+ * writers beside the keyring for the public JWKS function, whose role may read this one secret
+ * and nothing else: no material is ever in it.
+ */
+export function publicKeysName(prefix: string): string {
+  return `${trimPrefix(prefix)}/public/jwks`;
+}
+
+/** The tag that says which deployment a secret belongs to; only its owner deletes it. */
+export const OWNER_TAG = "keyward:owner";
+
 export function trimPrefix(prefix: string): string {
   return prefix.replace(/\/+$/, "");
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   BatchGetSecretValueCommand,
   CreateSecretCommand,
@@ -7,14 +8,19 @@ import {
   PutSecretValueCommand,
   ResourceExistsException,
   ResourceNotFoundException,
+  type SecretListEntry,
   type SecretsManagerClient,
+  type Tag,
 } from "@aws-sdk/client-secrets-manager";
 import { type Clock, HOUR, systemClock } from "../clock.ts";
 import { KeywardError, StoreUnavailable } from "../errors.ts";
+import { isVerifying, publicJwk } from "../keyring/key.ts";
 import type { Keyring } from "../keyring/keyring.ts";
 import {
   assembleKeyring,
   materialName,
+  OWNER_TAG,
+  publicKeysName,
   splitKeyring,
   stateName,
   storedKids,
@@ -41,6 +47,22 @@ export interface SecretsManagerKeyringOptions {
    * destroys material, on its next tick.
    */
   readonly deletesMaterial?: boolean;
+  /**
+   * The deployment that owns the keyring (the construct's path, `KEYWARD_OWNER`): every secret
+   * this store creates is tagged `keyward:owner` with it, and it deletes only secrets that carry
+   * it (IAM says the same). Without it (local runs), secrets are untagged and deletion unchecked.
+   */
+  readonly owner?: string;
+  /** Regions every secret is replicated to when created (`KEYWARD_REPLICA_REGIONS`). */
+  readonly replicaRegions?: readonly string[];
+  /** A customer-managed KMS key for every secret created (`KEYWARD_KMS_KEY_ID`). */
+  readonly kmsKeyId?: string;
+  /**
+   * Writes the public keys (asymmetric keys that verify, with their status) to
+   * `<prefix>/public/jwks` after each save, for the public JWKS function. The signing keyring's
+   * writers do; never a sessions keyring.
+   */
+  readonly publishesPublicKeys?: boolean;
 }
 
 /** The state version of a revision: 32 to 64 characters, as Secrets Manager requires. */
@@ -79,6 +101,13 @@ export class SecretsManagerKeyringStore implements KeyringStore {
   readonly #clock: Clock;
   readonly #orphanAgeMs: number;
   readonly #deletesMaterial: boolean;
+  readonly #owner: string | undefined;
+  readonly #created: {
+    readonly Tags?: Tag[];
+    readonly AddReplicaRegions?: { Region: string }[];
+    readonly KmsKeyId?: string;
+  };
+  readonly #publishesPublicKeys: boolean;
 
   constructor(options: SecretsManagerKeyringOptions) {
     this.#client = options.client;
@@ -87,6 +116,14 @@ export class SecretsManagerKeyringStore implements KeyringStore {
     this.#clock = options.clock ?? systemClock;
     this.#orphanAgeMs = options.orphanAgeMs ?? HOUR;
     this.#deletesMaterial = options.deletesMaterial ?? true;
+    this.#owner = options.owner;
+    const regions = options.replicaRegions ?? [];
+    this.#created = {
+      ...(options.owner === undefined ? {} : { Tags: [{ Key: OWNER_TAG, Value: options.owner }] }),
+      ...(regions.length === 0 ? {} : { AddReplicaRegions: regions.map((Region) => ({ Region })) }),
+      ...(options.kmsKeyId === undefined ? {} : { KmsKeyId: options.kmsKeyId }),
+    };
+    this.#publishesPublicKeys = options.publishesPublicKeys ?? false;
   }
 
   #materialName(kid: string): string {
@@ -149,7 +186,49 @@ export class SecretsManagerKeyringStore implements KeyringStore {
       if (stored === undefined) await this.#createState(nextVersion);
       else await this.#commitState(nextVersion);
     }
+    // After the commit, and on every save (a crash in between is repaired by the next one).
+    if (this.#publishesPublicKeys) await this.#publishPublicKeys(next);
     if (this.#deletesMaterial) await this.#reconcile(next);
+  }
+
+  /**
+   * The public keys of the keys that verify, with their status, at `<prefix>/public/jwks`. The
+   * version's token is the content's digest: the same keys again write nothing new.
+   */
+  async #publishPublicKeys(keyring: Keyring): Promise<void> {
+    const keys = keyring.keys
+      .filter((key) => isVerifying(key.status))
+      .flatMap((key) => {
+        const jwk = publicJwk(key);
+        return jwk === undefined ? [] : [{ ...jwk, status: key.status }];
+      });
+    const text = JSON.stringify({ keys });
+    const token = `keyward-${createHash("sha256").update(text).digest("hex").slice(0, 40)}`;
+    const name = publicKeysName(this.#prefix);
+    try {
+      await this.#client.send(
+        new PutSecretValueCommand({
+          SecretId: name,
+          SecretString: text,
+          ClientRequestToken: token,
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+      try {
+        await this.#client.send(
+          new CreateSecretCommand({
+            Name: name,
+            SecretString: text,
+            ClientRequestToken: token,
+            Description: "keyward: the keyring's public keys (JWKS); no material",
+            ...this.#created,
+          }),
+        );
+      } catch (raced) {
+        if (!(raced instanceof ResourceExistsException)) throw raced;
+      }
+    }
   }
 
   async #readState(stage: string): Promise<StoredVersion | undefined> {
@@ -184,8 +263,9 @@ export class SecretsManagerKeyringStore implements KeyringStore {
         new CreateSecretCommand({
           Name: this.#materialName(kid),
           SecretString: material,
-          Description: `keyward signing key ${kid}`,
-          Tags: [{ Key: "keyward:kid", Value: kid }],
+          Description: `keyward key ${kid}`,
+          ...this.#created,
+          Tags: [...(this.#created.Tags ?? []), { Key: "keyward:kid", Value: kid }],
         }),
       );
     } catch (error) {
@@ -201,6 +281,7 @@ export class SecretsManagerKeyringStore implements KeyringStore {
           SecretString: next.text,
           ClientRequestToken: revisionToken(next.revision),
           Description: "keyward keyring state (no key material)",
+          ...this.#created,
         }),
       );
     } catch (error) {
@@ -247,7 +328,8 @@ export class SecretsManagerKeyringStore implements KeyringStore {
         const keyStatus = status.get(kid);
         const orphan =
           keyStatus === undefined && (secret.CreatedDate?.getTime() ?? 0) < orphanBefore;
-        if (keyStatus === "destroyed" || orphan) await this.#deleteMaterial(secret.Name);
+        if ((keyStatus === "destroyed" || orphan) && ownedBy(secret, this.#owner))
+          await this.#deleteMaterial(secret.Name);
       }
       nextToken = page.NextToken;
     } while (nextToken !== undefined);
@@ -262,6 +344,16 @@ export class SecretsManagerKeyringStore implements KeyringStore {
       if (!(error instanceof ResourceNotFoundException)) throw error;
     }
   }
+}
+
+/**
+ * Whether a secret is `owner`'s to delete: it carries the owner tag with that value. Without an
+ * owner (local runs) every secret under the prefix is. The IAM policy of a deployed writer says
+ * the same; this is the code's own check.
+ */
+export function ownedBy(secret: Pick<SecretListEntry, "Tags">, owner: string | undefined): boolean {
+  if (owner === undefined) return true;
+  return (secret.Tags ?? []).some((tag) => tag.Key === OWNER_TAG && tag.Value === owner);
 }
 
 /**

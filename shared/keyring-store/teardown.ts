@@ -4,16 +4,19 @@ import {
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { trimPrefix } from "./secrets-layout.ts";
+import { ownedBy } from "./secrets-manager.ts";
 
 /**
- * Deletes every secret under `<prefix>/` (the keyring's state and each key's material, which the
- * functions created and CloudFormation does not know), at once and without a recovery window, and
- * returns their names. Only for taking a deployment down for good: tokens signed with these keys
- * can never be verified again. A name the filter returns outside the prefix is left alone.
+ * Deletes every secret under `<prefix>/` that `owner` owns (the keyring's state, each key's
+ * material and its public keys, which the functions created and CloudFormation does not know), at
+ * once and without a recovery window, and returns their names; secrets another deployment tagged,
+ * or left untagged, stay. Only for taking a deployment down for good: tokens signed with these
+ * keys can never be verified again. A name the filter returns outside the prefix is left alone.
  */
 export async function deleteKeyringSecrets(
   client: SecretsManagerClient,
   prefix: string,
+  owner: string,
 ): Promise<string[]> {
   const under = `${trimPrefix(prefix)}/`;
   const names: string[] = [];
@@ -27,7 +30,8 @@ export async function deleteKeyringSecrets(
       }),
     );
     for (const secret of page.SecretList ?? [])
-      if (secret.Name?.startsWith(under) === true) names.push(secret.Name);
+      if (secret.Name?.startsWith(under) === true && ownedBy(secret, owner))
+        names.push(secret.Name);
     nextToken = page.NextToken;
   } while (nextToken !== undefined);
   for (const name of names) {

@@ -61,9 +61,9 @@ export interface KeyRecord {
 
 const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
 
-/** The public half of an asymmetric key, as served in a JWKS. HMAC keys have none. */
+/** The public half of an asymmetric key, as served in a JWKS. HMAC and sealing keys have none. */
 export function publicJwk(key: KeyRecord): JWK | undefined {
-  if (key.alg === "HS256" || key.jwk === undefined) return undefined;
+  if (key.alg === "HS256" || isEncryption(key.alg) || key.jwk === undefined) return undefined;
   const pub: Record<string, unknown> = { ...key.jwk };
   for (const member of PRIVATE_JWK_MEMBERS) delete pub[member];
   return { ...pub, kid: key.kid, alg: key.alg, use: "sig" } as JWK;

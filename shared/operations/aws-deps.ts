@@ -62,6 +62,10 @@ export async function awsOperationDeps(
       client: secrets,
       prefix: keyringSecretPrefix(config.secretPrefix, name),
       deletesMaterial: options.deletesMaterial,
+      replicaRegions: config.replicaRegions,
+      publishesPublicKeys: name === "signing",
+      ...(config.owner === undefined ? {} : { owner: config.owner }),
+      ...(config.kmsKeyId === undefined ? {} : { kmsKeyId: config.kmsKeyId }),
     });
   const signing: AwsOperationDeps = {
     keyringName: "signing",

@@ -242,11 +242,21 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
     }
   }
 
-  /** Later entries of a key replace earlier ones: writers only ever raise a rule's instant. */
+  /**
+   * An entry only ever raises a live rule: its instant and its expiry are the later of what the
+   * mirror holds and what the entry says, as the writers' scripts store them. So an entry can
+   * never lower or remove a rule, whoever appended it (the issuer's credential may append its
+   * families' rules); a rule leaves the mirror when its own expiry passes.
+   */
   #apply(entries: readonly LogEntry[], now: number): void {
     for (const entry of entries) {
-      if (entry.expiresAtMs <= now) this.#rules.delete(entry.key);
-      else this.#rules.set(entry.key, { value: entry.value, expiresAtMs: entry.expiresAtMs });
+      const held = this.#rules.get(entry.key);
+      const live = held !== undefined && held.expiresAtMs > now ? held : undefined;
+      // A value that is not a number stays NaN through max: deny on doubt.
+      const value = live === undefined ? entry.value : Math.max(live.value, entry.value);
+      const expiresAtMs = Math.max(live?.expiresAtMs ?? 0, entry.expiresAtMs);
+      if (expiresAtMs <= now) this.#rules.delete(entry.key);
+      else this.#rules.set(entry.key, { value, expiresAtMs });
     }
   }
 

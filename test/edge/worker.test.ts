@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createJwksApp } from "../../functions/jwks/app.ts";
+import { createJwksApp, publicKeysOf } from "../../functions/jwks/app.ts";
 import { MemoryAuditJournal } from "../../shared/audit/memory.ts";
 import { systemClock } from "../../shared/clock.ts";
 import { MemoryEventPublisher } from "../../shared/events.ts";
@@ -361,7 +361,7 @@ describe("the edge Worker inside workerd, keys from a JWKS (ES256, no AWS creden
   it("verifies from the public key set, follows a new key by its kid, and keeps the last good set while the JWKS is down", async () => {
     const services = inject("services");
     let keyring = await newKeyring("ES256", Date.now(), cryptoRandom);
-    const jwks = createJwksApp({ keyring: async () => keyring, maxAgeSeconds: 0 });
+    const jwks = createJwksApp({ keys: async () => publicKeysOf(keyring), maxAgeSeconds: 0 });
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
       const started = serve({ fetch: jwks.fetch, port: 0, hostname: "127.0.0.1" }, () =>
         resolve(started),

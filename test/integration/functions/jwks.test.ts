@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { DeleteSecretCommand, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { describe, expect, inject, it } from "vitest";
 import { createJwksAppFromEnv } from "../../../functions/jwks/wiring.ts";
@@ -10,7 +11,12 @@ import { newKeyring } from "../../support/keyrings.ts";
 async function deployed(algorithm: "ES256" | "HS256") {
   const { motoUrl } = inject("services");
   const prefix = `keyward/${randomUUID()}`;
-  const store = new SecretsManagerKeyringStore({ client: secretsManagerClient(motoUrl), prefix });
+  // A writer of the signing keyring publishes its public keys beside it.
+  const store = new SecretsManagerKeyringStore({
+    client: secretsManagerClient(motoUrl),
+    prefix,
+    publishesPublicKeys: true,
+  });
   await store.save(await newKeyring(algorithm));
   const env = { ...motoEnvironment(motoUrl), KEYWARD_SECRET_PREFIX: prefix };
   const answer = await createJwksAppFromEnv(env).request("/.well-known/jwks.json");
@@ -18,11 +24,11 @@ async function deployed(algorithm: "ES256" | "HS256") {
 }
 
 describe("the public JWKS function from its environment (moto)", () => {
-  it("serves the public keys, which verify keyward's ES256 tokens with plain jose, cacheable within the keyring TTL", async () => {
+  it("serves the public keys the writers published, which verify keyward's ES256 tokens with plain jose, cacheable within the keyring TTL", async () => {
     const { store, answer, body } = await deployed("ES256");
     expect(answer.headers.get("cache-control")).toBe("public, max-age=50");
     expect(body.keys).toHaveLength(1);
-    expect(body.keys[0]).toMatchObject({ kty: "EC", alg: "ES256", use: "sig" });
+    expect(body.keys[0]).toMatchObject({ kty: "EC", alg: "ES256", use: "sig", status: "current" });
     expect(body.keys[0]).not.toHaveProperty("d");
     const issued = await createIssuer({ keyring: { load: () => store.load() } }).issue({
       sub: "outside",
@@ -34,5 +40,27 @@ describe("the public JWKS function from its environment (moto)", () => {
   it("never serves HMAC material: an HS256 keyring has an empty key set", async () => {
     const { body } = await deployed("HS256");
     expect(body).toEqual({ keys: [] });
+  });
+
+  it("reads only the published public keys, never the keyring: with the keyring's secrets gone it still answers", async () => {
+    const { motoUrl } = inject("services");
+    const prefix = `keyward/${randomUUID()}`;
+    const client = secretsManagerClient(motoUrl);
+    const store = new SecretsManagerKeyringStore({ client, prefix, publishesPublicKeys: true });
+    await store.save(await newKeyring("ES256"));
+    // The state and the key's material, deleted: only <prefix>/public/jwks is left.
+    const names =
+      (
+        await client.send(new ListSecretsCommand({ Filters: [{ Key: "name", Values: [prefix] }] }))
+      ).SecretList?.map((secret) => secret.Name ?? "") ?? [];
+    expect(names).toContain(`${prefix}/public/jwks`);
+    for (const name of names.filter((n) => n !== `${prefix}/public/jwks`))
+      await client.send(
+        new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }),
+      );
+    const env = { ...motoEnvironment(motoUrl), KEYWARD_SECRET_PREFIX: prefix };
+    const answer = await createJwksAppFromEnv(env).request("/.well-known/jwks.json");
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { keys: unknown[] }).keys).toHaveLength(1);
   });
 });

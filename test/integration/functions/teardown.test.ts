@@ -8,16 +8,22 @@ import { motoEnvironment, secretsManagerClient } from "../../support/aws.ts";
 import { seededRandom, T0 } from "../../support/deterministic.ts";
 import { newKeyring, withPending } from "../../support/keyrings.ts";
 
-/** A keyring as the functions write it (state and two keys' material), plus a neighbour's secrets. */
+const OWNER = "Staging/Keyward";
+
+/**
+ * A keyring as the functions write it (state and two keys' material, tagged with their owner),
+ * plus a neighbour's secrets, and one under the prefix that another deployment tagged.
+ */
 async function deployed() {
   const { motoUrl } = inject("services");
   const client = secretsManagerClient(motoUrl);
   const prefix = `keyward/${randomUUID()}`;
-  const store = new SecretsManagerKeyringStore({ client, prefix });
+  const store = new SecretsManagerKeyringStore({ client, prefix, owner: OWNER });
   await store.save(await withPending(await newKeyring(), "HS256", T0, seededRandom("teardown")));
   const sessions = new SecretsManagerKeyringStore({
     client,
     prefix: keyringSecretPrefix(prefix, "sessions"),
+    owner: OWNER,
   });
   await sessions.save(await newKeyring("A256GCM", T0, seededRandom("teardown-sessions")));
   // Names that share the prefix's first characters but are not under it.
@@ -30,14 +36,21 @@ async function deployed() {
     );
     return (page.SecretList ?? []).map((s) => s.Name).sort();
   };
-  const env = { KEYWARD_SECRET_PREFIX: prefix, ...motoEnvironment(motoUrl) };
+  await client.send(
+    new CreateSecretCommand({
+      Name: `${prefix}/keys/another-owners`,
+      SecretString: "{}",
+      Tags: [{ Key: "keyward:owner", Value: "Production/Keyward" }],
+    }),
+  );
+  const env = { KEYWARD_SECRET_PREFIX: prefix, KEYWARD_OWNER: OWNER, ...motoEnvironment(motoUrl) };
   return { prefix, env, names };
 }
 
 describe("the keyring teardown (the custom resource of removalPolicy DESTROY, against moto)", () => {
-  it("deletes both keyrings' state and every key's material on delete, and nothing beside them", async () => {
+  it("deletes both keyrings' state and every key's material on delete, and nothing beside them or owned by another deployment", async () => {
     const { prefix, env, names } = await deployed();
-    expect(await names(`${prefix}/`)).toHaveLength(3);
+    expect(await names(`${prefix}/`)).toHaveLength(4);
     expect(await names(`${prefix}-sessions/`)).toHaveLength(2);
     const lines: string[] = [];
     const handler = createTeardownFromEnv(env, (line) => lines.push(line));
@@ -45,9 +58,13 @@ describe("the keyring teardown (the custom resource of removalPolicy DESTROY, ag
     expect(await handler({ RequestType: "Delete", PhysicalResourceId: prefix })).toEqual({
       PhysicalResourceId: prefix,
     });
-    expect(await names(`${prefix}/`)).toEqual([]);
+    expect(await names(`${prefix}/`)).toEqual([`${prefix}/keys/another-owners`]);
     expect(await names(`${prefix}-sessions/`)).toEqual([]);
-    expect(await names(prefix)).toEqual([`${prefix}-staging/keyring`, `${prefix}x/keys/k1`]);
+    expect(await names(prefix)).toEqual([
+      `${prefix}-staging/keyring`,
+      `${prefix}/keys/another-owners`,
+      `${prefix}x/keys/k1`,
+    ]);
     expect(lines.map((line) => JSON.parse(line))).toMatchObject([
       { message: "keyring secrets deleted", keyring: "signing", prefix, count: 3 },
       {
@@ -67,6 +84,6 @@ describe("the keyring teardown (the custom resource of removalPolicy DESTROY, ag
     expect(await moved({ RequestType: "Update", PhysicalResourceId: prefix })).toEqual({
       PhysicalResourceId: prefix,
     });
-    expect(await names(`${prefix}/`)).toHaveLength(3);
+    expect(await names(`${prefix}/`)).toHaveLength(4);
   });
 });

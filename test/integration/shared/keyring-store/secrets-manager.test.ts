@@ -251,4 +251,24 @@ describe("a writer that does not delete material (the ops API)", () => {
       await everythingReadable(client(), prefix, [`${prefix}/keys/${retiredKid}`]),
     ).not.toContain(material);
   });
+
+  it("tags every secret it creates with its owner, and destroys only material its owner tagged", async () => {
+    const c = client();
+    const prefix = `keyward/${randomUUID()}`;
+    const { base, next, retiredKid } = await scenario(prefix);
+    // The same keyring, written by a deployment that tags what it creates.
+    const owned = new SecretsManagerKeyringStore({ client: c, prefix, owner: "Staging/Keyward" });
+    await owned.save(next);
+    const listed = async () =>
+      (await c.send(new ListSecretsCommand({ Filters: [{ Key: "name", Values: [`${prefix}/`] }] })))
+        .SecretList ?? [];
+    const newKid = next.keys.at(-1)?.kid ?? "";
+    const tagOf = (name: string, entries: Awaited<ReturnType<typeof listed>>) =>
+      entries.find((e) => e.Name === name)?.Tags?.find((t) => t.Key === "keyward:owner")?.Value;
+    const entries = await listed();
+    expect(tagOf(`${prefix}/keys/${newKid}`, entries)).toBe("Staging/Keyward");
+    // The destroyed key's secret was created untagged (by the first store): not this owner's.
+    expect(entries.map((e) => e.Name)).toContain(`${prefix}/keys/${retiredKid}`);
+    expect(base.revision + 1).toBe(next.revision);
+  });
 });

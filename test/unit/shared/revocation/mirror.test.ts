@@ -216,4 +216,37 @@ describe("RevocationMirror", () => {
     await mirror.warmUp();
     expect(await mirror.check(alice(T0 + DAY))).toMatchObject({ revoked: true });
   });
+
+  it("never lowers or removes a rule because of a log entry: a forged entry with an earlier instant or a past expiry changes nothing", async () => {
+    const { clock, store } = mirrored();
+    let forged: { key: string; value: number; expiresAtMs: number }[] = [];
+    const log: RevocationLog = {
+      prefix: store.prefix,
+      since: async (p) => {
+        const delta = await store.since(p);
+        const extra = forged.map((e, i) => ({ ...e, seq: delta.head + i + 1 }));
+        forged = [];
+        return {
+          ...delta,
+          head: delta.head + extra.length,
+          entries: [...delta.entries, ...extra],
+          position:
+            extra.length === 0
+              ? delta.position
+              : { id: delta.position.id, seq: delta.head + extra.length },
+        };
+      },
+      snapshot: (n) => store.snapshot(n),
+    };
+    const mirror = new RevocationMirror({ log, fallback: store, clock });
+    await store.revoke([{ kind: "subject", sub: "alice" }], clock.t);
+    await mirror.warmUp();
+    forged = [
+      { key: "kw:rv:s:alice", value: T0 - DAY, expiresAtMs: T0 - 1 },
+      { key: "kw:rv:s:alice", value: 1, expiresAtMs: T0 + 1 },
+    ];
+    clock.t += SECOND;
+    expect(await mirror.check(alice(T0 - 1))).toMatchObject({ revoked: true, rule: "subject" });
+    expect(mirror.stats()).toMatchObject({ refreshes: 1, gaps: 0, rules: 1 });
+  });
 });
