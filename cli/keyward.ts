@@ -6,14 +6,14 @@
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
-import { sha256, toHex } from "../functions/ops-api/operators.ts";
-import { DAY } from "../shared/clock.ts";
+import { sha256, toHex } from "../shared/access/operators.ts";
 import { EnvReader } from "../shared/config/env.ts";
 import { readRotationPolicy } from "../shared/config/writer-config.ts";
-import { ConfigInvalid } from "../shared/errors.ts";
+import { DAY } from "../shared/kernel/clock.ts";
+import { ConfigInvalid } from "../shared/kernel/errors.ts";
+import { cryptoRandom } from "../shared/kernel/random.ts";
 import { isKeyringName, KEYRING_NAMES, type KeyringName } from "../shared/keyring/names.ts";
 import type { RotationRecord } from "../shared/operations/journal.ts";
-import { cryptoRandom } from "../shared/random.ts";
 import { sessionKeyFromEnv } from "../shared/sealing/import.ts";
 import { simulateSessions } from "../shared/simulation/sessions.ts";
 import { simulate } from "../shared/simulation/simulate.ts";

@@ -5,7 +5,7 @@ import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, Code, Function as LambdaFunction, Runtime } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
-import { ConfigInvalid } from "../shared/errors.ts";
+import { ConfigInvalid } from "../shared/kernel/errors.ts";
 import { acknowledgeFunction } from "./nag.ts";
 
 /** The functions keyward deploys, each prebuilt to dist/lambda/<name>/ (scripts/build-lambdas.mjs). */

@@ -13,7 +13,7 @@ import { type ITopic, Topic } from "aws-cdk-lib/aws-sns";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { Provider } from "aws-cdk-lib/custom-resources";
 import { Construct } from "constructs";
-import { ConfigInvalid } from "../shared/errors.ts";
+import { ConfigInvalid } from "../shared/kernel/errors.ts";
 import { KEYRING_NAMES } from "../shared/keyring/names.ts";
 import type { UpstashRole } from "../shared/upstash/acl.ts";
 import {

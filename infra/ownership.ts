@@ -1,5 +1,5 @@
 import type { IConstruct } from "constructs";
-import { ConfigInvalid } from "../shared/errors.ts";
+import { ConfigInvalid } from "../shared/kernel/errors.ts";
 import { KEYRING_NAMES, keyringSecretPrefix } from "../shared/keyring/names.ts";
 
 /** Per CDK app, the secret prefixes its keyward deployments use, by owner. */

@@ -6,7 +6,7 @@ import { FunctionUrlAuthType } from "aws-cdk-lib/aws-lambda";
 import { type ISecret, Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
-import { ConfigInvalid } from "../shared/errors.ts";
+import { ConfigInvalid } from "../shared/kernel/errors.ts";
 import {
   type AttachOptions,
   httpApiAuthorizer,

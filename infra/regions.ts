@@ -1,4 +1,4 @@
-import { ConfigInvalid } from "../shared/errors.ts";
+import { ConfigInvalid } from "../shared/kernel/errors.ts";
 
 /**
  * Regions where Lambda function URLs (`AWS::Lambda::Url`), which the ops API, the issuing endpoint

@@ -2,7 +2,7 @@ import { Duration } from "aws-cdk-lib";
 import { EnvReader } from "../shared/config/env.ts";
 import { readVerifierConfig } from "../shared/config/verifier-config.ts";
 import { readRotationPolicy } from "../shared/config/writer-config.ts";
-import { ConfigInvalid } from "../shared/errors.ts";
+import { ConfigInvalid } from "../shared/kernel/errors.ts";
 import type { Algorithm } from "../shared/keyring/key.ts";
 import { DEFAULT_REDIS_PREFIX, redisPrefixProblem } from "../shared/upstash/prefix.ts";
 

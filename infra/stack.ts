@@ -1,7 +1,7 @@
 import { type App, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Topic } from "aws-cdk-lib/aws-sns";
-import { ConfigInvalid } from "../shared/errors.ts";
+import { ConfigInvalid } from "../shared/kernel/errors.ts";
 import type { Algorithm } from "../shared/keyring/key.ts";
 import { Keyward } from "./keyward.ts";
 import { keywardOutputs } from "./outputs.ts";

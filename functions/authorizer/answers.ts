@@ -1,4 +1,4 @@
-import type { Authenticated } from "../../shared/authenticate.ts";
+import type { Authenticated } from "../../shared/verification/authenticate.ts";
 import type { AuthorizerEvent } from "./events.ts";
 
 /** What API Gateway passes on to the backend about an allowed request. */

@@ -1,7 +1,7 @@
-import { type AuthResult, usageOf } from "../../shared/authenticate.ts";
 import type { Logger } from "../../shared/observability/log.ts";
 import { METRIC_NAMESPACE, metricLine } from "../../shared/observability/metrics.ts";
 import type { UsageOutcome } from "../../shared/usage/counts.ts";
+import { type AuthResult, usageOf } from "../../shared/verification/authenticate.ts";
 import { allow, refuse } from "./answers.ts";
 import { parseEvent } from "./events.ts";
 import { extractToken, type TokenSource } from "./token-source.ts";

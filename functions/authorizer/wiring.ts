@@ -1,13 +1,6 @@
-import { type Clock, systemClock } from "../../shared/clock.ts";
 import type { Environment } from "../../shared/config/env.ts";
-import {
-  readOrLog,
-  reportMirrorOverflow,
-  upstashRevocationSources,
-  usageRecorderFor,
-  verificationFromConfig,
-} from "../../shared/config/verification.ts";
 import { readVerifierConfig, type VerifierConfig } from "../../shared/config/verifier-config.ts";
+import { type Clock, systemClock } from "../../shared/kernel/clock.ts";
 import {
   readerFromEnvironment,
   type SecretsManagerReader,
@@ -15,6 +8,13 @@ import {
 import { createLogger, type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
 import { directHs256 } from "../../shared/tokens/hs256-direct.ts";
 import { type UpstashSettings, upstashSettingsFromSecret } from "../../shared/upstash/settings.ts";
+import {
+  readOrLog,
+  reportMirrorOverflow,
+  upstashRevocationSources,
+  usageRecorderFor,
+  verificationFromConfig,
+} from "../../shared/verification/assembly.ts";
 import { createAuthorizer } from "./authorizer.ts";
 
 export interface Overrides {

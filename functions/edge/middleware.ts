@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from "hono";
-import type { AuthRefusal, AuthResult } from "../../shared/authenticate.ts";
-import { ConfigInvalid } from "../../shared/errors.ts";
+import { ConfigInvalid } from "../../shared/kernel/errors.ts";
 import type { TokenClaims } from "../../shared/tokens/claims.ts";
 import { type TokenSource, tokenIn } from "../../shared/tokens/token-source.ts";
+import type { AuthRefusal, AuthResult } from "../../shared/verification/authenticate.ts";
 import { errorBody, RETRY_AFTER_SECONDS } from "../http/errors.ts";
 
 /** What a protected route finds in `c.get("keyward")`. */

@@ -1,7 +1,14 @@
 import { Hono } from "hono";
-import { usageOf } from "../../shared/authenticate.ts";
-import { type Clock, systemClock } from "../../shared/clock.ts";
 import { type Environment, EnvReader } from "../../shared/config/env.ts";
+import {
+  type KeySource,
+  readVerifierConfig,
+  type VerifierConfig,
+} from "../../shared/config/verifier-config.ts";
+import { type Clock, systemClock } from "../../shared/kernel/clock.ts";
+import { JwksReader } from "../../shared/keyring-store/jwks-reader.ts";
+import { readerFromEnvironment } from "../../shared/keyring-store/secrets-reader.ts";
+import { createLogger, type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
 import {
   readOrLog,
   reportMirrorOverflow,
@@ -9,15 +16,8 @@ import {
   usageRecorderFor,
   type Verification,
   verificationFromConfig,
-} from "../../shared/config/verification.ts";
-import {
-  type KeySource,
-  readVerifierConfig,
-  type VerifierConfig,
-} from "../../shared/config/verifier-config.ts";
-import { JwksReader } from "../../shared/keyring-store/jwks-reader.ts";
-import { readerFromEnvironment } from "../../shared/keyring-store/secrets-reader.ts";
-import { createLogger, type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
+} from "../../shared/verification/assembly.ts";
+import { usageOf } from "../../shared/verification/authenticate.ts";
 import { errorAnswer, errorBody } from "../http/errors.ts";
 import { type KeywardEnv, keyward } from "./middleware.ts";
 

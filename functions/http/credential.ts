@@ -1,4 +1,8 @@
-import { type HasCredential, holderOf, presentedCredential } from "../../shared/credentials.ts";
+import {
+  type HasCredential,
+  holderOf,
+  presentedCredential,
+} from "../../shared/access/credentials.ts";
 import { ApiError } from "./errors.ts";
 
 /**

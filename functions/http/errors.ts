@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { KeywardError, StoreUnavailable } from "../../shared/errors.ts";
+import { KeywardError, StoreUnavailable } from "../../shared/kernel/errors.ts";
 import { createLogger } from "../../shared/observability/log.ts";
 
 const log = createLogger("keyward-ops-api");

@@ -1,8 +1,9 @@
 import { Hono } from "hono";
-import type { Clock } from "../../shared/clock.ts";
-import { UsageError } from "../../shared/errors.ts";
+import type { IssuingClient } from "../../shared/access/clients.ts";
 import type { Issuer } from "../../shared/issuing/issuer.ts";
 import { IssuerUnavailable } from "../../shared/issuing/issuer.ts";
+import type { Clock } from "../../shared/kernel/clock.ts";
+import { UsageError } from "../../shared/kernel/errors.ts";
 import { type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
 import { METRIC_NAMESPACE, metricLine } from "../../shared/observability/metrics.ts";
 import { RESERVED_CLAIMS } from "../../shared/tokens/signer.ts";
@@ -10,7 +11,6 @@ import { limitBody } from "../http/body-limit.ts";
 import { requireHolder } from "../http/credential.ts";
 import { ApiError, errorAnswer, errorBody } from "../http/errors.ts";
 import { boundedClaims, jsonBody, strictObject, text } from "../http/input.ts";
-import type { IssuingClient } from "./clients.ts";
 
 export interface IssuingAppOptions {
   readonly issuer: Issuer;

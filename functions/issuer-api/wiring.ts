@@ -1,10 +1,10 @@
-import { systemClock } from "../../shared/clock.ts";
+import { parseClients } from "../../shared/access/clients.ts";
 import { type Environment, EnvReader } from "../../shared/config/env.ts";
 import { createIssuer } from "../../shared/issuing/issuer.ts";
+import { systemClock } from "../../shared/kernel/clock.ts";
 import { readerFromEnvironment } from "../../shared/keyring-store/secrets-reader.ts";
 import { type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
 import { createIssuingApp } from "./app.ts";
-import { parseClients } from "./clients.ts";
 import { readRefreshSettings, refreshFromEnv } from "./refresh-wiring.ts";
 
 /**

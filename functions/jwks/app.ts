@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { JWK } from "jose";
-import { SECOND } from "../../shared/clock.ts";
+import { SECOND } from "../../shared/kernel/clock.ts";
 import { isVerifying, publicJwk } from "../../shared/keyring/key.ts";
 import type { Keyring } from "../../shared/keyring/keyring.ts";
 import { errorAnswer, errorBody } from "../http/errors.ts";

@@ -1,8 +1,8 @@
-import { systemClock } from "../../shared/clock.ts";
 import { type Environment, EnvReader } from "../../shared/config/env.ts";
-import { KeyringCache } from "../../shared/keyring-cache.ts";
+import { systemClock } from "../../shared/kernel/clock.ts";
 import { publicKeysName } from "../../shared/keyring-store/secrets-layout.ts";
 import { readerFromEnvironment } from "../../shared/keyring-store/secrets-reader.ts";
+import { KeyringCache } from "../../shared/verification/keyring-cache.ts";
 import { createJwksApp, jwksMaxAge, type PublishedKey } from "./app.ts";
 
 /** The public JWKS as deployed keeps the keys this long between Secrets Manager reads. */

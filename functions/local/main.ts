@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { ConfigInvalid } from "../../shared/errors.ts";
+import { ConfigInvalid } from "../../shared/kernel/errors.ts";
 import { keyringSecretPrefix } from "../../shared/keyring/names.ts";
 import { readLocalConfig } from "./config.ts";
 import { startLocalStack } from "./stack.ts";

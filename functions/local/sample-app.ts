@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import { getCookie } from "hono/cookie";
-import { type AuthResult, usageOf } from "../../shared/authenticate.ts";
-import type { Clock } from "../../shared/clock.ts";
+import type { Clock } from "../../shared/kernel/clock.ts";
 import { OPEN_REFUSALS } from "../../shared/sealing/sealer.ts";
 import type { Sessions } from "../../shared/sealing/sessions.ts";
 import { type TokenSource, tokenIn } from "../../shared/tokens/token-source.ts";
 import type { UsageRecorder } from "../../shared/usage/counts.ts";
+import { type AuthResult, usageOf } from "../../shared/verification/authenticate.ts";
 import { errorAnswer, errorBody } from "../http/errors.ts";
 
 export interface SampleAppOptions {

@@ -1,4 +1,4 @@
-import type { Clock } from "../../shared/clock.ts";
+import type { Clock } from "../../shared/kernel/clock.ts";
 import type { OperationDeps } from "../../shared/operations/deps.ts";
 import { tick } from "../../shared/operations/tick.ts";
 import type { UsageStore } from "../../shared/usage/counts.ts";

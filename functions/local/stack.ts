@@ -4,15 +4,16 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
-import { type Clock, SECOND, systemClock } from "../../shared/clock.ts";
+import { sha256 } from "../../shared/access/operators.ts";
 import { EnvReader } from "../../shared/config/env.ts";
-import { verificationFromConfig } from "../../shared/config/verification.ts";
 import {
   readVerificationSettings,
   type VerificationSettings,
 } from "../../shared/config/verifier-config.ts";
-import { MemoryEventPublisher } from "../../shared/events.ts";
+import { MemoryEventPublisher } from "../../shared/events/events.ts";
 import { createIssuer } from "../../shared/issuing/issuer.ts";
+import { type Clock, SECOND, systemClock } from "../../shared/kernel/clock.ts";
+import { cryptoRandom } from "../../shared/kernel/random.ts";
 import { generateKey } from "../../shared/keyring/generate.ts";
 import {
   type RotationPolicy,
@@ -22,17 +23,16 @@ import {
 import { createKeyring } from "../../shared/keyring/transitions.ts";
 import type { KeyringStore } from "../../shared/keyring-store/store.ts";
 import { type OperationDeps, onKeyring } from "../../shared/operations/deps.ts";
-import { cryptoRandom } from "../../shared/random.ts";
 import { reportReuse } from "../../shared/refresh/reuse.ts";
 import { DEFAULT_REFRESH } from "../../shared/refresh/store.ts";
 import { revealingRefreshes, revealingRevocations } from "../../shared/revocation/colocated.ts";
 import { createSessions } from "../../shared/sealing/sessions.ts";
 import { directHs256 } from "../../shared/tokens/hs256-direct.ts";
 import { UsageRecorder } from "../../shared/usage/counts.ts";
+import { verificationFromConfig } from "../../shared/verification/assembly.ts";
 import { errorAnswer } from "../http/errors.ts";
 import { createIssuingApp } from "../issuer-api/app.ts";
 import { createOpsApp } from "../ops-api/app.ts";
-import { sha256 } from "../ops-api/operators.ts";
 import type { LocalStores } from "./config.ts";
 import { createSampleApp } from "./sample-app.ts";
 import { startScheduler } from "./scheduler.ts";

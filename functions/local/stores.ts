@@ -3,11 +3,9 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { AuditJournal } from "../../shared/audit/journal.ts";
 import { MemoryAuditJournal } from "../../shared/audit/memory.ts";
 import { UpstashAuditJournal } from "../../shared/audit/upstash.ts";
-import type { Clock } from "../../shared/clock.ts";
 import { AWS_CLIENT_LIMITS } from "../../shared/config/aws-env.ts";
-import type { RevocationSources } from "../../shared/config/verification.ts";
-import { upstashRevocationSources } from "../../shared/config/verification.ts";
 import type { VerificationSettings } from "../../shared/config/verifier-config.ts";
+import type { Clock } from "../../shared/kernel/clock.ts";
 import { type KeyringName, keyringSecretPrefix } from "../../shared/keyring/names.ts";
 import { FileKeyringStore } from "../../shared/keyring-store/file.ts";
 import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-manager.ts";
@@ -21,6 +19,8 @@ import type { RevocationStore } from "../../shared/revocation/store.ts";
 import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
 import { MemoryUsageStore, type UsageStore } from "../../shared/usage/counts.ts";
 import { UpstashUsageStore } from "../../shared/usage/upstash.ts";
+import type { RevocationSources } from "../../shared/verification/assembly.ts";
+import { upstashRevocationSources } from "../../shared/verification/assembly.ts";
 import type { LocalStores } from "./config.ts";
 
 /** Every store the local stack's parts share. */

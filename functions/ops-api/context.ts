@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
-import { SECOND } from "../../shared/clock.ts";
+import { allows, type Operator, type Role } from "../../shared/access/operators.ts";
+import { SECOND } from "../../shared/kernel/clock.ts";
 import type { Keyring } from "../../shared/keyring/keyring.ts";
 import type { KeyringName } from "../../shared/keyring/names.ts";
 import { keyringKindOf, type OperationDeps } from "../../shared/operations/deps.ts";
@@ -9,7 +10,6 @@ import { limitBody } from "../http/body-limit.ts";
 import { requireHolder } from "../http/credential.ts";
 import { ApiError } from "../http/errors.ts";
 import { type Fields, jsonBody, strictObject } from "../http/input.ts";
-import { allows, type Operator, type Role } from "./operators.ts";
 
 export interface OpsAppOptions {
   readonly operators: readonly Operator[];

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { SECOND } from "../../shared/clock.ts";
+import { SECOND } from "../../shared/kernel/clock.ts";
 import {
   lifetimeOfSample,
   SECRET_ENCODINGS,

@@ -1,10 +1,10 @@
+import { parseOperators } from "../../shared/access/operators.ts";
 import type { Environment } from "../../shared/config/env.ts";
 import { EnvReader } from "../../shared/config/env.ts";
 import { readWriterConfig } from "../../shared/config/writer-config.ts";
 import { type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
-import { awsOperationDeps } from "../../shared/operations/aws-deps.ts";
+import { awsOperationDeps } from "../aws/deps.ts";
 import { createOpsApp } from "./app.ts";
-import { parseOperators } from "./operators.ts";
 
 /**
  * The ops API as deployed: both keyrings in Secrets Manager (written through the SDK, never

@@ -3,8 +3,8 @@ import { readWriterConfig } from "../../shared/config/writer-config.ts";
 import { KEYRING_NAMES, type KeyringName } from "../../shared/keyring/names.ts";
 import { createLogger, type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
 import { METRIC_NAMESPACE, metricLine } from "../../shared/observability/metrics.ts";
-import { awsOperationDeps } from "../../shared/operations/aws-deps.ts";
 import { type TickOutcome, tick } from "../../shared/operations/tick.ts";
+import { awsOperationDeps } from "../aws/deps.ts";
 
 const tickLine = metricLine({
   namespace: METRIC_NAMESPACE,

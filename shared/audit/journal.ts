@@ -1,6 +1,6 @@
-import { UsageError } from "../errors.ts";
-import type { KeywardEvent } from "../events.ts";
-import { redactTokens } from "../redact.ts";
+import type { KeywardEvent } from "../events/events.ts";
+import { UsageError } from "../kernel/errors.ts";
+import { redactTokens } from "../kernel/redact.ts";
 import type { RevocationTarget } from "../revocation/rules.ts";
 import type { RevokeOptions } from "../revocation/store.ts";
 

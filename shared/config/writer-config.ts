@@ -1,5 +1,5 @@
-import { DAY, SECOND } from "../clock.ts";
-import { ConfigInvalid } from "../errors.ts";
+import { DAY, SECOND } from "../kernel/clock.ts";
+import { ConfigInvalid } from "../kernel/errors.ts";
 import { SIGNING_ALGORITHMS } from "../keyring/key.ts";
 import type { KeyringName } from "../keyring/names.ts";
 import {

@@ -2,7 +2,7 @@
  * `keyward/issuer`: what a Node login service imports to sign tokens with keyward's keyring.
  * See docs/issuing.md.
  */
-export { KeywardError, StoreUnavailable, UsageError } from "../errors.ts";
+export { KeywardError, StoreUnavailable, UsageError } from "../kernel/errors.ts";
 export type { RefreshOptions } from "../refresh/settings.ts";
 export {
   REFRESH_REFUSALS,

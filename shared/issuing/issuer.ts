@@ -1,7 +1,6 @@
-import { type Clock, SECOND, systemClock } from "../clock.ts";
-import { KeywardError, UsageError } from "../errors.ts";
+import { type Clock, SECOND, systemClock } from "../kernel/clock.ts";
+import { KeywardError, UsageError } from "../kernel/errors.ts";
 import type { Keyring } from "../keyring/keyring.ts";
-import { KeyringCache } from "../keyring-cache.ts";
 import { type KeyringSource, keyringLoader } from "../keyring-store/secrets-reader.ts";
 import { type RefreshOptions, refreshSettings } from "../refresh/settings.ts";
 import { REFRESH_REFUSALS, type RefreshRefusal } from "../refresh/store.ts";
@@ -13,6 +12,7 @@ import {
   successorOf,
 } from "../refresh/tokens.ts";
 import { createSigner, type SignerOptions, type TokenRequest } from "../tokens/signer.ts";
+import { KeyringCache } from "../verification/keyring-cache.ts";
 
 /** Where an issuer reads the keyring: Secrets Manager under a prefix, or any loader. */
 /** Where an issuer reads the keyring: Secrets Manager under the prefix, or any loader. */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { KeywardError } from "../errors.ts";
+import { KeywardError } from "../kernel/errors.ts";
 import type { Keyring } from "../keyring/keyring.ts";
 import { parseKeyring, serializeKeyring } from "../keyring/serialize.ts";
 import { withoutDestroyedMaterial } from "./memory.ts";

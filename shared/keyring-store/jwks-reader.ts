@@ -1,5 +1,5 @@
 import type { JWK } from "jose";
-import { KeywardError } from "../errors.ts";
+import { KeywardError } from "../kernel/errors.ts";
 import { type Algorithm, type KeyRecord, KID_PATTERN } from "../keyring/key.ts";
 import { KEYRING_SCHEMA, type Keyring } from "../keyring/keyring.ts";
 

@@ -12,8 +12,8 @@ import {
   type SecretsManagerClient,
   type Tag,
 } from "@aws-sdk/client-secrets-manager";
-import { type Clock, HOUR, systemClock } from "../clock.ts";
-import { KeywardError, StoreUnavailable } from "../errors.ts";
+import { type Clock, HOUR, systemClock } from "../kernel/clock.ts";
+import { KeywardError, StoreUnavailable } from "../kernel/errors.ts";
 import { isVerifying, publicJwk } from "../keyring/key.ts";
 import type { Keyring } from "../keyring/keyring.ts";
 import {

@@ -1,7 +1,7 @@
 import { AwsClient } from "aws4fetch";
 import { type AwsCredentials, awsSettings } from "../config/aws-env.ts";
 import type { Environment } from "../config/env.ts";
-import { KeywardError } from "../errors.ts";
+import { KeywardError } from "../kernel/errors.ts";
 import type { Keyring } from "../keyring/keyring.ts";
 import { type KeyringName, keyringSecretPrefix } from "../keyring/names.ts";
 import { assembleKeyring, stateName, trimPrefix } from "./secrets-layout.ts";

@@ -1,4 +1,4 @@
-import { KeyringInvalid, KeywardError } from "../errors.ts";
+import { KeyringInvalid, KeywardError } from "../kernel/errors.ts";
 import { keyringProblems } from "../keyring/invariants.ts";
 import type { KeyRecord } from "../keyring/key.ts";
 import type { Keyring } from "../keyring/keyring.ts";

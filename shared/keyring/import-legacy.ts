@@ -1,6 +1,6 @@
 import { compactVerify } from "jose";
-import { encodeBase64url } from "../base64url.ts";
-import type { RandomSource } from "../random.ts";
+import { encodeBase64url } from "../kernel/base64url.ts";
+import type { RandomSource } from "../kernel/random.ts";
 import { newKid } from "./generate.ts";
 import { AES_KEY_BYTES, MIN_HMAC_BYTES } from "./invariants.ts";
 import { isVerifying, type KeyRecord } from "./key.ts";

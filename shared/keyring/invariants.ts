@@ -1,5 +1,5 @@
 import type { JWK } from "jose";
-import { decodeBase64url } from "../base64url.ts";
+import { decodeBase64url } from "../kernel/base64url.ts";
 import { isEncryption, isVerifying, type KeyRecord, KID_PATTERN } from "./key.ts";
 import type { Keyring } from "./keyring.ts";
 

@@ -1,6 +1,6 @@
-import { DAY, HOUR, SECOND } from "../clock.ts";
-import { ConfigInvalid } from "../errors.ts";
-import type { RandomSource } from "../random.ts";
+import { DAY, HOUR, SECOND } from "../kernel/clock.ts";
+import { ConfigInvalid } from "../kernel/errors.ts";
+import type { RandomSource } from "../kernel/random.ts";
 import { generateKey } from "./generate.ts";
 import { ALGORITHMS, type Algorithm, type KeyRecord } from "./key.ts";
 import type { Keyring } from "./keyring.ts";

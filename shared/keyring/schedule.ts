@@ -1,5 +1,5 @@
-import { DAY } from "../clock.ts";
-import type { RandomSource } from "../random.ts";
+import { DAY } from "../kernel/clock.ts";
+import type { RandomSource } from "../kernel/random.ts";
 import type { KeyRecord } from "./key.ts";
 import type { Keyring } from "./keyring.ts";
 import { applyPlan, prePublicationMs, type RotationPolicy, retirementWindow } from "./policy.ts";

@@ -1,5 +1,5 @@
 import type { JWK } from "jose";
-import { KeyringInvalid } from "../errors.ts";
+import { KeyringInvalid } from "../kernel/errors.ts";
 import { keyringProblems } from "./invariants.ts";
 import { ALGORITHMS, type Algorithm, KEY_STATUSES, type KeyRecord, type KeyStatus } from "./key.ts";
 import { KEYRING_SCHEMA, type Keyring, type Rollout } from "./keyring.ts";

@@ -1,4 +1,4 @@
-import { KeyringInvalid } from "../errors.ts";
+import { KeyringInvalid } from "../kernel/errors.ts";
 import { keyringProblems } from "./invariants.ts";
 import type { KeyRecord } from "./key.ts";
 import { KEYRING_SCHEMA, type Keyring, type Rollout } from "./keyring.ts";

@@ -1,4 +1,4 @@
-import { redactTokens } from "../redact.ts";
+import { redactTokens } from "../kernel/redact.ts";
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFields = Readonly<Record<string, unknown>>;
 export type LineWriter = (line: string) => void;

@@ -4,10 +4,10 @@ import {
   type IntendedChange,
   sanitizeEntry,
 } from "../audit/journal.ts";
-import { encodeBase64url } from "../base64url.ts";
-import type { KeywardEvent } from "../events.ts";
+import type { KeywardEvent } from "../events/events.ts";
+import { encodeBase64url } from "../kernel/base64url.ts";
+import { redactTokens } from "../kernel/redact.ts";
 import { createLogger } from "../observability/log.ts";
-import { redactTokens } from "../redact.ts";
 import { labelEntry, labelEvent, type OperationDeps } from "./deps.ts";
 
 const log = createLogger("keyward-operations");

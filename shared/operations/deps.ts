@@ -1,6 +1,7 @@
 import type { AuditEntry, AuditJournal } from "../audit/journal.ts";
-import type { Clock } from "../clock.ts";
-import type { EventPublisher, KeywardEvent } from "../events.ts";
+import type { EventPublisher, KeywardEvent } from "../events/events.ts";
+import type { Clock } from "../kernel/clock.ts";
+import type { RandomSource } from "../kernel/random.ts";
 import {
   isKeyringName,
   KEYRING_KINDS,
@@ -9,7 +10,6 @@ import {
 } from "../keyring/names.ts";
 import type { RotationPolicy } from "../keyring/policy.ts";
 import type { KeyringStore } from "../keyring-store/store.ts";
-import type { RandomSource } from "../random.ts";
 import type { RevocationTiming } from "../revocation/rules.ts";
 import type { RevocationStore } from "../revocation/store.ts";
 

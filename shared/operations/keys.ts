@@ -1,5 +1,5 @@
 import type { IntendedChange } from "../audit/journal.ts";
-import { afterInstant, MINUTE, SECOND } from "../clock.ts";
+import { afterInstant, MINUTE, SECOND } from "../kernel/clock.ts";
 import { generateKey } from "../keyring/generate.ts";
 import { importLegacySecret, type SecretEncoding } from "../keyring/import-legacy.ts";
 import type { Keyring } from "../keyring/keyring.ts";

@@ -1,6 +1,6 @@
 import type { AuditEntry, IntendedChange } from "../audit/journal.ts";
-import { MINUTE } from "../clock.ts";
-import type { KeywardEvent } from "../events.ts";
+import type { KeywardEvent } from "../events/events.ts";
+import { MINUTE } from "../kernel/clock.ts";
 import type { RevocationTarget } from "../revocation/rules.ts";
 import { redactEvent } from "./changes.ts";
 import { keyringOfEntry, labelEvent, type OperationDeps } from "./deps.ts";

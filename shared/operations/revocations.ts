@@ -1,6 +1,6 @@
 import type { AuditEntry } from "../audit/journal.ts";
-import { afterInstant, SECOND } from "../clock.ts";
-import type { KeywardEvent } from "../events.ts";
+import type { KeywardEvent } from "../events/events.ts";
+import { afterInstant, SECOND } from "../kernel/clock.ts";
 import { isVerifying } from "../keyring/key.ts";
 import type { Keyring } from "../keyring/keyring.ts";
 import type { RotationPolicy } from "../keyring/policy.ts";

@@ -1,5 +1,5 @@
-import { KeyringInvalid } from "../errors.ts";
-import type { EventType, KeywardEvent } from "../events.ts";
+import type { EventType, KeywardEvent } from "../events/events.ts";
+import { KeyringInvalid } from "../kernel/errors.ts";
 import type { Keyring } from "../keyring/keyring.ts";
 import {
   applyPlan,

@@ -1,10 +1,10 @@
 import type { AuditJournal } from "../audit/journal.ts";
-import type { EventPublisher } from "../events.ts";
+import type { EventPublisher } from "../events/events.ts";
 import type { RefreshOptions } from "./settings.ts";
 
 /**
  * What an issuer does once a reused refresh token has revoked its family: a journal entry and a
- * `RefreshTokenReused` event (counted as a metric by the event-metrics decorator), naming the
+ * `RefreshTokenReused` event (counted as a metric by the events metrics decorator, shared/events/metrics.ts), naming the
  * family and the subject, never the token. The revocation is already done by then; a journal or
  * bus that fails does not undo it, and does not keep the other one from being written.
  */

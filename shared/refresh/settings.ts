@@ -1,4 +1,4 @@
-import { ConfigInvalid } from "../errors.ts";
+import { ConfigInvalid } from "../kernel/errors.ts";
 import { DEFAULT_REFRESH, type RefreshSettings, type RefreshStore } from "./store.ts";
 
 /** What an issuer needs to hand out refresh tokens (docs/refresh-tokens.md). */

@@ -1,5 +1,5 @@
 import type { Redis } from "@upstash/redis";
-import { StoreUnavailable } from "../errors.ts";
+import { StoreUnavailable } from "../kernel/errors.ts";
 import { changeLogKey, changeLogSeqKey, LOG_RULE_LUA } from "../revocation/change-log.ts";
 import { lookupFor, revocationKey } from "../revocation/rules.ts";
 import { createUpstashClient } from "../upstash/client.ts";

@@ -1,4 +1,4 @@
-import { MINUTE } from "../clock.ts";
+import { MINUTE } from "../kernel/clock.ts";
 
 /**
  * The revocation change log: every rule a writer stores is also appended, in the same script, to

@@ -1,4 +1,4 @@
-import { ConfigInvalid } from "../errors.ts";
+import { ConfigInvalid } from "../kernel/errors.ts";
 import type { RevocationRule, TokenFacts } from "./rules.ts";
 import { type RevocationStore, StoreUnavailable } from "./store.ts";
 

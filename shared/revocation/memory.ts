@@ -1,4 +1,4 @@
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../kernel/clock.ts";
 import { DEFAULT_REDIS_PREFIX } from "../upstash/prefix.ts";
 import {
   LOG_RETENTION_MS,

@@ -1,5 +1,5 @@
-import { type Clock, elapsedOf } from "../clock.ts";
-import { ConfigInvalid, StoreUnavailable } from "../errors.ts";
+import { type Clock, elapsedOf } from "../kernel/clock.ts";
+import { ConfigInvalid, StoreUnavailable } from "../kernel/errors.ts";
 import { upstashFailure } from "../upstash/settings.ts";
 import {
   LOG_RETENTION_MS,

@@ -1,4 +1,4 @@
-import { SECOND } from "../clock.ts";
+import { SECOND } from "../kernel/clock.ts";
 import { earliestIssuanceMs } from "../tokens/issuance.ts";
 
 /**

@@ -23,7 +23,7 @@ export interface RevocationStore {
   check(facts: TokenFacts): Promise<RevocationStatus>;
 }
 
-export { StoreUnavailable } from "../errors.ts";
+export { StoreUnavailable } from "../kernel/errors.ts";
 
 /** A token entry whose token has expired (plus tolerance) revokes nothing: recording it is a no-op. */
 export function isSpent(

@@ -1,4 +1,4 @@
-import { decodeBase64url, encodeBase64url } from "../base64url.ts";
+import { decodeBase64url, encodeBase64url } from "../kernel/base64url.ts";
 import { KID_PATTERN } from "../keyring/key.ts";
 
 /** AES-GCM's 96-bit IV and 128-bit tag. */

@@ -2,7 +2,7 @@
  * `keyward/sessions`: what a Node service that holds sessions imports to seal and open them with
  * keyward's sessions keyring. See docs/sealing.md.
  */
-export { ConfigInvalid, KeywardError, UsageError } from "../errors.ts";
+export { ConfigInvalid, KeywardError, UsageError } from "../kernel/errors.ts";
 export { DEFAULT_LEGACY_LAYOUT, type LegacyLayout } from "./envelope.ts";
 export {
   OPEN_REFUSALS,

@@ -1,15 +1,15 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { decodeBase64url } from "../base64url.ts";
-import { type Clock, SECOND, systemClock } from "../clock.ts";
-import { ConfigInvalid, UsageError } from "../errors.ts";
+import { decodeBase64url } from "../kernel/base64url.ts";
+import { type Clock, SECOND, systemClock } from "../kernel/clock.ts";
+import { ConfigInvalid, UsageError } from "../kernel/errors.ts";
 import { isEncryption, isVerifying, type KeyRecord } from "../keyring/key.ts";
 import { currentKey, type Keyring } from "../keyring/keyring.ts";
 import { SESSIONS_POLICY_DEFAULTS } from "../keyring/policy.ts";
-import type { KeyringRead } from "../keyring-cache.ts";
 import { type FailureMode, guardRevocations } from "../revocation/guard.ts";
 import { keyRuleFacts } from "../revocation/rules.ts";
 import type { RevocationStore } from "../revocation/store.ts";
 import type { UsageOutcome } from "../usage/counts.ts";
+import type { KeyringRead } from "../verification/keyring-cache.ts";
 import {
   DEFAULT_LEGACY_LAYOUT,
   DEFAULT_MAX_ENVELOPE_LENGTH,

@@ -1,6 +1,5 @@
-import { type Clock, MINUTE, SECOND, systemClock } from "../clock.ts";
-import { ConfigInvalid } from "../errors.ts";
-import { KeyringCache } from "../keyring-cache.ts";
+import { type Clock, MINUTE, SECOND, systemClock } from "../kernel/clock.ts";
+import { ConfigInvalid } from "../kernel/errors.ts";
 import { type KeyringSource, keyringLoader } from "../keyring-store/secrets-reader.ts";
 import type { FailureMode } from "../revocation/guard.ts";
 import type { RevocationStore } from "../revocation/store.ts";
@@ -9,6 +8,7 @@ import { DEFAULT_REDIS_PREFIX } from "../upstash/prefix.ts";
 import type { UpstashSettings } from "../upstash/settings.ts";
 import { UsageRecorder, type UsageStore } from "../usage/counts.ts";
 import { UpstashUsageCounter } from "../usage/upstash-counter.ts";
+import { KeyringCache } from "../verification/keyring-cache.ts";
 import type { LegacyLayout } from "./envelope.ts";
 import { createSealer, DEFAULT_MAX_SESSION_LIFETIME_SECONDS, type Sealer } from "./sealer.ts";
 

@@ -1,6 +1,7 @@
 import { MemoryAuditJournal } from "../audit/memory.ts";
-import { DAY, HOUR, SECOND } from "../clock.ts";
-import { MemoryEventPublisher } from "../events.ts";
+import { MemoryEventPublisher } from "../events/events.ts";
+import { DAY, HOUR, SECOND } from "../kernel/clock.ts";
+import type { RandomSource } from "../kernel/random.ts";
 import { generateKey } from "../keyring/generate.ts";
 import type { RotationPolicy } from "../keyring/policy.ts";
 import { createKeyring } from "../keyring/transitions.ts";
@@ -8,7 +9,6 @@ import { MemoryKeyringStore } from "../keyring-store/memory.ts";
 import type { KeyringStore } from "../keyring-store/store.ts";
 import { rotationJournal } from "../operations/journal.ts";
 import { tick } from "../operations/tick.ts";
-import type { RandomSource } from "../random.ts";
 import { MemoryRevocationStore } from "../revocation/memory.ts";
 import type { RevocationStore } from "../revocation/store.ts";
 import { createSessions } from "../sealing/sessions.ts";

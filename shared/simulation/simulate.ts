@@ -1,20 +1,20 @@
 import { MemoryAuditJournal } from "../audit/memory.ts";
-import { createAuthenticator } from "../authenticate.ts";
-import { DAY, HOUR, SECOND } from "../clock.ts";
-import { MemoryEventPublisher } from "../events.ts";
+import { MemoryEventPublisher } from "../events/events.ts";
 import { createIssuer } from "../issuing/issuer.ts";
+import { DAY, HOUR, SECOND } from "../kernel/clock.ts";
+import type { RandomSource } from "../kernel/random.ts";
 import { generateKey } from "../keyring/generate.ts";
 import type { RotationPolicy } from "../keyring/policy.ts";
 import { createKeyring } from "../keyring/transitions.ts";
-import { KeyringCache } from "../keyring-cache.ts";
 import { MemoryKeyringStore } from "../keyring-store/memory.ts";
 import { rotationJournal } from "../operations/journal.ts";
 import { tick } from "../operations/tick.ts";
-import type { RandomSource } from "../random.ts";
 import { guardRevocations } from "../revocation/guard.ts";
 import { MemoryRevocationStore } from "../revocation/memory.ts";
 import { createVerifier } from "../tokens/verifier.ts";
 import { MemoryUsageStore, UsageRecorder } from "../usage/counts.ts";
+import { createAuthenticator } from "../verification/authenticate.ts";
+import { KeyringCache } from "../verification/keyring-cache.ts";
 import {
   checkTimeline,
   rotationPeriods,

@@ -1,5 +1,5 @@
-import { DAY, HOUR, SECOND } from "../clock.ts";
-import { ConfigInvalid } from "../errors.ts";
+import { DAY, HOUR, SECOND } from "../kernel/clock.ts";
+import { ConfigInvalid } from "../kernel/errors.ts";
 import type { OperationDeps } from "../operations/deps.ts";
 import type { RotationRecord } from "../operations/journal.ts";
 import { rollbackKeys, rotate } from "../operations/keys.ts";

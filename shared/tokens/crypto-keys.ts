@@ -1,6 +1,6 @@
 import { type CryptoKey, importJWK, type JWK } from "jose";
-import { decodeBase64url } from "../base64url.ts";
-import { UsageError } from "../errors.ts";
+import { decodeBase64url } from "../kernel/base64url.ts";
+import { UsageError } from "../kernel/errors.ts";
 import { type KeyRecord, publicJwk } from "../keyring/key.ts";
 
 type Use = "sign" | "verify";

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
-import { decodeBase64url } from "../base64url.ts";
-import { UsageError } from "../errors.ts";
+import { decodeBase64url } from "../kernel/base64url.ts";
+import { UsageError } from "../kernel/errors.ts";
 import type { KeyRecord } from "../keyring/key.ts";
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");

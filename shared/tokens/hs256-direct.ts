@@ -1,6 +1,6 @@
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto";
 import { base64url } from "jose";
-import { decodeBase64url } from "../base64url.ts";
+import { decodeBase64url } from "../kernel/base64url.ts";
 import type { KeyRecord } from "../keyring/key.ts";
 import type { Hs256Check } from "./verifier.ts";
 

@@ -1,5 +1,5 @@
-import { decodeBase64url, encodeBase64url } from "../base64url.ts";
-import type { RandomSource } from "../random.ts";
+import { decodeBase64url, encodeBase64url } from "../kernel/base64url.ts";
+import type { RandomSource } from "../kernel/random.ts";
 
 /**
  * The issuance instant of a token at millisecond resolution, carried in its `jti` so that standard

@@ -1,8 +1,8 @@
 import { SignJWT } from "jose";
-import { ConfigInvalid, UsageError } from "../errors.ts";
+import { ConfigInvalid, UsageError } from "../kernel/errors.ts";
+import { cryptoRandom, type RandomSource } from "../kernel/random.ts";
 import { isEncryption, type KeyRecord } from "../keyring/key.ts";
 import { currentKey, type Keyring } from "../keyring/keyring.ts";
-import { cryptoRandom, type RandomSource } from "../random.ts";
 import { cohortOf } from "./cohort.ts";
 import { CryptoKeyCache } from "./crypto-keys.ts";
 import { hs256Jws } from "./hmac-jws.ts";

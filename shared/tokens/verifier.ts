@@ -1,6 +1,6 @@
 import { compactVerify, errors } from "jose";
-import { decodeBase64url } from "../base64url.ts";
-import { ConfigInvalid } from "../errors.ts";
+import { decodeBase64url } from "../kernel/base64url.ts";
+import { ConfigInvalid } from "../kernel/errors.ts";
 import {
   isEncryption,
   isVerifying,

@@ -1,4 +1,4 @@
-import { ConfigInvalid } from "../errors.ts";
+import { ConfigInvalid } from "../kernel/errors.ts";
 
 /** The prefix of every key keyward writes in Upstash, unless `KEYWARD_REDIS_PREFIX` says otherwise. */
 export const DEFAULT_REDIS_PREFIX = "kw:";

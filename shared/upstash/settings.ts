@@ -1,4 +1,4 @@
-import { ConfigInvalid } from "../errors.ts";
+import { ConfigInvalid } from "../kernel/errors.ts";
 
 export interface UpstashSettings {
   readonly url: string;

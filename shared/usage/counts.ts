@@ -1,4 +1,4 @@
-import { HOUR, MINUTE } from "../clock.ts";
+import { HOUR, MINUTE } from "../kernel/clock.ts";
 import type { KeyUsage } from "../keyring/policy.ts";
 
 /** What verifiers counted since their last write, per kid. */

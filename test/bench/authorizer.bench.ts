@@ -3,14 +3,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { createAuthorizerFromEnv } from "../../functions/authorizer/wiring.ts";
-import { systemClock } from "../../shared/clock.ts";
+import { readVerifierConfig } from "../../shared/config/verifier-config.ts";
+import { systemClock } from "../../shared/kernel/clock.ts";
+import { readerFromEnvironment } from "../../shared/keyring-store/secrets-reader.ts";
+import { directHs256 } from "../../shared/tokens/hs256-direct.ts";
 import {
   upstashRevocationSources,
   verificationFromConfig,
-} from "../../shared/config/verification.ts";
-import { readVerifierConfig } from "../../shared/config/verifier-config.ts";
-import { readerFromEnvironment } from "../../shared/keyring-store/secrets-reader.ts";
-import { directHs256 } from "../../shared/tokens/hs256-direct.ts";
+} from "../../shared/verification/assembly.ts";
 import { motoEnvironment } from "../support/aws.ts";
 import { newKeyringWithKey } from "./fixtures.ts";
 import { type Figure, figure, median, percentile } from "./harness.ts";

@@ -1,12 +1,12 @@
 import { Hono } from "hono";
 import { type KeywardEnv, keyward } from "../../functions/edge/middleware.ts";
-import { createAuthenticator } from "../../shared/authenticate.ts";
-import { systemClock } from "../../shared/clock.ts";
+import { systemClock } from "../../shared/kernel/clock.ts";
 import type { Keyring } from "../../shared/keyring/keyring.ts";
-import { KeyringCache } from "../../shared/keyring-cache.ts";
 import { guardRevocations } from "../../shared/revocation/guard.ts";
 import { MemoryRevocationStore } from "../../shared/revocation/memory.ts";
 import { createVerifier } from "../../shared/tokens/verifier.ts";
+import { createAuthenticator } from "../../shared/verification/authenticate.ts";
+import { KeyringCache } from "../../shared/verification/keyring-cache.ts";
 
 /**
  * The edge's verified request without its I/O, for the CPU benchmark: the keyward middleware and

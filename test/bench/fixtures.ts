@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { cryptoRandom } from "../../shared/kernel/random.ts";
 import { generateKey } from "../../shared/keyring/generate.ts";
 import type { Keyring } from "../../shared/keyring/keyring.ts";
 import { createKeyring } from "../../shared/keyring/transitions.ts";
 import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-manager.ts";
-import { cryptoRandom } from "../../shared/random.ts";
 import { createSigner } from "../../shared/tokens/signer.ts";
 
 /** A fresh keyring in moto under a new prefix, the keyring, and a token signed by its current key. */

@@ -2,12 +2,12 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { importJWK, SignJWT } from "jose";
 import { createIssuingApp } from "../../functions/issuer-api/app.ts";
-import { systemClock } from "../../shared/clock.ts";
-import { sha256 } from "../../shared/credentials.ts";
+import { sha256 } from "../../shared/access/credentials.ts";
 import { createIssuer } from "../../shared/issuing/issuer.ts";
+import { systemClock } from "../../shared/kernel/clock.ts";
+import { cryptoRandom } from "../../shared/kernel/random.ts";
 import { generateKey } from "../../shared/keyring/generate.ts";
 import { createKeyring } from "../../shared/keyring/transitions.ts";
-import { cryptoRandom } from "../../shared/random.ts";
 import { type Figure, figure, median } from "./harness.ts";
 
 const ROUNDS = 7;

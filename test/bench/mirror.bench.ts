@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { MINUTE, systemClock } from "../../shared/clock.ts";
+import { MINUTE, systemClock } from "../../shared/kernel/clock.ts";
 import type { LogEntry, RevocationLog } from "../../shared/revocation/change-log.ts";
 import { REVOCATION_PROMISE_MS, RevocationMirror } from "../../shared/revocation/mirror.ts";
 import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";

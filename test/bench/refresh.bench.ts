@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { systemClock } from "../../shared/clock.ts";
 import { createIssuer } from "../../shared/issuing/issuer.ts";
+import { systemClock } from "../../shared/kernel/clock.ts";
+import { cryptoRandom } from "../../shared/kernel/random.ts";
 import { generateKey } from "../../shared/keyring/generate.ts";
 import { createKeyring } from "../../shared/keyring/transitions.ts";
-import { cryptoRandom } from "../../shared/random.ts";
 import { refreshDigest } from "../../shared/refresh/tokens.ts";
 import { UpstashRefreshStore } from "../../shared/refresh/upstash.ts";
 import { type Figure, figure, median } from "./harness.ts";

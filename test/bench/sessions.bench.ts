@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { decodeBase64url } from "../../shared/base64url.ts";
+import { decodeBase64url } from "../../shared/kernel/base64url.ts";
+import { cryptoRandom } from "../../shared/kernel/random.ts";
 import { generateKey } from "../../shared/keyring/generate.ts";
 import type { Keyring } from "../../shared/keyring/keyring.ts";
 import { createKeyring } from "../../shared/keyring/transitions.ts";
-import { cryptoRandom } from "../../shared/random.ts";
 import { createSealer } from "../../shared/sealing/sealer.ts";
 import { createSessions } from "../../shared/sealing/sessions.ts";
 import { type Figure, figure, median } from "./harness.ts";

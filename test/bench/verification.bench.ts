@@ -8,10 +8,10 @@ import {
   timingSafeEqual,
 } from "node:crypto";
 import { type CryptoKey, type JWK, jwtVerify } from "jose";
-import { decodeBase64url } from "../../shared/base64url.ts";
+import { decodeBase64url } from "../../shared/kernel/base64url.ts";
+import { cryptoRandom } from "../../shared/kernel/random.ts";
 import { generateKey } from "../../shared/keyring/generate.ts";
 import { createKeyring } from "../../shared/keyring/transitions.ts";
-import { cryptoRandom } from "../../shared/random.ts";
 import { CryptoKeyCache } from "../../shared/tokens/crypto-keys.ts";
 import { directHs256 } from "../../shared/tokens/hs256-direct.ts";
 import { createSigner } from "../../shared/tokens/signer.ts";

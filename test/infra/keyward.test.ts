@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Keyward } from "../../infra/keyward.ts";
-import { ConfigInvalid } from "../../shared/errors.ts";
+import { ConfigInvalid } from "../../shared/kernel/errors.ts";
 import {
   environments,
   isVerifier,

@@ -3,7 +3,7 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../../infra/keyward.ts";
-import { ConfigInvalid } from "../../shared/errors.ts";
+import { ConfigInvalid } from "../../shared/kernel/errors.ts";
 import { logicalId, stackWith, TEST_ENV } from "../support/templates.ts";
 
 let template: Template;

@@ -1,4 +1,4 @@
-import type { Clock } from "../../shared/clock.ts";
+import type { Clock } from "../../shared/kernel/clock.ts";
 
 export interface MovableClock extends Clock {
   /** Moves both readings ahead, as if `ms` had passed. */

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { RandomSource } from "../../shared/random.ts";
+import type { RandomSource } from "../../shared/kernel/random.ts";
 
 /** Reproducible bytes: SHA-256 of a seed and a counter. Tests only. */
 export function seededRandom(seed: string): RandomSource {

@@ -11,7 +11,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { EventBridgePublisher } from "../../shared/events-eventbridge.ts";
+import { EventBridgePublisher } from "../../shared/events/eventbridge.ts";
 import { motoClientConfig } from "./aws.ts";
 
 /** keyward's bus with a rule forwarding every keyward event to a queue the test reads. */

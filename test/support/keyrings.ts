@@ -1,3 +1,4 @@
+import type { RandomSource } from "../../shared/kernel/random.ts";
 import { generateKey } from "../../shared/keyring/generate.ts";
 import type { Algorithm } from "../../shared/keyring/key.ts";
 import type { Keyring } from "../../shared/keyring/keyring.ts";
@@ -8,7 +9,6 @@ import {
 } from "../../shared/keyring/transitions.ts";
 import { MemoryKeyringStore } from "../../shared/keyring-store/memory.ts";
 import type { KeyringStore } from "../../shared/keyring-store/store.ts";
-import type { RandomSource } from "../../shared/random.ts";
 import { seededRandom, T0 } from "./deterministic.ts";
 
 /** A keyring with one current key of `alg`, made at `now`. */

@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseInvocation } from "../../cli/arguments.ts";
 import { COMMANDS, type CommandSpec, GLOBAL_OPTIONS } from "../../cli/commands.ts";
-import { AUTH_REFUSALS_BEYOND_TOKEN } from "../../shared/authenticate.ts";
 import { OPEN_REFUSALS } from "../../shared/sealing/sealer.ts";
 import { REFUSAL_REASONS } from "../../shared/tokens/refusal.ts";
+import { AUTH_REFUSALS_BEYOND_TOKEN } from "../../shared/verification/authenticate.ts";
 
 describe("docs/verification.md", () => {
   const doc = readFileSync(new URL("../../docs/verification.md", import.meta.url), "utf8");

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { sha256, toHex } from "../../../functions/ops-api/operators.ts";
 import { createOpsAppFromEnv } from "../../../functions/ops-api/wiring.ts";
 import { createRotationFromEnv } from "../../../functions/rotation/wiring.ts";
-import { DAY } from "../../../shared/clock.ts";
-import { ConfigInvalid } from "../../../shared/errors.ts";
+import { sha256, toHex } from "../../../shared/access/operators.ts";
+import { DAY } from "../../../shared/kernel/clock.ts";
+import { ConfigInvalid } from "../../../shared/kernel/errors.ts";
 import { deployedEnvironment } from "../../support/deployed.ts";
 import { newKeyring } from "../../support/keyrings.ts";
 import { startOwnUpstash } from "../../support/services.ts";

@@ -1,13 +1,13 @@
 import { createCipheriv, randomBytes } from "node:crypto";
 import { ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, inject, it } from "vitest";
-import { sha256, toHex } from "../../../functions/ops-api/operators.ts";
 import { createOpsAppFromEnv } from "../../../functions/ops-api/wiring.ts";
 import { createRotationFromEnv } from "../../../functions/rotation/wiring.ts";
-import { DAY } from "../../../shared/clock.ts";
+import { sha256, toHex } from "../../../shared/access/operators.ts";
+import { DAY } from "../../../shared/kernel/clock.ts";
+import { cryptoRandom } from "../../../shared/kernel/random.ts";
 import { generateKey } from "../../../shared/keyring/generate.ts";
 import { createKeyring } from "../../../shared/keyring/transitions.ts";
-import { cryptoRandom } from "../../../shared/random.ts";
 import { createSessions } from "../../../shared/sealing/sessions.ts";
 import { secretsManagerClient } from "../../support/aws.ts";
 import { deployedEnvironment } from "../../support/deployed.ts";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, inject, it } from "vitest";
-import { DAY, HOUR } from "../../../shared/clock.ts";
+import { DAY, HOUR } from "../../../shared/kernel/clock.ts";
 import { keyringSecretPrefix } from "../../../shared/keyring/names.ts";
 import { resolvePolicy } from "../../../shared/keyring/policy.ts";
 import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secrets-manager.ts";

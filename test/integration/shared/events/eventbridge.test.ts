@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, inject, it } from "vitest";
 import { MemoryAuditJournal } from "../../../../shared/audit/memory.ts";
-import { DAY } from "../../../../shared/clock.ts";
+import { DAY } from "../../../../shared/kernel/clock.ts";
 import { prePublicationMs, resolvePolicy } from "../../../../shared/keyring/policy.ts";
 import { SecretsManagerKeyringStore } from "../../../../shared/keyring-store/secrets-manager.ts";
 import { noUsage, tick } from "../../../../shared/operations/tick.ts";

@@ -7,7 +7,7 @@ import {
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, inject, it } from "vitest";
-import { HOUR } from "../../../../shared/clock.ts";
+import { HOUR } from "../../../../shared/kernel/clock.ts";
 import { generateKey } from "../../../../shared/keyring/generate.ts";
 import type { Keyring } from "../../../../shared/keyring/keyring.ts";
 import {

@@ -1,10 +1,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { describe, expect, inject, it } from "vitest";
-import { createAuthenticator } from "../../../../shared/authenticate.ts";
-import { DAY, SECOND } from "../../../../shared/clock.ts";
-import { StoreUnavailable } from "../../../../shared/errors.ts";
 import { createIssuer, type Issuer } from "../../../../shared/issuing/issuer.ts";
-import { KeyringCache } from "../../../../shared/keyring-cache.ts";
+import { DAY, SECOND } from "../../../../shared/kernel/clock.ts";
+import { StoreUnavailable } from "../../../../shared/kernel/errors.ts";
 import { MemoryRefreshStore } from "../../../../shared/refresh/memory.ts";
 import type { RefreshStore } from "../../../../shared/refresh/store.ts";
 import { UpstashRefreshStore } from "../../../../shared/refresh/upstash.ts";
@@ -16,6 +14,8 @@ import type { RevocationStore } from "../../../../shared/revocation/store.ts";
 import { UpstashRevocationStore } from "../../../../shared/revocation/upstash.ts";
 import { UpstashRevocationLog } from "../../../../shared/revocation/upstash-log.ts";
 import { createVerifier } from "../../../../shared/tokens/verifier.ts";
+import { createAuthenticator } from "../../../../shared/verification/authenticate.ts";
+import { KeyringCache } from "../../../../shared/verification/keyring-cache.ts";
 import { newKeyring } from "../../../support/keyrings.ts";
 
 const timing = {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { MINUTE } from "../../../../shared/clock.ts";
-import { ConfigInvalid, StoreUnavailable } from "../../../../shared/errors.ts";
+import { MINUTE } from "../../../../shared/kernel/clock.ts";
+import { ConfigInvalid, StoreUnavailable } from "../../../../shared/kernel/errors.ts";
 import { changeLogKey } from "../../../../shared/revocation/change-log.ts";
 import { RevocationMirror } from "../../../../shared/revocation/mirror.ts";
 import { UpstashRevocationStore } from "../../../../shared/revocation/upstash.ts";

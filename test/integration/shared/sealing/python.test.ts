@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { cryptoRandom } from "../../../../shared/kernel/random.ts";
 import { generateKey } from "../../../../shared/keyring/generate.ts";
 import { createKeyring } from "../../../../shared/keyring/transitions.ts";
-import { cryptoRandom } from "../../../../shared/random.ts";
 import { createSealer } from "../../../../shared/sealing/sealer.ts";
 import { runToEnd } from "../../../support/processes.ts";
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createAuthorizerFromEnv } from "../../../../functions/authorizer/wiring.ts";
-import { HOUR, MINUTE } from "../../../../shared/clock.ts";
+import { HOUR, MINUTE } from "../../../../shared/kernel/clock.ts";
 import { SecretsManagerKeyringStore } from "../../../../shared/keyring-store/secrets-manager.ts";
 import { createSigner } from "../../../../shared/tokens/signer.ts";
 import { UpstashUsageStore } from "../../../../shared/usage/upstash.ts";

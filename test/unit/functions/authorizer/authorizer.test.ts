@@ -1,12 +1,10 @@
 import { generateKeyPair, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { createAuthorizer } from "../../../../functions/authorizer/authorizer.ts";
-import { createAuthenticator } from "../../../../shared/authenticate.ts";
-import { DAY } from "../../../../shared/clock.ts";
 import { readVerifierConfig } from "../../../../shared/config/verifier-config.ts";
-import { ConfigInvalid } from "../../../../shared/errors.ts";
+import { DAY } from "../../../../shared/kernel/clock.ts";
+import { ConfigInvalid } from "../../../../shared/kernel/errors.ts";
 import { retireKey } from "../../../../shared/keyring/transitions.ts";
-import { KeyringCache } from "../../../../shared/keyring-cache.ts";
 import { MemoryKeyringStore } from "../../../../shared/keyring-store/memory.ts";
 import { createLogger } from "../../../../shared/observability/log.ts";
 import { type FailureMode, guardRevocations } from "../../../../shared/revocation/guard.ts";
@@ -14,6 +12,8 @@ import { MemoryRevocationStore } from "../../../../shared/revocation/memory.ts";
 import { type RevocationStore, StoreUnavailable } from "../../../../shared/revocation/store.ts";
 import { createSigner } from "../../../../shared/tokens/signer.ts";
 import { createVerifier } from "../../../../shared/tokens/verifier.ts";
+import { createAuthenticator } from "../../../../shared/verification/authenticate.ts";
+import { KeyringCache } from "../../../../shared/verification/keyring-cache.ts";
 import {
   httpApiEvent,
   METHOD_ARN,

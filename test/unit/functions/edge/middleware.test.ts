@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { type KeywardEnv, keyward } from "../../../../functions/edge/middleware.ts";
-import type { AuthResult } from "../../../../shared/authenticate.ts";
-import { ConfigInvalid } from "../../../../shared/errors.ts";
+import { ConfigInvalid } from "../../../../shared/kernel/errors.ts";
+import type { AuthResult } from "../../../../shared/verification/authenticate.ts";
 
 const TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlc2lnbmF0dXJl";
 

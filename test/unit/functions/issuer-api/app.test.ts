@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { createIssuingApp } from "../../../../functions/issuer-api/app.ts";
-import { parseClients } from "../../../../functions/issuer-api/clients.ts";
-import { sha256, toHex } from "../../../../shared/credentials.ts";
-import { ConfigInvalid } from "../../../../shared/errors.ts";
+import { parseClients } from "../../../../shared/access/clients.ts";
+import { sha256, toHex } from "../../../../shared/access/credentials.ts";
 import { createIssuer } from "../../../../shared/issuing/issuer.ts";
+import { ConfigInvalid } from "../../../../shared/kernel/errors.ts";
 import type { Keyring } from "../../../../shared/keyring/keyring.ts";
 import { MemoryRefreshStore } from "../../../../shared/refresh/memory.ts";
 import { MemoryRevocationStore } from "../../../../shared/revocation/memory.ts";

@@ -1,6 +1,6 @@
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { MINUTE } from "../../../../shared/clock.ts";
+import { MINUTE } from "../../../../shared/kernel/clock.ts";
 import { activateKey, retireKey } from "../../../../shared/keyring/transitions.ts";
 import { createSigner } from "../../../../shared/tokens/signer.ts";
 import { createVerifier } from "../../../../shared/tokens/verifier.ts";

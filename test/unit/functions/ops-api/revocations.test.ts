@@ -1,6 +1,6 @@
 import { generateKeyPair, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { MINUTE } from "../../../../shared/clock.ts";
+import { MINUTE } from "../../../../shared/kernel/clock.ts";
 import { activateKey } from "../../../../shared/keyring/transitions.ts";
 import { type RevocationStore, StoreUnavailable } from "../../../../shared/revocation/store.ts";
 import { createSigner } from "../../../../shared/tokens/signer.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { DAY } from "../../../../shared/clock.ts";
 import { readWriterConfig } from "../../../../shared/config/writer-config.ts";
-import { ConfigInvalid } from "../../../../shared/errors.ts";
+import { DAY } from "../../../../shared/kernel/clock.ts";
+import { ConfigInvalid } from "../../../../shared/kernel/errors.ts";
 import { DEFAULT_POLICY } from "../../../../shared/keyring/policy.ts";
 
 const REQUIRED = {

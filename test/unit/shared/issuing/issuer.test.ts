@@ -1,8 +1,8 @@
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
-import { MINUTE, SECOND } from "../../../../shared/clock.ts";
-import { UsageError } from "../../../../shared/errors.ts";
 import { createIssuer, IssuerUnavailable } from "../../../../shared/issuing/issuer.ts";
+import { MINUTE, SECOND } from "../../../../shared/kernel/clock.ts";
+import { UsageError } from "../../../../shared/kernel/errors.ts";
 import { generateKey } from "../../../../shared/keyring/generate.ts";
 import { publicJwk } from "../../../../shared/keyring/key.ts";
 import type { Keyring } from "../../../../shared/keyring/keyring.ts";

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import jwt from "jsonwebtoken";
 import { describe, expect, it } from "vitest";
-import { HOUR } from "../../../../shared/clock.ts";
+import { HOUR } from "../../../../shared/kernel/clock.ts";
 import { generateKey } from "../../../../shared/keyring/generate.ts";
 import {
   decodeLegacySecret,

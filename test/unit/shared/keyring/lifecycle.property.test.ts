@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DAY, HOUR, MINUTE } from "../../../../shared/clock.ts";
+import { DAY, HOUR, MINUTE } from "../../../../shared/kernel/clock.ts";
 import { generateKey } from "../../../../shared/keyring/generate.ts";
 import { keyringProblems } from "../../../../shared/keyring/invariants.ts";
 import { findKey, type Keyring } from "../../../../shared/keyring/keyring.ts";

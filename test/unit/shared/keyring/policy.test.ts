@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DAY, HOUR, MINUTE } from "../../../../shared/clock.ts";
-import { ConfigInvalid } from "../../../../shared/errors.ts";
+import { DAY, HOUR, MINUTE } from "../../../../shared/kernel/clock.ts";
+import { ConfigInvalid } from "../../../../shared/kernel/errors.ts";
 import { findKey, type Keyring } from "../../../../shared/keyring/keyring.ts";
 import {
   applyPlan,

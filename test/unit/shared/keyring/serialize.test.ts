@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { encodeBase64url } from "../../../../shared/base64url.ts";
-import { KeyringInvalid } from "../../../../shared/errors.ts";
+import { encodeBase64url } from "../../../../shared/kernel/base64url.ts";
+import { KeyringInvalid } from "../../../../shared/kernel/errors.ts";
 import { generateKey } from "../../../../shared/keyring/generate.ts";
 import {
   parseKeyring,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DAY } from "../../../../shared/clock.ts";
-import { KeyringInvalid } from "../../../../shared/errors.ts";
+import { DAY } from "../../../../shared/kernel/clock.ts";
+import { KeyringInvalid } from "../../../../shared/kernel/errors.ts";
 import { generateKey } from "../../../../shared/keyring/generate.ts";
 import { findKey } from "../../../../shared/keyring/keyring.ts";
 import {

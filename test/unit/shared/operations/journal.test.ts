@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MemoryAuditJournal } from "../../../../shared/audit/memory.ts";
-import { DAY, MINUTE } from "../../../../shared/clock.ts";
-import { MemoryEventPublisher } from "../../../../shared/events.ts";
+import { MemoryEventPublisher } from "../../../../shared/events/events.ts";
+import { DAY, MINUTE } from "../../../../shared/kernel/clock.ts";
 import { prePublicationMs, resolvePolicy } from "../../../../shared/keyring/policy.ts";
 import { MemoryKeyringStore } from "../../../../shared/keyring-store/memory.ts";
 import type { KeyringStore } from "../../../../shared/keyring-store/store.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MINUTE } from "../../../../shared/clock.ts";
+import { MINUTE } from "../../../../shared/kernel/clock.ts";
 import { generateKey } from "../../../../shared/keyring/generate.ts";
 import type { Keyring } from "../../../../shared/keyring/keyring.ts";
 import { activateKey, publishKey, retireKey } from "../../../../shared/keyring/transitions.ts";

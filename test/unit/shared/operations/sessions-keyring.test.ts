@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { MemoryAuditJournal } from "../../../../shared/audit/memory.ts";
-import { DAY, MINUTE, SECOND } from "../../../../shared/clock.ts";
-import { MemoryEventPublisher } from "../../../../shared/events.ts";
+import { MemoryEventPublisher } from "../../../../shared/events/events.ts";
+import { DAY, MINUTE, SECOND } from "../../../../shared/kernel/clock.ts";
 import { resolvePolicy } from "../../../../shared/keyring/policy.ts";
 import { MemoryKeyringStore } from "../../../../shared/keyring-store/memory.ts";
 import { onKeyring } from "../../../../shared/operations/deps.ts";

@@ -1,12 +1,10 @@
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { MemoryAuditJournal } from "../../../../shared/audit/memory.ts";
-import { createAuthenticator, usageOf } from "../../../../shared/authenticate.ts";
-import { DAY, HOUR } from "../../../../shared/clock.ts";
-import { MemoryEventPublisher } from "../../../../shared/events.ts";
+import { MemoryEventPublisher } from "../../../../shared/events/events.ts";
 import { createIssuer } from "../../../../shared/issuing/issuer.ts";
+import { DAY, HOUR } from "../../../../shared/kernel/clock.ts";
 import { resolvePolicy } from "../../../../shared/keyring/policy.ts";
-import { KeyringCache } from "../../../../shared/keyring-cache.ts";
 import { MemoryKeyringStore } from "../../../../shared/keyring-store/memory.ts";
 import { importSecret } from "../../../../shared/operations/keys.ts";
 import { tick, type UsageSource } from "../../../../shared/operations/tick.ts";
@@ -14,6 +12,8 @@ import { guardRevocations } from "../../../../shared/revocation/guard.ts";
 import { MemoryRevocationStore } from "../../../../shared/revocation/memory.ts";
 import { createVerifier } from "../../../../shared/tokens/verifier.ts";
 import { MemoryUsageStore, UsageRecorder } from "../../../../shared/usage/counts.ts";
+import { createAuthenticator, usageOf } from "../../../../shared/verification/authenticate.ts";
+import { KeyringCache } from "../../../../shared/verification/keyring-cache.ts";
 import { seededRandom, T0 } from "../../../support/deterministic.ts";
 
 const SECRET = "the-secret-our-old-backend-signs-with-0123";

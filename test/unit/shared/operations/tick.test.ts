@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MemoryAuditJournal } from "../../../../shared/audit/memory.ts";
-import { DAY, HOUR } from "../../../../shared/clock.ts";
-import { MemoryEventPublisher } from "../../../../shared/events.ts";
+import { MemoryEventPublisher } from "../../../../shared/events/events.ts";
+import { DAY, HOUR } from "../../../../shared/kernel/clock.ts";
 import { importLegacySecret } from "../../../../shared/keyring/import-legacy.ts";
 import { prePublicationMs, resolvePolicy } from "../../../../shared/keyring/policy.ts";
 import { MemoryKeyringStore } from "../../../../shared/keyring-store/memory.ts";
@@ -171,7 +171,7 @@ describe("tick", () => {
   it("changes nothing and announces RotationFailed when the keyring cannot be read", async () => {
     const broken: KeyringStore = {
       load: async () => {
-        const { KeyringInvalid } = await import("../../../../shared/errors.ts");
+        const { KeyringInvalid } = await import("../../../../shared/kernel/errors.ts");
         throw new KeyringInvalid(["keyring has 2 current keys"]);
       },
       loadPrevious: async () => undefined,

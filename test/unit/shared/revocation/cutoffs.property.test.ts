@@ -1,11 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MemoryAuditJournal } from "../../../../shared/audit/memory.ts";
-import { createAuthenticator } from "../../../../shared/authenticate.ts";
-import type { Clock } from "../../../../shared/clock.ts";
-import { MemoryEventPublisher } from "../../../../shared/events.ts";
+import { MemoryEventPublisher } from "../../../../shared/events/events.ts";
+import type { Clock } from "../../../../shared/kernel/clock.ts";
 import { resolvePolicy } from "../../../../shared/keyring/policy.ts";
-import { KeyringCache } from "../../../../shared/keyring-cache.ts";
 import { MemoryKeyringStore } from "../../../../shared/keyring-store/memory.ts";
 import { revoke } from "../../../../shared/operations/revocations.ts";
 import { guardRevocations } from "../../../../shared/revocation/guard.ts";
@@ -13,6 +11,8 @@ import { MemoryRevocationStore } from "../../../../shared/revocation/memory.ts";
 import type { RevocationTarget } from "../../../../shared/revocation/rules.ts";
 import { createSigner } from "../../../../shared/tokens/signer.ts";
 import { createVerifier } from "../../../../shared/tokens/verifier.ts";
+import { createAuthenticator } from "../../../../shared/verification/authenticate.ts";
+import { KeyringCache } from "../../../../shared/verification/keyring-cache.ts";
 import { seededRandom, T0 } from "../../../support/deterministic.ts";
 import { newKeyring } from "../../../support/keyrings.ts";
 

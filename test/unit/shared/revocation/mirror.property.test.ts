@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DAY, HOUR, MINUTE } from "../../../../shared/clock.ts";
+import { DAY, HOUR, MINUTE } from "../../../../shared/kernel/clock.ts";
 import { MemoryRevocationStore } from "../../../../shared/revocation/memory.ts";
 import { RevocationMirror } from "../../../../shared/revocation/mirror.ts";
 import type { RevocationTarget, TokenFacts } from "../../../../shared/revocation/rules.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DAY, MINUTE, SECOND } from "../../../../shared/clock.ts";
-import { StoreUnavailable } from "../../../../shared/errors.ts";
+import { DAY, MINUTE, SECOND } from "../../../../shared/kernel/clock.ts";
+import { StoreUnavailable } from "../../../../shared/kernel/errors.ts";
 import type { RevocationLog } from "../../../../shared/revocation/change-log.ts";
 import { MemoryRevocationStore } from "../../../../shared/revocation/memory.ts";
 import { RevocationMirror } from "../../../../shared/revocation/mirror.ts";

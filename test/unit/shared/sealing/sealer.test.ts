@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { decodeBase64url, encodeBase64url } from "../../../../shared/base64url.ts";
-import { StoreUnavailable, UsageError } from "../../../../shared/errors.ts";
+import { decodeBase64url, encodeBase64url } from "../../../../shared/kernel/base64url.ts";
+import { StoreUnavailable, UsageError } from "../../../../shared/kernel/errors.ts";
 import { generateKey } from "../../../../shared/keyring/generate.ts";
 import type { KeyRecord } from "../../../../shared/keyring/key.ts";
 import type { Keyring } from "../../../../shared/keyring/keyring.ts";

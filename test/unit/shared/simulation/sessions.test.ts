@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DAY } from "../../../../shared/clock.ts";
-import { ConfigInvalid } from "../../../../shared/errors.ts";
+import { DAY } from "../../../../shared/kernel/clock.ts";
+import { ConfigInvalid } from "../../../../shared/kernel/errors.ts";
 import { resolvePolicy } from "../../../../shared/keyring/policy.ts";
 import { simulateSessions } from "../../../../shared/simulation/sessions.ts";
 import { seededRandom, T0 } from "../../../support/deterministic.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DAY, HOUR } from "../../../../shared/clock.ts";
-import { ConfigInvalid } from "../../../../shared/errors.ts";
+import { DAY, HOUR } from "../../../../shared/kernel/clock.ts";
+import { ConfigInvalid } from "../../../../shared/kernel/errors.ts";
 import { resolvePolicy } from "../../../../shared/keyring/policy.ts";
 import { simulate } from "../../../../shared/simulation/simulate.ts";
 import { seededRandom, T0 } from "../../../support/deterministic.ts";

@@ -5,7 +5,7 @@
 import { createHmac, createPublicKey, generateKeyPairSync, sign as nodeSign } from "node:crypto";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { decodeBase64url, encodeBase64url } from "../../../../shared/base64url.ts";
+import { decodeBase64url, encodeBase64url } from "../../../../shared/kernel/base64url.ts";
 import type { Keyring } from "../../../../shared/keyring/keyring.ts";
 import { directHs256 } from "../../../../shared/tokens/hs256-direct.ts";
 import type { RefusalReason } from "../../../../shared/tokens/refusal.ts";

@@ -7,7 +7,7 @@
 import { createHmac, createPublicKey, generateKeyPairSync } from "node:crypto";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { decodeBase64url, encodeBase64url } from "../../../../shared/base64url.ts";
+import { decodeBase64url, encodeBase64url } from "../../../../shared/kernel/base64url.ts";
 import { importLegacySecret } from "../../../../shared/keyring/import-legacy.ts";
 import type { Keyring } from "../../../../shared/keyring/keyring.ts";
 import { directHs256 } from "../../../../shared/tokens/hs256-direct.ts";

@@ -1,6 +1,6 @@
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { describe, expect, it } from "vitest";
-import { ConfigInvalid, UsageError } from "../../../../shared/errors.ts";
+import { ConfigInvalid, UsageError } from "../../../../shared/kernel/errors.ts";
 import { setRollout } from "../../../../shared/keyring/transitions.ts";
 import { cohortOf } from "../../../../shared/tokens/cohort.ts";
 import { createSigner } from "../../../../shared/tokens/signer.ts";

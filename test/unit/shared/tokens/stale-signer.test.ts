@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MINUTE } from "../../../../shared/clock.ts";
+import { MINUTE } from "../../../../shared/kernel/clock.ts";
 import type { KeyRecord } from "../../../../shared/keyring/key.ts";
 import { signedByStaleSigner } from "../../../../shared/tokens/stale-signer.ts";
 import { T0 } from "../../../support/deterministic.ts";

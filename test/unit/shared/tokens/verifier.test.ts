@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ConfigInvalid } from "../../../../shared/errors.ts";
+import { ConfigInvalid } from "../../../../shared/kernel/errors.ts";
 import { generateKey } from "../../../../shared/keyring/generate.ts";
 import type { Keyring } from "../../../../shared/keyring/keyring.ts";
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigInvalid } from "../../../../shared/errors.ts";
+import { ConfigInvalid } from "../../../../shared/kernel/errors.ts";
 import { upstashSettingsFromSecret } from "../../../../shared/upstash/settings.ts";
 
 describe("upstashSettingsFromSecret", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HOUR, MINUTE } from "../../../../shared/clock.ts";
+import { HOUR, MINUTE } from "../../../../shared/kernel/clock.ts";
 import {
   MemoryUsageStore,
   UsageRecorder,

@@ -1,8 +1,7 @@
-import { type AuthResult, createAuthenticator } from "../authenticate.ts";
-import { type Clock, SECOND } from "../clock.ts";
-import { ConfigInvalid } from "../errors.ts";
+import type { VerificationSettings } from "../config/verifier-config.ts";
+import { type Clock, SECOND } from "../kernel/clock.ts";
+import { ConfigInvalid } from "../kernel/errors.ts";
 import type { Keyring } from "../keyring/keyring.ts";
-import { KeyringCache } from "../keyring-cache.ts";
 import type { Logger } from "../observability/log.ts";
 import { METRIC_NAMESPACE, metricLine } from "../observability/metrics.ts";
 import type { RevocationLog } from "../revocation/change-log.ts";
@@ -15,7 +14,8 @@ import { createVerifier, type Hs256Check, type TokenVerifier } from "../tokens/v
 import type { UpstashSettings } from "../upstash/settings.ts";
 import { UsageRecorder } from "../usage/counts.ts";
 import { UpstashUsageCounter } from "../usage/upstash-counter.ts";
-import type { VerificationSettings } from "./verifier-config.ts";
+import { type AuthResult, createAuthenticator } from "./authenticate.ts";
+import { KeyringCache } from "./keyring-cache.ts";
 
 /** What the runtime adds to the verification path. */
 export interface VerificationRuntime {

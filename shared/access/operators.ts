@@ -1,6 +1,6 @@
-import { type HasCredential, parseCredentialHolders } from "../../shared/credentials.ts";
+import { type HasCredential, parseCredentialHolders } from "./credentials.ts";
 
-export { sha256, toHex } from "../../shared/credentials.ts";
+export { sha256, toHex } from "./credentials.ts";
 
 /** viewer: reads; responder: reads and revokes; admin: everything, keys included. */
 export const ROLES = ["viewer", "responder", "admin"] as const;

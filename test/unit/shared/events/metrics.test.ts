@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type EventPublisher, MemoryEventPublisher } from "../../../../shared/events.ts";
-import { withEventMetrics } from "../../../../shared/observability/event-metrics.ts";
+import { type EventPublisher, MemoryEventPublisher } from "../../../../shared/events/events.ts";
+import { withEventMetrics } from "../../../../shared/events/metrics.ts";
 
 describe("withEventMetrics", () => {
   it("counts each event by type, and revoked items, in an EMF line, then publishes", async () => {

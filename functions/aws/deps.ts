@@ -1,23 +1,23 @@
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { UpstashAuditJournal } from "../audit/upstash.ts";
-import { systemClock } from "../clock.ts";
-import { awsClientSettings } from "../config/aws-env.ts";
-import type { Environment } from "../config/env.ts";
-import type { WriterConfig } from "../config/writer-config.ts";
-import { EventBridgePublisher } from "../events-eventbridge.ts";
-import { type KeyringName, keyringSecretPrefix } from "../keyring/names.ts";
-import { SecretsManagerKeyringStore } from "../keyring-store/secrets-manager.ts";
-import { withEventMetrics } from "../observability/event-metrics.ts";
-import { type LineWriter, stdoutWriter } from "../observability/log.ts";
-import { cryptoRandom } from "../random.ts";
-import { UpstashRefreshStore } from "../refresh/upstash.ts";
-import { checkEviction, type EvictionCheck } from "../revocation/eviction.ts";
-import { UpstashRevocationStore } from "../revocation/upstash.ts";
-import { createUpstashClient } from "../upstash/client.ts";
-import { upstashSettingsFromSecret, WRITE_BUDGET_MS } from "../upstash/settings.ts";
-import { UpstashUsageStore } from "../usage/upstash.ts";
-import { type OperationDeps, onKeyring } from "./deps.ts";
+import { UpstashAuditJournal } from "../../shared/audit/upstash.ts";
+import { awsClientSettings } from "../../shared/config/aws-env.ts";
+import type { Environment } from "../../shared/config/env.ts";
+import type { WriterConfig } from "../../shared/config/writer-config.ts";
+import { EventBridgePublisher } from "../../shared/events/eventbridge.ts";
+import { withEventMetrics } from "../../shared/events/metrics.ts";
+import { systemClock } from "../../shared/kernel/clock.ts";
+import { cryptoRandom } from "../../shared/kernel/random.ts";
+import { type KeyringName, keyringSecretPrefix } from "../../shared/keyring/names.ts";
+import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-manager.ts";
+import { type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
+import { type OperationDeps, onKeyring } from "../../shared/operations/deps.ts";
+import { UpstashRefreshStore } from "../../shared/refresh/upstash.ts";
+import { checkEviction, type EvictionCheck } from "../../shared/revocation/eviction.ts";
+import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
+import { createUpstashClient } from "../../shared/upstash/client.ts";
+import { upstashSettingsFromSecret, WRITE_BUDGET_MS } from "../../shared/upstash/settings.ts";
+import { UpstashUsageStore } from "../../shared/usage/upstash.ts";
 
 /** The writers' stores as deployed: keyring in Secrets Manager, the rest in Upstash, events on EventBridge. */
 export interface AwsOperationDeps extends OperationDeps {

@@ -1,4 +1,4 @@
-import { type HasCredential, parseCredentialHolders } from "../../shared/credentials.ts";
+import { type HasCredential, parseCredentialHolders } from "./credentials.ts";
 
 /** A login service allowed to have tokens issued: what it may put into them, and for how long. */
 export interface IssuingClient extends HasCredential {

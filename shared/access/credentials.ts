@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { ConfigInvalid } from "./errors.ts";
-import { bearerToken } from "./tokens/token-source.ts";
+import { ConfigInvalid } from "../kernel/errors.ts";
+import { bearerToken } from "../tokens/token-source.ts";
 
 /**
  * Bearer credentials of operators and issuing clients: only their SHA-256 is configured, and a

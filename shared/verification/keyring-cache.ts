@@ -1,6 +1,6 @@
-import { type Clock, MINUTE, SECOND } from "./clock.ts";
-import { ConfigInvalid } from "./errors.ts";
-import type { Keyring } from "./keyring/keyring.ts";
+import { type Clock, MINUTE, SECOND } from "../kernel/clock.ts";
+import { ConfigInvalid } from "../kernel/errors.ts";
+import type { Keyring } from "../keyring/keyring.ts";
 
 /**
  * What a cache holds: a keyring by default, or anything read the same way (the public JWKS

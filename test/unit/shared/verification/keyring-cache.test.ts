@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { MINUTE, SECOND } from "../../../shared/clock.ts";
-import { KeyringInvalid } from "../../../shared/errors.ts";
-import type { Keyring } from "../../../shared/keyring/keyring.ts";
-import { KeyringCache } from "../../../shared/keyring-cache.ts";
-import { T0 } from "../../support/deterministic.ts";
-import { newKeyring } from "../../support/keyrings.ts";
+import { MINUTE, SECOND } from "../../../../shared/kernel/clock.ts";
+import { KeyringInvalid } from "../../../../shared/kernel/errors.ts";
+import type { Keyring } from "../../../../shared/keyring/keyring.ts";
+import { KeyringCache } from "../../../../shared/verification/keyring-cache.ts";
+import { T0 } from "../../../support/deterministic.ts";
+import { newKeyring } from "../../../support/keyrings.ts";
 
 /** A keyring source whose answers the test controls, counting its calls. */
 function source(first: Keyring) {

@@ -1,5 +1,5 @@
 import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import { KeywardError } from "./errors.ts";
+import { KeywardError } from "../kernel/errors.ts";
 import type { EventPublisher, KeywardEvent } from "./events.ts";
 
 /** keyward's events on an EventBridge bus: source `keyward`, detail-type = the event type. */

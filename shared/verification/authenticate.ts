@@ -1,13 +1,13 @@
-import { type Clock, MINUTE } from "./clock.ts";
-import type { VerifyingStatus } from "./keyring/key.ts";
+import { type Clock, MINUTE } from "../kernel/clock.ts";
+import type { VerifyingStatus } from "../keyring/key.ts";
+import type { RevocationCheck } from "../revocation/guard.ts";
+import { factsOf, type RevocationRule } from "../revocation/rules.ts";
+import type { TokenClaims } from "../tokens/claims.ts";
+import type { RefusalReason } from "../tokens/refusal.ts";
+import { signedByStaleSigner } from "../tokens/stale-signer.ts";
+import type { TokenVerifier } from "../tokens/verifier.ts";
+import type { UsageOutcome } from "../usage/counts.ts";
 import type { KeyringCache } from "./keyring-cache.ts";
-import type { RevocationCheck } from "./revocation/guard.ts";
-import { factsOf, type RevocationRule } from "./revocation/rules.ts";
-import type { TokenClaims } from "./tokens/claims.ts";
-import type { RefusalReason } from "./tokens/refusal.ts";
-import { signedByStaleSigner } from "./tokens/stale-signer.ts";
-import type { TokenVerifier } from "./tokens/verifier.ts";
-import type { UsageOutcome } from "./usage/counts.ts";
 
 /** Refusals beyond the token's own: no token, the keyring or the revocation store failing, revoked. */
 export type AuthRefusal =

@@ -1,6 +1,6 @@
-import type { EventPublisher, KeywardEvent } from "../events.ts";
-import type { LineWriter } from "./log.ts";
-import { METRIC_NAMESPACE, metricLine } from "./metrics.ts";
+import type { LineWriter } from "../observability/log.ts";
+import { METRIC_NAMESPACE, metricLine } from "../observability/metrics.ts";
+import type { EventPublisher, KeywardEvent } from "./events.ts";
 
 const eventLine = metricLine({
   namespace: METRIC_NAMESPACE,
