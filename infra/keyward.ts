@@ -237,8 +237,10 @@ export class Keyward extends Construct {
       KEYWARD_SECRET_PREFIX: this.secretPrefix,
       KEYWARD_REDIS_PREFIX: settings.redisPrefix,
     };
+    // The writers read the verifiers' bounds too: a key's rule must outlive every cached keyring.
     const writers = {
       ...stores,
+      ...settings.verifier,
       ...settings.policy,
       KEYWARD_UPSTASH_SECRET_ID: this.upstashSecret.secretArn,
       KEYWARD_EVENT_BUS: this.bus.eventBusName,

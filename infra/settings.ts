@@ -1,12 +1,12 @@
 import { Duration } from "aws-cdk-lib";
-import { EnvReader } from "../shared/config/env.ts";
+import type { Setting } from "../shared/config/setting.ts";
+import { SETTING_GROUPS, SETTINGS, type SettingName } from "../shared/config/settings.ts";
 import { readVerifierConfig } from "../shared/config/verifier-config.ts";
-import { readRotationPolicy } from "../shared/config/writer-config.ts";
+import { readWriterConfig } from "../shared/config/writer-config.ts";
 import { ConfigInvalid } from "../shared/kernel/errors.ts";
 import type { Algorithm } from "../shared/keyring/key.ts";
-import { DEFAULT_REDIS_PREFIX, redisPrefixProblem } from "../shared/upstash/prefix.ts";
 
-/** The rotation policy and verification settings, as construct props (README, "Deploying"). */
+/** The rotation policy and verification settings, as construct props (docs/settings.md). */
 export interface KeywardSettings {
   /** Algorithm of new keys. Default HS256. */
   readonly algorithm?: Algorithm;
@@ -86,175 +86,101 @@ export interface SessionKeyringSettings {
 
 /** The environment every function reads its settings from, checked with the functions' own reader. */
 export interface SettingsEnvironment {
-  /** The rotation policy: the rotation function and the ops API read the same. */
+  /** The rotation policies: the rotation function and the ops API read the same. */
   readonly policy: Record<string, string>;
-  /** What verifiers need beyond the stores. */
+  /** How tokens are verified: the verifiers, the issuing endpoint and the writers read them. */
   readonly verifier: Record<string, string>;
   readonly redisPrefix: string;
 }
 
 /**
- * Turns the props into the functions' variables and checks them at synth with the same code the
- * functions run at start, so a policy they would refuse (a grace shorter than a token's life...)
- * fails `cdk synth` with the same message instead of a broken deployment.
+ * Written even when left at their defaults: what a reader of the template should see without
+ * knowing the defaults (what a store failure does, how long tokens and cached keyrings live,
+ * where the rules are).
+ */
+const ALWAYS_WRITTEN: readonly SettingName[] = [
+  "failureMode",
+  "maxTokenLifetime",
+  "keyringCacheTtl",
+  "redisPrefix",
+];
+
+/**
+ * Turns the props into the functions' variables (docs/settings.md) and checks them at synth with
+ * the same code the functions run at start, so a policy they would refuse (a grace shorter than
+ * a token's life...) fails `cdk synth` with the same message, named by prop, instead of a broken
+ * deployment.
  */
 export function settingsEnvironment(settings: KeywardSettings): SettingsEnvironment {
   const problems: string[] = [];
-  const sessions = settings.sessions ?? {};
-  const whole = (name: string, value: Duration | undefined, unit: "days" | "seconds") => {
-    if (value === undefined) return undefined;
-    const amount =
-      unit === "days" ? value.toDays({ integral: false }) : value.toSeconds({ integral: false });
-    if (Number.isInteger(amount)) return String(amount);
-    problems.push(`${name} must be a whole number of ${unit}`);
-    return undefined;
-  };
-  const entries: [string, string | undefined][] = [
-    ["KEYWARD_ALGORITHM", settings.algorithm],
-    ["KEYWARD_STRATEGY", settings.strategy],
-    ["KEYWARD_ROTATION_PERIOD_DAYS", whole("rotationPeriod", settings.rotationPeriod, "days")],
-    ["KEYWARD_MIN_GRACE_DAYS", whole("minGrace", settings.minGrace, "days")],
-    ["KEYWARD_MAX_GRACE_DAYS", whole("maxGrace", settings.maxGrace, "days")],
-    ["KEYWARD_RETIRE_BELOW_PERCENT", settings.retireBelowPercent?.toString()],
-    ["KEYWARD_RETENTION_DAYS", whole("retention", settings.retention, "days")],
-    [
-      "KEYWARD_MAX_TOKEN_LIFETIME_SECONDS",
-      whole("maxTokenLifetime", settings.maxTokenLifetime ?? Duration.hours(24), "seconds"),
-    ],
-    [
-      "KEYWARD_KEYRING_CACHE_TTL_SECONDS",
-      whole("keyringCacheTtl", settings.keyringCacheTtl ?? Duration.seconds(60), "seconds"),
-    ],
-    [
-      "KEYWARD_PRE_PUBLICATION_MARGIN_SECONDS",
-      whole("prePublicationMargin", settings.prePublicationMargin, "seconds"),
-    ],
-    [
-      "KEYWARD_SESSIONS_ROTATION_PERIOD_DAYS",
-      whole("sessions.rotationPeriod", sessions.rotationPeriod, "days"),
-    ],
-    [
-      "KEYWARD_SESSIONS_MAX_LIFETIME_SECONDS",
-      whole("sessions.maxSessionLifetime", sessions.maxSessionLifetime, "seconds"),
-    ],
-    ["KEYWARD_SESSIONS_MIN_GRACE_DAYS", whole("sessions.minGrace", sessions.minGrace, "days")],
-    ["KEYWARD_SESSIONS_MAX_GRACE_DAYS", whole("sessions.maxGrace", sessions.maxGrace, "days")],
-    ["KEYWARD_SESSIONS_RETIRE_BELOW_PERCENT", sessions.retireBelowPercent?.toString()],
-    ["KEYWARD_SESSIONS_RETENTION_DAYS", whole("sessions.retention", sessions.retention, "days")],
-  ];
-  const policy = Object.fromEntries(
-    entries.filter((entry): entry is [string, string] => entry[1] !== undefined),
-  );
-  const read = new EnvReader(policy);
-  readRotationPolicy(read);
-  readRotationPolicy(read, "sessions");
-  const failureMode = settings.failureMode ?? "closed";
-  if (failureMode !== "closed" && failureMode !== "open")
-    problems.push("failureMode must be closed or open");
-  const redisPrefix = settings.redisPrefix ?? DEFAULT_REDIS_PREFIX;
-  const prefixProblem = redisPrefixProblem(redisPrefix, "redisPrefix");
-  if (prefixProblem !== undefined) problems.push(prefixProblem);
-  try {
-    read.done();
-  } catch (error) {
-    if (!(error instanceof ConfigInvalid)) throw error;
-    problems.push(
-      ...error.problems.map((problem) =>
-        problem.replace(/KEYWARD_[A-Z_]+/g, (name) => PROP_OF[name] ?? name),
-      ),
+  const variables = (group: Readonly<Record<string, Setting>>) =>
+    Object.fromEntries(
+      Object.entries(group).flatMap(([name, setting]) => {
+        const value = setting.prop ? propValue(settings, setting.prop) : undefined;
+        if (value === undefined && !ALWAYS_WRITTEN.includes(name as SettingName)) return [];
+        const variable = asVariable(setting, value, problems);
+        return variable === undefined ? [] : [[setting.env, variable]];
+      }),
     );
-  }
-  const milliseconds = (name: string, value: Duration | undefined) => {
-    if (value === undefined) return undefined;
-    const amount = value.toMilliseconds({ integral: false });
-    if (Number.isInteger(amount)) return String(amount);
-    problems.push(`${name} must be a whole number of milliseconds`);
-    return undefined;
+  const policy = variables(SETTING_GROUPS.policy);
+  const verifier = variables(SETTING_GROUPS.verification);
+  // The functions' own readers, on the variables they will get (the stores' names stand in).
+  const env = {
+    ...policy,
+    ...verifier,
+    KEYWARD_SECRET_PREFIX: "keyward/synth",
+    KEYWARD_UPSTASH_SECRET_ID: "synth",
+    KEYWARD_EVENT_BUS: "synth",
   };
-  const verifier = Object.fromEntries(
-    (<[string, string | undefined][]>[
-      ["KEYWARD_REVOCATION_FAILURE_MODE", failureMode],
-      ["KEYWARD_MAX_TOKEN_LIFETIME_SECONDS", policy.KEYWARD_MAX_TOKEN_LIFETIME_SECONDS ?? "86400"],
-      ["KEYWARD_KEYRING_CACHE_TTL_SECONDS", policy.KEYWARD_KEYRING_CACHE_TTL_SECONDS ?? "60"],
-      ["KEYWARD_ISSUER", settings.issuer],
-      ["KEYWARD_AUDIENCE", settings.audience],
-      ["KEYWARD_TOKEN_TYPE", settings.tokenType],
-      ["KEYWARD_TOKEN_HEADER", settings.tokenHeader],
-      ["KEYWARD_TOKEN_COOKIE", settings.tokenCookie],
-      [
-        "KEYWARD_CLOCK_TOLERANCE_SECONDS",
-        whole("clockTolerance", settings.clockTolerance, "seconds"),
-      ],
-      [
-        "KEYWARD_KEYRING_MAX_STALE_SECONDS",
-        whole("keyringMaxStale", settings.keyringMaxStale, "seconds"),
-      ],
-      [
-        "KEYWARD_UNKNOWN_KID_COOLDOWN_SECONDS",
-        whole("unknownKidCooldown", settings.unknownKidCooldown, "seconds"),
-      ],
-      ["KEYWARD_UNKNOWN_KID_WAIT_MS", milliseconds("unknownKidWait", settings.unknownKidWait)],
-      ["KEYWARD_REVOCATION_BUDGET_MS", milliseconds("revocationBudget", settings.revocationBudget)],
-      [
-        "KEYWARD_REVOCATION_MIRROR",
-        settings.revocationMirror === undefined
-          ? undefined
-          : settings.revocationMirror
-            ? "on"
-            : "off",
-      ],
-      [
-        "KEYWARD_REVOCATION_FRESHNESS_MS",
-        milliseconds("revocationFreshness", settings.revocationFreshness),
-      ],
-      ["KEYWARD_REVOCATION_MIRROR_MAX_RULES", settings.revocationMirrorMaxRules?.toString()],
-    ]).filter((entry): entry is [string, string] => entry[1] !== undefined),
-  );
-  // The authorizer's own reader, on the variables it will get (the stores' names stand in).
-  try {
-    readVerifierConfig({
-      ...verifier,
-      KEYWARD_SECRET_PREFIX: "keyward/synth",
-      KEYWARD_UPSTASH_SECRET_ID: "synth",
-    });
-  } catch (error) {
-    if (!(error instanceof ConfigInvalid)) throw error;
-    problems.push(
-      ...error.problems.map((problem) =>
-        problem.replace(/KEYWARD_[A-Z_]+/g, (name) => PROP_OF[name] ?? name),
-      ),
-    );
+  for (const check of [() => readVerifierConfig(env), () => readWriterConfig(env)]) {
+    try {
+      check();
+    } catch (error) {
+      if (!(error instanceof ConfigInvalid)) throw error;
+      problems.push(
+        ...error.problems.map((problem) =>
+          problem.replace(/KEYWARD_[A-Z_]+/g, (name) => PROP_OF[name] ?? name),
+        ),
+      );
+    }
   }
-  if (problems.length > 0) throw new ConfigInvalid(problems);
-  return { policy, verifier, redisPrefix };
+  if (problems.length > 0) throw new ConfigInvalid([...new Set(problems)]);
+  return { policy, verifier, redisPrefix: verifier[SETTINGS.redisPrefix.env] ?? "" };
+}
+
+/** A prop's value, dotted for the sessions keyring's (`sessions.rotationPeriod`). */
+function propValue(settings: KeywardSettings, prop: string): unknown {
+  return prop
+    .split(".")
+    .reduce<unknown>(
+      (from, key) => (from === undefined ? undefined : (from as Record<string, unknown>)[key]),
+      settings,
+    );
+}
+
+/** A prop as its variable's text (undefined: a problem, or unset), in the setting's unit. */
+function asVariable(setting: Setting, value: unknown, problems: string[]): string | undefined {
+  if (setting.kind !== "number") {
+    const chosen = value ?? ("default" in setting ? setting.default : undefined);
+    if (typeof chosen === "boolean") return chosen ? "on" : "off";
+    return chosen === undefined ? undefined : String(chosen);
+  }
+  if (value === undefined) return String(setting.default);
+  if (!(value instanceof Duration)) return String(value);
+  const amount =
+    setting.unit === "days"
+      ? value.toDays({ integral: false })
+      : setting.unit === "milliseconds"
+        ? value.toMilliseconds({ integral: false })
+        : value.toSeconds({ integral: false });
+  if (Number.isInteger(amount)) return String(amount);
+  problems.push(`${setting.prop} must be a whole number of ${setting.unit}`);
+  return undefined;
 }
 
 /** The props behind the functions' variables, to name them in synth errors. */
-const PROP_OF: Readonly<Record<string, string>> = {
-  KEYWARD_ALGORITHM: "algorithm",
-  KEYWARD_STRATEGY: "strategy",
-  KEYWARD_ROTATION_PERIOD_DAYS: "rotationPeriod",
-  KEYWARD_MIN_GRACE_DAYS: "minGrace",
-  KEYWARD_MAX_GRACE_DAYS: "maxGrace",
-  KEYWARD_RETIRE_BELOW_PERCENT: "retireBelowPercent",
-  KEYWARD_RETENTION_DAYS: "retention",
-  KEYWARD_MAX_TOKEN_LIFETIME_SECONDS: "maxTokenLifetime",
-  KEYWARD_KEYRING_CACHE_TTL_SECONDS: "keyringCacheTtl",
-  KEYWARD_PRE_PUBLICATION_MARGIN_SECONDS: "prePublicationMargin",
-  KEYWARD_TOKEN_HEADER: "tokenHeader",
-  KEYWARD_TOKEN_COOKIE: "tokenCookie",
-  KEYWARD_CLOCK_TOLERANCE_SECONDS: "clockTolerance",
-  KEYWARD_KEYRING_MAX_STALE_SECONDS: "keyringMaxStale",
-  KEYWARD_UNKNOWN_KID_COOLDOWN_SECONDS: "unknownKidCooldown",
-  KEYWARD_UNKNOWN_KID_WAIT_MS: "unknownKidWait",
-  KEYWARD_REVOCATION_BUDGET_MS: "revocationBudget",
-  KEYWARD_REVOCATION_MIRROR: "revocationMirror",
-  KEYWARD_REVOCATION_FRESHNESS_MS: "revocationFreshness",
-  KEYWARD_REVOCATION_MIRROR_MAX_RULES: "revocationMirrorMaxRules",
-  KEYWARD_SESSIONS_ROTATION_PERIOD_DAYS: "sessions.rotationPeriod",
-  KEYWARD_SESSIONS_MAX_LIFETIME_SECONDS: "sessions.maxSessionLifetime",
-  KEYWARD_SESSIONS_MIN_GRACE_DAYS: "sessions.minGrace",
-  KEYWARD_SESSIONS_MAX_GRACE_DAYS: "sessions.maxGrace",
-  KEYWARD_SESSIONS_RETIRE_BELOW_PERCENT: "sessions.retireBelowPercent",
-  KEYWARD_SESSIONS_RETENTION_DAYS: "sessions.retention",
-};
+const PROP_OF: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.values(SETTINGS as Readonly<Record<string, Setting>>).flatMap((setting) =>
+    setting.prop ? [[setting.env, setting.prop]] : [],
+  ),
+);

@@ -1,11 +1,51 @@
 import { type App, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Topic } from "aws-cdk-lib/aws-sns";
+import type { NumberUnit, Setting } from "../shared/config/setting.ts";
+import { SETTINGS } from "../shared/config/settings.ts";
 import { ConfigInvalid } from "../shared/kernel/errors.ts";
-import type { Algorithm } from "../shared/keyring/key.ts";
 import { Keyward } from "./keyward.ts";
 import { keywardOutputs } from "./outputs.ts";
 import { KeywardRegion } from "./region.ts";
+import type { KeywardSettings } from "./settings.ts";
+
+/** What a context key's text becomes, by the setting's unit. */
+const DURATION_OF: Partial<Record<NumberUnit, (amount: number) => Duration>> = {
+  days: Duration.days,
+  seconds: Duration.seconds,
+  milliseconds: Duration.millis,
+};
+
+/**
+ * The construct's settings from their context keys (docs/settings.md, from `SETTINGS`): numbers
+ * as durations in their unit, the mirror as a boolean, lists split at commas, the sessions
+ * keyring's under `sessions`.
+ */
+function settingsFromContext(
+  text: (name: string) => string | undefined,
+  number: (name: string) => number | undefined,
+  list: (name: string) => string[],
+): KeywardSettings & { secretPrefix?: string; replicaRegions?: string[] } {
+  const props: Record<string, unknown> = {};
+  const sessions: Record<string, unknown> = {};
+  for (const setting of Object.values(SETTINGS as Readonly<Record<string, Setting>>)) {
+    if (!setting.context || !setting.prop || text(setting.context) === undefined) continue;
+    const name = setting.context;
+    const value =
+      setting.kind === "number"
+        ? (DURATION_OF[setting.unit] ?? ((amount: number) => amount))(number(name) ?? 0)
+        : setting.prop === "revocationMirror"
+          ? text(name) !== "false" && text(name) !== "off"
+          : setting.prop === "replicaRegions"
+            ? list(name)
+            : text(name);
+    const [owner, key] = setting.prop.startsWith("sessions.")
+      ? [sessions, setting.prop.slice("sessions.".length)]
+      : [props, setting.prop];
+    owner[key] = value;
+  }
+  return { ...props, ...(Object.keys(sessions).length === 0 ? {} : { sessions }) };
+}
 
 /** A secret's complete ARN ends with its six-character suffix: grants need it. */
 const COMPLETE_SECRET_ARN =
@@ -32,13 +72,10 @@ export function keywardStackFromContext(app: App): {
     return Number(value);
   };
   const flag = (name: string) => (text(name) === undefined ? undefined : text(name) !== "false");
-  const duration = (name: string, of: (n: number) => Duration) => {
+  const seconds = (name: string) => {
     const value = number(name);
-    return value === undefined ? undefined : of(value);
+    return value === undefined ? undefined : Duration.seconds(value);
   };
-  const days = (name: string) => duration(name, Duration.days);
-  const seconds = (name: string) => duration(name, Duration.seconds);
-  const milliseconds = (name: string) => duration(name, Duration.millis);
   const optional = <T>(name: string, value: T | undefined) =>
     value === undefined ? {} : { [name]: value };
   const list = (name: string) =>
@@ -71,51 +108,14 @@ export function keywardStackFromContext(app: App): {
   };
   const alarmTopicArn = text("alarmTopicArn");
   const keyward = new Keyward(stack, "Keyward", {
-    ...optional("secretPrefix", text("secretPrefix")),
-    ...optional("algorithm", text("algorithm") as Algorithm | undefined),
-    ...optional("strategy", text("strategy") as "graceful" | "rolling" | undefined),
-    ...optional("failureMode", text("failureMode") as "closed" | "open" | undefined),
-    ...optional("redisPrefix", text("redisPrefix")),
-    ...optional("issuer", text("issuer")),
-    ...optional("audience", text("audience")),
-    ...optional("tokenType", text("tokenType")),
-    ...optional("tokenHeader", text("tokenHeader")),
-    ...optional("tokenCookie", text("tokenCookie")),
-    ...optional("clockTolerance", seconds("clockToleranceSeconds")),
-    ...optional("keyringMaxStale", seconds("keyringMaxStaleSeconds")),
-    ...optional("unknownKidCooldown", seconds("unknownKidCooldownSeconds")),
-    ...optional("unknownKidWait", milliseconds("unknownKidWaitMs")),
-    ...optional("revocationBudget", milliseconds("revocationBudgetMs")),
-    ...optional("revocationMirror", flag("revocationMirror")),
-    ...optional("revocationFreshness", milliseconds("revocationFreshnessMs")),
-    ...optional("revocationMirrorMaxRules", number("revocationMirrorMaxRules")),
-    ...optional("rotationPeriod", days("rotationPeriodDays")),
-    ...optional("minGrace", days("minGraceDays")),
-    ...optional("maxGrace", days("maxGraceDays")),
-    ...optional("retireBelowPercent", number("retireBelowPercent")),
-    ...optional("retention", days("retentionDays")),
-    ...optional("maxTokenLifetime", seconds("maxTokenLifetimeSeconds")),
-    ...optional("keyringCacheTtl", seconds("keyringCacheTtlSeconds")),
-    ...optional("prePublicationMargin", seconds("prePublicationMarginSeconds")),
+    ...settingsFromContext(text, number, list),
     ...optional("usualRefusalPercent", number("usualRefusalPercent")),
-    sessions: {
-      ...optional("rotationPeriod", days("sessionsRotationPeriodDays")),
-      ...optional("maxSessionLifetime", seconds("sessionsMaxLifetimeSeconds")),
-      ...optional("minGrace", days("sessionsMinGraceDays")),
-      ...optional("maxGrace", days("sessionsMaxGraceDays")),
-      ...optional("retireBelowPercent", number("sessionsRetireBelowPercent")),
-      ...optional("retention", days("sessionsRetentionDays")),
-    },
     ...optional("authorizerCacheTtl", seconds("authorizerCacheTtlSeconds")),
     ...optional("edgeReader", flag("edgeReader")),
     ...optional("sampleApi", flag("sampleApi")),
     ...optional("jwks", flag("jwks")),
     ...optional("jwksConcurrency", number("jwksConcurrency")),
     ...optional("authorizerReservedConcurrency", number("authorizerReservedConcurrency")),
-    ...optional(
-      "replicaRegions",
-      text("replicaRegions") === undefined ? undefined : list("replicaRegions"),
-    ),
     ...optional(
       "removalPolicy",
       removal === undefined

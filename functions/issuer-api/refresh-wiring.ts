@@ -2,6 +2,8 @@ import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { UpstashAuditJournal } from "../../shared/audit/upstash.ts";
 import { awsClientSettings } from "../../shared/config/aws-env.ts";
 import type { Environment, EnvReader } from "../../shared/config/env.ts";
+import { readNumber } from "../../shared/config/setting.ts";
+import { SETTINGS } from "../../shared/config/settings.ts";
 import { readRedisPrefix } from "../../shared/config/verifier-config.ts";
 import { EventBridgePublisher } from "../../shared/events/eventbridge.ts";
 import { withEventMetrics } from "../../shared/events/metrics.ts";
@@ -26,12 +28,12 @@ export interface RefreshEnvironment {
  * with; they then need Upstash (families, revocations, journal) and the event bus (reuse).
  */
 export function readRefreshSettings(read: EnvReader): RefreshEnvironment | undefined {
-  const secretId = read.string("KEYWARD_REFRESH_SECRET_ID");
-  const idleDays = read.integer("KEYWARD_REFRESH_IDLE_DAYS", 7, 1, 365);
-  const absoluteDays = read.integer("KEYWARD_REFRESH_ABSOLUTE_DAYS", 30, 1, 365);
-  const graceSeconds = read.integer("KEYWARD_REFRESH_GRACE_SECONDS", 10, 0, 60);
+  const secretId = read.string(SETTINGS.refreshSecret.env);
+  const idleDays = readNumber(read, SETTINGS.refreshIdle);
+  const absoluteDays = readNumber(read, SETTINGS.refreshAbsolute);
+  const graceSeconds = readNumber(read, SETTINGS.refreshGrace);
   if (idleDays > absoluteDays)
-    read.problem("KEYWARD_REFRESH_IDLE_DAYS must not exceed KEYWARD_REFRESH_ABSOLUTE_DAYS");
+    read.problem(`${SETTINGS.refreshIdle.env} must not exceed ${SETTINGS.refreshAbsolute.env}`);
   if (secretId === undefined) return undefined;
   const upstashSecretId = read.required(
     "KEYWARD_UPSTASH_SECRET_ID",

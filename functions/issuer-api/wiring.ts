@@ -1,5 +1,7 @@
 import { parseClients } from "../../shared/access/clients.ts";
 import { type Environment, EnvReader } from "../../shared/config/env.ts";
+import { readNumber, readText } from "../../shared/config/setting.ts";
+import { SETTINGS } from "../../shared/config/settings.ts";
 import { createIssuer } from "../../shared/issuing/issuer.ts";
 import { systemClock } from "../../shared/kernel/clock.ts";
 import { readerFromEnvironment } from "../../shared/keyring-store/secrets-reader.ts";
@@ -24,16 +26,11 @@ export async function createIssuingAppFromEnv(env: Environment, write: LineWrite
     read.problem(
       "KEYWARD_ISSUING_CLIENTS (JSON) or KEYWARD_ISSUING_CLIENTS_SECRET_ID is required: who may have tokens issued",
     );
-  const maxLifetimeSeconds = read.integer(
-    "KEYWARD_MAX_TOKEN_LIFETIME_SECONDS",
-    86_400,
-    60,
-    30 * 86_400,
-  );
-  const cacheTtlSeconds = read.integer("KEYWARD_KEYRING_CACHE_TTL_SECONDS", 60, 1, 3600);
-  const maxStaleSeconds = read.integer("KEYWARD_KEYRING_MAX_STALE_SECONDS", 900, 0, 86_400);
-  const iss = read.string("KEYWARD_ISSUER");
-  const type = read.string("KEYWARD_TOKEN_TYPE");
+  const maxLifetimeSeconds = readNumber(read, SETTINGS.maxTokenLifetime);
+  const cacheTtlSeconds = readNumber(read, SETTINGS.keyringCacheTtl);
+  const maxStaleSeconds = readNumber(read, SETTINGS.keyringMaxStale);
+  const iss = readText(read, SETTINGS.issuer);
+  const type = readText(read, SETTINGS.tokenType);
   const refresh = readRefreshSettings(read);
   read.done();
   const secrets = readerFromEnvironment(env, secretPrefix);

@@ -36,7 +36,7 @@ export interface LocalConfig {
 export function readLocalConfig(env: Environment): LocalConfig {
   const read = new EnvReader(env);
   const verification = readVerificationSettings(read);
-  const policy = readRotationPolicy(read);
+  const policy = readRotationPolicy(read, "signing");
   const sessionsPolicy = readRotationPolicy(read, "sessions");
   const stores = readLocalStores(read, env);
   read.done();

@@ -2,6 +2,8 @@ import type { FailureMode } from "../revocation/guard.ts";
 import { REVOCATION_PROMISE_MS } from "../revocation/mirror.ts";
 import { DEFAULT_REDIS_PREFIX, redisPrefixProblem } from "../upstash/prefix.ts";
 import { type Environment, EnvReader } from "./env.ts";
+import { readChoice, readNumber, readText } from "./setting.ts";
+import { SETTINGS } from "./settings.ts";
 
 /** Where the Upstash credentials come from: the environment (local) or a secret of their own (AWS). */
 export type UpstashSource =
@@ -54,8 +56,7 @@ export interface VerifierConfig<Keys extends KeySource = SecretsKeys> extends Ve
 }
 
 /**
- * Documented in README "Authorizer settings" (and "Edge" for `KEYWARD_JWKS_URL`, which only the
- * edge verifier takes, with `keySources: "secrets-or-jwks"`); every problem is reported at once.
+ * Documented in docs/settings.md (`KEYWARD_JWKS_URL` only the edge verifier takes, with `keySources: "secrets-or-jwks"`); every problem is reported at once.
  */
 export function readVerifierConfig(env: Environment): VerifierConfig;
 export function readVerifierConfig(
@@ -105,51 +106,35 @@ export function readVerifierConfig(
 }
 
 /**
- * The verification settings of README "Authorizer settings", every problem a problem of `read`
+ * The verification settings (docs/settings.md), every problem a problem of `read`
  * (reported with the others at `read.done()`).
  */
 export function readVerificationSettings(read: EnvReader): VerificationSettings {
-  const tokenHeader = (read.string("KEYWARD_TOKEN_HEADER") ?? "authorization").toLowerCase();
-  if (!/^[a-z0-9-]+$/.test(tokenHeader))
-    read.problem("KEYWARD_TOKEN_HEADER must be an HTTP header name");
-  const tokenCookie = read.string("KEYWARD_TOKEN_COOKIE");
-  if (tokenCookie !== undefined && !/^[A-Za-z0-9_.-]+$/.test(tokenCookie)) {
-    read.problem("KEYWARD_TOKEN_COOKIE must be a cookie name");
-  }
-  const issuer = read.string("KEYWARD_ISSUER");
-  const audience = read.string("KEYWARD_AUDIENCE");
-  const tokenType = read.string("KEYWARD_TOKEN_TYPE");
+  const header = SETTINGS.tokenHeader;
+  const tokenHeader = (readText(read, header) ?? "authorization").toLowerCase();
+  if (!/^[a-z0-9-]+$/.test(tokenHeader)) read.problem(`${header.env} must be an HTTP header name`);
+  const tokenCookie = readText(read, SETTINGS.tokenCookie);
+  if (tokenCookie !== undefined && !/^[A-Za-z0-9_.-]+$/.test(tokenCookie))
+    read.problem(`${SETTINGS.tokenCookie.env} must be a cookie name`);
+  const issuer = readText(read, SETTINGS.issuer);
+  const audience = readText(read, SETTINGS.audience);
+  const tokenType = readText(read, SETTINGS.tokenType);
   const settings: VerificationSettings = {
     redisPrefix: readRedisPrefix(read),
     ...(issuer === undefined ? {} : { issuer }),
     ...(audience === undefined ? {} : { audience }),
     ...(tokenType === undefined ? {} : { tokenType }),
-    clockToleranceSeconds: read.integer("KEYWARD_CLOCK_TOLERANCE_SECONDS", 5, 0, 300),
-    maxTokenLifetimeSeconds: read.integer(
-      "KEYWARD_MAX_TOKEN_LIFETIME_SECONDS",
-      86_400,
-      60,
-      30 * 86_400,
-    ),
-    keyringCacheTtlSeconds: read.integer("KEYWARD_KEYRING_CACHE_TTL_SECONDS", 60, 1, 3600),
-    keyringMaxStaleSeconds: read.integer("KEYWARD_KEYRING_MAX_STALE_SECONDS", 900, 0, 86_400),
-    unknownKidCooldownSeconds: read.integer("KEYWARD_UNKNOWN_KID_COOLDOWN_SECONDS", 10, 1, 3600),
-    unknownKidWaitMs: read.integer("KEYWARD_UNKNOWN_KID_WAIT_MS", 1000, 10, 5000),
-    revocationBudgetMs: read.integer("KEYWARD_REVOCATION_BUDGET_MS", 100, 10, 5000),
-    failureMode: read.oneOf(
-      "KEYWARD_REVOCATION_FAILURE_MODE",
-      ["closed", "open"] as const,
-      "closed",
-    ),
-    revocationMirror:
-      read.oneOf("KEYWARD_REVOCATION_MIRROR", ["on", "off"] as const, "on") === "on",
-    revocationFreshnessMs: read.integer("KEYWARD_REVOCATION_FRESHNESS_MS", 900, 100, 990),
-    revocationMirrorMaxRules: read.integer(
-      "KEYWARD_REVOCATION_MIRROR_MAX_RULES",
-      200_000,
-      1,
-      5_000_000,
-    ),
+    clockToleranceSeconds: readNumber(read, SETTINGS.clockTolerance),
+    maxTokenLifetimeSeconds: readNumber(read, SETTINGS.maxTokenLifetime),
+    keyringCacheTtlSeconds: readNumber(read, SETTINGS.keyringCacheTtl),
+    keyringMaxStaleSeconds: readNumber(read, SETTINGS.keyringMaxStale),
+    unknownKidCooldownSeconds: readNumber(read, SETTINGS.unknownKidCooldown),
+    unknownKidWaitMs: readNumber(read, SETTINGS.unknownKidWait),
+    revocationBudgetMs: readNumber(read, SETTINGS.revocationBudget),
+    failureMode: readChoice(read, SETTINGS.failureMode),
+    revocationMirror: readChoice(read, SETTINGS.revocationMirror) === "on",
+    revocationFreshnessMs: readNumber(read, SETTINGS.revocationFreshness),
+    revocationMirrorMaxRules: readNumber(read, SETTINGS.revocationMirrorMaxRules),
     tokenHeader,
     ...(tokenCookie === undefined ? {} : { tokenCookie }),
   };
@@ -158,15 +143,15 @@ export function readVerificationSettings(read: EnvReader): VerificationSettings 
     settings.revocationFreshnessMs + settings.revocationBudgetMs > REVOCATION_PROMISE_MS
   )
     read.problem(
-      `KEYWARD_REVOCATION_FRESHNESS_MS plus KEYWARD_REVOCATION_BUDGET_MS must be at most ${REVOCATION_PROMISE_MS}: a revocation is enforced within 1 s of its answer (lower the freshness bound, or set KEYWARD_REVOCATION_MIRROR=off)`,
+      `${SETTINGS.revocationFreshness.env} plus ${SETTINGS.revocationBudget.env} must be at most ${REVOCATION_PROMISE_MS}: a revocation is enforced within 1 s of its answer (lower the freshness bound, or set ${SETTINGS.revocationMirror.env}=off)`,
     );
   return settings;
 }
 
-/** `KEYWARD_REDIS_PREFIX`, default `kw:`: the prefix of every key in Upstash, checked. */
+/** The prefix of every key in Upstash (`KEYWARD_REDIS_PREFIX`), checked. */
 export function readRedisPrefix(read: EnvReader): string {
-  const prefix = read.string("KEYWARD_REDIS_PREFIX") ?? DEFAULT_REDIS_PREFIX;
-  const problem = redisPrefixProblem(prefix, "KEYWARD_REDIS_PREFIX");
+  const prefix = readText(read, SETTINGS.redisPrefix) ?? DEFAULT_REDIS_PREFIX;
+  const problem = redisPrefixProblem(prefix, SETTINGS.redisPrefix.env);
   if (problem !== undefined) read.problem(problem);
   return prefix;
 }

@@ -154,7 +154,7 @@ describe("the Keyward construct", () => {
     ]);
   });
 
-  it("gives every verifier setting to the authorizer and the issuer from props, and refuses one they would refuse, naming the prop", () => {
+  it("gives every verifier setting to the authorizer, the issuer and the writers (a key's rule must outlive a stale keyring) from props, and refuses one they would refuse, naming the prop", () => {
     const verifiers = Object.values(
       environments(
         stackWith({
@@ -173,7 +173,8 @@ describe("the Keyward construct", () => {
         }).template(),
       ),
     ).filter(isVerifier);
-    expect(verifiers).toHaveLength(2);
+    expect(verifiers).toHaveLength(4);
+    expect(verifiers.filter(isWriter)).toHaveLength(2);
     for (const vars of verifiers)
       expect(vars).toMatchObject({
         KEYWARD_ISSUER: "https://login.example",
@@ -194,21 +195,23 @@ describe("the Keyward construct", () => {
         isVerifier,
       ),
     ).toMatchObject({ KEYWARD_REVOCATION_MIRROR: "off" });
-    expect(
-      problemsOf(() =>
-        stackWith({
-          tokenHeader: "not a header",
-          revocationBudget: Duration.millis(5),
-          unknownKidWait: Duration.millis(1.5),
-          redisPrefix: "kw*",
-        }),
-      ),
-    ).toEqual([
-      "redisPrefix must be 1 to 64 characters from A-Z a-z 0-9 : _ . -",
-      "unknownKidWait must be a whole number of milliseconds",
-      "tokenHeader must be an HTTP header name",
-      expect.stringMatching(/^revocationBudget must be/),
-    ]);
+    const problems = problemsOf(() =>
+      stackWith({
+        tokenHeader: "not a header",
+        revocationBudget: Duration.millis(5),
+        unknownKidWait: Duration.millis(1.5),
+        redisPrefix: "kw*",
+      }),
+    );
+    expect(problems).toHaveLength(4);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "redisPrefix must be 1 to 64 characters from A-Z a-z 0-9 : _ . -",
+        "unknownKidWait must be a whole number of milliseconds",
+        "tokenHeader must be an HTTP header name",
+        expect.stringMatching(/^revocationBudget must be/),
+      ]),
+    );
     expect(
       problemsOf(() =>
         stackWith({

@@ -4,6 +4,8 @@ import { Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
 import { UNFILLED_SECRET } from "../../infra/keyward.ts";
 import { keywardStackFromContext } from "../../infra/stack.ts";
+import type { Setting } from "../../shared/config/setting.ts";
+import { SETTING_GROUPS } from "../../shared/config/settings.ts";
 import { environments, isVerifier, isWriter, logicalId } from "../support/templates.ts";
 
 const OUTPUTS = [
@@ -74,6 +76,34 @@ describe("the ready stack (cdk.json, -c keyward:…)", () => {
     t.hasOutput("UpstashSecret", {
       Value: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:upstash-AbCdEf",
     });
+  });
+
+  it("sets every function setting of docs/settings.md from its context key", () => {
+    const samples: Record<string, string> = {
+      issuer: "https://login.example",
+      audience: "api",
+      tokenType: "at+jwt",
+      tokenCookie: "session",
+    };
+    const settings = Object.entries(SETTING_GROUPS)
+      .filter(([group]) => group === "verification" || group === "policy")
+      .flatMap(([, group]) => Object.entries(group as Record<string, Setting>));
+    const context = Object.fromEntries(
+      settings.map(([name, setting]) => [
+        `keyward:${setting.context}`,
+        setting.kind === "number" || setting.kind === "choice"
+          ? String(setting.default)
+          : setting.kind === "text"
+            ? (setting.default ?? samples[name])
+            : "",
+      ]),
+    );
+    const { stack } = keywardStackFromContext(new App({ context }));
+    const writer = Object.values(environments(Template.fromStack(stack))).find(isWriter);
+    expect(Object.keys(writer ?? {})).toEqual(
+      expect.arrayContaining(settings.map(([, setting]) => setting.env)),
+    );
+    expect(writer).toMatchObject({ KEYWARD_ISSUER: "https://login.example" });
   });
 
   it("outputs what an operator needs, each the resource it names", () => {
