@@ -11,6 +11,7 @@ import {
 } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { Construct } from "constructs";
+import { ConfigInvalid } from "../shared/kernel/errors.ts";
 
 export interface AttachOptions {
   /** The header the token comes in. Default `Authorization` (`Bearer <token>`). */
@@ -38,9 +39,9 @@ export interface RestAttachOptions extends AttachOptions {
 export function checkedCacheTtl(ttl: Duration | undefined): Duration {
   if (ttl === undefined) return Duration.seconds(0);
   if (ttl.toMilliseconds() > 1_000) {
-    throw new Error(
+    throw new ConfigInvalid([
       `resultsCacheTtl of ${ttl.toSeconds()} s is refused: a cached "allowed" would outlive a revocation by that long, and keyward promises 1 s (use 0 or 1 s)`,
-    );
+    ]);
   }
   return ttl;
 }

@@ -68,7 +68,8 @@ export function keywardStackFromContext(app: App): {
   const number = (name: string): number | undefined => {
     const value = text(name);
     if (value === undefined) return undefined;
-    if (!/^\d+(\.\d+)?$/.test(value)) throw new Error(`context keyward:${name} must be a number`);
+    if (!/^\d+(\.\d+)?$/.test(value))
+      throw new ConfigInvalid([`context keyward:${name} must be a number`]);
     return Number(value);
   };
   const flag = (name: string) => (text(name) === undefined ? undefined : text(name) !== "false");
@@ -94,7 +95,7 @@ export function keywardStackFromContext(app: App): {
   });
   const removal = text("removalPolicy");
   if (removal !== undefined && removal !== "retain" && removal !== "destroy") {
-    throw new Error('context keyward:removalPolicy must be "retain" or "destroy"');
+    throw new ConfigInvalid(['context keyward:removalPolicy must be "retain" or "destroy"']);
   }
   // A secret of the team's own, by its complete ARN (a partial one breaks the grants).
   const givenSecret = (name: string, id: string) => {

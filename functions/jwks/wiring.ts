@@ -1,5 +1,6 @@
 import { type Environment, EnvReader } from "../../shared/config/env.ts";
 import { systemClock } from "../../shared/kernel/clock.ts";
+import { KeyringInvalid } from "../../shared/kernel/errors.ts";
 import { publicKeysName } from "../../shared/keyring-store/secrets-layout.ts";
 import { readerFromEnvironment } from "../../shared/keyring-store/secrets-reader.ts";
 import { KeyringCache } from "../../shared/verification/keyring-cache.ts";
@@ -27,7 +28,8 @@ export function createJwksAppFromEnv(env: Environment) {
       const published = JSON.parse(await reader.secretString(publicKeysName(secretPrefix))) as {
         keys?: unknown;
       };
-      if (!Array.isArray(published.keys)) throw new Error("the public keys are not a JWKS");
+      if (!Array.isArray(published.keys))
+        throw new KeyringInvalid(["the published public keys are not a JWKS"]);
       return published.keys as PublishedKey[];
     },
     clock: systemClock,

@@ -1,6 +1,6 @@
 import type { Clock } from "../../shared/kernel/clock.ts";
 import type { OperationDeps } from "../../shared/operations/deps.ts";
-import { tick } from "../../shared/operations/tick.ts";
+import { tickAll } from "../../shared/operations/tick-all.ts";
 import type { UsageStore } from "../../shared/usage/counts.ts";
 
 export interface LocalScheduler {
@@ -27,16 +27,15 @@ export function startScheduler(options: {
   const once = async () => {
     const now = clock.now();
     await options.before(now);
-    for (const keyring of options.keyrings) {
-      const outcome = await tick({ ...keyring, usage: options.usage }, now);
-      const name = keyring.keyringName ?? "signing";
+    const keyrings = options.keyrings.map((keyring) => ({ ...keyring, usage: options.usage }));
+    await tickAll(keyrings, now, (name, outcome) => {
       if (outcome.status === "applied")
         log(
           `${stamp()} tick (${name}): ${outcome.actions.map((a) => ("kid" in a ? `${a.type} ${a.kid}` : a.type)).join(", ")} (revision ${outcome.revision})`,
         );
       else if (outcome.status === "failed")
         log(`${stamp()} tick (${name}) failed: ${outcome.reason}`);
-    }
+    });
   };
   const timer = setInterval(() => {
     once().catch((error: unknown) =>

@@ -1,11 +1,6 @@
-import type { RevocationTarget } from "../../shared/revocation/rules.ts";
+import type { RevocationRequest } from "../../shared/operations/revocations.ts";
 import { ApiError } from "../http/errors.ts";
 import { type Fields, kidText, optionalText, text } from "../http/input.ts";
-
-/** A revocation as asked for: a rule, or a token still to be checked. */
-export type RevocationRequest =
-  | RevocationTarget
-  | { readonly kind: "by-token"; readonly token: string };
 
 const TARGET_FIELDS = [
   "token",

@@ -1,14 +1,12 @@
 import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { Keyring } from "../../shared/keyring/keyring.ts";
-import { revoke } from "../../shared/operations/revocations.ts";
+import { revocationResolver, revoke } from "../../shared/operations/revocations.ts";
 import { factsOf, type RevocationTarget, type TokenFacts } from "../../shared/revocation/rules.ts";
-import type { TokenClaims } from "../../shared/tokens/claims.ts";
-import { createVerifier } from "../../shared/tokens/verifier.ts";
 import { ApiError } from "../http/errors.ts";
 import { kidText, optionalText, strictObject, text } from "../http/input.ts";
 import type { Env, OpsContext } from "./context.ts";
-import { REVOCATION_FIELDS, type RevocationRequest, revocationRequest } from "./input.ts";
+import { REVOCATION_FIELDS, revocationRequest } from "./input.ts";
+import { refusedError } from "./statuses.ts";
 
 export const MAX_BATCH = 10_000;
 
@@ -16,95 +14,25 @@ export const MAX_BATCH = 10_000;
 export function revocationRoutes(ctx: OpsContext): Hono<Env> {
   const app = new Hono<Env>();
   const { deps, authenticated, body, json, keyringOrFail, latestExp } = ctx;
-  // Tokens sent for revocation are checked against the keyring: keyward's own only.
-  const verifier = createVerifier({
-    cacheSize: 0,
-    clockToleranceSeconds: deps.timing.clockToleranceSeconds,
-    maxLifetimeSeconds: deps.timing.maxTokenLifetimeSeconds,
-  });
-
-  /** A token sent to the API: keyward's own and valid, spent already, or not revocable. */
-  async function inspect(
-    token: string,
-    keyring?: Keyring,
-  ): Promise<{ claims: TokenClaims } | { noop: string } | { refused: string }> {
-    const checked = await verifier.verify(
-      token,
-      keyring ?? (await keyringOrFail()),
-      deps.clock.now(),
-    );
-    if (checked.ok) return { claims: checked.claims };
-    if (checked.reason === "expired") return { noop: "the token has expired already" };
-    if (checked.reason === "key_retired" || checked.reason === "key_compromised") {
-      return { noop: "the token's key no longer verifies" };
-    }
-    return { refused: `not a token signed by this keyring (${checked.reason})` };
-  }
-
-  /** A revocation request made concrete: a token is checked (keyward's own, signature first). */
-  async function target(
-    request: RevocationRequest,
-    keyring?: Keyring,
-  ): Promise<RevocationTarget | { noop: string } | { refused: string }> {
-    if (request.kind === "kid") return keyTarget(request.kid, keyring ?? (await keyringOrFail()));
-    if (request.kind !== "by-token") return request;
-    const inspected = await inspect(request.token, keyring);
-    if (!("claims" in inspected)) return inspected;
-    const { claims } = inspected;
-    if (typeof claims.jti !== "string") {
-      return { refused: "this token has no jti (a legacy token): revoke its subject instead" };
-    }
-    return {
-      kind: "token",
-      jti: claims.jti,
-      exp: claims.exp,
-      ...(typeof claims.iss === "string" ? { iss: claims.iss } : {}),
-    };
-  }
-
-  /**
-   * A key rule refuses every token of the key, in every verifier, whatever its cached keyring
-   * says. Only for a key that signs no more (previous or retired): on a key that signs or is about
-   * to (current, pending) it would refuse every login from then on; an emergency rotation is the
-   * way to stop such a key.
-   */
-  function keyTarget(
-    kid: string,
-    keyring: Keyring,
-  ): RevocationTarget | { noop: string } | { refused: string } {
-    const key = keyring.keys.find((k) => k.kid === kid);
-    if (key === undefined) return { refused: `no key ${kid} in the keyring` };
-    if (key.status === "destroyed")
-      return { noop: "the key is destroyed: nothing verifies with it" };
-    if (key.status === "current" || key.status === "pending") {
-      return {
-        refused: `key ${kid} is ${key.status} and signs new tokens; rotate --immediate to replace it and refuse its tokens`,
-      };
-    }
-    return { kind: "kid", kid };
-  }
+  const resolver = revocationResolver(deps);
 
   app.post("/v1/revocations", authenticated("responder"), body, async (c) => {
     const fields = await json(c, [...REVOCATION_FIELDS, "reason"]);
     const reason = text(fields, "reason", 500);
-    const resolved = await target(revocationRequest(fields, "body", latestExp()));
-    if ("refused" in resolved) throw new ApiError(422, "not_revocable", resolved.refused);
+    const resolved = await resolver.resolve(
+      revocationRequest(fields, "body", latestExp()),
+      keyringOrFail,
+    );
+    if (!resolved.ok) throw refusedError(resolved);
     if ("noop" in resolved) return c.json({ revoked: false, noop: true, message: resolved.noop });
-    const [result] = await revoke(deps, {
-      targets: [resolved],
+    const written = await revoke(deps, {
+      targets: [resolved.target],
       reason,
       actor: c.get("operator").name,
     });
-    if (!result?.ok)
-      throw new ApiError(
-        503,
-        "store_unavailable",
-        "the revocation store did not take the revocation; try again",
-      );
-    return c.json(
-      { revoked: true, noop: result.noop, rule: resolved.kind },
-      result.noop ? 200 : 201,
-    );
+    if (!written.ok) throw refusedError(written);
+    const noop = written.value[0]?.ok === true && written.value[0].noop;
+    return c.json({ revoked: true, noop, rule: resolved.target.kind }, noop ? 200 : 201);
   });
 
   app.post("/v1/revocations/batch", authenticated("responder"), body, async (c) => {
@@ -129,13 +57,13 @@ export function revocationRoutes(ctx: OpsContext): Hono<Env> {
     const resolve = async (item: unknown, index: number) => {
       try {
         const where = `items[${index}]`;
-        const resolved = await target(
+        const resolved = await resolver.resolve(
           revocationRequest(strictObject(item, REVOCATION_FIELDS, where), where, latestExp()),
-          keyring,
+          async () => keyring ?? keyringOrFail(),
         );
-        if ("refused" in resolved) results.push({ index, ok: false, error: resolved.refused });
+        if (!resolved.ok) results.push({ index, ok: false, error: resolved.message });
         else if ("noop" in resolved) results.push({ index, ok: true, noop: true });
-        else targets.push({ index, target: resolved });
+        else targets.push({ index, target: resolved.target });
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
         results.push({ index, ok: false, error: error.message });
@@ -152,12 +80,17 @@ export function revocationRoutes(ctx: OpsContext): Hono<Env> {
         actor: c.get("operator").name,
         ...(keyring === undefined ? {} : { keyring }),
       });
-      written.forEach((result, i) => {
-        const index = targets[i]?.index ?? -1;
+      targets.forEach(({ index }, i) => {
+        // Refused: the store took none of them.
+        const result = written.ok ? written.value[i] : undefined;
         results.push(
-          result.ok
+          result?.ok
             ? { index, ok: true, noop: result.noop }
-            : { index, ok: false, error: result.error },
+            : {
+                index,
+                ok: false,
+                error: result?.error ?? (written.ok ? "not written" : written.message),
+              },
         );
       });
     }
@@ -180,8 +113,11 @@ export function revocationRoutes(ctx: OpsContext): Hono<Env> {
       );
     let facts: TokenFacts;
     if (query.token !== undefined) {
-      const inspected = await inspect(text(query, "token", 16_384, "query"));
-      if ("refused" in inspected) throw new ApiError(422, "not_revocable", inspected.refused);
+      const inspected = await resolver.inspect(
+        text(query, "token", 16_384, "query"),
+        await keyringOrFail(),
+      );
+      if (!inspected.ok) throw refusedError(inspected);
       if ("noop" in inspected) return c.json({ revoked: false, message: inspected.noop });
       facts = factsOf(inspected.claims);
     } else if (query.jti !== undefined) {

@@ -3,7 +3,8 @@ import { readWriterConfig } from "../../shared/config/writer-config.ts";
 import { KEYRING_NAMES, type KeyringName } from "../../shared/keyring/names.ts";
 import { createLogger, type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
 import { METRIC_NAMESPACE, metricLine } from "../../shared/observability/metrics.ts";
-import { type TickOutcome, tick } from "../../shared/operations/tick.ts";
+import type { TickOutcome } from "../../shared/operations/tick.ts";
+import { tickAll } from "../../shared/operations/tick-all.ts";
 import { awsOperationDeps } from "../aws/deps.ts";
 
 const tickLine = metricLine({
@@ -30,7 +31,7 @@ const evictionLine = metricLine({
 export async function createRotationFromEnv(
   env: Environment,
   write: LineWriter = stdoutWriter,
-): Promise<() => Promise<Record<KeyringName, TickOutcome>>> {
+): Promise<() => Promise<Partial<Record<KeyringName, TickOutcome>>>> {
   const log = createLogger("keyward-rotation", write);
   const config = readWriterConfig(env);
   const deps = await awsOperationDeps(config, env, {
@@ -40,19 +41,15 @@ export async function createRotationFromEnv(
   });
   return async () => {
     const now = deps.clock.now();
-    const outcomes = {} as Record<KeyringName, TickOutcome>;
-    let lingering: { keyring: KeyringName; kid: string; share: number } | undefined;
-    for (const keyring of KEYRING_NAMES) {
-      const outcome = await tick(deps.keyring(keyring), now);
-      outcomes[keyring] = outcome;
-      const found = "lingering" in outcome ? outcome.lingering : undefined;
-      if (found !== undefined && (lingering === undefined || found.share > lingering.share))
-        lingering = { keyring, ...found };
-      (outcome.status === "failed" ? log.error : log.info)("rotation tick", {
-        keyring,
-        ...outcome,
-      });
-    }
+    const { outcomes, lingering } = await tickAll(
+      KEYRING_NAMES.map((name) => deps.keyring(name)),
+      now,
+      (keyring, outcome) =>
+        (outcome.status === "failed" ? log.error : log.info)("rotation tick", {
+          keyring,
+          ...outcome,
+        }),
+    );
     write(
       tickLine(
         { Function: "rotation" },

@@ -47,14 +47,10 @@ export class EnvReader {
   url(name: string): string | undefined {
     const raw = this.string(name);
     if (raw === undefined) return undefined;
-    try {
-      const url = new URL(raw);
-      if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("scheme");
-      return raw;
-    } catch {
-      this.#problems.push(`${name} must be an http(s) URL`);
-      return undefined;
-    }
+    const protocol = URL.canParse(raw) ? new URL(raw).protocol : undefined;
+    if (protocol === "https:" || protocol === "http:") return raw;
+    this.#problems.push(`${name} must be an http(s) URL`);
+    return undefined;
   }
 
   problem(message: string): void {

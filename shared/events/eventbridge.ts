@@ -1,5 +1,5 @@
 import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import { KeywardError } from "../kernel/errors.ts";
+import { StoreUnavailable } from "../kernel/errors.ts";
 import type { EventPublisher, KeywardEvent } from "./events.ts";
 
 /** keyward's events on an EventBridge bus: source `keyward`, detail-type = the event type. */
@@ -24,7 +24,7 @@ export class EventBridgePublisher implements EventPublisher {
         }),
       );
       if ((answer.FailedEntryCount ?? 0) > 0) {
-        throw new KeywardError(
+        throw new StoreUnavailable(
           `EventBridge refused ${answer.FailedEntryCount} of ${events.length} events`,
         );
       }

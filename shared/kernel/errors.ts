@@ -4,8 +4,19 @@
  * refused token or a refused transition are result objects, not errors: these classes are for
  * broken configuration, broken stored data and programming mistakes.
  */
-export class KeywardError extends Error {
-  readonly code: string = "keyward_error";
+export type ErrorCode =
+  | "keyring_invalid"
+  | "config_invalid"
+  | "store_unavailable"
+  | "usage_error"
+  | "keyring_conflict"
+  | "jwks_read_failed"
+  | "secrets_read_failed"
+  | "keyring_unavailable"
+  | "upstash_request_failed";
+
+export abstract class KeywardError extends Error {
+  abstract readonly code: ErrorCode;
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { KeywardError } from "../kernel/errors.ts";
+import { StoreUnavailable } from "../kernel/errors.ts";
 import type { Keyring } from "../keyring/keyring.ts";
 import { parseKeyring, serializeKeyring } from "../keyring/serialize.ts";
 import { withoutDestroyedMaterial } from "./memory.ts";
@@ -63,7 +63,9 @@ export class FileKeyringStore implements KeyringStore {
         );
         if (age > LOCK_STALE_MS) await rm(this.#lockPath, { force: true });
         else if (Date.now() - started > LOCK_WAIT_MS) {
-          throw new KeywardError(`keyring file is locked by another writer (${this.#lockPath})`);
+          throw new StoreUnavailable(
+            `keyring file is locked by another writer (${this.#lockPath})`,
+          );
         } else await new Promise((resolve) => setTimeout(resolve, 20));
       }
     }

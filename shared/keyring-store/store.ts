@@ -1,4 +1,4 @@
-import { KeyringInvalid, KeywardError } from "../kernel/errors.ts";
+import { KeyringInvalid, KeywardError, StoreUnavailable } from "../kernel/errors.ts";
 import { keyringProblems } from "../keyring/invariants.ts";
 import type { KeyRecord } from "../keyring/key.ts";
 import type { Keyring } from "../keyring/keyring.ts";
@@ -61,7 +61,7 @@ export function assertValid(keyring: Keyring): void {
 export async function restorePrevious(store: KeyringStore, now: number): Promise<Keyring> {
   const [current, previous] = await Promise.all([store.load(), store.loadPrevious()]);
   if (current === undefined || previous === undefined) {
-    throw new KeywardError("there is no previous keyring state to restore");
+    throw new StoreUnavailable("there is no previous keyring state to restore");
   }
   const destroyed = new Map(
     current.keys.filter((k) => k.status === "destroyed").map((k) => [k.kid, k]),

@@ -1,3 +1,4 @@
+import { KeyringInvalid } from "../kernel/errors.ts";
 import type { KeyRecord } from "./key.ts";
 
 export const KEYRING_SCHEMA = 1;
@@ -28,6 +29,11 @@ export function findKey(keyring: Keyring, kid: string): KeyRecord | undefined {
 /** The one `current` key. A keyring without one never passes validation, so this is a bug if it throws. */
 export function currentKey(keyring: Keyring): KeyRecord {
   const key = keyring.keys.find((k) => k.status === "current");
-  if (key === undefined) throw new Error("keyring has no current key");
+  if (key === undefined) throw new KeyringInvalid(["the keyring has no current key"]);
   return key;
+}
+
+/** The current key's kid, or "" for a keyring not yet validated (what a journal entry names). */
+export function currentKid(keyring: Keyring): string {
+  return keyring.keys.find((k) => k.status === "current")?.kid ?? "";
 }

@@ -12,14 +12,15 @@ import type { RotationPolicy } from "../keyring/policy.ts";
 import type { KeyringStore } from "../keyring-store/store.ts";
 import type { RevocationTiming } from "../revocation/rules.ts";
 import type { RevocationStore } from "../revocation/store.ts";
+import type { Refused } from "./refusals.ts";
 
 /**
  * Everything an operation touches, behind the store interfaces. One keyring at a time: the
  * operations are the same for both (`keyrings` and `policy` are that keyring's).
  */
 export interface OperationDeps {
-  /** Which keyring `keyrings` holds. Default `signing`. */
-  readonly keyringName?: KeyringName;
+  /** Which keyring `keyrings` holds. */
+  readonly keyringName: KeyringName;
   readonly keyrings: KeyringStore;
   readonly revocations: RevocationStore;
   readonly audit: AuditJournal;
@@ -36,14 +37,12 @@ export interface Request {
   readonly reason: string;
 }
 
-/** An operation's expected outcome: done, or refused with a stable code (mapped to 409/422 by the API). */
-export type OperationResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly code: string; readonly message: string };
+/** An operation's expected outcome: done, or refused with a stable code (refusals.ts). */
+export type OperationResult<T> = { readonly ok: true; readonly value: T } | Refused;
 
 /** The kind of keyring an operation works on. */
 export function keyringKindOf(deps: Pick<OperationDeps, "keyringName">): KeyringKind {
-  return KEYRING_KINDS[deps.keyringName ?? "signing"];
+  return KEYRING_KINDS[deps.keyringName];
 }
 
 /**
@@ -63,7 +62,7 @@ export function onKeyring<D extends OperationDeps>(
 export function labelEntry<
   E extends Omit<AuditEntry, "result"> & { result?: AuditEntry["result"] },
 >(deps: Pick<OperationDeps, "keyringName">, entry: E): E {
-  const name = deps.keyringName ?? "signing";
+  const name = deps.keyringName;
   return name === "signing" ? entry : { ...entry, details: { ...entry.details, keyring: name } };
 }
 
@@ -72,7 +71,7 @@ export function labelEvent(
   deps: Pick<OperationDeps, "keyringName">,
   event: KeywardEvent,
 ): KeywardEvent {
-  const name = deps.keyringName ?? "signing";
+  const name = deps.keyringName;
   return name === "signing" ? event : { ...event, detail: { ...event.detail, keyring: name } };
 }
 

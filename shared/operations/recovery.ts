@@ -2,9 +2,9 @@ import type { AuditEntry, IntendedChange } from "../audit/journal.ts";
 import type { KeywardEvent } from "../events/events.ts";
 import { MINUTE } from "../kernel/clock.ts";
 import type { RevocationTarget } from "../revocation/rules.ts";
-import { redactEvent } from "./changes.ts";
+import { redactEvent, writeRules } from "./change.ts";
 import { keyringOfEntry, labelEvent, type OperationDeps } from "./deps.ts";
-import { emergency, writeRules } from "./keys.ts";
+import { emergency } from "./emergency.ts";
 
 /** An intended change younger than this may still be running: recovery leaves it alone. */
 export const RECOVERY_GRACE_MS = MINUTE;
@@ -29,7 +29,7 @@ export async function recoverChanges(
   now: number,
   graceMs = RECOVERY_GRACE_MS,
 ): Promise<RecoveredChange[]> {
-  const keyring = deps.keyringName ?? "signing";
+  const keyring = deps.keyringName;
   // Each keyring's tick finishes the changes made on it; revocations belong to the signing one.
   const due = (await deps.audit.unsettled()).filter(
     (c) => c.intendedAt + graceMs <= now && keyringOfEntry(c.entry) === keyring,

@@ -1,6 +1,6 @@
 import type { EventType, KeywardEvent } from "../events/events.ts";
 import { KeyringInvalid } from "../kernel/errors.ts";
-import type { Keyring } from "../keyring/keyring.ts";
+import { currentKid, type Keyring } from "../keyring/keyring.ts";
 import {
   applyPlan,
   type KeyUsage,
@@ -141,7 +141,7 @@ export async function tick(
   if (applied.length === 0) return { status: "idle", ...lingering };
 
   // The journal reads which key an activation replaced and how its self-test went from here.
-  const replaced = keyring.keys.find((key) => key.status === "current")?.kid ?? "";
+  const replaced = currentKid(keyring);
   const activation = applied.find((action) => action.type === "activate");
   if (activation !== undefined) {
     const failure = await selfTest(deps, keyring, next, now);

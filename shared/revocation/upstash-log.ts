@@ -1,5 +1,5 @@
 import { checkedRedisPrefix, globLiteral } from "../upstash/prefix.ts";
-import { UpstashRest } from "../upstash/rest.ts";
+import { UpstashRequestFailed, UpstashRest } from "../upstash/rest.ts";
 import type { UpstashSettings } from "../upstash/settings.ts";
 import {
   changeLogKey,
@@ -125,7 +125,7 @@ export class UpstashRevocationLog implements RevocationLog {
 
 function streamEntries(answer: unknown): StreamEntry[] {
   if (!Array.isArray(answer))
-    throw new Error("the change log answered with something other than a list");
+    throw new UpstashRequestFailed("the change log answered with something other than a list");
   return answer as StreamEntry[];
 }
 

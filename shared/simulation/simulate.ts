@@ -105,6 +105,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   };
   const usageStore = new MemoryUsageStore();
   const deps = {
+    keyringName: "signing" as const,
     keyrings: new MemoryKeyringStore(),
     revocations: new MemoryRevocationStore(timing, clock),
     audit: new MemoryAuditJournal(Number.MAX_SAFE_INTEGER),

@@ -2,7 +2,8 @@ import { DAY, HOUR, SECOND } from "../kernel/clock.ts";
 import { ConfigInvalid } from "../kernel/errors.ts";
 import type { OperationDeps } from "../operations/deps.ts";
 import type { RotationRecord } from "../operations/journal.ts";
-import { rollbackKeys, rotate } from "../operations/keys.ts";
+import { rollbackKeys } from "../operations/rollback.ts";
+import { rotate } from "../operations/rotate.ts";
 
 export interface DrillOutcome {
   readonly day: number;

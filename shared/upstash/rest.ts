@@ -1,11 +1,9 @@
+import { KeywardError } from "../kernel/errors.ts";
 import type { UpstashSettings } from "./settings.ts";
 
 /** An Upstash REST call failed: no answer in time, an HTTP error, or the command's own error. */
-export class UpstashRequestFailed extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "UpstashRequestFailed";
-  }
+export class UpstashRequestFailed extends KeywardError {
+  override readonly code = "upstash_request_failed";
 }
 
 export type UpstashArgument = string | number;

@@ -1,5 +1,5 @@
 import { type Clock, MINUTE, SECOND } from "../kernel/clock.ts";
-import { ConfigInvalid } from "../kernel/errors.ts";
+import { ConfigInvalid, StoreUnavailable } from "../kernel/errors.ts";
 import type { Keyring } from "../keyring/keyring.ts";
 
 /**
@@ -171,7 +171,7 @@ export class KeyringCache<T = Keyring> {
     this.#inFlight ??= (async () => {
       try {
         const keyring = await this.#load();
-        if (keyring === undefined) throw new Error("no keyring is stored");
+        if (keyring === undefined) throw new StoreUnavailable("no keyring is stored");
         this.#keyring = keyring;
         this.#loadedAt = this.#clock.now();
         this.#lastError = undefined;

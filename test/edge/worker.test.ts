@@ -13,7 +13,7 @@ import { resolvePolicy } from "../../shared/keyring/policy.ts";
 import { activateKey, publishKey } from "../../shared/keyring/transitions.ts";
 import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-manager.ts";
 import type { OperationDeps } from "../../shared/operations/deps.ts";
-import { emergency } from "../../shared/operations/keys.ts";
+import { emergency } from "../../shared/operations/emergency.ts";
 import type { RevocationTarget } from "../../shared/revocation/rules.ts";
 import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
 import { createSigner } from "../../shared/tokens/signer.ts";
@@ -77,6 +77,7 @@ async function secretsDeployment(settings: Record<string, string> = {}, { clocke
     budgetMs: 2_000,
   });
   const deps: OperationDeps = {
+    keyringName: "signing",
     keyrings,
     revocations,
     audit: new MemoryAuditJournal(),

@@ -60,6 +60,7 @@ export async function opsFixture(
   const audit = new MemoryAuditJournal();
   const memory = new MemoryRevocationStore(timing, clock);
   const deps: OperationDeps = {
+    keyringName: "signing",
     keyrings,
     revocations: options.revocations ?? memory,
     audit,
@@ -133,6 +134,7 @@ export async function opsOnRealStores(motoUrl: string, redisUrl: string) {
   const events = new MemoryEventPublisher();
   const audit = new UpstashAuditJournal(upstash, undefined, prefix);
   const deps: OperationDeps = {
+    keyringName: "signing",
     keyrings,
     revocations: new UpstashRevocationStore({ ...upstash, timing, prefix, budgetMs: 2_000 }),
     audit,

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { describe, expect, inject, it } from "vitest";
 import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secrets-manager.ts";
-import { importSecret } from "../../../shared/operations/keys.ts";
+import { importSecret } from "../../../shared/operations/import.ts";
 import { authorizerOn } from "../../support/authorizer.ts";
 import { httpApiEvent } from "../../support/authorizer-events.ts";
 import { motoEnvironment, secretsManagerClient } from "../../support/aws.ts";

@@ -33,6 +33,7 @@ describe("an emergency rotation from the ops API, end to end (moto, local Upstas
     const credential = "incident-commander-credential-0123456789";
     const app = createOpsApp(
       {
+        keyringName: "signing",
         keyrings,
         revocations: new UpstashRevocationStore({
           ...upstash,

@@ -44,6 +44,7 @@ async function deployment(clock: Clock, containerClock: Clock = clock) {
   await keyrings.save(first);
   const ops = createOpsApp(
     {
+      keyringName: "signing",
       keyrings,
       revocations: new UpstashRevocationStore({
         ...upstash,

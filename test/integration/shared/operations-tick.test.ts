@@ -40,6 +40,7 @@ function depsWith(client: ReturnType<typeof secretsManagerClient>, prefix: strin
   const clock = { now: () => DUE };
   const timing = { maxTokenLifetimeSeconds: 86_400, clockToleranceSeconds: 5 };
   return {
+    keyringName: "signing" as const,
     keyrings: new SecretsManagerKeyringStore({ client, prefix, clock }),
     revocations: new MemoryRevocationStore(timing, clock),
     audit: new MemoryAuditJournal(),

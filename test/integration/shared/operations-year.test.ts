@@ -8,8 +8,9 @@ import { DAY, HOUR, SECOND } from "../../../shared/kernel/clock.ts";
 import { resolvePolicy } from "../../../shared/keyring/policy.ts";
 import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secrets-manager.ts";
 import { rotationJournal } from "../../../shared/operations/journal.ts";
-import { rollbackKeys, rotate } from "../../../shared/operations/keys.ts";
 import { revoke } from "../../../shared/operations/revocations.ts";
+import { rollbackKeys } from "../../../shared/operations/rollback.ts";
+import { rotate } from "../../../shared/operations/rotate.ts";
 import { tick } from "../../../shared/operations/tick.ts";
 import { guardRevocations } from "../../../shared/revocation/guard.ts";
 import { UpstashRevocationStore } from "../../../shared/revocation/upstash.ts";
@@ -47,6 +48,7 @@ describe("a simulated year (Secrets Manager in moto, revocations in Upstash)", (
     const prefix = `keyward/${randomUUID()}`;
     const usageStore = new MemoryUsageStore();
     const deps = {
+      keyringName: "signing" as const,
       keyrings: new SecretsManagerKeyringStore({
         client: secretsManagerClient(services.motoUrl),
         prefix,

@@ -35,6 +35,7 @@ describe("events on EventBridge (moto), read back through an SQS rule target", (
     const timing = { maxTokenLifetimeSeconds: 86_400, clockToleranceSeconds: 5 };
     const policy = resolvePolicy();
     const deps = {
+      keyringName: "signing" as const,
       keyrings: new SecretsManagerKeyringStore({
         client: secretsManagerClient(inject("services").motoUrl),
         prefix: `keyward/${randomUUID()}`,

@@ -6,7 +6,8 @@ import { prePublicationMs, resolvePolicy } from "../../../../shared/keyring/poli
 import { MemoryKeyringStore } from "../../../../shared/keyring-store/memory.ts";
 import type { KeyringStore } from "../../../../shared/keyring-store/store.ts";
 import { rotationJournal } from "../../../../shared/operations/journal.ts";
-import { reinstate, rollbackKeys, rotate } from "../../../../shared/operations/keys.ts";
+import { reinstate, rollbackKeys } from "../../../../shared/operations/rollback.ts";
+import { rotate } from "../../../../shared/operations/rotate.ts";
 import { noUsage, tick } from "../../../../shared/operations/tick.ts";
 import { MemoryRevocationStore } from "../../../../shared/revocation/memory.ts";
 import { MemoryUsageStore } from "../../../../shared/usage/counts.ts";
@@ -21,6 +22,7 @@ async function setup(keyrings: KeyringStore = new MemoryKeyringStore()) {
   const clock = { t: T0, now: () => clock.t };
   const timing = { maxTokenLifetimeSeconds: 86_400, clockToleranceSeconds: 5 };
   const deps = {
+    keyringName: "signing" as const,
     keyrings,
     revocations: new MemoryRevocationStore(timing, clock),
     audit: new MemoryAuditJournal(),

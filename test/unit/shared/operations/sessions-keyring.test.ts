@@ -6,8 +6,9 @@ import { DAY, MINUTE, SECOND } from "../../../../shared/kernel/clock.ts";
 import { resolvePolicy } from "../../../../shared/keyring/policy.ts";
 import { MemoryKeyringStore } from "../../../../shared/keyring-store/memory.ts";
 import { onKeyring } from "../../../../shared/operations/deps.ts";
+import { importSecret } from "../../../../shared/operations/import.ts";
 import { rotationJournal } from "../../../../shared/operations/journal.ts";
-import { importSecret, rotate } from "../../../../shared/operations/keys.ts";
+import { rotate } from "../../../../shared/operations/rotate.ts";
 import { noUsage, tick } from "../../../../shared/operations/tick.ts";
 import { MemoryRevocationStore } from "../../../../shared/revocation/memory.ts";
 import { createSealer } from "../../../../shared/sealing/sealer.ts";
@@ -26,6 +27,7 @@ async function twoKeyrings() {
   const clock = { t: T0, now: () => clock.t };
   const timing = { maxTokenLifetimeSeconds: 86_400, clockToleranceSeconds: 5 };
   const signing = {
+    keyringName: "signing" as const,
     keyrings: new MemoryKeyringStore(),
     revocations: new MemoryRevocationStore(timing, clock),
     audit: new MemoryAuditJournal(),

@@ -6,7 +6,7 @@ import { createIssuer } from "../../../../shared/issuing/issuer.ts";
 import { DAY, HOUR } from "../../../../shared/kernel/clock.ts";
 import { resolvePolicy } from "../../../../shared/keyring/policy.ts";
 import { MemoryKeyringStore } from "../../../../shared/keyring-store/memory.ts";
-import { importSecret } from "../../../../shared/operations/keys.ts";
+import { importSecret } from "../../../../shared/operations/import.ts";
 import { tick, type UsageSource } from "../../../../shared/operations/tick.ts";
 import { guardRevocations } from "../../../../shared/revocation/guard.ts";
 import { MemoryRevocationStore } from "../../../../shared/revocation/memory.ts";
@@ -37,6 +37,7 @@ async function migrationYear(guard: boolean) {
     ? usageStore
     : { verificationsByKid: (now) => usageStore.verificationsByKid(now) };
   const deps = {
+    keyringName: "signing" as const,
     keyrings: new MemoryKeyringStore(),
     revocations: new MemoryRevocationStore(timing, clock),
     audit: new MemoryAuditJournal(),

@@ -22,6 +22,7 @@ async function setup(keyrings: KeyringStore = new MemoryKeyringStore()) {
   const events = new MemoryEventPublisher();
   const audit = new MemoryAuditJournal();
   const deps = {
+    keyringName: "signing" as const,
     keyrings,
     revocations: new MemoryRevocationStore(timing, clock),
     audit,

@@ -97,6 +97,7 @@ describe("exact cut-offs (property)", () => {
         const keyrings = new MemoryKeyringStore();
         await keyrings.save(keyring);
         const deps = {
+          keyringName: "signing" as const,
           keyrings,
           revocations: new MemoryRevocationStore(timing, clock),
           audit: new MemoryAuditJournal(),

@@ -73,6 +73,7 @@ describe("no revocation lapses while its token lives (property)", () => {
         const keyrings = new MemoryKeyringStore();
         await keyrings.save(keyring);
         const deps = {
+          keyringName: "signing" as const,
           keyrings,
           revocations: new MemoryRevocationStore(timing, clock),
           audit: new MemoryAuditJournal(),
