@@ -34,6 +34,39 @@ export async function afterInstant(clock: Clock, instantMs: number): Promise<voi
   while (clock.now() <= instantMs) await clock.sleep(1);
 }
 
+/**
+ * A time budget in real time, begun when made: `race` settles with the work, or with what
+ * `expired` returns (or throws) once the budget is spent, whichever comes first; several races
+ * share the one budget (a retry inside it). `clear` when done, so no timer outlives the work.
+ */
+export function deadline(budgetMs: number): {
+  race<T, E>(work: Promise<T>, expired: () => E): Promise<T | E>;
+  clear(): void;
+} {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const over = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, budgetMs);
+  });
+  return {
+    race: (work, expired) => Promise.race([work, over.then(expired)]),
+    clear: () => clearTimeout(timer),
+  };
+}
+
+/** `work`, or what `expired` returns (or throws) if it takes longer than `budgetMs`. */
+export async function withinBudget<T, E>(
+  work: Promise<T>,
+  budgetMs: number,
+  expired: () => E,
+): Promise<T | E> {
+  const limit = deadline(budgetMs);
+  try {
+    return await limit.race(work, expired);
+  } finally {
+    limit.clear();
+  }
+}
+
 export const SECOND = 1000;
 export const MINUTE = 60 * SECOND;
 export const HOUR = 60 * MINUTE;

@@ -2,7 +2,8 @@ import { DAY } from "../kernel/clock.ts";
 import type { RandomSource } from "../kernel/random.ts";
 import type { KeyRecord } from "./key.ts";
 import type { Keyring } from "./keyring.ts";
-import { applyPlan, prePublicationMs, type RotationPolicy, retirementWindow } from "./policy.ts";
+import { applyPlan, retirementWindow } from "./plan.ts";
+import { prePublicationMs, type RotationPolicy } from "./policy.ts";
 
 export interface NextTransition {
   readonly action: "activate" | "publish-successor" | "retire" | "destroy";

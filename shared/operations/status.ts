@@ -1,6 +1,7 @@
 import type { KeyStatus } from "../keyring/key.ts";
 import type { Keyring, Rollout } from "../keyring/keyring.ts";
-import { type RotationPolicy, sharesOf } from "../keyring/policy.ts";
+import { sharesOf } from "../keyring/plan.ts";
+import type { RotationPolicy } from "../keyring/policy.ts";
 import { nextTransition } from "../keyring/schedule.ts";
 import type { UsageStore } from "../usage/counts.ts";
 

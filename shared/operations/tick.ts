@@ -9,7 +9,7 @@ import {
   type PolicyAction,
   type StaleSigners,
   staleSignerHolds,
-} from "../keyring/policy.ts";
+} from "../keyring/plan.ts";
 import { KeyringConflict, restorePrevious } from "../keyring-store/store.ts";
 import { StoreUnavailable } from "../revocation/store.ts";
 import type { UsageStore } from "../usage/counts.ts";

@@ -1,4 +1,4 @@
-import { type Clock, elapsedOf } from "../kernel/clock.ts";
+import { type Clock, deadline, elapsedOf } from "../kernel/clock.ts";
 import { ConfigInvalid, StoreUnavailable } from "../kernel/errors.ts";
 import { upstashFailure } from "../upstash/settings.ts";
 import {
@@ -171,18 +171,13 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
 
   /** A refresh that began at or after `now - freshness`, shared, within the budget. */
   async #refreshWithinBudget(): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(new StoreUnavailable(`revocation log did not answer within ${this.#budgetMs} ms`)),
-        this.#budgetMs,
-      );
-    });
+    const limit = deadline(this.#budgetMs);
     try {
       // A refresh already under way may have begun too long ago: then one more, after it.
       for (let attempt = 0; attempt < 2; attempt++) {
-        await Promise.race([this.#refresh(), deadline]);
+        await limit.race(this.#refresh(), () => {
+          throw new StoreUnavailable(`revocation log did not answer within ${this.#budgetMs} ms`);
+        });
         if (
           this.#overflowed ||
           this.#needsSnapshot() ||
@@ -192,7 +187,7 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
       }
       throw new StoreUnavailable("revocation log could not be read fresh enough");
     } finally {
-      clearTimeout(timer);
+      limit.clear();
     }
   }
 

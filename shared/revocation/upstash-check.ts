@@ -1,3 +1,4 @@
+import { withinBudget } from "../kernel/clock.ts";
 import { checkedRedisPrefix } from "../upstash/prefix.ts";
 import { UpstashRest } from "../upstash/rest.ts";
 import type { UpstashSettings } from "../upstash/settings.ts";
@@ -39,7 +40,7 @@ export class UpstashRevocationCheck implements Pick<RevocationStore, "check"> {
 
   async check(facts: TokenFacts): Promise<RevocationStatus> {
     const lookup = lookupFor(this.#prefix, facts);
-    const values = await withinBudget(
+    const values = await answerWithinBudget(
       this.#rest.command<(string | null)[]>(["MGET", ...lookup.keys]),
       this.#budgetMs,
     );
@@ -62,23 +63,18 @@ export class UpstashRevocationCheck implements Pick<RevocationStore, "check"> {
   }
 }
 
-async function withinBudget<T>(operation: Promise<T>, budgetMs: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new StoreUnavailable(`revocation store did not answer within ${budgetMs} ms`)),
-      budgetMs,
-    );
-  });
+/** The store's answer within the budget; any failure, or none in time, is `StoreUnavailable`. */
+async function answerWithinBudget<T>(operation: Promise<T>, budgetMs: number): Promise<T> {
   try {
-    return await Promise.race([operation, deadline]);
+    return await withinBudget(operation, budgetMs, () => {
+      throw new StoreUnavailable(`revocation store did not answer within ${budgetMs} ms`);
+    });
   } catch (error) {
     if (error instanceof StoreUnavailable) throw error;
     throw new StoreUnavailable(`revocation store unavailable: ${upstashFailure(error)}`, {
       cause: error,
     });
   } finally {
-    clearTimeout(timer);
     operation.catch(() => undefined);
   }
 }

@@ -1,5 +1,5 @@
 import { HOUR, MINUTE } from "../kernel/clock.ts";
-import type { KeyUsage } from "../keyring/policy.ts";
+import type { KeyUsage } from "../keyring/plan.ts";
 
 /** What verifiers counted since their last write, per kid. */
 export interface UsageCounts {

@@ -1,5 +1,5 @@
 import type { Redis } from "@upstash/redis";
-import type { KeyUsage } from "../keyring/policy.ts";
+import type { KeyUsage } from "../keyring/plan.ts";
 import { StoreUnavailable } from "../revocation/store.ts";
 import { createUpstashClient } from "../upstash/client.ts";
 import { DEFAULT_REDIS_PREFIX } from "../upstash/prefix.ts";

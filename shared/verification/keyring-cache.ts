@@ -1,4 +1,4 @@
-import { type Clock, MINUTE, SECOND } from "../kernel/clock.ts";
+import { type Clock, MINUTE, SECOND, withinBudget } from "../kernel/clock.ts";
 import { ConfigInvalid, StoreUnavailable } from "../kernel/errors.ts";
 import type { Keyring } from "../keyring/keyring.ts";
 
@@ -133,15 +133,11 @@ export class KeyringCache<T = Keyring> {
       });
       this.#unknownKidReload = reload;
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const done = await Promise.race([
+    return withinBudget(
       this.#unknownKidReload.then(() => true),
-      new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), this.#unknownKidWaitMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    return done;
+      this.#unknownKidWaitMs,
+      () => false,
+    );
   }
 
   /** Why the last load failed, for logs (never the keyring itself). */

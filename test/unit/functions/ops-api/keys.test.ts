@@ -138,7 +138,8 @@ describe("the ops API: keys", () => {
     });
     await call("POST", "/v1/keys/rotate", { reason });
     clock.t += 3 * MINUTE;
-    const { applyPlan, resolvePolicy } = await import("../../../../shared/keyring/policy.ts");
+    const { resolvePolicy } = await import("../../../../shared/keyring/policy.ts");
+    const { applyPlan } = await import("../../../../shared/keyring/plan.ts");
     const { seededRandom } = await import("../../../support/deterministic.ts");
     const activated = await applyPlan(
       (await keyrings.load())!,
