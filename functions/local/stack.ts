@@ -172,7 +172,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   app.route(
     "/",
     createOpsApp(deps, {
-      sessions: refresh,
+      families: refresh,
       usage: stores.usage,
       operators: [{ name: "local", role: "admin", tokenSha256: sha256(credential) }],
       keyrings: { sessions: sessionDeps },

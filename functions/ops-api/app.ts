@@ -4,10 +4,10 @@ import type { OperationDeps } from "../../shared/operations/deps.ts";
 import { errorAnswer, errorBody } from "../http/errors.ts";
 import { createJwksApp, jwksMaxAge, publicKeysOf } from "../jwks/app.ts";
 import { type Env, type OpsAppOptions, opsContext } from "./context.ts";
+import { familyRoutes } from "./families.ts";
 import { auditRoutes, journalRoutes } from "./journal.ts";
 import { keyRoutes } from "./keys.ts";
 import { revocationRoutes } from "./revocations.ts";
-import { sessionRoutes } from "./sessions.ts";
 
 export type { OpsAppOptions } from "./context.ts";
 export { MAX_BATCH } from "./revocations.ts";
@@ -16,7 +16,7 @@ export { MAX_BATCH } from "./revocations.ts";
  * The ops API under /v1, runtime-agnostic: `app.fetch` serves it in Node (the local stack) and the
  * Lambda adapter in AWS. Every answer is JSON; every error is `{"error": {"code", "message"}}`.
  * Handlers validate and shape; the operations themselves live in shared/operations. One file per
- * resource: keys (and plan), journal (and audit), revocations, sessions. The key routes and the
+ * resource: keys (and plan), journal (and audit), revocations, families. The key routes and the
  * rotation journal are served per keyring: `/v1/keyrings/<name>/keys…`, the signing keyring's
  * also at `/v1/keys…` (as before there were two).
  */
@@ -67,6 +67,6 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
   });
   app.route("/", revocationRoutes(ctx));
   app.route("/", auditRoutes(ctx));
-  app.route("/", sessionRoutes(ctx));
+  app.route("/", familyRoutes(ctx));
   return app;
 }

@@ -4,7 +4,7 @@ import { SECOND } from "../../shared/kernel/clock.ts";
 import type { Keyring } from "../../shared/keyring/keyring.ts";
 import type { KeyringName } from "../../shared/keyring/names.ts";
 import { keyringKindOf, type OperationDeps } from "../../shared/operations/deps.ts";
-import type { Session } from "../../shared/refresh/store.ts";
+import type { RefreshStore } from "../../shared/refresh/store.ts";
 import type { UsageStore } from "../../shared/usage/counts.ts";
 import { limitBody } from "../http/body-limit.ts";
 import { requireHolder } from "../http/credential.ts";
@@ -26,8 +26,8 @@ export interface OpsAppOptions {
    * `/v1/keyrings/<name>`; the signing keyring is the app's own deps.
    */
   readonly keyrings?: Partial<Record<KeyringName, OperationDeps>>;
-  /** Refresh-token families, for `GET /v1/sessions` (answered 404 without). */
-  readonly sessions?: { sessions(sub: string, nowMs: number): Promise<Session[]> };
+  /** Refresh-token families, for `GET /v1/families` (answered 404 without). */
+  readonly families?: Pick<RefreshStore, "families">;
 }
 
 export type Env = { Variables: { operator: Operator } };

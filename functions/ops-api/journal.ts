@@ -4,6 +4,7 @@ import { rotationJournal } from "../../shared/operations/journal.ts";
 import { ApiError } from "../http/errors.ts";
 import { strictObject } from "../http/input.ts";
 import { type Env, iso, type OpsContext } from "./context.ts";
+import type { AuditResponse, JournalResponse } from "./wire.ts";
 
 /** `/journal`: one keyring's rotations, mounted under that keyring's base (viewer). */
 export function journalRoutes(ctx: OpsContext, keyring: OperationDeps): Hono<Env> {
@@ -25,7 +26,7 @@ export function journalRoutes(ctx: OpsContext, keyring: OperationDeps): Hono<Env
       since,
       keyring.keyringName,
     );
-    return c.json({ since: iso(since), rotations });
+    return c.json({ since: iso(since), rotations } satisfies JournalResponse);
   });
 
   return app;
@@ -54,7 +55,7 @@ export function auditRoutes(ctx: OpsContext): Hono<Env> {
       ...(limit === undefined ? {} : { limit }),
       ...(before === undefined ? {} : { before }),
     });
-    return c.json(page);
+    return c.json(page satisfies AuditResponse);
   });
 
   return app;

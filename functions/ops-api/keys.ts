@@ -12,6 +12,14 @@ import { ApiError } from "../http/errors.ts";
 import { strictObject, text } from "../http/input.ts";
 import { type Env, iso, type OpsContext } from "./context.ts";
 import { refusedError } from "./statuses.ts";
+import type {
+  ImportResponse,
+  KeysResponse,
+  PlanResponse,
+  ReinstateResponse,
+  RollbackResponse,
+  RotateResponse,
+} from "./wire.ts";
 
 /**
  * `/keys…` and `/plan` of one keyring: its keys, its plan, and the key operations (admin). Mounted
@@ -25,12 +33,12 @@ export function keyRoutes(ctx: OpsContext, deps: OperationDeps): Hono<Env> {
 
   app.get("/keys", authenticated("viewer"), async (c) =>
     c.json(
-      await keyringStatus(
+      (await keyringStatus(
         await keyringOrFail(),
         deps.policy,
         options.usage ?? {},
         deps.clock.now(),
-      ),
+      )) satisfies KeysResponse,
     ),
   );
 
@@ -51,7 +59,7 @@ export function keyRoutes(ctx: OpsContext, deps: OperationDeps): Hono<Env> {
       deps.policy,
       deps.random,
     );
-    return c.json({ days, transitions });
+    return c.json({ days, transitions } satisfies PlanResponse);
   });
 
   app.post("/keys/rotate", authenticated("admin"), body, async (c) => {
@@ -66,7 +74,7 @@ export function keyRoutes(ctx: OpsContext, deps: OperationDeps): Hono<Env> {
     });
     if (!result.ok) throw refusedError(result);
     const { keyring: _, ...outcome } = result.value;
-    return c.json(outcome, mode === "graceful" ? 202 : 200);
+    return c.json(outcome satisfies RotateResponse, mode === "graceful" ? 202 : 200);
   });
 
   app.post("/keys/rollback", authenticated("admin"), body, async (c) => {
@@ -76,7 +84,7 @@ export function keyRoutes(ctx: OpsContext, deps: OperationDeps): Hono<Env> {
       actor: c.get("operator").name,
     });
     if (!result.ok) throw refusedError(result);
-    return c.json({ current: result.value.kid });
+    return c.json({ current: result.value.kid } satisfies RollbackResponse);
   });
 
   app.post("/keys/:kid/reinstate", authenticated("admin"), body, async (c) => {
@@ -90,7 +98,7 @@ export function keyRoutes(ctx: OpsContext, deps: OperationDeps): Hono<Env> {
       actor: c.get("operator").name,
     });
     if (!result.ok) throw refusedError(result);
-    return c.json({ kid, status: "previous" });
+    return c.json({ kid, status: "previous" } satisfies ReinstateResponse);
   });
 
   app.post("/keys/import", authenticated("admin"), body, async (c) => {
@@ -141,7 +149,7 @@ export function keyRoutes(ctx: OpsContext, deps: OperationDeps): Hono<Env> {
         ...(sessions ? {} : { verifyOnly }),
         [lifetimeField]: lifetimeSeconds,
         ...(warning === undefined ? {} : { warning }),
-      },
+      } satisfies ImportResponse,
       201,
     );
   });

@@ -7,6 +7,7 @@ import { kidText, optionalText, strictObject, text } from "../http/input.ts";
 import type { Env, OpsContext } from "./context.ts";
 import { REVOCATION_FIELDS, revocationRequest } from "./input.ts";
 import { refusedError } from "./statuses.ts";
+import type { BatchResponse, CheckResponse, RevokeResponse } from "./wire.ts";
 
 export const MAX_BATCH = 10_000;
 
@@ -24,7 +25,12 @@ export function revocationRoutes(ctx: OpsContext): Hono<Env> {
       keyringOrFail,
     );
     if (!resolved.ok) throw refusedError(resolved);
-    if ("noop" in resolved) return c.json({ revoked: false, noop: true, message: resolved.noop });
+    if ("noop" in resolved)
+      return c.json({
+        revoked: false,
+        noop: true,
+        message: resolved.noop,
+      } satisfies RevokeResponse);
     const written = await revoke(deps, {
       targets: [resolved.target],
       reason,
@@ -32,7 +38,10 @@ export function revocationRoutes(ctx: OpsContext): Hono<Env> {
     });
     if (!written.ok) throw refusedError(written);
     const noop = written.value[0]?.ok === true && written.value[0].noop;
-    return c.json({ revoked: true, noop, rule: resolved.target.kind }, noop ? 200 : 201);
+    return c.json(
+      { revoked: true, noop, rule: resolved.target.kind } satisfies RevokeResponse,
+      noop ? 200 : 201,
+    );
   });
 
   app.post("/v1/revocations/batch", authenticated("responder"), body, async (c) => {
@@ -97,7 +106,12 @@ export function revocationRoutes(ctx: OpsContext): Hono<Env> {
     results.sort((a, b) => a.index - b.index);
     const failed = results.filter((r) => !r.ok).length;
     return c.json(
-      { items: results.length, revoked: results.length - failed, failed, results },
+      {
+        items: results.length,
+        revoked: results.length - failed,
+        failed,
+        results,
+      } satisfies BatchResponse,
       failed === 0 ? 200 : (207 as ContentfulStatusCode),
     );
   });
@@ -118,7 +132,8 @@ export function revocationRoutes(ctx: OpsContext): Hono<Env> {
         await keyringOrFail(),
       );
       if (!inspected.ok) throw refusedError(inspected);
-      if ("noop" in inspected) return c.json({ revoked: false, message: inspected.noop });
+      if ("noop" in inspected)
+        return c.json({ revoked: false, message: inspected.noop } satisfies CheckResponse);
       facts = factsOf(inspected.claims);
     } else if (query.jti !== undefined) {
       const iss = optionalText(query, "iss", 512, "query");
@@ -137,11 +152,10 @@ export function revocationRoutes(ctx: OpsContext): Hono<Env> {
       facts = { sub: text(query, "sub", 512, "query"), issuedAtMs: 0, claims: {} };
     }
     const status = await deps.revocations.check(facts);
-    return c.json(
-      status.revoked
-        ? { revoked: true, rule: status.rule, since: new Date(status.sinceMs).toISOString() }
-        : { revoked: false },
-    );
+    const answer: CheckResponse = status.revoked
+      ? { revoked: true, rule: status.rule, since: new Date(status.sinceMs).toISOString() }
+      : { revoked: false };
+    return c.json(answer);
   });
 
   return app;

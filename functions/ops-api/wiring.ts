@@ -31,7 +31,7 @@ export async function createOpsAppFromEnv(env: Environment, write: LineWriter = 
   return createOpsApp(deps, {
     operators,
     usage,
-    sessions: refreshes,
+    families: refreshes,
     keyrings: { sessions: deps.keyring("sessions") },
   });
 }

@@ -5,6 +5,7 @@
 export { KeywardError, StoreUnavailable, UsageError } from "../kernel/errors.ts";
 export type { RefreshOptions } from "../refresh/settings.ts";
 export {
+  type Family,
   REFRESH_REFUSALS,
   type RefreshRefusal,
   type RefreshStore,

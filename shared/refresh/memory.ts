@@ -1,12 +1,12 @@
 import type { RevocationStore } from "../revocation/store.ts";
 import {
   EXPIRED_FAMILY_KEPT_MS,
+  type Family,
   type FamilyGrant,
   type NewFamily,
   type RefreshSettings,
   type RefreshStore,
   type RotateOutcome,
-  type Session,
 } from "./store.ts";
 
 interface Link {
@@ -18,7 +18,7 @@ interface Link {
   readonly idleUntil: number;
 }
 
-interface Family extends NewFamily {
+interface StoredFamily extends NewFamily {
   readonly createdAt: number;
   readonly expiresAt: number;
   lastUsedAt: number;
@@ -33,7 +33,7 @@ interface Family extends NewFamily {
  */
 export class MemoryRefreshStore implements RefreshStore {
   readonly #links = new Map<string, Link>();
-  readonly #families = new Map<string, Family>();
+  readonly #families = new Map<string, StoredFamily>();
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly revocations: RevocationStore) {}
@@ -117,8 +117,8 @@ export class MemoryRefreshStore implements RefreshStore {
     });
   }
 
-  sessions(sub: string, nowMs: number) {
-    return this.#serial(async (): Promise<Session[]> => {
+  families(sub: string, nowMs: number) {
+    return this.#serial(async (): Promise<Family[]> => {
       this.#expire(nowMs);
       return [...this.#families.values()]
         .filter((f) => f.sub === sub && f.revoked === undefined && f.expiresAt > nowMs)

@@ -72,8 +72,8 @@ export type RotateOutcome =
       readonly sub?: string;
     };
 
-/** A live family, as `keyward sessions` lists it. Never a token or a digest. */
-export interface Session {
+/** A live family, as `keyward families` lists it. Never a token or a digest. */
+export interface Family {
   readonly familyId: string;
   /** ISO 8601. */
   readonly createdAt: string;
@@ -82,6 +82,9 @@ export interface Session {
   readonly client?: string;
   readonly userAgent?: string;
 }
+
+/** @deprecated The former name of `Family`; it goes in the next minor version. */
+export type Session = Family;
 
 /**
  * Where refresh-token families live. Each call is one atomic step (one round trip to Upstash):
@@ -111,5 +114,5 @@ export interface RefreshStore {
     client?: string,
   ): Promise<RotateOutcome>;
   /** The subject's live (unrevoked, unexpired) families, oldest first. */
-  sessions(sub: string, nowMs: number): Promise<Session[]>;
+  families(sub: string, nowMs: number): Promise<Family[]>;
 }

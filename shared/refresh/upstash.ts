@@ -7,12 +7,12 @@ import { checkedRedisPrefix } from "../upstash/prefix.ts";
 import { type UpstashSettings, upstashFailure, WRITE_BUDGET_MS } from "../upstash/settings.ts";
 import {
   EXPIRED_FAMILY_KEPT_MS,
+  type Family,
   type FamilyGrant,
   type NewFamily,
   type RefreshSettings,
   type RefreshStore,
   type RotateOutcome,
-  type Session,
 } from "./store.ts";
 
 export interface UpstashRefreshOptions extends UpstashSettings {
@@ -95,7 +95,7 @@ log_rule(ARGV[10], ARGV[11], rule, value, ARGV[7])
 return {'refresh_token_reused', link[1], fam[1]}`;
 
 /** KEYS[1] the subject's index. ARGV: now, key prefix. Live families' fields, flat. */
-const SESSIONS_SCRIPT = `
+const FAMILIES_SCRIPT = `
 local out = {}
 for _, fid in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')) do
   local f = redis.call('HMGET', ARGV[2] .. 'rf:' .. fid, 'created', 'used', 'abs', 'client', 'ua', 'revoked')
@@ -213,16 +213,16 @@ export class UpstashRefreshStore implements RefreshStore {
     };
   }
 
-  async sessions(sub: string, nowMs: number): Promise<Session[]> {
+  async families(sub: string, nowMs: number): Promise<Family[]> {
     const flat = (await this.#call(
-      SESSIONS_SCRIPT,
+      FAMILIES_SCRIPT,
       [this.#subjectKey(sub)],
       [String(nowMs), this.#prefix],
     )) as string[];
-    const sessions: Session[] = [];
+    const families: Family[] = [];
     for (let i = 0; i + 5 < flat.length; i += 6) {
       const [familyId, created, used, abs, client, userAgent] = flat.slice(i, i + 6) as string[];
-      sessions.push({
+      families.push({
         familyId: familyId as string,
         createdAt: new Date(Number(created)).toISOString(),
         lastUsedAt: new Date(Number(used)).toISOString(),
@@ -231,7 +231,7 @@ export class UpstashRefreshStore implements RefreshStore {
         ...(userAgent ? { userAgent } : {}),
       });
     }
-    return sessions.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    return families.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
   /** Bytes Redis holds for a family's keys (`MEMORY USAGE`), for the documentation's figure. */

@@ -32,7 +32,7 @@ export function revealingRefreshes(
   if (mirror === undefined) return store;
   return {
     create: (...args) => store.create(...args),
-    sessions: (...args) => store.sessions(...args),
+    families: (...args) => store.families(...args),
     async rotate(...args) {
       const outcome = await store.rotate(...args);
       if (outcome.kind === "refused" && outcome.reason === "refresh_token_reused") mirror.expire();

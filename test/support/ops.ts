@@ -45,7 +45,7 @@ export async function opsFixture(
     revocations?: RevocationStore;
     maxBodyBytes?: number;
     usage?: UsageStore;
-    sessions?: OpsAppOptions["sessions"];
+    families?: OpsAppOptions["families"];
     /** The deps the app sees (fault injection); the fixture keeps the real ones. */
     wrapDeps?: (deps: OperationDeps) => OperationDeps;
   } = {},
@@ -85,7 +85,7 @@ export async function opsFixture(
     keyrings: { sessions: onKeyring(served, "sessions", sessionKeyrings, sessionsPolicy) },
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     ...(options.usage === undefined ? {} : { usage: options.usage }),
-    ...(options.sessions === undefined ? {} : { sessions: options.sessions }),
+    ...(options.families === undefined ? {} : { families: options.families }),
   });
   const call = async (
     method: string,

@@ -74,13 +74,13 @@ describe("refresh tokens as deployed (the issuing function and the ops API from 
         { name: "ic", role: "viewer", tokenSha256: toHex(sha256(OPERATOR)) },
       ]),
     });
-    const sessions = async () =>
+    const families = async () =>
       (await (
-        await ops.request("/v1/sessions?sub=grace", {
+        await ops.request("/v1/families?sub=grace", {
           headers: { authorization: `Bearer ${OPERATOR}` },
         })
-      ).json()) as { sessions: { familyId: string; userAgent?: string; client?: string }[] };
-    expect((await sessions()).sessions).toEqual([
+      ).json()) as { families: { familyId: string; userAgent?: string; client?: string }[] };
+    expect((await families()).families).toEqual([
       expect.objectContaining({
         familyId: login.body.familyId,
         userAgent: "Firefox",
@@ -101,7 +101,7 @@ describe("refresh tokens as deployed (the issuing function and the ops API from 
       status: 401,
       body: { error: { code: "refresh_token_revoked" } },
     });
-    expect((await sessions()).sessions).toEqual([]);
+    expect((await families()).families).toEqual([]);
     const [event] = await received(1);
     expect(event).toMatchObject({
       "detail-type": "RefreshTokenReused",

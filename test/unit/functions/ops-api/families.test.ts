@@ -7,8 +7,8 @@ import { opsFixture } from "../../../support/ops.ts";
 async function fixture() {
   let store: MemoryRefreshStore | undefined;
   const ops = await opsFixture({
-    sessions: {
-      sessions: (sub, now) => (store as MemoryRefreshStore).sessions(sub, now),
+    families: {
+      families: (sub, now) => (store as MemoryRefreshStore).families(sub, now),
     },
   });
   store = new MemoryRefreshStore(ops.deps.revocations);
@@ -20,19 +20,19 @@ async function fixture() {
   return { ...ops, issuer };
 }
 
-describe("the ops API's sessions", () => {
+describe("the ops API's refresh-token families", () => {
   it("lists a subject's live families, never a token, and ends one by `family`", async () => {
     const { call, issuer, clock } = await fixture();
     const phone = await issuer.issue({ sub: "alice", refresh: true, userAgent: "Safari" });
     clock.t += 1000;
     const laptop = await issuer.issue({ sub: "alice", refresh: true, client: "web" });
     await issuer.issue({ sub: "bob", refresh: true });
-    const listed = await call("GET", "/v1/sessions?sub=alice", undefined, "viewer");
+    const listed = await call("GET", "/v1/families?sub=alice", undefined, "viewer");
     expect(listed).toMatchObject({
       status: 200,
       body: {
         sub: "alice",
-        sessions: [
+        families: [
           { familyId: phone.familyId, userAgent: "Safari" },
           { familyId: laptop.familyId, client: "web" },
         ],
@@ -60,10 +60,22 @@ describe("the ops API's sessions", () => {
     expect(
       await call("POST", "/v1/revocations", { family: "../x", reason: "r" }, "responder"),
     ).toMatchObject({ status: 400, body: { error: { code: "invalid_request" } } });
-    expect(await call("GET", "/v1/sessions", undefined, "viewer")).toMatchObject({ status: 400 });
+    expect(await call("GET", "/v1/families", undefined, "viewer")).toMatchObject({ status: 400 });
     const plain = await opsFixture();
-    expect(await plain.call("GET", "/v1/sessions?sub=a", undefined, "viewer")).toMatchObject({
+    expect(await plain.call("GET", "/v1/families?sub=a", undefined, "viewer")).toMatchObject({
       status: 404,
     });
+  });
+
+  it("still answers its former route, /v1/sessions, marked deprecated", async () => {
+    const { call, issuer } = await fixture();
+    const login = await issuer.issue({ sub: "alice", refresh: true });
+    const old = await call("GET", "/v1/sessions?sub=alice", undefined, "viewer");
+    expect(old).toMatchObject({
+      status: 200,
+      body: { sub: "alice", sessions: [{ familyId: login.familyId }] },
+    });
+    expect(old.headers.get("deprecation")).toBe("true");
+    expect(old.headers.get("link")).toContain("/v1/families");
   });
 });

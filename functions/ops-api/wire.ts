@@ -1,0 +1,91 @@
+import type { AuditPage } from "../../shared/audit/journal.ts";
+import type { PlannedTransition } from "../../shared/keyring/schedule.ts";
+import type { RotationRecord } from "../../shared/operations/journal.ts";
+import type { RotationOutcome } from "../../shared/operations/rotate.ts";
+import type { KeyringStatus } from "../../shared/operations/status.ts";
+import type { Family } from "../../shared/refresh/store.ts";
+import type { RevocationRule } from "../../shared/revocation/rules.ts";
+
+/*
+ * What the ops API answers, route by route (docs/ops-api.md): the handlers answer with these
+ * types and the CLI reads them, so neither can drift from the other.
+ */
+
+/** `GET …/keys`. */
+export type KeysResponse = KeyringStatus;
+
+/** `POST …/keys/rotate`. */
+export type RotateResponse = Omit<RotationOutcome, "keyring">;
+
+/** `POST …/keys/rollback`. */
+export interface RollbackResponse {
+  readonly current: string;
+}
+
+/** `POST …/keys/{kid}/reinstate`. */
+export interface ReinstateResponse {
+  readonly kid: string;
+  readonly status: "previous";
+}
+
+/** `POST …/keys/import`: the lifetime under the signing keyring's or the sessions keyring's name. */
+export interface ImportResponse {
+  readonly kid: string;
+  readonly status: "current" | "previous";
+  readonly verifyOnly?: boolean;
+  readonly tokenLifetimeSeconds?: number;
+  readonly sessionLifetimeSeconds?: number;
+  readonly warning?: string;
+}
+
+/** `GET …/plan?days=`. */
+export interface PlanResponse {
+  readonly days: number;
+  readonly transitions: readonly PlannedTransition[];
+}
+
+/** `GET …/journal?since=`. */
+export interface JournalResponse {
+  readonly since: string;
+  readonly rotations: readonly RotationRecord[];
+}
+
+/** `GET /v1/audit`. */
+export type AuditResponse = AuditPage;
+
+/** `POST /v1/revocations`. */
+export type RevokeResponse =
+  | { readonly revoked: true; readonly noop: boolean; readonly rule: string }
+  | { readonly revoked: false; readonly noop: true; readonly message: string };
+
+/** One item of `POST /v1/revocations/batch`, by its index in the request. */
+export interface BatchItemResult {
+  readonly index: number;
+  readonly ok: boolean;
+  readonly noop?: boolean;
+  readonly error?: string;
+}
+
+export interface BatchResponse {
+  readonly items: number;
+  readonly revoked: number;
+  readonly failed: number;
+  readonly results: readonly BatchItemResult[];
+}
+
+/** `GET /v1/revocations/check`. */
+export type CheckResponse =
+  | { readonly revoked: false; readonly message?: string }
+  | { readonly revoked: true; readonly rule: RevocationRule; readonly since: string };
+
+/** `GET /v1/families?sub=`. */
+export interface FamiliesResponse {
+  readonly sub: string;
+  readonly families: readonly Family[];
+}
+
+/** `GET /v1/sessions?sub=`, the deprecated name of `/v1/families`. */
+export interface SessionsResponse {
+  readonly sub: string;
+  readonly sessions: readonly Family[];
+}
