@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { CliError, EXIT } from "./client.ts";
-import { COMMANDS, GLOBAL_OPTIONS, VALUE_OPTIONS } from "./commands.ts";
+import type { CommandSpec } from "./command.ts";
+import { GLOBAL_OPTIONS, VALUE_OPTIONS } from "./options.ts";
 
 export interface Flags {
   url?: string;
@@ -42,24 +43,26 @@ export interface Invocation {
   readonly values: Flags;
 }
 
-const ALL_OPTIONS = [
-  ...new Set([...GLOBAL_OPTIONS, ...Object.values(COMMANDS).flatMap((c) => c.options)]),
-];
-
 /**
  * Parses a command line against the command table: unknown commands and options are refused
  * with a suggestion, options of another command and extra arguments are refused, all before any
  * request is made.
  */
-export function parseInvocation(argv: readonly string[]): Invocation {
+export function parseInvocation(
+  argv: readonly string[],
+  commands: Readonly<Record<string, CommandSpec>>,
+): Invocation {
+  const allOptions = [
+    ...new Set([...GLOBAL_OPTIONS, ...Object.values(commands).flatMap((c) => c.options)]),
+  ];
   let parsed: { values: Flags; positionals: string[] };
   try {
     parsed = parseArgs({
-      args: bindDashValues(argv),
+      args: bindDashValues(argv, allOptions),
       allowPositionals: true,
       strict: true,
       options: Object.fromEntries(
-        ALL_OPTIONS.map((name) => [
+        allOptions.map((name) => [
           name,
           {
             type: VALUE_OPTIONS.has(name) ? ("string" as const) : ("boolean" as const),
@@ -69,14 +72,14 @@ export function parseInvocation(argv: readonly string[]): Invocation {
       ),
     }) as unknown as { values: Flags; positionals: string[] };
   } catch (error) {
-    throw usageError(error as Error & { code?: string });
+    throw usageError(error as Error & { code?: string }, allOptions);
   }
   const [command, ...positionals] = parsed.positionals;
   const values = parsed.values;
   if (command === undefined) return { command, positionals, values };
-  const spec = COMMANDS[command];
+  const spec = commands[command];
   if (spec === undefined) {
-    const hint = suggestion(command, Object.keys(COMMANDS));
+    const hint = suggestion(command, Object.keys(commands));
     throw new CliError(
       EXIT.usage,
       `unknown command "${command}"${hint ? `: did you mean "${hint}"?` : ""} (keyward help lists them)`,
@@ -113,7 +116,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
  * `--credential -x…` ambiguous. A value option followed by anything but another option of ours
  * takes it as its value, so `--credential --reason r` still reads as a missing value.
  */
-function bindDashValues(argv: readonly string[]): string[] {
+function bindDashValues(argv: readonly string[], allOptions: readonly string[]): string[] {
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -123,7 +126,7 @@ function bindDashValues(argv: readonly string[]): string[] {
       name !== undefined &&
       VALUE_OPTIONS.has(name) &&
       next?.startsWith("-") &&
-      !isOurOption(next)
+      !isOurOption(next, allOptions)
     ) {
       args.push(`${arg}=${next}`);
       i++;
@@ -132,18 +135,18 @@ function bindDashValues(argv: readonly string[]): string[] {
   return args;
 }
 
-function isOurOption(arg: string): boolean {
+function isOurOption(arg: string, allOptions: readonly string[]): boolean {
   if (arg === "-y" || arg === "-h" || arg === "--") return true;
   const name = /^--([^=]+)/.exec(arg)?.[1];
-  return name !== undefined && (ALL_OPTIONS as readonly string[]).includes(name);
+  return name !== undefined && allOptions.includes(name);
 }
 
 /** Node's parseArgs wording ("place it at the end of the command after '--'") is not for people. */
-function usageError(error: Error & { code?: string }): Error {
+function usageError(error: Error & { code?: string }, allOptions: readonly string[]): Error {
   if (error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
     const given = /'(-{1,2}[^']*)'/.exec(error.message)?.[1] ?? "";
     const name = given.replace(/^-+/, "").split("=")[0] ?? "";
-    const hint = suggestion(name, ALL_OPTIONS);
+    const hint = suggestion(name, allOptions);
     return new CliError(
       EXIT.usage,
       `unknown option ${given}${hint ? `: did you mean --${hint}?` : ""} (keyward help lists them)`,

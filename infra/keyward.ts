@@ -2,7 +2,6 @@ import { CustomResource, Duration, RemovalPolicy, Stack, Token } from "aws-cdk-l
 import { EventBus, type IEventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction as LambdaTarget } from "aws-cdk-lib/aws-events-targets";
 import { type IGrantable, User } from "aws-cdk-lib/aws-iam";
-import type { IKey } from "aws-cdk-lib/aws-kms";
 import {
   type FunctionUrl,
   FunctionUrlAuthType,
@@ -13,7 +12,6 @@ import { type ITopic, Topic } from "aws-cdk-lib/aws-sns";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { Provider } from "aws-cdk-lib/custom-resources";
 import { Construct } from "constructs";
-import { ConfigInvalid } from "../shared/kernel/errors.ts";
 import { KEYRING_NAMES } from "../shared/keyring/names.ts";
 import type { UpstashRole } from "../shared/upstash/acl.ts";
 import {

@@ -5,7 +5,7 @@ import { build } from "esbuild";
 
 const outfile = new URL("../dist/keyward.mjs", import.meta.url).pathname;
 await build({
-  entryPoints: [new URL("../cli/keyward.ts", import.meta.url).pathname],
+  entryPoints: [new URL("../cli/main.ts", import.meta.url).pathname],
   outfile,
   bundle: true,
   platform: "node",

@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { SECOND } from "../../shared/kernel/clock.ts";
 import { SECRET_ENCODINGS, type SecretEncoding } from "../../shared/keyring/import-legacy.ts";
 import { KID_PATTERN } from "../../shared/keyring/key.ts";
 import { planAhead } from "../../shared/keyring/schedule.ts";
@@ -10,7 +9,7 @@ import { rotate } from "../../shared/operations/rotate.ts";
 import { keyringStatus } from "../../shared/operations/status.ts";
 import { ApiError } from "../http/errors.ts";
 import { strictObject, text } from "../http/input.ts";
-import { type Env, iso, type OpsContext } from "./context.ts";
+import type { Env, OpsContext } from "./context.ts";
 import { refusedError } from "./statuses.ts";
 import type {
   ImportResponse,

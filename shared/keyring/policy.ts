@@ -1,17 +1,6 @@
 import { DAY, HOUR, SECOND } from "../kernel/clock.ts";
 import { ConfigInvalid } from "../kernel/errors.ts";
-import type { RandomSource } from "../kernel/random.ts";
-import { generateKey } from "./generate.ts";
-import { ALGORITHMS, type Algorithm, type KeyRecord } from "./key.ts";
-import type { Keyring } from "./keyring.ts";
-import {
-  activateKey,
-  destroyKey,
-  publishKey,
-  retireKey,
-  setRollout,
-  type TransitionResult,
-} from "./transitions.ts";
+import { ALGORITHMS, type Algorithm } from "./key.ts";
 
 /** The rotation policy of DESIGN.md. Every duration is in milliseconds. */
 export interface RotationPolicy {

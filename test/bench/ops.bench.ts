@@ -33,15 +33,7 @@ export async function opsBenchmarks(): Promise<Figure[]> {
       const started = performance.now();
       const child = spawn(
         process.execPath,
-        [
-          "--import",
-          "tsx",
-          join(ROOT, "cli/keyward.ts"),
-          "revoke-batch",
-          file,
-          "--reason",
-          "bench",
-        ],
+        ["--import", "tsx", join(ROOT, "cli/main.ts"), "revoke-batch", file, "--reason", "bench"],
         {
           cwd: ROOT,
           env: { ...process.env, KEYWARD_URL: stack.url, KEYWARD_LOCAL_DIR: dir },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DAY, HOUR, MINUTE } from "../../../../shared/kernel/clock.ts";
+import { DAY } from "../../../../shared/kernel/clock.ts";
 import { findKey, type Keyring } from "../../../../shared/keyring/keyring.ts";
 import {
   applyPlan,

@@ -1,5 +1,5 @@
-import type { KeyringName } from "../shared/keyring/names.ts";
-import type { RotationRecord } from "../shared/operations/journal.ts";
+import type { KeyringName } from "../../shared/keyring/names.ts";
+import type { RotationRecord } from "../../shared/operations/journal.ts";
 import { markdownText as md, oneLine } from "./terminal-text.ts";
 
 const TRIGGER_TEXT: Record<RotationRecord["trigger"], string> = {

@@ -1,5 +1,5 @@
-import type { SessionSimulationReport } from "../shared/simulation/sessions.ts";
-import type { SimulationReport } from "../shared/simulation/simulate.ts";
+import type { SessionSimulationReport } from "../../shared/simulation/sessions.ts";
+import type { SimulationReport } from "../../shared/simulation/simulate.ts";
 
 /** `keyward simulate` for people: one row per rotation, then the drills and the verdict. */
 export function simulationText(report: SimulationReport): string {

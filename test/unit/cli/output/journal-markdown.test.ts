@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { journalMarkdown } from "../../../cli/journal-markdown.ts";
-import type { RotationRecord } from "../../../shared/operations/journal.ts";
+import { journalMarkdown } from "../../../../cli/output/journal-markdown.ts";
+import type { RotationRecord } from "../../../../shared/operations/journal.ts";
 
 const emergency: RotationRecord = {
   trigger: "emergency",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { oneLine, terminalSafe } from "../../../cli/terminal-text.ts";
+import { oneLine, terminalSafe } from "../../../../cli/output/terminal-text.ts";
 
 describe("terminal text", () => {
   it("shows escape sequences, carriage returns and bidi overrides escaped, never raw", () => {

@@ -1,0 +1,99 @@
+import { EnvReader } from "../../shared/config/env.ts";
+import { readRotationPolicy } from "../../shared/config/writer-config.ts";
+import { DAY } from "../../shared/kernel/clock.ts";
+import { ConfigInvalid } from "../../shared/kernel/errors.ts";
+import { cryptoRandom } from "../../shared/kernel/random.ts";
+import type { KeyringName } from "../../shared/keyring/names.ts";
+import { simulateSessions } from "../../shared/simulation/sessions.ts";
+import { simulate as simulateTokens } from "../../shared/simulation/simulate.ts";
+import type { Flags } from "../arguments.ts";
+import { CliError, EXIT } from "../client.ts";
+import type { Command } from "../command.ts";
+import { progressBar } from "../output/progress.ts";
+import {
+  sessionSimulationHolds,
+  sessionSimulationText,
+  simulationHolds,
+  simulationText,
+} from "../output/simulation-report.ts";
+
+/** `keyward simulate`: a keyring's policy against simulated traffic, locally (no API). */
+export const simulate: Command = {
+  positionals: [],
+  options: ["days", "users", "emergency-day", "rollback-day", "keyring"],
+  synopsis:
+    "simulate [--days N] [--users N] [--emergency-day D|none] [--rollback-day D|none] [--keyring signing|sessions]",
+  summary:
+    "runs a keyring's policy (KEYWARD_* or KEYWARD_SESSIONS_* settings) against simulated traffic, locally (no API): logins and tokens, or sessions opened and lazily re-sealed",
+  examples: [
+    "keyward simulate --days 365",
+    "keyward simulate --emergency-day none --json",
+    "keyward simulate --keyring sessions --days 365 --json",
+  ],
+  run: ({ values, keyring }) => simulateKeyring(values, keyring),
+};
+
+/**
+ * Runs a keyring's policy (the KEYWARD_* or KEYWARD_SESSIONS_* settings of this environment)
+ * against simulated traffic: logins and tokens, or sessions opened and lazily re-sealed.
+ */
+async function simulateKeyring(values: Flags, keyring: KeyringName): Promise<number> {
+  const read = new EnvReader(process.env);
+  const policy = readRotationPolicy(read, keyring);
+  const days = simulationNumber("days", values.days, 365) ?? 365;
+  const emergencyDay = simulationNumber(
+    "emergency-day",
+    values["emergency-day"],
+    Math.min(45, days),
+  );
+  const rollbackDay = simulationNumber("rollback-day", values["rollback-day"], Math.min(317, days));
+  const users =
+    simulationNumber("users", values.users, keyring === "sessions" ? 50 : 20) ??
+    (keyring === "sessions" ? 50 : 20);
+  const progress = progressBar(days, values.json === true);
+  const settings = {
+    policy,
+    days,
+    users,
+    ...(emergencyDay === undefined ? {} : { emergencyDay }),
+    ...(rollbackDay === undefined ? {} : { rollbackDay }),
+    startMs: Math.floor(Date.now() / DAY) * DAY,
+    random: cryptoRandom,
+    onDay: (day: number) => progress(day - 1),
+  };
+  let text: string;
+  let holds: boolean;
+  let report: unknown;
+  try {
+    read.done();
+    if (keyring === "sessions") {
+      const sessions = await simulateSessions(settings);
+      [report, text, holds] = [
+        sessions,
+        sessionSimulationText(sessions),
+        sessionSimulationHolds(sessions),
+      ];
+    } else {
+      const tokens = await simulateTokens(settings);
+      [report, text, holds] = [tokens, simulationText(tokens), simulationHolds(tokens)];
+    }
+  } catch (error) {
+    if (error instanceof ConfigInvalid) throw new CliError(EXIT.usage, error.message);
+    throw error;
+  }
+  progress(days);
+  console.log(values.json ? JSON.stringify(report, null, 2) : text);
+  return holds ? EXIT.ok : EXIT.refused;
+}
+
+/** A simulation's whole-number option: its default when absent, undefined for `none`. */
+function simulationNumber(
+  flag: string,
+  raw: string | undefined,
+  fallback: number | undefined,
+): number | undefined {
+  if (raw === undefined) return fallback;
+  if (raw === "none") return undefined;
+  if (!/^\d+$/.test(raw)) throw new CliError(EXIT.usage, `--${flag} takes a whole number`);
+  return Number(raw);
+}
