@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { AwsClient } from "aws4fetch";
 
-/** Exit codes, documented in README ("The keyward CLI"). */
+/** Exit codes, documented in docs/cli.md. */
 export const EXIT = {
   ok: 0,
   usage: 1,

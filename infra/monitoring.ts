@@ -49,7 +49,7 @@ function keywardMetric(
 const authorizer = { Function: "authorizer" };
 
 /**
- * The alarms of README "Alarms" (each names the runbook step that answers it), all to one SNS
+ * The alarms of docs/operating.md (each names the runbook step that answers it), all to one SNS
  * topic, and the dashboard: verifications by key status, refusals by reason, revocations,
  * rotation events, store latency.
  */
@@ -159,7 +159,7 @@ export class KeywardMonitoring extends Construct {
       }),
       upstashEvicts: new Alarm(this, "UpstashEvicts", {
         alarmDescription:
-          'The Upstash database answered a maxmemory-policy other than noeviction: under memory pressure it drops keys, revocations among them, without a word. Runbook: Upstash console, database, Configuration: turn Eviction off; if keys may already be gone, README "Upstash": revoke --all or rotate --immediate.',
+          'The Upstash database answered a maxmemory-policy other than noeviction: under memory pressure it drops keys, revocations among them, without a word. Runbook: Upstash console, database, Configuration: turn Eviction off; if keys may already be gone, docs/deploying.md "Upstash": revoke --all or rotate --immediate.',
         metric: keywardMetric(
           "UpstashEvicts",
           { Function: "rotation" },

@@ -23,7 +23,7 @@ export interface Overrides {
 }
 
 /**
- * Builds the authorizer from its environment (README, "Authorizer settings"). Runs during the
+ * Builds the authorizer from its environment (docs/settings.md). Runs during the
  * Lambda init phase: checks every setting, reads the Upstash credentials, loads the keyring and
  * opens the revocation store's connection, so the first request finds everything warm. AWS region,
  * endpoint and credentials come from the standard AWS variables, read from `env` like the rest.

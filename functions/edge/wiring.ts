@@ -44,7 +44,7 @@ export interface EdgeConfig extends VerifierConfig<KeySource> {
 }
 
 /**
- * Documented in README "Edge": the authorizer's settings, plus `KEYWARD_ORIGIN`, and keys from
+ * Documented in docs/edge.md: the authorizer's settings, plus `KEYWARD_ORIGIN`, and keys from
  * `KEYWARD_JWKS_URL` (asymmetric) or Secrets Manager (`KEYWARD_SECRET_PREFIX` with the AWS
  * variables as Worker secrets). Upstash credentials come as Worker secrets
  * (`UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN`). Every problem is reported at once.

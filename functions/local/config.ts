@@ -22,7 +22,7 @@ export interface LocalStores {
 /** What `npm start` reads from its environment: the deployed functions' own settings. */
 export interface LocalConfig {
   readonly stores: LocalStores;
-  /** The authorizer's settings (README, "Authorizer settings"), read by the authorizer's reader. */
+  /** The authorizer's settings (docs/settings.md), read by the authorizer's reader. */
   readonly verification: VerificationSettings;
   readonly policy: RotationPolicy;
   readonly sessionsPolicy: RotationPolicy;

@@ -13,7 +13,7 @@ if (!/^\d+$/.test(raw) || port < 1 || port > 65_535) {
 const dir = resolve(process.env.KEYWARD_LOCAL_DIR ?? ".keyward");
 
 try {
-  // The deployed functions' own settings, read by their own readers (README, "Settings").
+  // The deployed functions' own settings, read by their own readers (docs/settings.md).
   const { stores, verification, policy, sessionsPolicy } = readLocalConfig(process.env);
   const stack = await startLocalStack({
     port,

@@ -30,7 +30,7 @@ export class SecretsReadFailed extends KeywardError {
 /**
  * Reads a keyring from Secrets Manager for verifiers, over SigV4-signed `fetch` (aws4fetch)
  * instead of the AWS SDK. Read-only by construction. Why: a verifier only ever makes one or two
- * read calls, and loading the SDK costs most of a cold start (README, "Authorizer"); `fetch` is
+ * read calls, and loading the SDK costs most of a cold start (docs/benchmarks.md); `fetch` is
  * already loaded for Upstash, and the same code runs at the edge. Writers use the SDK store.
  *
  * One `BatchGetSecretValue` filtered on the prefix returns the state and every material secret:

@@ -45,8 +45,7 @@ export const DEFAULT_POLICY: RotationPolicy = {
 };
 
 /**
- * The sessions keyring's defaults where they differ from `DEFAULT_POLICY` (README, "Rotation
- * settings"): A256GCM keys, graceful only, a rotation every 30 days (the session-key runbook's
+ * The sessions keyring's defaults where they differ from `DEFAULT_POLICY` (docs/settings.md): A256GCM keys, graceful only, a rotation every 30 days (the session-key runbook's
  * recommended cadence), and sessions that live at most 7 days (`maxTokenLifetimeMs`).
  */
 export const SESSIONS_POLICY_DEFAULTS = {

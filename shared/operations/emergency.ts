@@ -15,7 +15,7 @@ import {
 import { keyringKindOf, type OperationDeps, type OperationResult, type Request } from "./deps.ts";
 import { type Refused, refusal } from "./refusals.ts";
 import type { RotationOutcome } from "./rotate.ts";
-import { madeWith, storedKeyringProbe } from "./self-test.ts";
+import { emergencySelfTest } from "./self-test.ts";
 
 /**
  * Key compromise. The global revocation cut-off and a key rule for every key that still verifies
@@ -189,23 +189,4 @@ function newlyCompromised(before: Keyring, after: Keyring): string[] {
 
 function keyRule(kid: string): RevocationTarget {
   return { kind: "kid", kid };
-}
-
-/** After an emergency, against the keyring as stored: a token of the old key is refused, one of the new key accepted. */
-async function emergencySelfTest(
-  deps: OperationDeps,
-  before: Keyring,
-  intended: Keyring,
-  now: number,
-): Promise<string | undefined> {
-  const probe = await storedKeyringProbe(deps, now);
-  if (probe === undefined) return "the keyring vanished after the commit";
-  const made = madeWith(deps);
-  const old = await probe(before);
-  if (old.ok || old.reason !== "key_compromised") {
-    return `${made} the compromised key is not refused as such (${old.ok ? "allowed" : old.reason})`;
-  }
-  const fresh = await probe(intended);
-  if (!fresh.ok) return `${made} the new key is refused (${fresh.reason})`;
-  return undefined;
 }

@@ -14,7 +14,7 @@ export type ProbeResult =
  * signed with it, or a session sealed with it) and checks it against the keyring as stored, so a
  * corrupted write shows. Undefined if nothing is stored.
  */
-export async function storedKeyringProbe(
+async function storedKeyringProbe(
   deps: OperationDeps,
   now: number,
 ): Promise<((madeWith: Keyring) => Promise<ProbeResult>) | undefined> {
@@ -40,6 +40,58 @@ export async function storedKeyringProbe(
 }
 
 /** How a self-test's message names what it made: a token, or a session. */
-export function madeWith(deps: Pick<OperationDeps, "keyringName">): string {
+function madeWith(deps: Pick<OperationDeps, "keyringName">): string {
   return keyringKindOf(deps).protects === "sessions" ? "a session sealed with" : "a token of";
+}
+
+/**
+ * The runbook's verification table after a graceful activation: a token of the new key (as the
+ * tick computed it) verifies as current against the keyring as stored, and so does one of the key
+ * it replaced. Answers what failed, or undefined.
+ */
+export function activationSelfTest(
+  deps: OperationDeps,
+  before: Keyring,
+  intended: Keyring,
+  now: number,
+): Promise<string | undefined> {
+  return againstStored(deps, now, async (probe, made) => {
+    const fresh = await probe(intended);
+    if (!fresh.ok || fresh.keyStatus !== "current")
+      return `${made} the new key is refused (${fresh.ok ? fresh.keyStatus : fresh.reason})`;
+    const old = await probe(before);
+    if (!old.ok) return `${made} the previous key is refused (${old.reason})`;
+    return undefined;
+  });
+}
+
+/** After an emergency, against the keyring as stored: a token of the old key is refused, one of the new key accepted. */
+export function emergencySelfTest(
+  deps: OperationDeps,
+  before: Keyring,
+  intended: Keyring,
+  now: number,
+): Promise<string | undefined> {
+  return againstStored(deps, now, async (probe, made) => {
+    const old = await probe(before);
+    if (old.ok || old.reason !== "key_compromised")
+      return `${made} the compromised key is not refused as such (${old.ok ? "allowed" : old.reason})`;
+    const fresh = await probe(intended);
+    if (!fresh.ok) return `${made} the new key is refused (${fresh.reason})`;
+    return undefined;
+  });
+}
+
+/** Runs `check` with a probe of the keyring as stored, and what the probe makes, in words. */
+async function againstStored(
+  deps: OperationDeps,
+  now: number,
+  check: (
+    probe: (madeWith: Keyring) => Promise<ProbeResult>,
+    made: string,
+  ) => Promise<string | undefined>,
+): Promise<string | undefined> {
+  const probe = await storedKeyringProbe(deps, now);
+  if (probe === undefined) return "the keyring vanished after the commit";
+  return check(probe, madeWith(deps));
 }

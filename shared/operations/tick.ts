@@ -15,7 +15,7 @@ import { StoreUnavailable } from "../revocation/store.ts";
 import type { UsageStore } from "../usage/counts.ts";
 import { keyringKindOf, labelEntry, labelEvent, type OperationDeps } from "./deps.ts";
 import { recoverChanges } from "./recovery.ts";
-import { madeWith, storedKeyringProbe } from "./self-test.ts";
+import { activationSelfTest } from "./self-test.ts";
 
 /**
  * Where the grace gate's figures come from: verifications per kid over the last day, and tokens
@@ -144,7 +144,7 @@ export async function tick(
   const replaced = currentKid(keyring);
   const activation = applied.find((action) => action.type === "activate");
   if (activation !== undefined) {
-    const failure = await selfTest(deps, keyring, next, now);
+    const failure = await activationSelfTest(deps, keyring, next, now);
     if (failure !== undefined) {
       await restorePrevious(deps.keyrings, now);
       return fail(
@@ -179,29 +179,6 @@ export async function tick(
   }
   await deps.events.publish(events);
   return { status: "applied", actions: applied, revision: next.revision, ...lingering };
-}
-
-/**
- * The runbook's verification table after a graceful activation: a token of the new key (as this
- * tick computed it) verifies as current against the keyring as stored, and so does one of the key
- * it replaced. Answers what failed, or undefined.
- */
-async function selfTest(
-  deps: OperationDeps,
-  before: Keyring,
-  intended: Keyring,
-  now: number,
-): Promise<string | undefined> {
-  const probe = await storedKeyringProbe(deps, now);
-  if (probe === undefined) return "the keyring vanished after the commit";
-  const made = madeWith(deps);
-  const fresh = await probe(intended);
-  if (!fresh.ok || fresh.keyStatus !== "current") {
-    return `${made} the new key is refused (${fresh.ok ? fresh.keyStatus : fresh.reason})`;
-  }
-  const old = await probe(before);
-  if (!old.ok) return `${made} the previous key is refused (${old.reason})`;
-  return undefined;
 }
 
 /**

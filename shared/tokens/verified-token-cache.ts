@@ -8,7 +8,7 @@
  * leaves a 32-bit fingerprint of its signature in a fixed typed array. Why: caching every
  * first-seen token keeps each entry alive long enough for V8 to promote it to the old generation,
  * where it then dies; under traffic of mostly new tokens that garbage costs a third of the
- * verification throughput (README, "Benchmarks"). Tokens that do repeat are cached from their
+ * verification throughput (docs/benchmarks.md). Tokens that do repeat are cached from their
  * third use on; a fingerprint collision only admits a token one use early.
  */
 export class VerifiedTokenCache<T> {

@@ -1,7 +1,7 @@
 import { checkedRedisPrefix } from "./prefix.ts";
 
 /**
- * Who holds which Upstash credential (README "Deploying", "Upstash"): each is an ACL user of the
+ * Who holds which Upstash credential (docs/deploying.md, "Upstash"): each is an ACL user of the
  * database with a REST token of its own (`ACL RESTTOKEN`).
  * - `writer`: the rotation function and the ops API: everything under the prefix.
  * - `issuer`: the issuing endpoint and `keyward/issuer` with refresh tokens: reads everything,

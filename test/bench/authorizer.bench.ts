@@ -45,9 +45,10 @@ export async function authorizerBenchmarks(): Promise<Figure[]> {
   const cold = await coldStarts(env, event);
 
   // 50 invocations share one process here (in Lambda each has its own container), so queueing
-  // can pass the 100 ms budget; the warm figure measures latency, so the budget is widened.
+  // can pass the 100 ms budget; the warm figure measures latency, so the budget is widened, and
+  // the freshness bound lowered to keep the two within the 1 s promise (the reader refuses more).
   const handler = await createAuthorizerFromEnv(
-    { ...env, KEYWARD_REVOCATION_BUDGET_MS: "1000" },
+    { ...env, KEYWARD_REVOCATION_BUDGET_MS: "400", KEYWARD_REVOCATION_FRESHNESS_MS: "600" },
     { write: () => undefined },
   );
   const bare = bareUpstash(services.upstashUrl, services.upstashToken);

@@ -12,7 +12,7 @@ export interface Figure {
   readonly baseline: number;
   /** value / baseline (for throughput: higher is better; for latency and size: lower is better). */
   readonly ratio: number;
-  /** The target, in words, for the README. */
+  /** The target, in words, for docs/benchmarks.md. */
   readonly target: string;
 }
 

@@ -92,6 +92,22 @@ function run(title: string, timeout: number) {
 }
 
 describe("README recipes, run as written against the local stack", () => {
+  it("the quick start: a token that works, then refused once revoked, and a rotation under way", () => {
+    const result = spawnSync("bash", ["-c", shellBlock("## Quick start")], {
+      cwd: dir,
+      env: terminal,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(result.status, result.stderr).toBe(0);
+    const lines = result.stdout.trim().split("\n");
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ sub: "alice", keyStatus: "current" });
+    expect(lines[1]).toBe("revoked (subject)");
+    expect(JSON.parse(lines[2] as string)).toMatchObject({ error: { code: "revoked" } });
+    expect(lines[3]).toMatch(/^graceful rotation: new key \S{22}, signing from /);
+    expect(lines.slice(4).join("\n")).toMatch(/^pending\s+\S{22}/m);
+  }, 60_000);
+
   it("every recipe has its run here", () => {
     expect(recipes().map((r) => r.title.split(" ").slice(0, 3).join(" "))).toEqual([
       "A login service",

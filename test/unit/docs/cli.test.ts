@@ -5,9 +5,10 @@ import type { Command } from "../../../cli/command.ts";
 import { COMMANDS } from "../../../cli/commands/index.ts";
 import { GLOBAL_OPTIONS } from "../../../cli/options.ts";
 
-describe("README: the keyward CLI", () => {
+describe("docs/cli.md and the README's recipes", () => {
+  const page = readFileSync(new URL("../../../docs/cli.md", import.meta.url), "utf8");
   const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
-  const table = readme.slice(readme.indexOf("| command | does |"));
+  const table = page.slice(page.indexOf("| command | does |"));
   const rows = [...table.slice(0, table.indexOf("\n\n")).matchAll(/^\| `([^`]+)` \|/gm)].map(
     (m) => m[1] as string,
   );
