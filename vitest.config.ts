@@ -39,6 +39,16 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        test: {
+          // Projects of a team's own, each installing the packed tarball (test/consumers/apps).
+          name: "consumers",
+          include: ["test/consumers/**/*.test.ts"],
+          globalSetup: ["./test/support/global-setup.ts", "./test/support/pack.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
+        },
+      },
     ],
   },
 });

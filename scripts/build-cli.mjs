@@ -11,6 +11,8 @@ await build({
   platform: "node",
   format: "esm",
   target: "node20",
+  minify: true,
+  legalComments: "none",
   // Bundled CommonJS dependencies call require(); give them Node's.
   banner: {
     js: 'import { createRequire as __keywardRequire } from "node:module"; const require = __keywardRequire(import.meta.url);',

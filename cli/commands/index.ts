@@ -4,6 +4,7 @@ import { check } from "./check.ts";
 import { families, sessions } from "./families.ts";
 import { hashToken } from "./hash-token.ts";
 import { help } from "./help.ts";
+import { init } from "./init.ts";
 import { journal } from "./journal.ts";
 import { keys } from "./keys.ts";
 import { plan } from "./plan.ts";
@@ -20,6 +21,7 @@ import { status } from "./status.ts";
  * drift from what the parser accepts.
  */
 export const COMMANDS: Readonly<Record<string, Command>> = {
+  init,
   status,
   rotate,
   rollback,

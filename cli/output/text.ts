@@ -37,13 +37,22 @@ export function statusText(body: KeysResponse, counted: string): string {
     .join("\n");
 }
 
-/** A cut-off refuses tokens issued at or before its millisecond; a token or key rule refuses outright. */
+/**
+ * The rule that refuses the most first, then every other rule that applies. A cut-off refuses
+ * tokens issued at or before its millisecond; a token or key rule refuses outright.
+ */
 export function checkText(value: CheckResponse): string {
   if (!value.revoked) return "not revoked";
-  if (value.rule === "token") return `revoked by token rule since ${value.since}`;
-  if (value.rule === "kid")
-    return `revoked by kid rule since ${value.since}: every token of the key is refused`;
-  return `revoked by ${value.rule} rule: tokens issued at or before ${value.since} are refused`;
+  const [first, ...others] = value.rules.length > 0 ? value.rules : [value];
+  const lines = [`revoked by ${ruleText(first ?? value)}`];
+  for (const other of others) lines.push(`  also ${ruleText(other)}`);
+  return lines.join("\n");
+}
+
+function ruleText({ rule, since }: { rule: string; since: string }): string {
+  if (rule === "token") return `token rule since ${oneLine(since)}`;
+  if (rule === "kid") return `kid rule since ${oneLine(since)}: every token of the key is refused`;
+  return `${oneLine(rule)} rule: tokens issued at or before ${oneLine(since)} are refused`;
 }
 
 export function auditText(page: AuditResponse): string {

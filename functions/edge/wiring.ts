@@ -1,25 +1,12 @@
 import { Hono } from "hono";
 import { type Environment, EnvReader } from "../../shared/config/env.ts";
-import {
-  type KeySource,
-  readVerifierConfig,
-  type VerifierConfig,
-} from "../../shared/config/verifier-config.ts";
+import type { KeySource, VerifierConfig } from "../../shared/config/verifier-config.ts";
 import { type Clock, systemClock } from "../../shared/kernel/clock.ts";
-import { JwksReader } from "../../shared/keyring-store/jwks-reader.ts";
-import { readerFromEnvironment } from "../../shared/keyring-store/secrets-reader.ts";
 import { createLogger, type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
-import {
-  readOrLog,
-  reportMirrorOverflow,
-  upstashRevocationSources,
-  usageRecorderFor,
-  type Verification,
-  verificationFromConfig,
-} from "../../shared/verification/assembly.ts";
-import { usageOf } from "../../shared/verification/authenticate.ts";
+import { readOrLog, type Verification } from "../../shared/verification/assembly.ts";
 import { errorAnswer, errorBody } from "../http/errors.ts";
 import { type KeywardEnv, keyward } from "./middleware.ts";
+import { edgeVerification, readEdgeVerifierConfig } from "./verification.ts";
 
 /** Headers the Worker sets for the origin; a caller's own copies are dropped, never passed on. */
 export const IDENTITY_HEADERS = { sub: "x-keyward-sub", scope: "x-keyward-scope" } as const;
@@ -54,16 +41,7 @@ export function readEdgeConfig(env: Environment): EdgeConfig {
   const origin = read.url("KEYWARD_ORIGIN");
   if (origin === undefined && read.string("KEYWARD_ORIGIN") === undefined)
     read.problem("KEYWARD_ORIGIN is required: the URL accepted requests are sent to");
-  if (read.string("KEYWARD_UPSTASH_SECRET_ID") !== undefined)
-    read.problem(
-      "KEYWARD_UPSTASH_SECRET_ID is not read at the edge: set UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN as Worker secrets",
-    );
-  if (read.string("KEYWARD_SECRET_PREFIX") !== undefined) {
-    for (const name of ["AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"])
-      if (read.string(name) === undefined)
-        read.problem(`${name} is required with KEYWARD_SECRET_PREFIX: the keyring's reader`);
-  }
-  const config = readVerifierConfig(env, "secrets-or-jwks", read);
+  const config = readEdgeVerifierConfig(env, read);
   return { ...config, origin: origin ?? "" };
 }
 
@@ -78,57 +56,13 @@ export function createEdgeVerifier(env: Environment, overrides: EdgeOverrides = 
   const log = createLogger("keyward-edge", write);
   const config = readOrLog(() => readEdgeConfig(env), log);
   const clock = overrides.clock ?? systemClock;
-  const keys = config.keys;
-  const reader =
-    keys.kind === "jwks"
-      ? new JwksReader({ url: keys.url })
-      : readerFromEnvironment(env, keys.prefix);
-  const load = () => reader.load();
-  if (config.upstash.kind !== "env") throw new Error("unreachable: readEdgeConfig refuses it");
-  const upstash = { url: config.upstash.url, token: config.upstash.token };
-  const verification = verificationFromConfig(
-    config,
-    load,
-    upstashRevocationSources(upstash, config),
-    clock,
-    // HS256 through jose (WebCrypto): workerd runs it inline, and the Worker needs no node:crypto.
-    { onMirrorOverflow: reportMirrorOverflow(log, write, "edge", clock) },
-  );
-  const usage = usageRecorderFor(upstash, config.redisPrefix, clock, log);
-  let flushing: Promise<void> | undefined;
+  const edge = edgeVerification(config, env, clock, log, write);
   const fetchOrigin = overrides.fetchOrigin ?? ((request: Request) => fetch(request));
   const origin = new URL(config.origin);
 
   const app = new Hono<KeywardEnv>();
   app.onError(errorAnswer);
-  app.use(
-    "*",
-    keyward({
-      authenticate: verification.authenticate,
-      tokenSource: {
-        header: config.tokenHeader,
-        ...(config.tokenCookie === undefined ? {} : { cookie: config.tokenCookie }),
-      },
-      onResult: (result) => {
-        const counted = usageOf(result);
-        if (counted !== undefined)
-          flushing = usage.record(counted.kid, clock.now(), counted.outcome) ?? flushing;
-        if (!result.ok) {
-          log.info("request refused", {
-            reason: result.reason,
-            ...(result.kid === undefined ? {} : { kid: result.kid }),
-            ...(result.rule === undefined ? {} : { rule: result.rule }),
-          });
-        } else if (result.revocationUnchecked || result.staleKeyring) {
-          log.warn("request allowed degraded", {
-            kid: result.kid,
-            revocationUnchecked: result.revocationUnchecked,
-            staleKeyring: result.staleKeyring,
-          });
-        }
-      },
-    }),
-  );
+  app.use("*", keyward(edge.middleware));
   app.all("*", async (c) => {
     const target = originTarget(origin, new URL(c.req.url));
     if (target === undefined)
@@ -160,14 +94,7 @@ export function createEdgeVerifier(env: Environment, overrides: EdgeOverrides = 
     }
   });
 
-  return {
-    app,
-    verification,
-    pending: () =>
-      [verification.keyrings.loading, verification.mirror?.refreshing, flushing].filter(
-        (work): work is Promise<void> => work !== undefined,
-      ),
-  };
+  return { app, verification: edge.verification, pending: edge.pending };
 }
 
 /**

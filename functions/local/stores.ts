@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { AuditJournal } from "../../shared/audit/journal.ts";
 import { MemoryAuditJournal } from "../../shared/audit/memory.ts";
@@ -7,7 +6,7 @@ import { AWS_CLIENT_LIMITS } from "../../shared/config/aws-env.ts";
 import type { VerificationSettings } from "../../shared/config/verifier-config.ts";
 import type { Clock } from "../../shared/kernel/clock.ts";
 import { type KeyringName, keyringSecretPrefix } from "../../shared/keyring/names.ts";
-import { FileKeyringStore } from "../../shared/keyring-store/file.ts";
+import { FileKeyringStore, localKeyringPath } from "../../shared/keyring-store/file.ts";
 import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-manager.ts";
 import type { KeyringStore } from "../../shared/keyring-store/store.ts";
 import { MemoryRefreshStore } from "../../shared/refresh/memory.ts";
@@ -55,9 +54,7 @@ export function localStores(
       : new SecretsManagerClient({ ...stores.aws, ...AWS_CLIENT_LIMITS });
   const keyrings = (name: KeyringName): KeyringStore =>
     secrets === undefined || secretPrefix === undefined
-      ? new FileKeyringStore(
-          join(dir, name === "signing" ? "keyring.json" : `${name}-keyring.json`),
-        )
+      ? new FileKeyringStore(localKeyringPath(dir, name))
       : new SecretsManagerKeyringStore({
           client: secrets,
           prefix: keyringSecretPrefix(secretPrefix, name),

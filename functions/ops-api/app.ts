@@ -6,7 +6,7 @@ import { createJwksApp, jwksMaxAge, publicKeysOf } from "../jwks/app.ts";
 import { type Env, type OpsAppOptions, opsContext } from "./context.ts";
 import { familyRoutes } from "./families.ts";
 import { auditRoutes, journalRoutes } from "./journal.ts";
-import { keyRoutes } from "./keys.ts";
+import { initRoutes, keyRoutes } from "./keys.ts";
 import { revocationRoutes } from "./revocations.ts";
 
 export type { OpsAppOptions } from "./context.ts";
@@ -48,7 +48,10 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
   app.route("/v1", keyringApp(deps));
   for (const name of KEYRING_NAMES) {
     const keyring = keyrings[name];
-    if (keyring !== undefined) app.route(`/v1/keyrings/${name}`, keyringApp(keyring));
+    if (keyring !== undefined)
+      app
+        .route(`/v1/keyrings/${name}`, keyringApp(keyring))
+        .route(`/v1/keyrings/${name}`, initRoutes(ctx, keyring));
   }
   app.all("/v1/keyrings/:name/*", (c) => {
     const name = c.req.param("name");

@@ -4,6 +4,7 @@ import { KID_PATTERN } from "../../shared/keyring/key.ts";
 import { planAhead } from "../../shared/keyring/schedule.ts";
 import { keyringKindOf, type OperationDeps } from "../../shared/operations/deps.ts";
 import { importSecret } from "../../shared/operations/import.ts";
+import { initKeyring } from "../../shared/operations/init.ts";
 import { reinstate, rollbackKeys } from "../../shared/operations/rollback.ts";
 import { rotate } from "../../shared/operations/rotate.ts";
 import { keyringStatus } from "../../shared/operations/status.ts";
@@ -13,6 +14,7 @@ import type { Env, OpsContext } from "./context.ts";
 import { refusedError } from "./statuses.ts";
 import type {
   ImportResponse,
+  InitResponse,
   KeysResponse,
   PlanResponse,
   ReinstateResponse,
@@ -161,4 +163,29 @@ function isWholeSeconds(value: unknown): value is number {
   return (
     typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 366 * 86_400
   );
+}
+
+/**
+ * `POST /v1/keyrings/<name>/init` (admin): the keyring with one generated key, current at once,
+ * for a system with no secret to migrate; 409 `keyring_exists` once it exists.
+ */
+export function initRoutes(ctx: OpsContext, deps: OperationDeps): Hono<Env> {
+  const app = new Hono<Env>();
+  app.post("/init", ctx.authenticated("admin"), ctx.body, async (c) => {
+    const fields = await ctx.json(c, ["reason"]);
+    const result = await initKeyring(deps, {
+      reason: text(fields, "reason", 500),
+      actor: c.get("operator").name,
+    });
+    if (!result.ok) throw refusedError(result);
+    return c.json(
+      {
+        keyring: deps.keyringName,
+        kid: result.value.kid,
+        status: "current",
+      } satisfies InitResponse,
+      201,
+    );
+  });
+  return app;
 }

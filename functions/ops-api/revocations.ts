@@ -152,8 +152,17 @@ export function revocationRoutes(ctx: OpsContext): Hono<Env> {
       facts = { sub: text(query, "sub", 512, "query"), issuedAtMs: 0, claims: {} };
     }
     const status = await deps.revocations.check(facts);
+    const since = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : "unknown");
     const answer: CheckResponse = status.revoked
-      ? { revoked: true, rule: status.rule, since: new Date(status.sinceMs).toISOString() }
+      ? {
+          revoked: true,
+          rule: status.rule,
+          since: since(status.sinceMs),
+          rules: status.applying.map((applied) => ({
+            rule: applied.rule,
+            since: since(applied.sinceMs),
+          })),
+        }
       : { revoked: false };
     return c.json(answer);
   });

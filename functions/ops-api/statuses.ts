@@ -5,6 +5,7 @@ import { ApiError } from "../http/errors.ts";
 /** The status each refusal answers with: a code without one does not compile. */
 const STATUS_OF: Readonly<Record<OperationRefusalCode, ContentfulStatusCode>> = {
   keyring_conflict: 409,
+  keyring_exists: 409,
   rotation_in_progress: 409,
   emergency_in_progress: 409,
   no_previous_key: 409,

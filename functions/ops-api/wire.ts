@@ -1,4 +1,5 @@
 import type { AuditPage } from "../../shared/audit/journal.ts";
+import type { KeyringName } from "../../shared/keyring/names.ts";
 import type { PlannedTransition } from "../../shared/keyring/schedule.ts";
 import type { RotationRecord } from "../../shared/operations/journal.ts";
 import type { RotationOutcome } from "../../shared/operations/rotate.ts";
@@ -13,6 +14,13 @@ import type { RevocationRule } from "../../shared/revocation/rules.ts";
 
 /** `GET …/keys`. */
 export type KeysResponse = KeyringStatus;
+
+/** `POST /v1/keyrings/{name}/init`. */
+export interface InitResponse {
+  readonly keyring: KeyringName;
+  readonly kid: string;
+  readonly status: "current";
+}
 
 /** `POST …/keys/rotate`. */
 export type RotateResponse = Omit<RotationOutcome, "keyring">;
@@ -73,10 +81,19 @@ export interface BatchResponse {
   readonly results: readonly BatchItemResult[];
 }
 
-/** `GET /v1/revocations/check`. */
+/** One rule that applies, in a check's answer. */
+export interface CheckedRule {
+  readonly rule: RevocationRule;
+  readonly since: string;
+}
+
+/**
+ * `GET /v1/revocations/check`: the rule that refuses the most (`rule`, `since`), and every rule
+ * that applies (`rules`, that one first).
+ */
 export type CheckResponse =
   | { readonly revoked: false; readonly message?: string }
-  | { readonly revoked: true; readonly rule: RevocationRule; readonly since: string };
+  | (CheckedRule & { readonly revoked: true; readonly rules: readonly CheckedRule[] });
 
 /** `GET /v1/families?sub=`. */
 export interface FamiliesResponse {

@@ -44,11 +44,17 @@ export async function createRotationFromEnv(
     const { outcomes, lingering } = await tickAll(
       KEYRING_NAMES.map((name) => deps.keyring(name)),
       now,
-      (keyring, outcome) =>
+      (keyring, outcome) => {
         (outcome.status === "failed" ? log.error : log.info)("rotation tick", {
           keyring,
           ...outcome,
-        }),
+        });
+        if (keyring === "signing" && outcome.status === "absent")
+          log.warn(
+            "no signing keyring yet: every token is refused until `keyward init` (or `keyward keys import`) creates it",
+            {},
+          );
+      },
     );
     write(
       tickLine(

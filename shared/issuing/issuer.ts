@@ -1,7 +1,13 @@
 import { type Clock, SECOND, systemClock } from "../kernel/clock.ts";
-import { KeywardError, UsageError } from "../kernel/errors.ts";
+import {
+  ConfigInvalid,
+  collectProblems,
+  KeywardError,
+  UsageError,
+  wholeNumberProblems,
+} from "../kernel/errors.ts";
 import type { Keyring } from "../keyring/keyring.ts";
-import { type KeyringSource, keyringLoader } from "../keyring-store/secrets-reader.ts";
+import { type KeyringSource, keyringLoader } from "../keyring-store/source.ts";
 import { type RefreshOptions, refreshSettings } from "../refresh/settings.ts";
 import { REFRESH_REFUSALS, type RefreshRefusal } from "../refresh/store.ts";
 import {
@@ -34,7 +40,7 @@ export interface IssuerOptions extends SignerOptions {
 export interface IssueRequest extends Omit<TokenRequest, "familyId"> {
   /** Also a refresh token, starting a family (needs the `refresh` option). */
   readonly refresh?: boolean;
-  /** Shown by `keyward sessions` for the family. */
+  /** Shown by `keyward families` for the family. */
   readonly userAgent?: string;
   /** The issuing client, for the family's listing (the endpoint sets it). */
   readonly client?: string;
@@ -84,6 +90,8 @@ export class IssuerUnavailable extends KeywardError {
  * fail, up to the stale bound), so a login service follows every rotation without a restart.
  */
 export function createIssuer(options: IssuerOptions): Issuer {
+  if (typeof options !== "object" || options === null)
+    throw new ConfigInvalid(["createIssuer(options): options with a keyring are required"]);
   const {
     keyring: source,
     cacheTtlSeconds,
@@ -94,10 +102,30 @@ export function createIssuer(options: IssuerOptions): Issuer {
     ...signing
   } = options;
   const clock = given ?? systemClock;
-  const load = keyringLoader(source);
+  const problems: string[] = [];
+  const loader = keyringLoader(source, "signing");
+  if ("problems" in loader) problems.push(...loader.problems);
+  problems.push(
+    ...wholeNumberProblems({ cacheTtlSeconds, maxStaleSeconds, clockToleranceSeconds }, 0),
+  );
+  const signer = collectProblems(problems, () => createSigner(signing));
   const ttlMs = (cacheTtlSeconds ?? 60) * SECOND;
+  const maxLifetime = signing.maxLifetimeSeconds ?? 86_400;
+  const refresh =
+    refreshing === undefined
+      ? undefined
+      : collectProblems(problems, () => ({
+          ...refreshing,
+          // A reused family's access tokens are refused until the last of them has expired.
+          settings: refreshSettings(
+            refreshing,
+            (nowMs) => Math.floor(nowMs / SECOND) + maxLifetime + 2 * (clockToleranceSeconds ?? 5),
+          ),
+        }));
+  if (problems.length > 0 || signer === undefined || "problems" in loader)
+    throw new ConfigInvalid(problems);
   const keyrings = new KeyringCache({
-    load,
+    load: loader.load,
     clock,
     ttlMs,
     maxStaleMs: (maxStaleSeconds ?? 900) * SECOND,
@@ -105,19 +133,6 @@ export function createIssuer(options: IssuerOptions): Issuer {
     // issuer stops signing with a key an emergency compromised within the TTL, never later.
     backgroundReloadForMs: 0,
   });
-  const signer = createSigner(signing);
-  const maxLifetime = signing.maxLifetimeSeconds ?? 86_400;
-  const refresh =
-    refreshing === undefined
-      ? undefined
-      : {
-          ...refreshing,
-          // A reused family's access tokens are refused until the last of them has expired.
-          settings: refreshSettings(
-            refreshing,
-            (nowMs) => Math.floor(nowMs / SECOND) + maxLifetime + 2 * (clockToleranceSeconds ?? 5),
-          ),
-        };
   const keyring = async () => {
     const read = await keyrings.get();
     if (!read.ok) {

@@ -61,3 +61,27 @@ export class StoreUnavailable extends KeywardError {
 export class UsageError extends KeywardError {
   override readonly code = "usage_error";
 }
+
+/**
+ * Runs `make`, adding the problems of a `ConfigInvalid` it throws to `problems` instead: one
+ * constructor checks its parts and reports every problem of all of them at once.
+ */
+export function collectProblems<T>(problems: string[], make: () => T): T | undefined {
+  try {
+    return make();
+  } catch (error) {
+    if (!(error instanceof ConfigInvalid)) throw error;
+    problems.push(...error.problems);
+    return undefined;
+  }
+}
+
+/** Problems of optional whole numbers from `min` (each named as the option it is). */
+export function wholeNumberProblems(
+  values: Readonly<Record<string, number | undefined>>,
+  min: number,
+): string[] {
+  return Object.entries(values)
+    .filter(([, value]) => value !== undefined && !(Number.isInteger(value) && value >= min))
+    .map(([name]) => `${name} must be a whole number >= ${min}`);
+}

@@ -1,13 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { StoreUnavailable } from "../kernel/errors.ts";
 import type { Keyring } from "../keyring/keyring.ts";
+import type { KeyringName } from "../keyring/names.ts";
 import { parseKeyring, serializeKeyring } from "../keyring/serialize.ts";
 import { withoutDestroyedMaterial } from "./memory.ts";
 import { assertValid, type KeyringStore, storedVersion, succession } from "./store.ts";
 
 const LOCK_STALE_MS = 30_000;
+
+/** Where the local stack keeps a keyring in its folder (`.keyward/` by default). */
+export function localKeyringPath(dir: string, keyring: KeyringName): string {
+  return join(dir, keyring === "signing" ? "keyring.json" : `${keyring}-keyring.json`);
+}
 const LOCK_WAIT_MS = 5_000;
 
 /**

@@ -3,7 +3,6 @@ import { type AwsCredentials, awsSettings } from "../config/aws-env.ts";
 import type { Environment } from "../config/env.ts";
 import { KeywardError } from "../kernel/errors.ts";
 import type { Keyring } from "../keyring/keyring.ts";
-import { type KeyringName, keyringSecretPrefix } from "../keyring/names.ts";
 import { assembleKeyring, stateName, trimPrefix } from "./secrets-layout.ts";
 
 export interface SecretsReaderOptions {
@@ -130,30 +129,4 @@ export function readerFromEnvironment(env: Environment, prefix: string): Secrets
     credentials,
     ...(endpoint === undefined ? {} : { endpoint }),
   });
-}
-
-/**
- * Where a library (`keyward/issuer`, `keyward/sessions`) reads a keyring: Secrets Manager under
- * the deployment's prefix, with the standard AWS variables, or any loader (tests, the local stack).
- */
-export type KeyringSource =
-  | {
-      /** The deployment's prefix (`KEYWARD_SECRET_PREFIX`), e.g. `keyward/prod`. */
-      readonly secretPrefix: string;
-      /** Region, credentials and endpoint, from the standard AWS variables. Default `process.env`. */
-      readonly env?: Environment;
-    }
-  | { readonly load: () => Promise<Keyring | undefined> };
-
-/** The loader of `keyring` (the signing keyring unless told) from a source. */
-export function keyringLoader(
-  source: KeyringSource,
-  keyring: KeyringName = "signing",
-): () => Promise<Keyring | undefined> {
-  if ("load" in source) return source.load;
-  const reader = readerFromEnvironment(
-    source.env ?? process.env,
-    keyringSecretPrefix(source.secretPrefix, keyring),
-  );
-  return () => reader.load();
 }

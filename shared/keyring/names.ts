@@ -15,11 +15,6 @@ export interface KeyringKind {
    * sessions have no issuance instant to compare, so the sessions keyring relies on its key rules.
    */
   readonly emergencyCutsOffAll: boolean;
-  /**
-   * A deployment may not use it: while it does not exist, the rotation function leaves it alone
-   * instead of reporting `no_keyring`.
-   */
-  readonly optional: boolean;
 }
 
 export const KEYRING_KINDS: Readonly<Record<KeyringName, KeyringKind>> = {
@@ -27,13 +22,11 @@ export const KEYRING_KINDS: Readonly<Record<KeyringName, KeyringKind>> = {
     name: "signing",
     protects: "tokens",
     emergencyCutsOffAll: true,
-    optional: false,
   },
   sessions: {
     name: "sessions",
     protects: "sessions",
     emergencyCutsOffAll: false,
-    optional: true,
   },
 };
 

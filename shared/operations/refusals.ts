@@ -8,6 +8,8 @@ export type OperationRefusalCode =
   | TransitionRefusalCode
   /** Other writers kept committing first; nothing was written. */
   | "keyring_conflict"
+  /** `init` on a keyring that exists. */
+  | "keyring_exists"
   /** A rotation's key is pending activation already. */
   | "rotation_in_progress"
   /** Another emergency made the current key moments ago. */

@@ -13,7 +13,7 @@ import {
 import { KeyringConflict, restorePrevious } from "../keyring-store/store.ts";
 import { StoreUnavailable } from "../revocation/store.ts";
 import type { UsageStore } from "../usage/counts.ts";
-import { keyringKindOf, labelEntry, labelEvent, type OperationDeps } from "./deps.ts";
+import { labelEntry, labelEvent, type OperationDeps } from "./deps.ts";
 import { recoverChanges } from "./recovery.ts";
 import { activationSelfTest } from "./self-test.ts";
 
@@ -40,7 +40,10 @@ export type TickOutcome =
       readonly revision: number;
     } & Lingering)
   | { readonly status: "conflict" }
-  /** An optional keyring (sessions) that was never created: nothing to do, nothing wrong. */
+  /**
+   * A keyring not created yet (`keyward init`, or an import): nothing to do, and no alarm on a
+   * fresh stack; verifiers refuse every token until it exists.
+   */
   | { readonly status: "absent" }
   | { readonly status: "failed"; readonly reason: string };
 
@@ -99,8 +102,7 @@ export async function tick(
     if (!(error instanceof KeyringInvalid)) throw error;
     return fail("keyring_invalid", { problems: error.problems.length });
   }
-  if (keyring === undefined)
-    return keyringKindOf(deps).optional ? { status: "absent" } : fail("no_keyring");
+  if (keyring === undefined) return { status: "absent" };
 
   const usage = await usageOrUnknown(deps.usage, now);
   const stale = await staleOrNone(deps.usage, now);

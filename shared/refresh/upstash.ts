@@ -1,10 +1,15 @@
 import type { Redis } from "@upstash/redis";
-import { StoreUnavailable } from "../kernel/errors.ts";
+import { ConfigInvalid, StoreUnavailable, wholeNumberProblems } from "../kernel/errors.ts";
 import { changeLogKey, changeLogSeqKey, LOG_RULE_LUA } from "../revocation/change-log.ts";
 import { lookupFor, revocationKey } from "../revocation/rules.ts";
 import { createUpstashClient } from "../upstash/client.ts";
-import { checkedRedisPrefix } from "../upstash/prefix.ts";
-import { type UpstashSettings, upstashFailure, WRITE_BUDGET_MS } from "../upstash/settings.ts";
+import { DEFAULT_REDIS_PREFIX, redisPrefixProblem } from "../upstash/prefix.ts";
+import {
+  type UpstashSettings,
+  upstashFailure,
+  upstashProblems,
+  WRITE_BUDGET_MS,
+} from "../upstash/settings.ts";
 import {
   EXPIRED_FAMILY_KEPT_MS,
   type Family,
@@ -121,7 +126,12 @@ export class UpstashRefreshStore implements RefreshStore {
   readonly #budgetMs: number;
 
   constructor(options: UpstashRefreshOptions) {
-    this.#prefix = checkedRedisPrefix(options.prefix);
+    const problems = upstashProblems(options, "UpstashRefreshStore options");
+    problems.push(...wholeNumberProblems({ budgetMs: options?.budgetMs }, 1));
+    const prefixProblem = redisPrefixProblem(options?.prefix ?? DEFAULT_REDIS_PREFIX, "prefix");
+    if (prefixProblem !== undefined) problems.push(prefixProblem);
+    if (problems.length > 0) throw new ConfigInvalid(problems);
+    this.#prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
     this.#budgetMs = options.budgetMs ?? WRITE_BUDGET_MS;
     this.#redis = createUpstashClient(options, this.#budgetMs);
   }

@@ -32,14 +32,23 @@ export interface TokenFacts {
   readonly claims: Readonly<Record<string, unknown>>;
 }
 
+/** One rule that refuses a token, and when it was written (milliseconds). */
+export interface AppliedRule {
+  readonly rule: RevocationRule;
+  /** When the rule was written, in milliseconds: a cut-off refuses tokens issued up to it. */
+  readonly sinceMs: number;
+}
+
 export type RevocationStatus =
   | { readonly revoked: false }
-  | {
+  | (AppliedRule & {
       readonly revoked: true;
-      readonly rule: RevocationRule;
-      /** When the rule was written, in milliseconds: a cut-off refuses tokens issued up to it. */
-      readonly sinceMs: number;
-    };
+      /**
+       * Every rule that applies, the one named above first: an outright rule (a token's, a key's)
+       * before any cut-off, then cut-offs latest first (the latest refuses the most).
+       */
+      readonly applying: readonly AppliedRule[];
+    });
 
 export interface RevocationTiming {
   /** Cut-off entries (subject, claim, all) live this long: every token issued before has expired by then. */
@@ -145,15 +154,26 @@ export function evaluate(
   facts: TokenFacts,
 ): RevocationStatus {
   const issued = facts.issuedAtMs ?? Number.NEGATIVE_INFINITY;
+  const outright: AppliedRule[] = [];
+  const cutoffs: AppliedRule[] = [];
   for (let i = 0; i < lookup.rules.length; i++) {
     const raw = values[i];
     if (raw === null || raw === undefined) continue;
     const sinceMs = storedInstantMs(Number(raw));
     const { rule, cutoff } = lookup.rules[i] as Lookup["rules"][number];
-    if (!Number.isFinite(sinceMs)) return { revoked: true, rule, sinceMs: Number.NaN };
-    if (!cutoff || issued <= sinceMs) return { revoked: true, rule, sinceMs };
+    if (!Number.isFinite(sinceMs))
+      return {
+        revoked: true,
+        rule,
+        sinceMs: Number.NaN,
+        applying: [{ rule, sinceMs: Number.NaN }],
+      };
+    if (!cutoff) outright.push({ rule, sinceMs });
+    else if (issued <= sinceMs) cutoffs.push({ rule, sinceMs });
   }
-  return { revoked: false };
+  const applying = [...outright, ...cutoffs.sort((a, b) => b.sinceMs - a.sinceMs)];
+  const first = applying[0];
+  return first === undefined ? { revoked: false } : { revoked: true, ...first, applying };
 }
 
 /**

@@ -57,11 +57,12 @@ export interface SealOptions {
 
 export interface SealingOptions extends SealOptions {
   /**
-   * When the session ends (milliseconds since the epoch). At most the maximum session lifetime
-   * from now: a key retires once everything it sealed has expired, which it can only know if no
-   * session outlives that bound. Default: the bound itself.
+   * When the session ends, as a `Date` (or `expiresAtMs`, milliseconds since the epoch; not both).
+   * At most the maximum session lifetime from now: a key retires once everything it sealed has
+   * expired, which it can only know if no session outlives that bound. Default: the bound itself.
    */
-  readonly expiresAt?: number;
+  readonly expiresAt?: Date;
+  readonly expiresAtMs?: number;
 }
 
 export interface Sealer {
@@ -149,7 +150,7 @@ export function createSealer(options: SealerOptions): Sealer {
 
   return {
     async seal(plaintext, sealOptions = {}) {
-      const { expiresAt } = sealOptions;
+      const expiresAt = expiryOf(sealOptions);
       if (
         expiresAt !== undefined &&
         !(Number.isFinite(expiresAt) && expiresAt <= clock.now() + maxLifetimeMs)
@@ -240,4 +241,17 @@ export function createSealer(options: SealerOptions): Sealer {
       }
     },
   };
+}
+
+/** A seal's expiry in milliseconds: a `Date`, or milliseconds under a name that says so. */
+function expiryOf(options: SealingOptions): number | undefined {
+  const { expiresAt, expiresAtMs } = options;
+  if (expiresAt !== undefined && expiresAtMs !== undefined)
+    throw new UsageError("give expiresAt (a Date) or expiresAtMs (milliseconds), not both");
+  if (expiresAt === undefined) return expiresAtMs;
+  if (!(expiresAt instanceof Date))
+    throw new UsageError(
+      "expiresAt takes a Date; for milliseconds since the epoch, use expiresAtMs",
+    );
+  return expiresAt.getTime();
 }

@@ -1,18 +1,17 @@
 import { type Clock, MINUTE, SECOND, systemClock } from "../kernel/clock.ts";
-import { ConfigInvalid } from "../kernel/errors.ts";
-import { type KeyringSource, keyringLoader } from "../keyring-store/secrets-reader.ts";
+import { ConfigInvalid, wholeNumberProblems } from "../kernel/errors.ts";
+import { type KeyringSource, keyringLoader } from "../keyring-store/source.ts";
 import type { FailureMode } from "../revocation/guard.ts";
 import type { RevocationStore } from "../revocation/store.ts";
 import { UpstashRevocationCheck } from "../revocation/upstash-check.ts";
-import { DEFAULT_REDIS_PREFIX } from "../upstash/prefix.ts";
-import type { UpstashSettings } from "../upstash/settings.ts";
+import { DEFAULT_REDIS_PREFIX, redisPrefixProblem } from "../upstash/prefix.ts";
+import { type UpstashSettings, upstashProblems } from "../upstash/settings.ts";
 import { UsageRecorder, type UsageStore } from "../usage/counts.ts";
 import { UpstashUsageCounter } from "../usage/upstash-counter.ts";
 import { KeyringCache } from "../verification/keyring-cache.ts";
 import type { LegacyLayout } from "./envelope.ts";
 import { createSealer, DEFAULT_MAX_SESSION_LIFETIME_SECONDS, type Sealer } from "./sealer.ts";
 
-/** Where the sessions keyring is read: Secrets Manager under the deployment's prefix, or any loader. */
 /**
  * Where the sessions keyring is read: Secrets Manager under the deployment's prefix (the sessions
  * keyring lives beside the signing one, at `<prefix>-sessions`), or any loader.
@@ -61,20 +60,34 @@ export interface Sessions extends Sealer {
  * every open checks the emergency's key rule in one round trip and counts its key's usage.
  */
 export function createSessions(options: SessionsOptions): Sessions {
+  if (typeof options !== "object" || options === null)
+    throw new ConfigInvalid(["createSessions(options): options with a keyring are required"]);
   const clock = options.clock ?? systemClock;
   const problems: string[] = [];
+  const loader = keyringLoader(options.keyring, "sessions");
+  if ("problems" in loader) problems.push(...loader.problems);
   if (options.upstash === undefined && options.revocations === undefined)
     problems.push(
       "upstash (or revocations) is required: without the key rules an emergency would not reach sessions sealed under the leaked key until the keyring cache expires",
     );
+  if (options.upstash !== undefined) problems.push(...upstashProblems(options.upstash));
   const lifetime = options.maxSessionLifetimeSeconds ?? DEFAULT_MAX_SESSION_LIFETIME_SECONDS;
   if (!(Number.isInteger(lifetime) && lifetime >= 60))
     problems.push("maxSessionLifetimeSeconds must be a whole number of seconds >= 60");
-  if (problems.length > 0) throw new ConfigInvalid(problems);
+  const { cacheTtlSeconds, maxStaleSeconds, revocationBudgetMs, maxEnvelopeLength } = options;
+  problems.push(...wholeNumberProblems({ cacheTtlSeconds, maxStaleSeconds }, 0));
+  problems.push(...wholeNumberProblems({ revocationBudgetMs, maxEnvelopeLength }, 1));
+  if (options.failureMode !== undefined && !["closed", "open"].includes(options.failureMode))
+    problems.push('failureMode must be "closed" or "open"');
+  const prefixProblem =
+    options.redisPrefix === undefined
+      ? undefined
+      : redisPrefixProblem(options.redisPrefix, "redisPrefix");
+  if (prefixProblem !== undefined) problems.push(prefixProblem);
+  if (problems.length > 0 || "problems" in loader) throw new ConfigInvalid(problems);
 
-  const load = keyringLoader(options.keyring, "sessions");
   const keyrings = new KeyringCache({
-    load,
+    load: loader.load,
     clock,
     ttlMs: (options.cacheTtlSeconds ?? 60) * SECOND,
     maxStaleMs: (options.maxStaleSeconds ?? 900) * SECOND,

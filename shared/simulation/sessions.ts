@@ -133,7 +133,7 @@ export async function simulateSessions(
     const expiresAt = clock.t + lifetimeMs;
     const envelope = await sessions.seal(`cart of user ${user}`, {
       aad: `user-${user}`,
-      expiresAt,
+      expiresAtMs: expiresAt,
     });
     const kid = envelope.split(".")[1] ?? "";
     if (compromised.has(kid)) counts.sealedAfterEmergency++;
@@ -167,7 +167,7 @@ export async function simulateSessions(
           counts.resealed++;
           const envelope = await sessions.seal(opened.plaintext, {
             aad: `user-${user}`,
-            expiresAt: holder.expiresAt,
+            expiresAtMs: holder.expiresAt,
           });
           holders[user] = { ...holder, envelope, kid: envelope.split(".")[1] ?? "" };
         }

@@ -6,6 +6,24 @@ export interface UpstashSettings {
 }
 
 /**
+ * What is wrong with Upstash settings given to a library: each names `upstash.url` or
+ * `upstash.token` (an unset `UPSTASH_REDIS_REST_URL` is the usual cause), never their values.
+ */
+export function upstashProblems(settings: unknown, option = "upstash"): string[] {
+  if (typeof settings !== "object" || settings === null)
+    return [
+      `${option} must be { url, token } (UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN)`,
+    ];
+  const { url, token } = settings as { url?: unknown; token?: unknown };
+  const problems: string[] = [];
+  if (typeof url !== "string" || !/^https?:\/\/[^\s]+$/.test(url))
+    problems.push(`${option}.url must be Upstash's REST URL (UPSTASH_REDIS_REST_URL), https://…`);
+  if (typeof token !== "string" || token === "")
+    problems.push(`${option}.token must be Upstash's REST token (UPSTASH_REDIS_REST_TOKEN)`);
+  return problems;
+}
+
+/**
  * The Upstash credentials kept in a secret of their own, as `{"url": "...", "token": "..."}`.
  * Anything else is a `ConfigInvalid` that names the secret and never quotes its text (a
  * `JSON.parse` error would).

@@ -9,6 +9,42 @@ import { newKeyring } from "../../support/keyrings.ts";
 import { startOwnUpstash } from "../../support/services.ts";
 
 describe("the rotation function and the ops API from their environment (moto, local Upstash)", () => {
+  it("on a fresh stack raises no alarm: both keyrings absent, no RotationFailed, until `init` creates one", async () => {
+    const { env, received } = await deployedEnvironment();
+    const lines: string[] = [];
+    const handler = await createRotationFromEnv(env, (line) => lines.push(line));
+    expect(await handler()).toEqual({
+      signing: { status: "absent" },
+      sessions: { status: "absent" },
+    });
+    expect(lines.map((line) => JSON.parse(line).message)).toContain(
+      "no signing keyring yet: every token is refused until `keyward init` (or `keyward keys import`) creates it",
+    );
+    const ops = await createOpsAppFromEnv({
+      ...env,
+      KEYWARD_OPERATORS: JSON.stringify([
+        {
+          name: "ops",
+          role: "admin",
+          tokenSha256: toHex(sha256("an-operator-credential-0123456789")),
+        },
+      ]),
+    });
+    const init = () =>
+      ops.request("/v1/keyrings/signing/init", {
+        method: "POST",
+        headers: { authorization: "Bearer an-operator-credential-0123456789" },
+        body: JSON.stringify({ reason: "first deploy" }),
+      });
+    const created = await init();
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({ keyring: "signing", status: "current" });
+    expect((await init()).status).toBe(409);
+    expect(await handler()).toMatchObject({ signing: { status: "idle" } });
+    // The only event: the key init created.
+    expect((await received(1)).map((event) => event["detail-type"])).toEqual(["KeyCreated"]);
+  });
+
   it("publishes the key a 91-day-old keyring is due for, announces it, and the ops API journals it", async () => {
     const { env, received, keyrings } = await deployedEnvironment();
     const start = await newKeyring("HS256", Date.now() - 91 * DAY);

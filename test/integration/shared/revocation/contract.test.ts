@@ -106,6 +106,7 @@ describe.each(adapters)("revocation store contract: %s", (_name, make) => {
       revoked: true,
       rule: "subject",
       sinceMs: cutoff,
+      applying: [{ rule: "subject", sinceMs: cutoff }],
     });
     expect(await store.check(facts({ issuedAtMs: cutoff }))).toMatchObject({ revoked: true });
     expect(await store.check(facts({ issuedAtMs: cutoff + 1 }))).toEqual({ revoked: false });
@@ -120,6 +121,7 @@ describe.each(adapters)("revocation store contract: %s", (_name, make) => {
       revoked: true,
       rule: "kid",
       sinceMs: now,
+      applying: [{ rule: "kid", sinceMs: now }],
     });
     expect(await store.check(facts({ kid: "other" }))).toEqual({ revoked: false });
     // As long as a verifier can hold the key (cache TTL + stale bound) and a token of it can live.

@@ -46,7 +46,7 @@ describe("readEdgeConfig (the Worker's variables and secrets)", () => {
       expect.objectContaining({
         problems: [
           "KEYWARD_ORIGIN is required: the URL accepted requests are sent to",
-          "KEYWARD_UPSTASH_SECRET_ID is not read at the edge: set UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN as Worker secrets",
+          "KEYWARD_UPSTASH_SECRET_ID is not read at the edge: set UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN (as Worker secrets, or in the environment)",
           "AWS_REGION is required with KEYWARD_SECRET_PREFIX: the keyring's reader",
           "AWS_ACCESS_KEY_ID is required with KEYWARD_SECRET_PREFIX: the keyring's reader",
           "AWS_SECRET_ACCESS_KEY is required with KEYWARD_SECRET_PREFIX: the keyring's reader",

@@ -194,3 +194,24 @@ describe("the ops API: revocations", () => {
     });
   });
 });
+
+describe("the ops API: checking a revocation", () => {
+  it("names the rule that refuses the most, and every rule that applies, after an earlier emergency's cut-off", async () => {
+    const { call, clock } = await opsFixture();
+    await call("POST", "/v1/revocations", { all: true, reason }, "responder");
+    clock.t += 60_000;
+    await call("POST", "/v1/revocations", { sub: "b", reason }, "responder");
+    const checked = await call("GET", "/v1/revocations/check?sub=b", undefined, "viewer");
+    const later = new Date(T0 + 1000 + 60_000).toISOString();
+    const earlier = new Date(T0 + 1000).toISOString();
+    expect(checked.body).toEqual({
+      revoked: true,
+      rule: "subject",
+      since: later,
+      rules: [
+        { rule: "subject", since: later },
+        { rule: "all", since: earlier },
+      ],
+    });
+  });
+});

@@ -345,11 +345,18 @@ describe("createSealer (keyward/sessions)", () => {
       clock,
       maxSessionLifetimeSeconds: 3600,
     });
-    await expect(sealer.seal("s", { expiresAt: T0 + 3600_000 })).resolves.toMatch(/^v1\./);
-    await expect(sealer.seal("s", { expiresAt: T0 + 3600_001 })).rejects.toThrow(
+    await expect(sealer.seal("s", { expiresAtMs: T0 + 3600_000 })).resolves.toMatch(/^v1\./);
+    await expect(sealer.seal("s", { expiresAt: new Date(T0 + 3600_000) })).resolves.toMatch(
+      /^v1\./,
+    );
+    await expect(sealer.seal("s", { expiresAtMs: T0 + 3600_001 })).rejects.toThrow(
       "at most the maximum session lifetime (3600 s)",
     );
-    await expect(sealer.seal("s", { expiresAt: Number.NaN })).rejects.toThrow(UsageError);
+    await expect(sealer.seal("s", { expiresAtMs: Number.NaN })).rejects.toThrow(UsageError);
+    // A number where a Date belongs says which name takes milliseconds.
+    await expect(sealer.seal("s", { expiresAt: (T0 + 1000) as unknown as Date })).rejects.toThrow(
+      "use expiresAtMs",
+    );
   });
 
   it("refuses a session under a key an emergency revoked at its next open, while the cached keyring still says current", async () => {
