@@ -7,6 +7,7 @@ import { availableParallelism } from "node:os";
 
 const SUITES = [
   { name: "verification", services: false },
+  { name: "peers", services: false },
   { name: "revocation", services: true },
   { name: "mirror", services: true },
   { name: "authorizer", services: true },
@@ -14,6 +15,7 @@ const SUITES = [
   { name: "issuing", services: false },
   { name: "refresh", services: true },
   { name: "edge", services: false },
+  { name: "http", services: true },
   { name: "sessions", services: true },
 ];
 

@@ -1,17 +1,23 @@
 import type { Logger } from "../../shared/observability/log.ts";
-import { METRIC_NAMESPACE, metricLine } from "../../shared/observability/metrics.ts";
 import type { UsageOutcome } from "../../shared/usage/counts.ts";
-import { type AuthResult, usageOf } from "../../shared/verification/authenticate.ts";
+import {
+  type Authenticate,
+  type AuthResult,
+  countUsage,
+} from "../../shared/verification/authenticate.ts";
 import { allow, refuse } from "./answers.ts";
 import { parseEvent } from "./events.ts";
+import { outcomeOf, RequestMetrics, reasonOf } from "./request-metrics.ts";
 import { extractToken, type TokenSource } from "./token-source.ts";
 
 export interface AuthorizerDeps {
-  readonly authenticate: (token: string | undefined) => Promise<AuthResult>;
+  readonly authenticate: Authenticate;
   readonly tokenSource: TokenSource;
   readonly log: Logger;
   /** Where metric lines go (stdout in Lambda). */
   readonly writeMetrics: (line: string) => void;
+  /** Requests' figures are written together at most this often (`RequestMetrics`). Default 1,000. */
+  readonly metricsFlushMs?: number;
   readonly now: () => number;
   /**
    * Counts a verification for its key (the rotation's grace gate reads the figures), or a refusal
@@ -22,21 +28,20 @@ export interface AuthorizerDeps {
 
 /**
  * The Lambda authorizer: parse the event, take the token, authenticate, answer in the event's own
- * terms. One metric line per request, and a log line per refusal or degraded allow; neither ever
- * holds the token.
+ * terms. Its figures aggregated into a metric line a second (`RequestMetrics`), and a log line per
+ * refusal or degraded allow; neither ever holds the token.
  */
 export function createAuthorizer(deps: AuthorizerDeps): (event: unknown) => Promise<unknown> {
+  const metrics = new RequestMetrics(deps.writeMetrics, deps.metricsFlushMs);
   return async (event) => {
     const started = performance.now();
     const parsed = parseEvent(event);
-    const result: AuthResult =
-      parsed === undefined
-        ? { ok: false, reason: "malformed" }
-        : await deps.authenticate(extractToken(parsed, deps.tokenSource));
+    const answer =
+      parsed === undefined ? MALFORMED : deps.authenticate(extractToken(parsed, deps.tokenSource));
+    const result = answer instanceof Promise ? await answer : answer;
     const latencyMs = performance.now() - started;
-    record(deps, result, latencyMs, parsed === undefined);
-    const usage = usageOf(result);
-    if (usage !== undefined) deps.recordUsage?.(usage.kid, usage.outcome);
+    record(deps, metrics, result, latencyMs, parsed === undefined);
+    if (deps.recordUsage !== undefined) countUsage(result, deps.recordUsage);
     if (result.ok) {
       return allow(parsed as NonNullable<typeof parsed>, result);
     }
@@ -44,86 +49,36 @@ export function createAuthorizer(deps: AuthorizerDeps): (event: unknown) => Prom
   };
 }
 
-/** With and without the keyring's age (unknown when a request is refused before the keyring is read). */
-const DIMENSION_SETS = [
-  ["Function"],
-  ["Function", "Outcome"],
-  ["Function", "Reason"],
-  ["Function", "KeyStatus"],
-];
-const COUNTS = {
-  Requests: "Count",
-  Latency: "Milliseconds",
-  StaleKeyring: "Count",
-  RevocationStoreUnavailable: "Count",
-} as const;
-const lineWithAge = metricLine({
-  namespace: METRIC_NAMESPACE,
-  dimensionSets: DIMENSION_SETS,
-  metrics: { ...COUNTS, KeyringAge: "Seconds" },
-});
-const lineWithStore = metricLine({
-  namespace: METRIC_NAMESPACE,
-  dimensionSets: DIMENSION_SETS,
-  metrics: { ...COUNTS, KeyringAge: "Seconds", RevocationLatency: "Milliseconds" },
-});
-const lineWithoutAge = metricLine({
-  namespace: METRIC_NAMESPACE,
-  dimensionSets: DIMENSION_SETS,
-  metrics: COUNTS,
-});
+const MALFORMED: AuthResult = { ok: false, reason: "malformed" };
 
 function record(
   deps: AuthorizerDeps,
+  metrics: RequestMetrics,
   result: AuthResult,
   latencyMs: number,
   unrecognised: boolean,
 ): void {
-  const outcome = result.ok ? "allow" : "deny";
-  const reason = result.ok
-    ? result.revocationUnchecked
-      ? "allowed_unchecked"
-      : "none"
-    : result.reason;
-  const keyStatus = result.keyStatus ?? "none";
-  const storeDown = result.ok ? result.revocationUnchecked : result.reason === "store_unavailable";
-  const values = {
-    Requests: 1,
-    Latency: latencyMs,
-    StaleKeyring: result.staleKeyring ? 1 : 0,
-    RevocationStoreUnavailable: storeDown ? 1 : 0,
-    KeyringAge: (result.keyringAgeMs ?? 0) / 1000,
-    RevocationLatency: result.revocationMs ?? 0,
-  };
-  // A metric is left out when it was not measured, so its statistics are not diluted by zeros.
-  const line =
-    result.keyringAgeMs === undefined
-      ? lineWithoutAge
-      : result.revocationMs === undefined
-        ? lineWithAge
-        : lineWithStore;
-  deps.writeMetrics(
-    line(
-      { Function: "authorizer", Outcome: outcome, Reason: reason, KeyStatus: keyStatus },
-      values,
-      result.kid === undefined ? {} : { kid: result.kid },
-      deps.now(),
-    ),
-  );
+  metrics.record(result, latencyMs, deps.now());
+  // Every request is counted in the metric line; the log keeps what someone may have to
+  // investigate (refusals, degraded allows) and not a line per allowed request, which at API
+  // volume would cost more in CloudWatch Logs than the authorizer itself.
+  const message = unrecognised
+    ? "event is not an API Gateway authorizer event"
+    : !result.ok
+      ? "refused"
+      : result.staleKeyring || result.revocationUnchecked
+        ? "allowed in degraded mode"
+        : undefined;
+  if (message === undefined) return;
   const fields = {
-    outcome,
-    reason,
-    keyStatus,
+    outcome: outcomeOf(result),
+    reason: reasonOf(result),
+    keyStatus: result.keyStatus ?? "none",
     latencyMs: Math.round(latencyMs * 100) / 100,
     ...(result.kid === undefined ? {} : { kid: result.kid }),
     ...(result.ok && typeof result.claims.jti === "string" ? { jti: result.claims.jti } : {}),
     ...(!result.ok && result.rule !== undefined ? { rule: result.rule } : {}),
   };
-  // Every request is counted in the metric line above; the log keeps what someone may have to
-  // investigate (refusals, degraded allows) and not a line per allowed request, which at API
-  // volume would cost more in CloudWatch Logs than the authorizer itself.
-  if (unrecognised) deps.log.warn("event is not an API Gateway authorizer event", fields);
-  else if (!result.ok) deps.log.info("refused", fields);
-  else if (result.staleKeyring || result.revocationUnchecked)
-    deps.log.warn("allowed in degraded mode", fields);
+  if (result.ok || unrecognised) deps.log.warn(message, fields);
+  else deps.log.info(message, fields);
 }

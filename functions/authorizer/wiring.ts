@@ -1,12 +1,13 @@
 import type { Environment } from "../../shared/config/env.ts";
 import { readVerifierConfig, type VerifierConfig } from "../../shared/config/verifier-config.ts";
+import { nodeTransport } from "../../shared/http/node-transport.ts";
 import { type Clock, systemClock } from "../../shared/kernel/clock.ts";
 import {
   readerFromEnvironment,
   type SecretsManagerReader,
 } from "../../shared/keyring-store/secrets-reader.ts";
 import { createLogger, type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
-import { directHs256 } from "../../shared/tokens/hs256-direct.ts";
+import { directNode } from "../../shared/tokens/direct.ts";
 import { type UpstashSettings, upstashSettingsFromSecret } from "../../shared/upstash/settings.ts";
 import {
   readOrLog,
@@ -25,16 +26,19 @@ export interface Overrides {
 /**
  * Builds the authorizer from its environment (docs/settings.md). Runs during the
  * Lambda init phase: checks every setting, reads the Upstash credentials, loads the keyring and
- * opens the revocation store's connection, so the first request finds everything warm. AWS region,
+ * the revocation mirror at once, so the first request decides without a round trip. AWS region,
  * endpoint and credentials come from the standard AWS variables, read from `env` like the rest.
+ * Requests go over Node's `http`/`https` (`nodeTransport`): loading `fetch` would cost the cold
+ * start more than the requests themselves.
  */
 export async function createAuthorizerFromEnv(env: Environment, overrides: Overrides = {}) {
   const write = overrides.write ?? stdoutWriter;
   const log = createLogger("keyward-authorizer", write);
   const config = readOrLog(() => readVerifierConfig(env), log);
   const clock = overrides.clock ?? systemClock;
-  const secrets = readerFromEnvironment(env, config.keys.prefix);
-  const upstash = await upstashSettings(config, secrets);
+  const transport = nodeTransport();
+  const secrets = readerFromEnvironment(env, config.keys.prefix, transport);
+  const upstash = { ...(await upstashSettings(config, secrets)), transport };
   const { authenticate, keyrings, warmUp } = verificationFromConfig(
     config,
     () => secrets.load(),
@@ -42,7 +46,7 @@ export async function createAuthorizerFromEnv(env: Environment, overrides: Overr
     clock,
     {
       onMirrorOverflow: reportMirrorOverflow(log, write, "authorizer", clock),
-      hs256: directHs256(),
+      direct: directNode(),
     },
   );
   if (!(await warmUp())) {

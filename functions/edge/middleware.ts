@@ -2,7 +2,11 @@ import type { MiddlewareHandler } from "hono";
 import { ConfigInvalid } from "../../shared/kernel/errors.ts";
 import type { TokenClaims } from "../../shared/tokens/claims.ts";
 import { type TokenSource, tokenIn } from "../../shared/tokens/token-source.ts";
-import type { AuthRefusal, AuthResult } from "../../shared/verification/authenticate.ts";
+import type {
+  Authenticate,
+  AuthRefusal,
+  AuthResult,
+} from "../../shared/verification/authenticate.ts";
 import { errorBody, RETRY_AFTER_SECONDS } from "../http/errors.ts";
 
 /** What a protected route finds in `c.get("keyward")`. */
@@ -17,7 +21,7 @@ export type KeywardEnv = { Variables: { keyward: KeywardIdentity } };
 
 export interface KeywardMiddlewareOptions {
   /** The verification path every keyward verifier shares (`createAuthenticator`). */
-  readonly authenticate: (token: string | undefined) => Promise<AuthResult>;
+  readonly authenticate: Authenticate;
   /** Where the token is. Default: `Authorization: Bearer`. */
   readonly tokenSource?: TokenSource;
   /** Called once per request with the result (metrics, logs, usage); never given the token. */
@@ -25,6 +29,8 @@ export interface KeywardMiddlewareOptions {
   /** `realm` of the `WWW-Authenticate` challenge. Default "keyward". */
   readonly realm?: string;
 }
+
+const NO_COOKIES: readonly string[] = [];
 
 /** The verifier could not decide (no keyring, no revocation answer): the caller may retry. */
 const UNAVAILABLE: ReadonlySet<AuthRefusal> = new Set(["keyring_unavailable", "store_unavailable"]);
@@ -51,10 +57,13 @@ export function keyward(options: KeywardMiddlewareOptions): MiddlewareHandler<Ke
   if (problems.length > 0) throw new ConfigInvalid(problems);
 
   return async (c, next) => {
-    const cookies = (c.req.header("cookie") ?? "").split(";");
-    const result = await options.authenticate(
-      tokenIn(c.req.header(source.header), cookies, source),
-    );
+    // The cookie header is read only when the token is not in its header and a cookie may hold it.
+    const header = c.req.header(source.header);
+    const cookies =
+      header === undefined && source.cookie !== undefined
+        ? (c.req.header("cookie") ?? "").split(";")
+        : NO_COOKIES;
+    const result = await options.authenticate(tokenIn(header, cookies, source));
     options.onResult?.(result);
     if (result.ok) {
       c.set("keyward", {

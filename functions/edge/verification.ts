@@ -4,10 +4,13 @@ import {
   readVerifierConfig,
   type VerifierConfig,
 } from "../../shared/config/verifier-config.ts";
+import { fetchTransport } from "../../shared/http/transport.ts";
 import type { Clock } from "../../shared/kernel/clock.ts";
 import { JwksReader } from "../../shared/keyring-store/jwks-reader.ts";
 import { readerFromEnvironment } from "../../shared/keyring-store/secrets-reader.ts";
 import type { createLogger, LineWriter } from "../../shared/observability/log.ts";
+import { directWebCrypto } from "../../shared/tokens/direct-webcrypto.ts";
+import type { UsageOutcome } from "../../shared/usage/counts.ts";
 import {
   reportMirrorOverflow,
   upstashRevocationSources,
@@ -15,7 +18,7 @@ import {
   type Verification,
   verificationFromConfig,
 } from "../../shared/verification/assembly.ts";
-import { usageOf } from "../../shared/verification/authenticate.ts";
+import { countUsage } from "../../shared/verification/authenticate.ts";
 import type { KeywardMiddlewareOptions } from "./middleware.ts";
 
 /**
@@ -61,24 +64,33 @@ export function edgeVerification(
   write: LineWriter,
 ): EdgeVerification {
   const keys = config.keys;
+  // Always `fetch` here: a Worker with Node compatibility may offer Node's modules, not its sockets.
   const reader =
     keys.kind === "jwks"
       ? new JwksReader({ url: keys.url })
-      : readerFromEnvironment(env, keys.prefix);
+      : readerFromEnvironment(env, keys.prefix, fetchTransport);
   const upstash = {
     url: config.upstash.kind === "env" ? config.upstash.url : "",
     token: config.upstash.kind === "env" ? config.upstash.token : "",
+    transport: fetchTransport,
   };
   const verification = verificationFromConfig(
     config,
     () => reader.load(),
     upstashRevocationSources(upstash, config),
     clock,
-    // HS256 through jose (WebCrypto): workerd runs it inline, and the edge needs no node:crypto.
-    { onMirrorOverflow: reportMirrorOverflow(log, write, "edge", clock) },
+    // HS256 through WebCrypto (workerd runs it inline), without jose's wrapping, and no
+    // node:crypto: the edge runs where Node does not.
+    {
+      onMirrorOverflow: reportMirrorOverflow(log, write, "edge", clock),
+      directAsync: directWebCrypto(),
+    },
   );
   const usage = usageRecorderFor(upstash, config.redisPrefix, clock, log);
   let flushing: Promise<void> | undefined;
+  const count = (kid: string, outcome: UsageOutcome) => {
+    flushing = usage.record(kid, clock.now(), outcome) ?? flushing;
+  };
   return {
     verification,
     middleware: {
@@ -88,9 +100,7 @@ export function edgeVerification(
         ...(config.tokenCookie === undefined ? {} : { cookie: config.tokenCookie }),
       },
       onResult: (result) => {
-        const counted = usageOf(result);
-        if (counted !== undefined)
-          flushing = usage.record(counted.kid, clock.now(), counted.outcome) ?? flushing;
+        countUsage(result, count);
         if (!result.ok) {
           log.info("request refused", {
             reason: result.reason,

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { ConfigInvalid } from "../../shared/kernel/errors.ts";
 import { keyringSecretPrefix } from "../../shared/keyring/names.ts";
+import { bufferedLines } from "./buffered-lines.ts";
 import { readLocalConfig } from "./config.ts";
 import { startLocalStack } from "./stack.ts";
 
@@ -12,6 +13,7 @@ if (!/^\d+$/.test(raw) || port < 1 || port > 65_535) {
 }
 const dir = resolve(process.env.KEYWARD_LOCAL_DIR ?? ".keyward");
 
+const out = bufferedLines((chunk) => process.stdout.write(chunk));
 try {
   // The deployed functions' own settings, read by their own readers (docs/settings.md).
   const { stores, verification, policy, sessionsPolicy } = readLocalConfig(process.env);
@@ -22,7 +24,7 @@ try {
     verification,
     policy,
     sessionsPolicy,
-    log: (line) => process.stdout.write(`${line}\n`),
+    log: out.line,
   });
   const lines = [
     `keyward local stack on ${stack.url}`,
@@ -39,9 +41,11 @@ try {
       : `  revocations    Upstash, ${new URL(stores.upstash.url).host} (and the journal)`,
     `  CLI            npm run keyward -- status   (it finds this stack in ${dir}/url; elsewhere: export KEYWARD_URL=${stack.url})`,
   ];
+  out.flush();
   process.stdout.write(`${lines.join("\n")}\n`);
   const stop = async () => {
     await stack.stop();
+    out.flush();
     process.exit(0);
   };
   process.once("SIGINT", stop);

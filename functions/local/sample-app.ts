@@ -5,12 +5,12 @@ import { OPEN_REFUSALS } from "../../shared/sealing/sealer.ts";
 import type { Sessions } from "../../shared/sealing/sessions.ts";
 import { type TokenSource, tokenIn } from "../../shared/tokens/token-source.ts";
 import type { UsageRecorder } from "../../shared/usage/counts.ts";
-import { type AuthResult, usageOf } from "../../shared/verification/authenticate.ts";
+import { type Authenticate, countUsage } from "../../shared/verification/authenticate.ts";
 import { errorAnswer, errorBody } from "../http/errors.ts";
 
 export interface SampleAppOptions {
   /** The verification path the authorizer runs (`verificationFromConfig`). */
-  readonly authenticate: (token: string | undefined) => Promise<AuthResult>;
+  readonly authenticate: Authenticate;
   /** Where the token is (`KEYWARD_TOKEN_HEADER`, `KEYWARD_TOKEN_COOKIE`), as for the authorizer. */
   readonly tokenSource: TokenSource;
   /** The sessions keyring's sealer, as a service would use keyward/sessions. */
@@ -41,8 +41,7 @@ export function createSampleApp(options: SampleAppOptions): Hono {
     const result = await authenticate(
       tokenIn(c.req.header(tokenSource.header), cookies, tokenSource),
     );
-    const counted = usageOf(result);
-    if (counted !== undefined) usage.record(counted.kid, clock.now(), counted.outcome);
+    countUsage(result, (kid, outcome) => usage.record(kid, clock.now(), outcome));
     if (!result.ok) {
       const rule = result.rule === undefined ? "" : ` (${result.rule})`;
       log(`${stamp()} refused: ${result.reason}${rule}`);

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
@@ -27,7 +28,7 @@ import { reportReuse } from "../../shared/refresh/reuse.ts";
 import { DEFAULT_REFRESH } from "../../shared/refresh/store.ts";
 import { revealingRefreshes, revealingRevocations } from "../../shared/revocation/colocated.ts";
 import { createSessions } from "../../shared/sealing/sessions.ts";
-import { directHs256 } from "../../shared/tokens/hs256-direct.ts";
+import { directNode } from "../../shared/tokens/direct.ts";
 import { UsageRecorder } from "../../shared/usage/counts.ts";
 import { verificationFromConfig } from "../../shared/verification/assembly.ts";
 import { errorAnswer } from "../http/errors.ts";
@@ -118,7 +119,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     () => keyrings.load(),
     stores.rules,
     clock,
-    { hs256: directHs256() },
+    { direct: directNode() },
   );
   const deps: OperationDeps = {
     keyringName: "signing",
@@ -148,13 +149,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const log = options.log ?? (() => undefined);
   const app = new Hono();
   app.onError(errorAnswer);
-  app.use(async (c, next) => {
-    const started = performance.now();
-    await next();
-    log(
-      `${new Date(clock.now()).toISOString()} ${c.req.method} ${c.req.path} ${c.res.status} (${Math.round(performance.now() - started)} ms)`,
-    );
-  });
   app.route(
     "/",
     createSampleApp({
@@ -225,6 +219,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await verifier.warmUp();
   const host = options.host ?? "127.0.0.1";
   const server = serve({ fetch: app.fetch, port: options.port, hostname: host });
+  server.on("request", accessLog(log, clock));
   await new Promise<void>((resolve, reject) => {
     server.once("listening", () => resolve());
     server.once("error", (error) => {
@@ -247,6 +242,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         scheduler.stop();
         rm(urlFile, { force: true }).finally(() => server.close(() => resolve()));
       }),
+  };
+}
+
+/**
+ * A line per request (time, method, path without its query, status, milliseconds), written by the
+ * HTTP server when the response is finished. As a Hono middleware the same line cost the server a
+ * fifth of its throughput: Hono answers a route that has a middleware through its composed path
+ * (a promise chain per layer), and one with a single handler directly.
+ */
+function accessLog(log: (line: string) => void, clock: Clock) {
+  return (request: IncomingMessage, response: ServerResponse) => {
+    const started = performance.now();
+    response.once("finish", () => {
+      const url = request.url ?? "/";
+      const query = url.indexOf("?");
+      log(
+        `${new Date(clock.now()).toISOString()} ${request.method} ${query < 0 ? url : url.slice(0, query)} ${response.statusCode} (${Math.round(performance.now() - started)} ms)`,
+      );
+    });
   };
 }
 

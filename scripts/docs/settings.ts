@@ -1,7 +1,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import type { Setting } from "../../shared/config/setting.ts";
-import { SETTING_GROUPS } from "../../shared/config/settings.ts";
+import { SETTING_MEANINGS } from "../../shared/config/setting-meanings.ts";
+import { SETTING_GROUPS, type SettingName } from "../../shared/config/settings.ts";
 
 /** docs/settings.md: the tables between these markers are written from `SETTINGS`, nothing else. */
 export const SETTINGS_PAGE = fileURLToPath(new URL("../../docs/settings.md", import.meta.url));
@@ -17,7 +18,7 @@ const TITLES: Readonly<Record<keyof typeof SETTING_GROUPS, string>> = {
 
 const code = (text: string | undefined) => (text ? `\`${text}\`` : "");
 
-function row(setting: Setting): string {
+function row([name, setting]: [string, Setting]): string {
   const cells =
     setting.kind === "number"
       ? [setting.unit, String(setting.default), `${setting.min} to ${setting.max}`]
@@ -27,7 +28,8 @@ function row(setting: Setting): string {
           ? ["", code(setting.default), ""]
           : ["", "", ""];
   const context = setting.context ? `\`keyward:${setting.context}\`` : "";
-  return `| ${[code(setting.env), code(setting.prop), context, ...cells, setting.meaning].join(" | ")} |`;
+  const meaning = SETTING_MEANINGS[name as SettingName];
+  return `| ${[code(setting.env), code(setting.prop), context, ...cells, meaning].join(" | ")} |`;
 }
 
 /** The generated part of docs/settings.md. */
@@ -38,7 +40,7 @@ export function settingsTables(): string {
       "",
       "| variable | construct prop | context key | unit | default | allowed | meaning |",
       "|---|---|---|---|---|---|---|",
-      ...Object.values(settings as Readonly<Record<string, Setting>>).map(row),
+      ...Object.entries(settings as Readonly<Record<string, Setting>>).map(row),
     ].join("\n"),
   );
   return [START, "", ...tables.flatMap((table) => [table, ""]), END].join("\n");

@@ -7,7 +7,6 @@ import type { EnvReader } from "./env.ts";
  */
 interface Common {
   readonly env: string;
-  readonly meaning: string;
   /** The construct prop, dotted for the sessions keyring's (`sessions.rotationPeriod`). */
   readonly prop?: string;
   readonly context?: string;
@@ -58,28 +57,24 @@ export const number = (
   fallback: number,
   min: number,
   max: number,
-  meaning: string,
   names?: Names,
-): NumberSetting => ({ kind: "number", unit, env, default: fallback, min, max, meaning, ...names });
+): NumberSetting => ({ kind: "number", unit, env, default: fallback, min, max, ...names });
 
 export const choice = <const T extends string>(
   env: string,
   choices: readonly T[],
   fallback: T,
-  meaning: string,
-): ChoiceSetting<T> => ({ kind: "choice", env, choices, default: fallback, meaning });
+): ChoiceSetting<T> => ({ kind: "choice", env, choices, default: fallback });
 
-export const text = (env: string, fallback: string | undefined, meaning: string): TextSetting => ({
+export const text = (env: string, fallback: string | undefined): TextSetting => ({
   kind: "text",
   env,
-  meaning,
   ...(fallback === undefined ? {} : { default: fallback }),
 });
 
-export const wiring = (env: string, meaning: string, names?: Names): WiringSetting => ({
+export const wiring = (env: string, names?: Names): WiringSetting => ({
   kind: "wiring",
   env,
-  meaning,
   ...names,
 });
 

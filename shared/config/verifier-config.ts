@@ -3,7 +3,7 @@ import { REVOCATION_PROMISE_MS } from "../revocation/mirror.ts";
 import { DEFAULT_REDIS_PREFIX, redisPrefixProblem } from "../upstash/prefix.ts";
 import { type Environment, EnvReader } from "./env.ts";
 import { readChoice, readNumber, readText } from "./setting.ts";
-import { SETTINGS } from "./settings.ts";
+import { VERIFICATION_SETTINGS } from "./verification-settings.ts";
 
 /** Where the Upstash credentials come from: the environment (local) or a secret of their own (AWS). */
 export type UpstashSource =
@@ -110,31 +110,31 @@ export function readVerifierConfig(
  * (reported with the others at `read.done()`).
  */
 export function readVerificationSettings(read: EnvReader): VerificationSettings {
-  const header = SETTINGS.tokenHeader;
+  const header = VERIFICATION_SETTINGS.tokenHeader;
   const tokenHeader = (readText(read, header) ?? "authorization").toLowerCase();
   if (!/^[a-z0-9-]+$/.test(tokenHeader)) read.problem(`${header.env} must be an HTTP header name`);
-  const tokenCookie = readText(read, SETTINGS.tokenCookie);
+  const tokenCookie = readText(read, VERIFICATION_SETTINGS.tokenCookie);
   if (tokenCookie !== undefined && !/^[A-Za-z0-9_.-]+$/.test(tokenCookie))
-    read.problem(`${SETTINGS.tokenCookie.env} must be a cookie name`);
-  const issuer = readText(read, SETTINGS.issuer);
-  const audience = readText(read, SETTINGS.audience);
-  const tokenType = readText(read, SETTINGS.tokenType);
+    read.problem(`${VERIFICATION_SETTINGS.tokenCookie.env} must be a cookie name`);
+  const issuer = readText(read, VERIFICATION_SETTINGS.issuer);
+  const audience = readText(read, VERIFICATION_SETTINGS.audience);
+  const tokenType = readText(read, VERIFICATION_SETTINGS.tokenType);
   const settings: VerificationSettings = {
     redisPrefix: readRedisPrefix(read),
     ...(issuer === undefined ? {} : { issuer }),
     ...(audience === undefined ? {} : { audience }),
     ...(tokenType === undefined ? {} : { tokenType }),
-    clockToleranceSeconds: readNumber(read, SETTINGS.clockTolerance),
-    maxTokenLifetimeSeconds: readNumber(read, SETTINGS.maxTokenLifetime),
-    keyringCacheTtlSeconds: readNumber(read, SETTINGS.keyringCacheTtl),
-    keyringMaxStaleSeconds: readNumber(read, SETTINGS.keyringMaxStale),
-    unknownKidCooldownSeconds: readNumber(read, SETTINGS.unknownKidCooldown),
-    unknownKidWaitMs: readNumber(read, SETTINGS.unknownKidWait),
-    revocationBudgetMs: readNumber(read, SETTINGS.revocationBudget),
-    failureMode: readChoice(read, SETTINGS.failureMode),
-    revocationMirror: readChoice(read, SETTINGS.revocationMirror) === "on",
-    revocationFreshnessMs: readNumber(read, SETTINGS.revocationFreshness),
-    revocationMirrorMaxRules: readNumber(read, SETTINGS.revocationMirrorMaxRules),
+    clockToleranceSeconds: readNumber(read, VERIFICATION_SETTINGS.clockTolerance),
+    maxTokenLifetimeSeconds: readNumber(read, VERIFICATION_SETTINGS.maxTokenLifetime),
+    keyringCacheTtlSeconds: readNumber(read, VERIFICATION_SETTINGS.keyringCacheTtl),
+    keyringMaxStaleSeconds: readNumber(read, VERIFICATION_SETTINGS.keyringMaxStale),
+    unknownKidCooldownSeconds: readNumber(read, VERIFICATION_SETTINGS.unknownKidCooldown),
+    unknownKidWaitMs: readNumber(read, VERIFICATION_SETTINGS.unknownKidWait),
+    revocationBudgetMs: readNumber(read, VERIFICATION_SETTINGS.revocationBudget),
+    failureMode: readChoice(read, VERIFICATION_SETTINGS.failureMode),
+    revocationMirror: readChoice(read, VERIFICATION_SETTINGS.revocationMirror) === "on",
+    revocationFreshnessMs: readNumber(read, VERIFICATION_SETTINGS.revocationFreshness),
+    revocationMirrorMaxRules: readNumber(read, VERIFICATION_SETTINGS.revocationMirrorMaxRules),
     tokenHeader,
     ...(tokenCookie === undefined ? {} : { tokenCookie }),
   };
@@ -143,15 +143,15 @@ export function readVerificationSettings(read: EnvReader): VerificationSettings 
     settings.revocationFreshnessMs + settings.revocationBudgetMs > REVOCATION_PROMISE_MS
   )
     read.problem(
-      `${SETTINGS.revocationFreshness.env} plus ${SETTINGS.revocationBudget.env} must be at most ${REVOCATION_PROMISE_MS}: a revocation is enforced within 1 s of its answer (lower the freshness bound, or set ${SETTINGS.revocationMirror.env}=off)`,
+      `${VERIFICATION_SETTINGS.revocationFreshness.env} plus ${VERIFICATION_SETTINGS.revocationBudget.env} must be at most ${REVOCATION_PROMISE_MS}: a revocation is enforced within 1 s of its answer (lower the freshness bound, or set ${VERIFICATION_SETTINGS.revocationMirror.env}=off)`,
     );
   return settings;
 }
 
 /** The prefix of every key in Upstash (`KEYWARD_REDIS_PREFIX`), checked. */
 export function readRedisPrefix(read: EnvReader): string {
-  const prefix = readText(read, SETTINGS.redisPrefix) ?? DEFAULT_REDIS_PREFIX;
-  const problem = redisPrefixProblem(prefix, SETTINGS.redisPrefix.env);
+  const prefix = readText(read, VERIFICATION_SETTINGS.redisPrefix) ?? DEFAULT_REDIS_PREFIX;
+  const problem = redisPrefixProblem(prefix, VERIFICATION_SETTINGS.redisPrefix.env);
   if (problem !== undefined) read.problem(problem);
   return prefix;
 }

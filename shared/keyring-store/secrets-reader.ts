@@ -1,6 +1,8 @@
-import { AwsClient } from "aws4fetch";
 import { type AwsCredentials, awsSettings } from "../config/aws-env.ts";
 import type { Environment } from "../config/env.ts";
+import { awsSigner } from "../http/aws-signature.ts";
+import { type HttpAnswer, type HttpTransport, platformTransport } from "../http/transport.ts";
+import { type Clock, systemClock } from "../kernel/clock.ts";
 import { KeywardError } from "../kernel/errors.ts";
 import type { Keyring } from "../keyring/keyring.ts";
 import { assembleKeyring, stateName, trimPrefix } from "./secrets-layout.ts";
@@ -13,6 +15,10 @@ export interface SecretsReaderOptions {
   readonly endpoint?: string;
   /** Each call answers within this or fails. Default 3,000 ms. */
   readonly timeoutMs?: number;
+  /** How requests are sent. Default: the platform's `fetch`; `nodeTransport()` in Node. */
+  readonly transport?: HttpTransport;
+  /** The time requests are signed with. Default: the system clock. */
+  readonly clock?: Clock;
 }
 
 /** A Secrets Manager call failed; `awsType` is AWS's error type, e.g. ResourceNotFoundException. */
@@ -27,28 +33,28 @@ export class SecretsReadFailed extends KeywardError {
 }
 
 /**
- * Reads a keyring from Secrets Manager for verifiers, over SigV4-signed `fetch` (aws4fetch)
- * instead of the AWS SDK. Read-only by construction. Why: a verifier only ever makes one or two
- * read calls, and loading the SDK costs most of a cold start (docs/benchmarks.md); `fetch` is
- * already loaded for Upstash, and the same code runs at the edge. Writers use the SDK store.
+ * Reads a keyring from Secrets Manager for verifiers, over SigV4-signed HTTP (`awsSigner`, an
+ * `HttpTransport`) instead of the AWS SDK. Read-only by construction. Why: a verifier only ever
+ * makes one or two read calls, and loading the SDK costs most of a cold start
+ * (docs/benchmarks.md); the same code runs at the edge. Writers use the SDK store.
  *
  * One `BatchGetSecretValue` filtered on the prefix returns the state and every material secret:
  * a cold start costs one call (20 secrets per page).
  */
 export class SecretsManagerReader {
-  readonly #aws: AwsClient;
+  readonly #sign: ReturnType<typeof awsSigner>;
+  readonly #send: HttpTransport;
+  readonly #clock: Clock;
   readonly #endpoint: string;
   readonly #prefix: string;
   readonly #timeoutMs: number;
 
   constructor(options: SecretsReaderOptions) {
-    this.#aws = new AwsClient({
-      ...options.credentials,
-      service: "secretsmanager",
-      region: options.region,
-      retries: 0,
-    });
-    this.#endpoint = options.endpoint ?? `https://secretsmanager.${options.region}.amazonaws.com`;
+    const { region, credentials } = options;
+    this.#sign = awsSigner({ service: "secretsmanager", region, credentials });
+    this.#send = options.transport ?? platformTransport();
+    this.#clock = options.clock ?? systemClock;
+    this.#endpoint = options.endpoint ?? `https://secretsmanager.${region}.amazonaws.com`;
     this.#prefix = trimPrefix(options.prefix);
     this.#timeoutMs = options.timeoutMs ?? 3000;
   }
@@ -88,35 +94,43 @@ export class SecretsManagerReader {
     return answer.SecretString;
   }
 
-  async #call(operation: string, body: unknown): Promise<unknown> {
-    let response: Response;
+  async #call(operation: string, payload: unknown): Promise<unknown> {
+    const request = {
+      url: this.#endpoint,
+      method: "POST",
+      headers: {
+        "content-type": "application/x-amz-json-1.1",
+        "x-amz-target": `secretsmanager.${operation}`,
+      },
+      body: JSON.stringify(payload),
+    } as const;
+    let answer: HttpAnswer;
     try {
-      response = await this.#aws.fetch(this.#endpoint, {
-        method: "POST",
-        headers: {
-          "content-type": "application/x-amz-json-1.1",
-          "x-amz-target": `secretsmanager.${operation}`,
-        },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
+      const headers = await this.#sign(request, this.#clock.now());
+      answer = await this.#send({ ...request, headers, timeoutMs: this.#timeoutMs });
     } catch (error) {
       throw new SecretsReadFailed(`Secrets Manager ${operation} failed: ${(error as Error).name}`);
     }
-    const text = await response.text();
-    if (!response.ok) {
-      const type = /"__type"\s*:\s*"(?:[^"#]*#)?([^"]+)"/.exec(text)?.[1];
+    if (answer.status < 200 || answer.status > 299) {
+      const type = /"__type"\s*:\s*"(?:[^"#]*#)?([^"]+)"/.exec(answer.body)?.[1];
       throw new SecretsReadFailed(
-        `Secrets Manager ${operation} answered ${response.status} ${type ?? ""}`.trim(),
+        `Secrets Manager ${operation} answered ${answer.status} ${type ?? ""}`.trim(),
         type,
       );
     }
-    return JSON.parse(text);
+    return JSON.parse(answer.body);
   }
 }
 
-/** The reader as the AWS SDK would configure itself: region, endpoint and credentials from the environment. */
-export function readerFromEnvironment(env: Environment, prefix: string): SecretsManagerReader {
+/**
+ * The reader as the AWS SDK would configure itself: region, endpoint and credentials from the
+ * environment; requests sent by `transport` (default: `platformTransport()`).
+ */
+export function readerFromEnvironment(
+  env: Environment,
+  prefix: string,
+  transport?: HttpTransport,
+): SecretsManagerReader {
   const { region, endpoint, credentials } = awsSettings(env, "AWS_ENDPOINT_URL_SECRETS_MANAGER");
   if (region === undefined || credentials === undefined) {
     throw new SecretsReadFailed(
@@ -128,5 +142,6 @@ export function readerFromEnvironment(env: Environment, prefix: string): Secrets
     region,
     credentials,
     ...(endpoint === undefined ? {} : { endpoint }),
+    ...(transport === undefined ? {} : { transport }),
   });
 }

@@ -1,4 +1,5 @@
-import { DAY, HOUR, SECOND } from "../kernel/clock.ts";
+import { POLICY_SETTINGS, VERIFICATION_SETTINGS } from "../config/settings.ts";
+import { DAY, SECOND } from "../kernel/clock.ts";
 import { ConfigInvalid } from "../kernel/errors.ts";
 import { ALGORITHMS, type Algorithm } from "./key.ts";
 
@@ -29,30 +30,35 @@ export interface RotationPolicy {
   readonly rolloutStepMs: number;
 }
 
+const V = VERIFICATION_SETTINGS;
+const P = POLICY_SETTINGS;
+
+/** DESIGN.md's policy, as the settings table gives its defaults (docs/settings.md). */
 export const DEFAULT_POLICY: RotationPolicy = {
-  algorithm: "HS256",
-  strategy: "graceful",
-  rotationPeriodMs: 90 * DAY,
-  keyringCacheTtlMs: 60 * SECOND,
-  prePublicationMarginMs: 60 * SECOND,
-  maxTokenLifetimeMs: 24 * HOUR,
-  minGraceMs: 7 * DAY,
-  maxGraceMs: 21 * DAY,
-  retireBelowShare: 0.05,
-  retentionMs: 7 * DAY,
+  algorithm: P.algorithm.default,
+  strategy: P.strategy.default,
+  rotationPeriodMs: P.rotationPeriod.default * DAY,
+  keyringCacheTtlMs: V.keyringCacheTtl.default * SECOND,
+  prePublicationMarginMs: P.prePublicationMargin.default * SECOND,
+  maxTokenLifetimeMs: V.maxTokenLifetime.default * SECOND,
+  minGraceMs: P.minGrace.default * DAY,
+  maxGraceMs: P.maxGrace.default * DAY,
+  retireBelowShare: P.retireBelowPercent.default / 100,
+  retentionMs: P.retention.default * DAY,
   rolloutSteps: [25, 50, 75],
   rolloutStepMs: 7 * DAY,
 };
 
 /**
- * The sessions keyring's defaults where they differ from `DEFAULT_POLICY` (docs/settings.md): A256GCM keys, graceful only, a rotation every 30 days (the session-key runbook's
- * recommended cadence), and sessions that live at most 7 days (`maxTokenLifetimeMs`).
+ * The sessions keyring's defaults where they differ from `DEFAULT_POLICY` (docs/settings.md):
+ * A256GCM keys, graceful only, a rotation every 30 days (the session-key runbook's recommended
+ * cadence), and sessions that live at most 7 days (`maxTokenLifetimeMs`).
  */
 export const SESSIONS_POLICY_DEFAULTS = {
   algorithm: "A256GCM",
   strategy: "graceful",
-  rotationPeriodMs: 30 * DAY,
-  maxTokenLifetimeMs: 7 * DAY,
+  rotationPeriodMs: P.sessionsRotationPeriod.default * DAY,
+  maxTokenLifetimeMs: P.sessionsMaxLifetime.default * SECOND,
 } as const satisfies Partial<RotationPolicy>;
 
 /** Fills in defaults and checks every setting at once; throws `ConfigInvalid` naming each problem. */

@@ -10,9 +10,12 @@ export interface MetricLineShape {
   readonly metrics: Readonly<Record<string, MetricUnit>>;
 }
 
+/** A metric's value on a line: one number, or up to 100 samples (each counted by CloudWatch). */
+export type MetricValue = number | readonly number[];
+
 export type MetricLine = (
   dimensions: Readonly<Record<string, string>>,
-  values: Readonly<Record<string, number>>,
+  values: Readonly<Record<string, MetricValue>>,
   properties: Readonly<Record<string, string>>,
   timestamp: number,
 ) => string;
@@ -37,8 +40,13 @@ export function metricLine(shape: MetricLineShape): MetricLine {
       line += `,${JSON.stringify(name)}:${JSON.stringify(value)}`;
     for (const [name, value] of Object.entries(dimensions))
       line += `,${JSON.stringify(name)}:${JSON.stringify(value)}`;
-    for (const name of names)
-      line += `,"${name}":${Number.isFinite(values[name]) ? values[name] : 0}`;
+    for (const name of names) line += `,"${name}":${valueText(values[name])}`;
     return `${line}}`;
   };
+}
+
+function valueText(value: MetricValue | undefined): string {
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "0";
+  if (value === undefined || value.length === 0) return "0";
+  return `[${value.map((sample) => (Number.isFinite(sample) ? sample : 0)).join(",")}]`;
 }

@@ -1,7 +1,6 @@
-import { generateKey } from "../keyring/generate.ts";
 import type { Keyring } from "../keyring/keyring.ts";
 import { createKeyring } from "../keyring/transitions.ts";
-import { commitChange, complete, journalRefusal } from "./change.ts";
+import { addGeneratedKey } from "./add-key.ts";
 import type { OperationDeps, OperationResult, Request } from "./deps.ts";
 import { refusal } from "./refusals.ts";
 
@@ -19,42 +18,14 @@ export async function initKeyring(
   deps: OperationDeps,
   request: Request,
 ): Promise<OperationResult<InitOutcome>> {
-  const alg = deps.policy.algorithm;
-  let kid = "";
-  const { result, intended } = await commitChange(
-    deps,
-    async (keyring, now) => {
-      if (keyring !== undefined)
-        return refusal(
+  const added = await addGeneratedKey(deps, request, "keys.init", (keyring) =>
+    keyring !== undefined
+      ? refusal(
           "keyring_exists",
           `the ${deps.keyringName} keyring exists already (revision ${keyring.revision}): rotate it instead`,
-        );
-      const key = await generateKey(alg, now, deps.random);
-      kid = key.kid;
-      return { ok: true, keyring: createKeyring(key, now) };
-    },
-    (_, now) => ({
-      entry: {
-        at: new Date(now).toISOString(),
-        actor: request.actor,
-        action: "keys.init",
-        target: kid,
-        reason: request.reason,
-      },
-      events: [
-        {
-          type: "KeyCreated",
-          at: new Date(now).toISOString(),
-          detail: { kid, alg, reason: request.reason, actor: request.actor },
-        },
-      ],
-      proof: { kind: "key", kid, field: "createdAt", atMs: now },
-    }),
+        )
+      : (key, now) => ({ ok: true, keyring: createKeyring(key, now) }),
   );
-  if (!result.ok) {
-    await journalRefusal(deps, request, "keys.init", result.code);
-    return result;
-  }
-  if (intended !== undefined) await complete(deps, intended);
-  return { ok: true, value: { kid, keyring: result.keyring } };
+  if (!added.ok) return added;
+  return { ok: true, value: { kid: added.value.kid, keyring: added.value.keyring } };
 }

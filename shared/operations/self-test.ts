@@ -39,6 +39,17 @@ async function storedKeyringProbe(
     verifier.verify(await signer.sign(madeWith, { sub: "keyward-self-test" }, now), stored, now);
 }
 
+/**
+ * A check after a commit: `before` and `intended` are the keyring before the operation and as it
+ * computed it; answers what failed, in words, or undefined.
+ */
+export type SelfTest = (
+  deps: OperationDeps,
+  before: Keyring,
+  intended: Keyring,
+  now: number,
+) => Promise<string | undefined>;
+
 /** How a self-test's message names what it made: a token, or a session. */
 function madeWith(deps: Pick<OperationDeps, "keyringName">): string {
   return keyringKindOf(deps).protects === "sessions" ? "a session sealed with" : "a token of";
@@ -49,13 +60,8 @@ function madeWith(deps: Pick<OperationDeps, "keyringName">): string {
  * tick computed it) verifies as current against the keyring as stored, and so does one of the key
  * it replaced. Answers what failed, or undefined.
  */
-export function activationSelfTest(
-  deps: OperationDeps,
-  before: Keyring,
-  intended: Keyring,
-  now: number,
-): Promise<string | undefined> {
-  return againstStored(deps, now, async (probe, made) => {
+export const activationSelfTest: SelfTest = (deps, before, intended, now) =>
+  againstStored(deps, now, async (probe, made) => {
     const fresh = await probe(intended);
     if (!fresh.ok || fresh.keyStatus !== "current")
       return `${made} the new key is refused (${fresh.ok ? fresh.keyStatus : fresh.reason})`;
@@ -63,16 +69,10 @@ export function activationSelfTest(
     if (!old.ok) return `${made} the previous key is refused (${old.reason})`;
     return undefined;
   });
-}
 
 /** After an emergency, against the keyring as stored: a token of the old key is refused, one of the new key accepted. */
-export function emergencySelfTest(
-  deps: OperationDeps,
-  before: Keyring,
-  intended: Keyring,
-  now: number,
-): Promise<string | undefined> {
-  return againstStored(deps, now, async (probe, made) => {
+export const emergencySelfTest: SelfTest = (deps, before, intended, now) =>
+  againstStored(deps, now, async (probe, made) => {
     const old = await probe(before);
     if (old.ok || old.reason !== "key_compromised")
       return `${made} the compromised key is not refused as such (${old.ok ? "allowed" : old.reason})`;
@@ -80,7 +80,6 @@ export function emergencySelfTest(
     if (!fresh.ok) return `${made} the new key is refused (${fresh.reason})`;
     return undefined;
   });
-}
 
 /** Runs `check` with a probe of the keyring as stored, and what the probe makes, in words. */
 async function againstStored(

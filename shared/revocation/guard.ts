@@ -1,5 +1,5 @@
 import { ConfigInvalid } from "../kernel/errors.ts";
-import type { RevocationRule, TokenFacts } from "./rules.ts";
+import type { RevocationRule, RevocationStatus, TokenFacts } from "./rules.ts";
 import { type RevocationStore, StoreUnavailable } from "./store.ts";
 
 /** `closed` (default): no answer means refuse. `open`: no answer means allow, and say so. */
@@ -11,14 +11,26 @@ export type RevocationOutcome =
   | { readonly allowed: false; readonly status: "revoked"; readonly rule: RevocationRule }
   | { readonly allowed: false; readonly status: "store_unavailable" };
 
-export type RevocationCheck = (facts: TokenFacts) => Promise<RevocationOutcome>;
+export interface RevocationCheck {
+  (facts: TokenFacts): Promise<RevocationOutcome>;
+  /** The outcome without waiting, where the store can decide from memory; undefined otherwise. */
+  now(facts: TokenFacts): RevocationOutcome | undefined;
+}
+
+const CLEAR: RevocationOutcome = { allowed: true, status: "clear" };
+
+function outcomeOf(status: RevocationStatus): RevocationOutcome {
+  return status.revoked ? { allowed: false, status: "revoked", rule: status.rule } : CLEAR;
+}
 
 /**
  * Applies the failure mode to a store's check. `store_unavailable` is always its own outcome, in
  * both modes, so metrics can count it; it is never read as "not revoked" unless the mode says so.
  */
 export function guardRevocations(
-  store: Pick<RevocationStore, "check">,
+  store: Pick<RevocationStore, "check"> & {
+    checkNow?(facts: TokenFacts): RevocationStatus | undefined;
+  },
   failureMode: FailureMode = "closed",
 ): RevocationCheck {
   if (failureMode !== "closed" && failureMode !== "open") {
@@ -26,12 +38,9 @@ export function guardRevocations(
       `revocation failure mode must be closed or open, got ${String(failureMode)}`,
     ]);
   }
-  return async (facts) => {
+  const check = async (facts: TokenFacts): Promise<RevocationOutcome> => {
     try {
-      const status = await store.check(facts);
-      return status.revoked
-        ? { allowed: false, status: "revoked", rule: status.rule }
-        : { allowed: true, status: "clear" };
+      return outcomeOf(await store.check(facts));
     } catch (error) {
       if (!(error instanceof StoreUnavailable)) throw error;
       return failureMode === "open"
@@ -39,4 +48,10 @@ export function guardRevocations(
         : { allowed: false, status: "store_unavailable" };
     }
   };
+  return Object.assign(check, {
+    now: (facts: TokenFacts) => {
+      const status = store.checkNow?.(facts);
+      return status === undefined ? undefined : outcomeOf(status);
+    },
+  });
 }

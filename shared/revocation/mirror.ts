@@ -9,7 +9,8 @@ import {
   RELOAD_MARGIN_MS,
   type RevocationLog,
 } from "./change-log.ts";
-import { evaluate, lookupFor, type RevocationStatus, type TokenFacts } from "./rules.ts";
+import { MirroredRules } from "./mirrored-rules.ts";
+import type { RevocationStatus, TokenFacts } from "./rules.ts";
 import type { RevocationStore } from "./store.ts";
 
 /**
@@ -74,7 +75,7 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
   readonly #budgetMs: number;
   readonly #maxRules: number;
   readonly #onOverflow: (rules: number) => void;
-  readonly #rules = new Map<string, { value: number; expiresAtMs: number }>();
+  readonly #rules: MirroredRules;
   /** Undefined until the first snapshot, and again once entries may have been lost. */
   #position: LogPosition | undefined;
   #syncedAt = Number.NEGATIVE_INFINITY;
@@ -92,6 +93,7 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
     this.#budgetMs = options.budgetMs ?? 100;
     this.#maxRules = options.maxRules ?? 200_000;
     this.#onOverflow = options.onOverflow ?? (() => undefined);
+    this.#rules = new MirroredRules(options.log.prefix);
     const problems: string[] = [];
     if (!(Number.isInteger(this.#freshnessMs) && this.#freshnessMs >= 1))
       problems.push("freshnessMs must be a whole number of milliseconds above 0");
@@ -105,7 +107,19 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
     if (problems.length > 0) throw new ConfigInvalid(problems);
   }
 
+  /**
+   * The decision from memory without waiting, while the mirror is fresh (the usual case);
+   * undefined when a check must wait for a refresh or a lookup (then `check`).
+   */
+  checkNow(facts: TokenFacts): RevocationStatus | undefined {
+    if (this.#overflowed || this.#elapsed() - this.#syncedAt >= this.#freshnessMs) return undefined;
+    this.#stats.local++;
+    return this.#rules.check(facts, this.#clock.now());
+  }
+
   async check(facts: TokenFacts): Promise<RevocationStatus> {
+    const now = this.checkNow(facts);
+    if (now !== undefined) return now;
     if (!this.#overflowed && this.#elapsed() - this.#syncedAt >= this.#freshnessMs) {
       if (!this.#needsSnapshot()) await this.#refreshWithinBudget();
       // A snapshot takes several round trips: meanwhile, checks are lookups (one round trip).
@@ -116,13 +130,7 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
     }
     if (this.#overflowed) return this.#lookup(facts);
     this.#stats.local++;
-    const now = this.#clock.now();
-    const lookup = lookupFor(this.#log.prefix, facts);
-    return evaluate(
-      lookup,
-      lookup.keys.map((key) => this.#valueAt(key, now)),
-      facts,
-    );
+    return this.#rules.check(facts, this.#clock.now());
   }
 
   /**
@@ -237,37 +245,14 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
     }
   }
 
-  /**
-   * An entry only ever raises a live rule: its instant and its expiry are the later of what the
-   * mirror holds and what the entry says, as the writers' scripts store them. So an entry can
-   * never lower or remove a rule, whoever appended it (the issuer's credential may append its
-   * families' rules); a rule leaves the mirror when its own expiry passes.
-   */
+  /** Entries only ever raise a live rule (`MirroredRules.apply`). */
   #apply(entries: readonly LogEntry[], now: number): void {
-    for (const entry of entries) {
-      const held = this.#rules.get(entry.key);
-      const live = held !== undefined && held.expiresAtMs > now ? held : undefined;
-      // A value that is not a number stays NaN through max: deny on doubt.
-      const value = live === undefined ? entry.value : Math.max(live.value, entry.value);
-      const expiresAtMs = Math.max(live?.expiresAtMs ?? 0, entry.expiresAtMs);
-      if (expiresAtMs <= now) this.#rules.delete(entry.key);
-      else this.#rules.set(entry.key, { value, expiresAtMs });
-    }
+    for (const entry of entries) this.#rules.apply(entry, now);
   }
 
   /** Rules leave the mirror when they leave the store. */
   #sweep(now: number, at: number): void {
-    for (const [key, rule] of this.#rules) if (rule.expiresAtMs <= now) this.#rules.delete(key);
+    this.#rules.sweep(now);
     this.#sweptAt = at;
-  }
-
-  #valueAt(key: string, now: number): number | null {
-    const rule = this.#rules.get(key);
-    if (rule === undefined) return null;
-    if (rule.expiresAtMs <= now) {
-      this.#rules.delete(key);
-      return null;
-    }
-    return rule.value;
   }
 }

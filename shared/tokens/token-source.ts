@@ -5,10 +5,17 @@ export interface TokenSource {
 }
 
 const BEARER = /^Bearer +(\S+)$/i;
+const SPACES = /\s/;
 
 /** The credential of an `Authorization: Bearer …` value; undefined for any other value. */
 export function bearerToken(value: string | undefined): string | undefined {
-  return value === undefined ? undefined : BEARER.exec(value.trim())?.[1];
+  if (value === undefined) return undefined;
+  // The usual shape, "Bearer <token>", read without a regular expression over the whole token.
+  if (value.startsWith("Bearer ") && value.charCodeAt(7) !== 32) {
+    const token = value.slice(7);
+    if (!SPACES.test(token)) return token;
+  }
+  return BEARER.exec(value.trim())?.[1];
 }
 
 /**

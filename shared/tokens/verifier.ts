@@ -11,6 +11,7 @@ import {
 import type { Keyring } from "../keyring/keyring.ts";
 import { type ClaimExpectations, type TokenClaims, validateClaims } from "./claims.ts";
 import { CryptoKeyCache } from "./crypto-keys.ts";
+import type { AsyncDirectCheck } from "./direct-webcrypto.ts";
 import { indexKeyring, type KeyringIndex } from "./keyring-index.ts";
 import type { RefusalReason } from "./refusal.ts";
 import { VerifiedTokenCache } from "./verified-token-cache.ts";
@@ -34,20 +35,26 @@ export interface VerifierOptions {
   /** Entries in the verified-token cache; 0 disables it. Default 10,000. */
   readonly cacheSize?: number;
   /**
-   * How HS256 signatures are checked. Default: jose's `compactVerify` (WebCrypto, any runtime);
-   * Node verifiers pass `directHs256()` (`hs256-direct.ts`), which decides the same.
+   * Signatures checked before jose (it answers undefined for an algorithm it leaves to jose).
+   * Default none: jose's `compactVerify` (WebCrypto, any runtime); Node verifiers pass
+   * `directNode()` (`direct.ts`), which decides the same.
    */
-  readonly hs256?: Hs256Check;
+  readonly direct?: DirectCheck;
+  /**
+   * The same, where the check answers with a promise (`directWebCrypto()`, for the edge): tried
+   * after `direct`, before jose.
+   */
+  readonly directAsync?: AsyncDirectCheck;
 }
 
 /**
- * An HS256 compact JWS's signature checked with the chosen key (its header already read and
- * checked by the verifier): the payload's bytes, or why the token is refused.
+ * A compact JWS's signature checked with the chosen key (its header already read and checked by
+ * the verifier): the payload's bytes, why the token is refused, or undefined when this check
+ * leaves the key's algorithm to jose.
  */
-export type Hs256Check = (
-  token: string,
-  key: KeyRecord,
-) =>
+export type DirectCheck = (token: string, key: KeyRecord) => DirectResult | undefined;
+
+export type DirectResult =
   | { readonly ok: true; readonly payload: Uint8Array }
   | { readonly ok: false; readonly reason: "malformed" | "signature_invalid" };
 
@@ -71,9 +78,18 @@ export type Verification =
       readonly kid?: string;
     };
 
+/** A token's header, as parsed (frozen, shared by every token with the same header). */
+type Header = Readonly<Record<string, unknown>>;
+
 export interface TokenVerifier {
   /** Never throws on bad input: every token gets an allow or a refusal with one reason. */
   verify(token: unknown, keyring: Keyring, nowMs: number): Promise<Verification>;
+  /**
+   * The same decision, given at once where nothing has to be awaited (an earlier step decides, or
+   * the direct check covers the key), else as a promise: the hot path's form, which reads the
+   * token once either way.
+   */
+  decide(token: unknown, keyring: Keyring, nowMs: number): Verification | Promise<Verification>;
   /** Imports the keys that verify, ahead of the first token (a Lambda's init phase). */
   prepare(keyring: Keyring): Promise<void>;
 }
@@ -100,7 +116,15 @@ export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
   let indexedKeyring: Keyring | undefined;
   let fingerprint = "";
 
-  async function verify(token: unknown, keyring: Keyring, nowMs: number): Promise<Verification> {
+  /**
+   * Everything before the signature: the token's shape, the cache, the header, the key. A
+   * decision, or the key whose signature check comes next.
+   */
+  function before(
+    token: unknown,
+    keyring: Keyring,
+    nowMs: number,
+  ): Verification | { readonly token: string; readonly header: Header; readonly key: KeyRecord } {
     if (typeof token !== "string" || token === "") return refuse("malformed");
     if (token.length > settings.maxTokenLength) return refuse("token_too_large");
     const index = indexKeyring(keyring);
@@ -127,20 +151,16 @@ export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
     }
     // A sealing key (A256GCM) never verifies a token, whatever a header claims.
     if (header.alg !== key.alg || isEncryption(key.alg)) return refuse("alg_not_allowed");
-    let verified: Uint8Array;
-    if (key.alg === "HS256" && settings.hs256 !== undefined) {
-      const checked = settings.hs256(token, key);
-      if (!checked.ok) return refuse(checked.reason);
-      verified = checked.payload;
-    } else {
-      try {
-        const cryptoKey = cryptoKeys.ready(key, "verify") ?? (await cryptoKeys.get(key, "verify"));
-        verified = (await compactVerify(token, cryptoKey, { algorithms: [key.alg] })).payload;
-      } catch (error) {
-        return refuse(reasonFor(error));
-      }
-    }
+    return { token, header, key };
+  }
 
+  /** Everything after the signature checked out: the payload, the type, the claims; cached. */
+  function after(
+    checking: { readonly token: string; readonly header: Header; readonly key: KeyRecord },
+    verified: Uint8Array,
+    nowMs: number,
+  ): Verification {
+    const { token, header, key } = checking;
     const payload = parsePayload(verified);
     if (payload === undefined) return refuse("malformed");
     if (settings.type !== undefined && normalizeType(header.typ) !== settings.type) {
@@ -160,6 +180,43 @@ export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
     return result;
   }
 
+  function decide(
+    token: unknown,
+    keyring: Keyring,
+    nowMs: number,
+  ): Verification | Promise<Verification> {
+    const checking = before(token, keyring, nowMs);
+    if ("ok" in checking) return checking;
+    const signed = settings.direct?.(checking.token, checking.key);
+    if (signed !== undefined)
+      return signed.ok ? after(checking, signed.payload, nowMs) : refuse(signed.reason);
+    return signedLater(checking, nowMs);
+  }
+
+  /** The signature checked with a promise: WebCrypto's directly (the edge), or jose's. */
+  async function signedLater(
+    checking: { readonly token: string; readonly header: Header; readonly key: KeyRecord },
+    nowMs: number,
+  ): Promise<Verification> {
+    const { key } = checking;
+    const signed = await settings.directAsync?.(checking.token, key);
+    if (signed !== undefined)
+      return signed.ok ? after(checking, signed.payload, nowMs) : refuse(signed.reason);
+    let verified: Uint8Array;
+    try {
+      const cryptoKey = cryptoKeys.ready(key, "verify") ?? (await cryptoKeys.get(key, "verify"));
+      verified = (await compactVerify(checking.token, cryptoKey, { algorithms: [key.alg] }))
+        .payload;
+    } catch (error) {
+      return refuse(reasonFor(error));
+    }
+    return after(checking, verified, nowMs);
+  }
+
+  async function verify(token: unknown, keyring: Keyring, nowMs: number): Promise<Verification> {
+    return decide(token, keyring, nowMs);
+  }
+
   async function prepare(keyring: Keyring): Promise<void> {
     await Promise.all(
       keyring.keys
@@ -168,7 +225,7 @@ export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
     );
   }
 
-  return { verify, prepare };
+  return { verify, decide, prepare };
 }
 
 /**
@@ -278,7 +335,8 @@ interface Settings {
   readonly maxLifetimeSeconds: number;
   readonly maxTokenLength: number;
   readonly cacheSize: number;
-  readonly hs256: Hs256Check | undefined;
+  readonly direct: DirectCheck | undefined;
+  readonly directAsync: AsyncDirectCheck | undefined;
 }
 
 function resolveOptions(options: VerifierOptions): Settings {
@@ -290,7 +348,8 @@ function resolveOptions(options: VerifierOptions): Settings {
     maxLifetimeSeconds: options.maxLifetimeSeconds ?? 86_400,
     maxTokenLength: options.maxTokenLength ?? 8192,
     cacheSize: options.cacheSize ?? 10_000,
-    hs256: options.hs256,
+    direct: options.direct,
+    directAsync: options.directAsync,
   };
   const problems: string[] = [];
   for (const name of ["issuer", "audience", "type"] as const) {

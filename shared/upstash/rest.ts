@@ -1,3 +1,4 @@
+import { type HttpAnswer, type HttpTransport, platformTransport } from "../http/transport.ts";
 import { KeywardError } from "../kernel/errors.ts";
 import type { UpstashSettings } from "./settings.ts";
 
@@ -9,23 +10,22 @@ export class UpstashRequestFailed extends KeywardError {
 export type UpstashArgument = string | number;
 
 /**
- * Upstash's REST protocol, over `fetch`, for a verifier's hot path: a revocation check (`MGET`),
+ * Upstash's REST protocol, over an `HttpTransport`, for a verifier's hot path: a revocation check (`MGET`),
  * a usage flush (a pipeline). The writers use `@upstash/redis` (`client.ts`); a verifier needs
  * two calls, and that client is most of an edge bundle (78 of 158 kB, measured). Same rules as
- * the client: one attempt, a fresh `AbortSignal.timeout` per request (the caller owns the
- * budget), results as the raw values (keyward's are ASCII). Messages never hold a key or value.
+ * the client: one attempt, a time limit per request (the caller owns the budget), results as the raw values (keyward's are ASCII). Messages never hold a key or value.
  */
 export class UpstashRest {
   readonly #url: string;
   readonly #authorization: string;
   readonly #timeoutMs: number;
-  readonly #fetch: typeof fetch;
+  readonly #send: HttpTransport;
 
-  constructor(settings: UpstashSettings, timeoutMs: number, fetchImpl?: typeof fetch) {
+  constructor(settings: UpstashSettings, timeoutMs: number) {
     this.#url = settings.url.replace(/\/+$/, "");
     this.#authorization = `Bearer ${settings.token}`;
     this.#timeoutMs = timeoutMs;
-    this.#fetch = fetchImpl ?? ((input, init) => fetch(input, init));
+    this.#send = settings.transport ?? platformTransport();
   }
 
   /** One command (`POST /` with the command as a JSON array); its result, or a throw. */
@@ -51,30 +51,32 @@ export class UpstashRest {
   }
 
   async #post(path: string, body: unknown): Promise<unknown> {
-    let response: Response;
+    let answer: HttpAnswer;
     try {
-      response = await this.#fetch(`${this.#url}${path}`, {
+      answer = await this.#send({
+        url: `${this.#url}${path}`,
         method: "POST",
         headers: { authorization: this.#authorization, "content-type": "application/json" },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        timeoutMs: this.#timeoutMs,
       });
     } catch (error) {
       throw new UpstashRequestFailed(`request failed: ${(error as Error).name}`, { cause: error });
     }
-    const text = await response.text().catch(() => "");
+    const { status } = answer;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(answer.body);
     } catch {
-      throw new UpstashRequestFailed(`answered ${response.status} without JSON`);
+      throw new UpstashRequestFailed(`answered ${status} without JSON`);
     }
+    const ok = status >= 200 && status <= 299;
     // 4xx answers carry {"error": "..."} (a bad command, a refused token): reported as such.
-    if (!response.ok && typeof (parsed as { error?: unknown })?.error !== "string")
-      throw new UpstashRequestFailed(`answered ${response.status}`);
-    if (!response.ok)
+    if (!ok && typeof (parsed as { error?: unknown })?.error !== "string")
+      throw new UpstashRequestFailed(`answered ${status}`);
+    if (!ok)
       throw new UpstashRequestFailed(
-        `answered ${response.status}: ${errorKind((parsed as { error: string }).error)}`,
+        `answered ${status}: ${errorKind((parsed as { error: string }).error)}`,
       );
     return parsed;
   }

@@ -1,8 +1,14 @@
+import type { HttpTransport } from "../http/transport.ts";
 import { ConfigInvalid } from "../kernel/errors.ts";
 
 export interface UpstashSettings {
   readonly url: string;
   readonly token: string;
+  /**
+   * How a verifier's REST calls (`UpstashRest`) are sent. Default: `platformTransport()`, Node's
+   * own modules in Node and `fetch` elsewhere. The writers' `@upstash/redis` client sends its own.
+   */
+  readonly transport?: HttpTransport;
 }
 
 /**

@@ -10,19 +10,22 @@ import { RevocationMirror } from "../revocation/mirror.ts";
 import type { RevocationStore } from "../revocation/store.ts";
 import { UpstashRevocationCheck } from "../revocation/upstash-check.ts";
 import { UpstashRevocationLog } from "../revocation/upstash-log.ts";
-import { createVerifier, type Hs256Check, type TokenVerifier } from "../tokens/verifier.ts";
+import type { AsyncDirectCheck } from "../tokens/direct-webcrypto.ts";
+import { createVerifier, type DirectCheck, type TokenVerifier } from "../tokens/verifier.ts";
 import type { UpstashSettings } from "../upstash/settings.ts";
 import { UsageRecorder } from "../usage/counts.ts";
 import { UpstashUsageCounter } from "../usage/upstash-counter.ts";
-import { type AuthResult, createAuthenticator } from "./authenticate.ts";
+import { type Authenticate, createAuthenticator } from "./authenticate.ts";
 import { KeyringCache } from "./keyring-cache.ts";
 
 /** What the runtime adds to the verification path. */
 export interface VerificationRuntime {
   /** Told when the revocation mirror outgrows its bound (`reportMirrorOverflow`). */
   readonly onMirrorOverflow?: (rules: number) => void;
-  /** HS256 without WebCrypto, where Node's crypto exists (`directHs256`); jose's otherwise. */
-  readonly hs256?: Hs256Check;
+  /** Signatures without WebCrypto where Node's crypto exists (`directNode`); jose's otherwise. */
+  readonly direct?: DirectCheck;
+  /** HS256 through WebCrypto without jose's wrapping (`directWebCrypto`): the edge. */
+  readonly directAsync?: AsyncDirectCheck;
 }
 
 /** Where a verifier reads the revocation rules: a lookup per request, and the change log its mirror follows. */
@@ -51,7 +54,7 @@ export function upstashRevocationSources(
 }
 
 export interface Verification {
-  readonly authenticate: (token: string | undefined) => Promise<AuthResult>;
+  readonly authenticate: Authenticate;
   /** The revocation mirror, when on: its figures. */
   readonly mirror?: RevocationMirror;
   readonly keyrings: KeyringCache;
@@ -77,7 +80,7 @@ export function verificationFromConfig(
   clock: Clock,
   runtime: VerificationRuntime = {},
 ): Verification {
-  const { onMirrorOverflow, hs256 } = runtime;
+  const { onMirrorOverflow, direct, directAsync } = runtime;
   const keyrings = new KeyringCache({
     load,
     clock,
@@ -104,7 +107,8 @@ export function verificationFromConfig(
     ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
     ...(config.audience === undefined ? {} : { audience: config.audience }),
     ...(config.tokenType === undefined ? {} : { type: config.tokenType }),
-    ...(hs256 === undefined ? {} : { hs256 }),
+    ...(direct === undefined ? {} : { direct }),
+    ...(directAsync === undefined ? {} : { directAsync }),
   });
   return {
     authenticate: createAuthenticator({
@@ -119,10 +123,11 @@ export function verificationFromConfig(
     verifier,
     ...(mirror === undefined ? {} : { mirror }),
     async warmUp() {
-      const [, , initial] = await Promise.all([
-        lookups.warmUp?.(),
-        mirror?.warmUp(),
+      // The keyring's read first: the longest, and the one every answer needs. The mirror's
+      // snapshot opens the store's connection; without a mirror, a lookup opens it.
+      const [initial] = await Promise.all([
         keyrings.get(),
+        mirror === undefined ? lookups.warmUp?.() : mirror.warmUp(),
       ]);
       if (initial.ok) await verifier.prepare(initial.keyring);
       return initial.ok;

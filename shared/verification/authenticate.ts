@@ -1,13 +1,13 @@
 import { type Clock, MINUTE } from "../kernel/clock.ts";
 import type { VerifyingStatus } from "../keyring/key.ts";
-import type { RevocationCheck } from "../revocation/guard.ts";
+import type { RevocationCheck, RevocationOutcome } from "../revocation/guard.ts";
 import { factsOf, type RevocationRule } from "../revocation/rules.ts";
 import type { TokenClaims } from "../tokens/claims.ts";
 import type { RefusalReason } from "../tokens/refusal.ts";
 import { signedByStaleSigner } from "../tokens/stale-signer.ts";
-import type { TokenVerifier } from "../tokens/verifier.ts";
+import type { TokenVerifier, Verification } from "../tokens/verifier.ts";
 import type { UsageOutcome } from "../usage/counts.ts";
-import type { KeyringCache } from "./keyring-cache.ts";
+import type { KeyringCache, KeyringRead } from "./keyring-cache.ts";
 
 /** Refusals beyond the token's own: no token, the keyring or the revocation store failing, revoked. */
 export type AuthRefusal =
@@ -39,7 +39,7 @@ export interface Authenticated {
   readonly keyringAgeMs: number;
   /** The revocation store did not answer and the failure mode is open: allowed without a check. */
   readonly revocationUnchecked: boolean;
-  /** How long the revocation check took (the store's round trip, or its time budget). */
+  /** How long the revocation check took: the store's round trip, its time budget, or 0 from memory. */
   readonly revocationMs: number;
 }
 
@@ -62,22 +62,21 @@ export interface Refused {
 export type AuthResult = Authenticated | Refused;
 
 /**
- * What a result adds to the usage figures: an allowed token counts for its key; an unexpired token
- * refused because its key was retired or compromised counts against that key (the journal's
- * "refused because of this rotation"); every other refusal counts for nothing.
+ * What a result adds to the usage figures, handed to `count` (nothing is built per request): an
+ * allowed token counts for its key; an unexpired token refused because its key was retired or
+ * compromised counts against that key (the journal's "refused because of this rotation"); every
+ * other refusal counts for nothing.
  */
-export function usageOf(
+export function countUsage(
   result: AuthResult,
-): { readonly kid: string; readonly outcome: UsageOutcome } | undefined {
-  if (result.ok)
-    return { kid: result.kid, outcome: result.staleSigner ? "stale-signer" : "verified" };
-  if (
+  count: (kid: string, outcome: UsageOutcome) => void,
+): void {
+  if (result.ok) count(result.kid, result.staleSigner ? "stale-signer" : "verified");
+  else if (
     result.kid !== undefined &&
     (result.reason === "key_retired" || result.reason === "key_compromised")
-  ) {
-    return { kid: result.kid, outcome: "refused" };
-  }
-  return undefined;
+  )
+    count(result.kid, "refused");
 }
 
 export interface AuthenticatorDeps {
@@ -97,11 +96,82 @@ export interface AuthenticatorDeps {
  * revocation on every request (never cached). A token naming an unknown kid reloads the keyring
  * once (rate-limited by the cache) and is verified again.
  */
-export function createAuthenticator(
-  deps: AuthenticatorDeps,
-): (token: string | undefined) => Promise<AuthResult> {
-  return async (token) => {
-    if (token === undefined || token === "") return { ok: false, reason: "token_missing" };
+/**
+ * A verifier's decision on a request's token. Given at once when nothing has to be awaited (the
+ * usual request: keyring in memory, a signature Node checks at once, a fresh mirror), else as a
+ * promise; callers `await` it either way, and the usual request then costs no promise.
+ */
+export type Authenticate = (token: string | undefined) => AuthResult | Promise<AuthResult>;
+
+export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
+  const followMs = deps.signerFollowMs ?? 2 * MINUTE;
+
+  /** The token's verification is known: refused as it is, or on to its revocation check. */
+  const afterVerification = (
+    read: ReadKeyring,
+    verified: Verification,
+  ): AuthResult | Promise<AuthResult> => {
+    if (!verified.ok) {
+      const { reason, kid } = verified;
+      return {
+        ok: false,
+        reason,
+        ...(kid === undefined ? {} : { kid }),
+        keyringAgeMs: read.ageMs,
+        staleKeyring: read.stale,
+      };
+    }
+    const facts = factsOf(verified.claims, verified.kid);
+    // Decided from memory: no round trip to time (timing it would cost more than the decision).
+    const now = deps.revocations.now(facts);
+    if (now !== undefined) return decided(read, verified, now, 0);
+    const started = performance.now();
+    return deps
+      .revocations(facts)
+      .then((outcome) => decided(read, verified, outcome, performance.now() - started));
+  };
+
+  const decided = (
+    read: ReadKeyring,
+    verified: Verification & { readonly ok: true },
+    outcome: RevocationOutcome,
+    revocationMs: number,
+  ): AuthResult => {
+    const { claims, kid, keyStatus, legacy } = verified;
+    if (!outcome.allowed) {
+      return {
+        ok: false,
+        // A key rule (written by an emergency) says what a fresh keyring would say: the key is
+        // compromised, whatever this verifier's cached keyring still holds.
+        reason:
+          outcome.status === "revoked" && outcome.rule === "kid"
+            ? "key_compromised"
+            : outcome.status,
+        ...(outcome.status === "revoked" ? { rule: outcome.rule } : {}),
+        kid,
+        keyStatus,
+        keyringAgeMs: read.ageMs,
+        staleKeyring: read.stale,
+        revocationMs,
+      };
+    }
+    const key = read.keyring.keys.find((k) => k.kid === kid);
+    return {
+      ok: true,
+      claims,
+      kid,
+      keyStatus,
+      legacy,
+      staleSigner: key !== undefined && signedByStaleSigner(key, claims, legacy, followMs),
+      keyringAgeMs: read.ageMs,
+      staleKeyring: read.stale,
+      revocationUnchecked: outcome.status === "store_unavailable",
+      revocationMs,
+    };
+  };
+
+  /** Every step awaited: a keyring to load, a key jose checks, a kid the keyring lacks. */
+  const waiting = async (token: string): Promise<AuthResult> => {
     let read = await deps.keyrings.get();
     if (!read.ok) return { ok: false, reason: read.reason };
     let verified = await deps.verifier.verify(token, read.keyring, deps.clock.now());
@@ -116,45 +186,30 @@ export function createAuthenticator(
         verified = await deps.verifier.verify(token, read.keyring, deps.clock.now());
       }
     }
-    const keyring = { keyringAgeMs: read.ageMs, staleKeyring: read.stale };
-    if (!verified.ok) {
-      const { reason, kid } = verified;
-      return { ok: false, reason, ...(kid === undefined ? {} : { kid }), ...keyring };
-    }
+    return afterVerification(read, verified);
+  };
 
-    const { claims, kid, keyStatus, legacy } = verified;
-    const started = performance.now();
-    const outcome = await deps.revocations(factsOf(claims, kid));
-    const revocationMs = performance.now() - started;
-    if (!outcome.allowed) {
-      return {
-        ok: false,
-        // A key rule (written by an emergency) says what a fresh keyring would say: the key is
-        // compromised, whatever this verifier's cached keyring still holds.
-        reason:
-          outcome.status === "revoked" && outcome.rule === "kid"
-            ? "key_compromised"
-            : outcome.status,
-        ...(outcome.status === "revoked" ? { rule: outcome.rule } : {}),
-        kid,
-        keyStatus,
-        ...keyring,
-        revocationMs,
-      };
-    }
-    const key = read.keyring.keys.find((k) => k.kid === kid);
-    return {
-      ok: true,
-      claims,
-      kid,
-      keyStatus,
-      legacy,
-      staleSigner:
-        key !== undefined &&
-        signedByStaleSigner(key, claims, legacy, deps.signerFollowMs ?? 2 * MINUTE),
-      ...keyring,
-      revocationUnchecked: outcome.status === "store_unavailable",
-      revocationMs,
-    };
+  return (token) => {
+    if (token === undefined || token === "") return TOKEN_MISSING;
+    // The usual request decides without waiting for anything: a keyring in memory, a signature
+    // Node checks at once, a fresh mirror of the rules. Anything else takes the waiting path.
+    const read = deps.keyrings.readNow();
+    if (read === undefined || !read.ok) return waiting(token);
+    const nowMs = deps.clock.now();
+    const verified = deps.verifier.decide(token, read.keyring, nowMs);
+    if (verified instanceof Promise)
+      // A signature checked with a promise (WebCrypto at the edge): the keyring is still in hand.
+      return verified.then((later) =>
+        unknownKid(later) ? waiting(token) : afterVerification(read, later),
+      );
+    if (unknownKid(verified)) return waiting(token);
+    return afterVerification(read, verified);
   };
 }
+
+const TOKEN_MISSING: AuthResult = { ok: false, reason: "token_missing" };
+
+/** A kid the keyring lacks: the waiting path reloads the keyring (once per cooldown) and retries. */
+const unknownKid = (verified: Verification) => !verified.ok && verified.reason === "unknown_kid";
+
+type ReadKeyring = KeyringRead & { readonly ok: true };

@@ -102,14 +102,27 @@ export class KeyringCache<T = Keyring> {
    * caller wait for the load.
    */
   async get(): Promise<KeyringRead<T>> {
-    const now = this.#clock.now();
-    const expired = now - this.#loadedAt >= this.#ttlMs;
-    if (expired && now - this.#failedAt >= this.#retryAfterMs) {
-      const reload = this.#reload();
-      const tooOld = now - this.#loadedAt >= this.#ttlMs + this.#backgroundReloadForMs;
-      if (tooOld || !this.#read().ok) await reload;
-    }
+    const wait = this.#reloadDue();
+    if (wait !== undefined) await wait;
     return this.#read();
+  }
+
+  /**
+   * The keyring now, without waiting, when the caller would not have to wait (the usual case:
+   * `get` with no promise to await); undefined when it would (then `get`).
+   */
+  readNow(): KeyringRead<T> | undefined {
+    return this.#reloadDue() === undefined ? this.#read() : undefined;
+  }
+
+  /** Starts the reload that is due, if any; answers it when the caller must wait for it. */
+  #reloadDue(): Promise<void> | undefined {
+    const now = this.#clock.now();
+    if (now - this.#loadedAt < this.#ttlMs || now - this.#failedAt < this.#retryAfterMs)
+      return undefined;
+    const reload = this.#reload();
+    const tooOld = now - this.#loadedAt >= this.#ttlMs + this.#backgroundReloadForMs;
+    return tooOld || !this.#read().ok ? reload : undefined;
   }
 
   /**

@@ -2,16 +2,18 @@ import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { createAuthorizerFromEnv } from "../../functions/authorizer/wiring.ts";
 import { readVerifierConfig } from "../../shared/config/verifier-config.ts";
 import { systemClock } from "../../shared/kernel/clock.ts";
 import { readerFromEnvironment } from "../../shared/keyring-store/secrets-reader.ts";
-import { directHs256 } from "../../shared/tokens/hs256-direct.ts";
+import { directNode } from "../../shared/tokens/direct.ts";
 import {
   upstashRevocationSources,
   verificationFromConfig,
 } from "../../shared/verification/assembly.ts";
 import { motoEnvironment } from "../support/aws.ts";
+import { freePort, startProcess, waitUntilReady } from "../support/processes.ts";
 import { newKeyringWithKey } from "./fixtures.ts";
 import { type Figure, figure, median, percentile } from "./harness.ts";
 import { bareUpstash, benchServices } from "./services.ts";
@@ -21,9 +23,11 @@ const OUT = join(ROOT, "node_modules/.cache/keyward-bench");
 
 /**
  * The authorizer as it ships: bundle size as CDK's NodejsFunction builds it (esbuild, minified,
- * Node 22, ESM, everything inside: the authorizer needs no AWS SDK, see SecretsManagerReader); cold start of a
- * fresh Node process importing that bundle and answering one event against the local services;
- * warm latency at 50 concurrent invocations beside the bare revocation round trip.
+ * Node 22, ESM, everything inside: the authorizer needs no AWS SDK, see SecretsManagerReader); cold
+ * start of a fresh Node process importing that bundle and answering one event against the local
+ * services, beside an aws-jwt-verify authorizer bundled alike fetching its JWKS over HTTP
+ * (peer-authorizer.ts); warm latency at 50 concurrent invocations beside the bare revocation
+ * round trip.
  */
 export async function authorizerBenchmarks(): Promise<Figure[]> {
   mkdirSync(OUT, { recursive: true });
@@ -42,7 +46,8 @@ export async function authorizerBenchmarks(): Promise<Figure[]> {
     methodArn: "arn:aws:execute-api:us-east-1:1:api/prod/GET/x",
     authorizationToken: `Bearer ${deployment.token}`,
   };
-  const cold = await coldStarts(env, event);
+  const peer = await peerAuthorizer();
+  const cold = await coldStarts(env, event, peer).finally(() => peer.stop());
 
   // 50 invocations share one process here (in Lambda each has its own container), so queueing
   // can pass the 100 ms budget; the warm figure measures latency, so the budget is widened, and
@@ -80,7 +85,7 @@ export async function authorizerBenchmarks(): Promise<Figure[]> {
     () => readerFromEnvironment(env, config.keys.prefix).load(),
     upstashRevocationSources({ url: services.upstashUrl, token: services.upstashToken }, config),
     systemClock,
-    { hs256: directHs256() },
+    { direct: directNode() },
   );
   await core.warmUp();
   const sequential: number[] = [];
@@ -105,6 +110,14 @@ export async function authorizerBenchmarks(): Promise<Figure[]> {
     ),
     figure(
       "authorizer.cold_start_ms",
+      median(cold.authorizer),
+      "ms",
+      "an aws-jwt-verify authorizer fetching its JWKS over HTTP",
+      median(cold.peer),
+      "ratio <= 1.0",
+    ),
+    figure(
+      "authorizer.cold_start_vs_bare_ms",
       median(cold.authorizer),
       "ms",
       "bare Node process start",
@@ -138,25 +151,27 @@ export async function authorizerBenchmarks(): Promise<Figure[]> {
   ];
 }
 
+/** An entry bundled as CDK's NodejsFunction bundles the authorizer (minified, Node 22, ESM). */
+async function bundle(entry: string, file: string): Promise<{ bytes: number; inputs: string[] }> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    platform: "node",
+    target: "node22",
+    format: "esm",
+    outfile: join(OUT, file),
+    banner: {
+      js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+    },
+    metafile: true,
+    logLevel: "silent",
+  });
+  const inputs = Object.keys(result.metafile.inputs);
+  return { bytes: Object.values(result.metafile.outputs)[0]?.bytes ?? 0, inputs };
+}
+
 async function bundleSizes(): Promise<{ bundle: number; sdk: number }> {
-  const bundle = async (entry: string, file: string) => {
-    const result = await build({
-      entryPoints: [entry],
-      bundle: true,
-      minify: true,
-      platform: "node",
-      target: "node22",
-      format: "esm",
-      outfile: join(OUT, file),
-      banner: {
-        js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-      },
-      metafile: true,
-      logLevel: "silent",
-    });
-    const inputs = Object.keys(result.metafile.inputs);
-    return { bytes: Object.values(result.metafile.outputs)[0]?.bytes ?? 0, inputs };
-  };
   const authorizer = await bundle(join(ROOT, "functions/authorizer/index.ts"), "authorizer.mjs");
   if (authorizer.inputs.some((input) => input.includes("@aws-sdk/"))) {
     throw new Error("the authorizer bundle pulls in the AWS SDK");
@@ -170,27 +185,69 @@ async function bundleSizes(): Promise<{ bundle: number; sdk: number }> {
   return { bundle: authorizer.bytes, sdk: sdk.bytes };
 }
 
-/** Ten fresh processes each: the authorizer bundle answering one event, and a bare Node start. */
+/** The peer's bundle, its identity provider (a JWKS server of its own) and an event it allows. */
+async function peerAuthorizer(): Promise<{
+  env: NodeJS.ProcessEnv;
+  event: unknown;
+  stop: () => Promise<void>;
+}> {
+  await bundle(join(ROOT, "test/bench/peer-authorizer.ts"), "peer-authorizer.mjs");
+  const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true });
+  const jwk = { ...(await exportJWK(publicKey)), kid: "peer", alg: "ES256", use: "sig" };
+  const issuer = "https://issuer.bench.invalid";
+  const token = await new SignJWT({ sub: "alice" })
+    .setProtectedHeader({ alg: "ES256", kid: "peer" })
+    .setIssuer(issuer)
+    .setIssuedAt()
+    .setExpirationTime("1h")
+    .sign(privateKey);
+  const port = await freePort();
+  const server = startProcess(
+    "jwks-server",
+    process.execPath,
+    [join(ROOT, "test/bench/jwks-server.mjs")],
+    {
+      BENCH_JWKS: JSON.stringify({ keys: [jwk] }),
+      BENCH_PORT: String(port),
+    },
+  );
+  const jwksUrl = `http://127.0.0.1:${port}/.well-known/jwks.json`;
+  await waitUntilReady(server, async () => (await fetch(jwksUrl)).ok);
+  return {
+    stop: () => server.stop(),
+    env: { ...process.env, BENCH_ISSUER: issuer, BENCH_JWKS_URL: jwksUrl },
+    event: {
+      type: "TOKEN",
+      methodArn: "arn:aws:execute-api:us-east-1:1:api/prod/GET/x",
+      authorizationToken: `Bearer ${token}`,
+    },
+  };
+}
+
+/**
+ * Ten fresh processes each, in turn: keyward's authorizer bundle answering one event, the peer's,
+ * and a bare Node start. Each process reports the time from its own start to the answer.
+ */
 async function coldStarts(
   env: NodeJS.ProcessEnv,
   event: unknown,
-): Promise<{ authorizer: number[]; bare: number[] }> {
+  peer: { env: NodeJS.ProcessEnv; event: unknown },
+): Promise<{ authorizer: number[]; peer: number[]; bare: number[] }> {
   const probe = join(OUT, "cold-start.mjs");
   writeFileSync(
     probe,
-    `const started = performance.now();
-const mode = process.argv[2];
-if (mode === "bare") { process.stdout.write(String(performance.now())); process.exit(0); }
-const { handler } = await import("./authorizer.mjs");
-const answer = await handler(JSON.parse(process.env.BENCH_EVENT));
-if (!answer.principalId) throw new Error("not allowed");
-process.stdout.write(String(performance.now()));
-void started;`,
+    `const mode = process.argv[2];
+if (mode !== "bare") {
+  const { handler } = await import(mode === "peer" ? "./peer-authorizer.mjs" : "./authorizer.mjs");
+  const answer = await handler(JSON.parse(process.env.BENCH_EVENT));
+  if (!answer.principalId) throw new Error("not allowed");
+}
+process.stdout.write(String(performance.now()));`,
   );
-  const run = (mode: string) =>
+  const run = (mode: string, runEnv: NodeJS.ProcessEnv, runEvent: unknown) =>
     new Promise<number>((resolve, reject) => {
       const child = spawn(process.execPath, [probe, mode], {
-        env: { ...env, BENCH_EVENT: JSON.stringify(event) },
+        env: { ...runEnv, BENCH_EVENT: JSON.stringify(runEvent) },
         stdio: ["ignore", "pipe", "pipe"],
       });
       let out = "";
@@ -200,14 +257,14 @@ void started;`,
       child.on("exit", (code) =>
         code === 0
           ? resolve(Number(out.trim().split("\n").at(-1)))
-          : reject(new Error(`cold start failed: ${err.slice(-500)}`)),
+          : reject(new Error(`${mode} cold start failed: ${err.slice(-500)}`)),
       );
     });
-  const authorizer: number[] = [];
-  const bare: number[] = [];
+  const samples = { authorizer: [] as number[], peer: [] as number[], bare: [] as number[] };
   for (let i = 0; i < 10; i++) {
-    authorizer.push(await run("authorizer"));
-    bare.push(await run("bare"));
+    samples.authorizer.push(await run("authorizer", env, event));
+    samples.peer.push(await run("peer", peer.env, peer.event));
+    samples.bare.push(await run("bare", env, event));
   }
-  return { authorizer, bare };
+  return samples;
 }

@@ -1,34 +1,44 @@
 import { Hono } from "hono";
+import { jwt } from "hono/jwt";
 import { type KeywardEnv, keyward } from "../../functions/edge/middleware.ts";
-import { systemClock } from "../../shared/kernel/clock.ts";
 import type { Keyring } from "../../shared/keyring/keyring.ts";
-import { guardRevocations } from "../../shared/revocation/guard.ts";
-import { MemoryRevocationStore } from "../../shared/revocation/memory.ts";
-import { createVerifier } from "../../shared/tokens/verifier.ts";
-import { createAuthenticator } from "../../shared/verification/authenticate.ts";
-import { KeyringCache } from "../../shared/verification/keyring-cache.ts";
+import { directWebCrypto } from "../../shared/tokens/direct-webcrypto.ts";
+import { warmVerification } from "./verification-stack.ts";
 
 /**
  * The edge's verified request without its I/O, for the CPU benchmark: the keyward middleware and
- * the verification path in front of a route answering at once, the keyring cached, revocations
- * in memory. The same module runs inside workerd (edge-cpu-worker.ts) and in Node.
+ * the verification path in front of a route answering at once, the keyring cached, the rules
+ * mirrored. The same module runs inside workerd (edge-cpu-worker.ts) and in Node.
  */
-export function verifiedApp(keyring: Keyring): Hono<KeywardEnv> {
-  const timing = { maxTokenLifetimeSeconds: 86_400, clockToleranceSeconds: 5 };
-  const authenticate = createAuthenticator({
-    keyrings: new KeyringCache({ load: async () => keyring, clock: systemClock }),
-    verifier: createVerifier(),
-    revocations: guardRevocations(new MemoryRevocationStore(timing, systemClock)),
-    clock: systemClock,
-  });
+export async function verifiedApp(keyring: Keyring): Promise<Hono<KeywardEnv>> {
+  // The edge's own assembly with its defaults, HS256 through WebCrypto as the edge checks it.
+  const { authenticate } = await warmVerification(keyring, { directAsync: directWebCrypto() });
   const app = new Hono<KeywardEnv>();
   app.use("*", keyward({ authenticate }));
   app.get("/", (c) => c.text(c.get("keyward").kid));
   return app;
 }
 
+/** The least a hand-written Hono app does: hono/jwt's middleware with the key as a CryptoKey. */
+export async function honoJwtApp(secret: Uint8Array): Promise<Hono> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    secret,
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["verify"],
+  );
+  const app = new Hono();
+  app.use("*", jwt({ secret: key as never, alg: "HS256" }));
+  app.get("/", (c) => c.text(String((c.get("jwtPayload") as { sub?: unknown }).sub)));
+  return app;
+}
+
 /** Sends each token once through the app; throws unless every one was let through. */
-export async function runRequests(app: Hono<KeywardEnv>, tokens: readonly string[]): Promise<void> {
+export async function runRequests(
+  app: Hono<never> | Hono<KeywardEnv> | Hono,
+  tokens: readonly string[],
+): Promise<void> {
   for (const token of tokens) {
     const response = await app.fetch(
       new Request("http://edge.bench/", { headers: { authorization: `Bearer ${token}` } }),

@@ -117,3 +117,54 @@ function round(value: number): number {
 function fmt(value: number): string {
   return round(value).toLocaleString("en-US");
 }
+
+/** What one operation costs: CPU time of the whole process (every thread) and wall time. */
+export interface OperationCost {
+  readonly cpuUs: number;
+  readonly wallUs: number;
+}
+
+/**
+ * CPU time per operation of each candidate, in alternating rounds of `opsPerRound` sequential
+ * operations (each awaited when it returns a promise), the median round. CPU time is the
+ * process's (`process.cpuUsage`: every thread, WebCrypto's pool included), so work moved to
+ * another thread still counts.
+ */
+export async function compareCpu(
+  candidates: Readonly<Record<string, Operation>>,
+  { rounds = 15, opsPerRound = 2_000, warmupOps = 2_000 } = {},
+): Promise<Record<string, OperationCost>> {
+  const names = Object.keys(candidates);
+  const run = async (operation: Operation, ops: number): Promise<OperationCost> => {
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    for (let i = 0; i < ops; i++) {
+      const result = operation();
+      if (result instanceof Promise) await result;
+    }
+    const wallUs = (performance.now() - start) * 1000;
+    const used = process.cpuUsage(cpu);
+    return { cpuUs: (used.user + used.system) / ops, wallUs: wallUs / ops };
+  };
+  for (const name of names) await run(candidates[name] as Operation, warmupOps);
+  const samples: Record<string, OperationCost[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? names : [...names].reverse();
+    for (const name of order) {
+      // Each round starts from a collected heap, after a pause: what a collection leaves to
+      // background threads (concurrent sweeping) must not be billed to the next candidate.
+      globalThis.gc?.();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      samples[name]?.push(await run(candidates[name] as Operation, opsPerRound));
+    }
+  }
+  return Object.fromEntries(
+    names.map((n) => {
+      const costs = samples[n] ?? [];
+      return [
+        n,
+        { cpuUs: median(costs.map((c) => c.cpuUs)), wallUs: median(costs.map((c) => c.wallUs)) },
+      ];
+    }),
+  );
+}

@@ -5,9 +5,11 @@
 import { authorizerBenchmarks } from "./authorizer.bench.ts";
 import { edgeBenchmarks } from "./edge.bench.ts";
 import { type Figure, printFigures } from "./harness.ts";
+import { httpBenchmarks } from "./http.bench.ts";
 import { issuingBenchmarks } from "./issuing.bench.ts";
 import { mirrorBenchmarks } from "./mirror.bench.ts";
 import { opsBenchmarks } from "./ops.bench.ts";
+import { peersBenchmarks } from "./peers.bench.ts";
 import { refreshBenchmarks } from "./refresh.bench.ts";
 import { revocationBenchmarks } from "./revocation.bench.ts";
 import { stopBenchServices } from "./services.ts";
@@ -16,6 +18,7 @@ import { verificationBenchmarks } from "./verification.bench.ts";
 
 const suites: Record<string, () => Promise<Figure[]>> = {
   verification: verificationBenchmarks,
+  peers: peersBenchmarks,
   revocation: revocationBenchmarks,
   mirror: mirrorBenchmarks,
   authorizer: authorizerBenchmarks,
@@ -23,6 +26,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   issuing: issuingBenchmarks,
   refresh: refreshBenchmarks,
   edge: edgeBenchmarks,
+  http: httpBenchmarks,
   sessions: sessionsBenchmarks,
 };
 

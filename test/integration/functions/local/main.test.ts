@@ -59,13 +59,17 @@ describe("npm start", () => {
       await fetch(`http://127.0.0.1:${port}/whoami`, {
         headers: { authorization: `Bearer ${token.slice(0, -4)}AAAA` },
       });
+      // A token in a query string is not read, nor logged: the line has the path alone.
+      await fetch(`http://127.0.0.1:${port}/whoami?access_token=${token}`);
       // The activity log: a line per request and per refusal, never the token.
       const deadlineLog = Date.now() + 5_000;
-      while (!out.includes("refused:") && Date.now() < deadlineLog)
+      while ((out.match(/GET \/whoami 401/g) ?? []).length < 2 && Date.now() < deadlineLog)
         await new Promise((r) => setTimeout(r, 20));
       expect(out).toMatch(/Z POST \/v1\/tokens 201 \(\d+ ms\)/);
       expect(out).toMatch(/Z GET \/whoami 200 \(\d+ ms\)/);
       expect(out).toMatch(/Z refused: signature_invalid\n/);
+      expect(out).toMatch(/Z refused: token_missing\n/);
+      expect(out).toMatch(/Z GET \/whoami 401 \(\d+ ms\)\n/);
       expect(out).not.toContain(token.split(".")[2]);
       // The compiled bin (built on npm install), run outside the checkout, finds this stack.
       const compiled = await new Promise<Run>((resolve) => {

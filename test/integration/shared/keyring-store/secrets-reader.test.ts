@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { nodeTransport } from "../../../../shared/http/node-transport.ts";
+import { fetchTransport, type HttpTransport } from "../../../../shared/http/transport.ts";
 import { generateKey } from "../../../../shared/keyring/generate.ts";
 import type { Keyring } from "../../../../shared/keyring/keyring.ts";
 import { publishKey } from "../../../../shared/keyring/transitions.ts";
@@ -20,13 +22,10 @@ beforeAll(async () => {
 });
 afterAll(() => moto.stop());
 
-const reader = (prefix: string) =>
-  new SecretsManagerReader({
-    prefix,
-    region: "us-east-1",
-    endpoint: moto.url,
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  });
+const TRANSPORTS: Record<string, HttpTransport> = {
+  fetchTransport,
+  nodeTransport: nodeTransport(),
+};
 
 async function stored(keys: number): Promise<{ prefix: string; keyring: Keyring }> {
   const prefix = `keyward/${randomUUID()}`;
@@ -43,27 +42,39 @@ async function stored(keys: number): Promise<{ prefix: string; keyring: Keyring 
   return { prefix, keyring };
 }
 
-describe("SecretsManagerReader (signed fetch, no SDK)", () => {
-  it("reads what the SDK store wrote, in one call at cold start (counted at moto)", async () => {
-    const { prefix, keyring } = await stored(3);
-    moto.reset();
-    expect(await reader(prefix).load()).toEqual(keyring);
-    expect(moto.operations()).toEqual({ "secretsmanager.BatchGetSecretValue": 1 });
-  });
+describe.each(Object.entries(TRANSPORTS))(
+  "SecretsManagerReader (signed HTTP, no SDK) over %s",
+  (_name, transport) => {
+    const reader = (prefix: string) =>
+      new SecretsManagerReader({
+        prefix,
+        region: "us-east-1",
+        endpoint: moto.url,
+        credentials: { accessKeyId: "test", secretAccessKey: "test" },
+        transport,
+      });
 
-  it("follows pages past 20 secrets and stops at the last", async () => {
-    const { prefix, keyring } = await stored(25);
-    moto.reset();
-    expect(await reader(prefix).load()).toEqual(keyring);
-    expect(moto.operations()).toEqual({ "secretsmanager.BatchGetSecretValue": 2 });
-  });
+    it("reads what the SDK store wrote, in one call at cold start (counted at moto)", async () => {
+      const { prefix, keyring } = await stored(3);
+      moto.reset();
+      expect(await reader(prefix).load()).toEqual(keyring);
+      expect(moto.operations()).toEqual({ "secretsmanager.BatchGetSecretValue": 1 });
+    });
 
-  it("answers undefined where no keyring exists, and names AWS's error type otherwise", async () => {
-    expect(await reader(`keyward/${randomUUID()}`).load()).toBeUndefined();
-    const failure = await reader("x")
-      .secretString(`missing/${randomUUID()}`)
-      .catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(SecretsReadFailed);
-    expect(failure).toMatchObject({ awsType: "ResourceNotFoundException" });
-  });
-});
+    it("follows pages past 20 secrets and stops at the last", async () => {
+      const { prefix, keyring } = await stored(25);
+      moto.reset();
+      expect(await reader(prefix).load()).toEqual(keyring);
+      expect(moto.operations()).toEqual({ "secretsmanager.BatchGetSecretValue": 2 });
+    });
+
+    it("answers undefined where no keyring exists, and names AWS's error type otherwise", async () => {
+      expect(await reader(`keyward/${randomUUID()}`).load()).toBeUndefined();
+      const failure = await reader("x")
+        .secretString(`missing/${randomUUID()}`)
+        .catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(SecretsReadFailed);
+      expect(failure).toMatchObject({ awsType: "ResourceNotFoundException" });
+    });
+  },
+);

@@ -12,7 +12,7 @@ import { guardRevocations } from "../../../../shared/revocation/guard.ts";
 import { MemoryRevocationStore } from "../../../../shared/revocation/memory.ts";
 import { createVerifier } from "../../../../shared/tokens/verifier.ts";
 import { MemoryUsageStore, UsageRecorder } from "../../../../shared/usage/counts.ts";
-import { createAuthenticator, usageOf } from "../../../../shared/verification/authenticate.ts";
+import { countUsage, createAuthenticator } from "../../../../shared/verification/authenticate.ts";
 import { KeyringCache } from "../../../../shared/verification/keyring-cache.ts";
 import { seededRandom, T0 } from "../../../support/deterministic.ts";
 
@@ -92,8 +92,7 @@ async function migrationYear(guard: boolean) {
     await tick(deps, t);
     for (let i = 0; i < USERS; i++) {
       const result = await authenticate(await login(`user-${i}`, day));
-      const counted = usageOf(result);
-      if (counted !== undefined) usage.record(counted.kid, t, counted.outcome);
+      countUsage(result, (kid, outcome) => usage.record(kid, t, outcome));
       if (!result.ok) refusedLogins++;
     }
   }

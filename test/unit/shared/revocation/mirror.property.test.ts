@@ -11,6 +11,7 @@ const subs = ["alice", "bob", "carol"] as const;
 const roles = ["admin", "user"] as const;
 const kids = ["k1", "k2"] as const;
 const jtis = ["j1", "j2"] as const;
+const issuers = ["https://id.example.com", "https://other.example"] as const;
 
 type Op =
   | { readonly kind: "revoke"; readonly target: (now: number) => RevocationTarget }
@@ -29,11 +30,16 @@ const revoke = fc
     fc.constant(() => ({ kind: "all" as const })),
     fc.constantFrom(...kids).map((kid) => () => ({ kind: "kid" as const, kid })),
     fc
-      .tuple(fc.constantFrom(...jtis), fc.integer({ min: 1, max: 2 * 3600 }))
-      .map(([jti, life]) => (now: number) => ({
+      .tuple(
+        fc.constantFrom(...jtis),
+        fc.integer({ min: 1, max: 2 * 3600 }),
+        fc.option(fc.constantFrom(...issuers), { nil: undefined }),
+      )
+      .map(([jti, life, iss]) => (now: number) => ({
         kind: "token" as const,
         jti,
         exp: Math.floor(now / 1000) + life,
+        ...(iss === undefined ? {} : { iss }),
       })),
   )
   .map((target): Op => ({ kind: "revoke", target }));
@@ -45,20 +51,26 @@ const advance = fc
 const check = fc
   .record({
     sub: fc.constantFrom(...subs),
-    role: fc.constantFrom(...roles),
     kid: fc.constantFrom(...kids),
     jti: fc.constantFrom(...jtis),
+    iss: fc.option(fc.constantFrom(...issuers), { nil: undefined }),
+    // A claim's value, or an array of values (each matched by claim rules).
+    roles: fc.oneof(
+      fc.constantFrom(...roles),
+      fc.array(fc.constantFrom(...roles), { maxLength: 3 }),
+    ),
     // Issued up to 3 s before the check, or without `iat` (a legacy token: deny on doubt).
     age: fc.option(fc.integer({ min: 0, max: 3000 }), { nil: undefined }),
   })
   .map(
-    ({ sub, role, kid, jti, age }): Op => ({
+    ({ sub, kid, jti, iss, roles: role, age }): Op => ({
       kind: "check",
       facts: (now) => ({
         sub,
         kid,
         jti,
-        claims: { sub, role, jti },
+        ...(iss === undefined ? {} : { iss }),
+        claims: { sub, role, jti, ...(iss === undefined ? {} : { iss }) },
         ...(age === undefined ? {} : { issuedAtMs: now - age }),
       }),
     }),

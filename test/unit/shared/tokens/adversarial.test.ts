@@ -7,7 +7,8 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { decodeBase64url, encodeBase64url } from "../../../../shared/kernel/base64url.ts";
 import type { Keyring } from "../../../../shared/keyring/keyring.ts";
-import { directHs256 } from "../../../../shared/tokens/hs256-direct.ts";
+import { directNode } from "../../../../shared/tokens/direct.ts";
+import { directWebCrypto } from "../../../../shared/tokens/direct-webcrypto.ts";
 import type { RefusalReason } from "../../../../shared/tokens/refusal.ts";
 import { createVerifier, type VerifierOptions } from "../../../../shared/tokens/verifier.ts";
 import { seededRandom, T0 } from "../../../support/deterministic.ts";
@@ -329,10 +330,11 @@ const cases: Case[] = [
   ["a 1 MB run of dots", () => ".".repeat(1024 * 1024), "token_too_large"],
 ];
 
-/** Both HS256 paths: jose's (WebCrypto) and the direct one Node verifiers use; they must agree. */
+/** Every signature path: jose's, Node verifiers' direct one, the edge's WebCrypto one; they must agree. */
 const HS256_PATHS: [string, VerifierOptions][] = [
   ["jose", {}],
-  ["direct HS256", { hs256: directHs256() }],
+  ["direct (Node crypto)", { direct: directNode() }],
+  ["direct (WebCrypto)", { directAsync: directWebCrypto() }],
 ];
 
 describe.each(HS256_PATHS)("adversarial tokens are refused with their reason (%s)", (_, path) => {

@@ -1,4 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { decodeBase64url } from "../../../../shared/kernel/base64url.ts";
 import { earliestIssuanceMs, timeOrderedJti } from "../../../../shared/tokens/issuance.ts";
 import { seededRandom, T0 } from "../../../support/deterministic.ts";
 
@@ -34,5 +36,31 @@ describe("issuance instant in the jti", () => {
   it("has no earliest instant without iat: every cut-off applies", () => {
     expect(earliestIssuanceMs({ jti: timeOrderedJti(at, random) })).toBe(Number.NEGATIVE_INFINITY);
     expect(earliestIssuanceMs({ iat: "1767225600" })).toBe(Number.NEGATIVE_INFINITY);
+  });
+
+  it("reads the instant of any jti as decoding it whole would: its first 6 bytes, only for base64url", () => {
+    const decoded = (jti: string) => {
+      const bytes = decodeBase64url(jti);
+      if (bytes === undefined || bytes.length !== 16) return undefined;
+      return bytes.slice(0, 6).reduce((time, byte) => time * 256 + byte, 0);
+    };
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: fc.constantFrom(..."ABCxyz019-_"), minLength: 22, maxLength: 22 }),
+          fc.string({ minLength: 20, maxLength: 24 }),
+          fc.constant(timeOrderedJti(T0, seededRandom("jti"))),
+        ),
+        fc.integer({ min: 0, max: 2_000_000_000 }),
+        fc.boolean(),
+        (jti, random, inItsSecond) => {
+          const exact = decoded(jti);
+          const iat = inItsSecond && exact !== undefined ? Math.floor(exact / 1000) : random;
+          const expected =
+            exact !== undefined && Math.floor(exact / 1000) === iat ? exact : iat * 1000;
+          expect(earliestIssuanceMs({ iat, jti })).toBe(expected);
+        },
+      ),
+    );
   });
 });

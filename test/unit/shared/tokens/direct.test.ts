@@ -1,8 +1,9 @@
 /**
- * The direct HS256 path (`hs256-direct.ts`) against jose's `compactVerify`: on every input, the
- * same allow or refusal and the same reason. A generated corpus (valid, tampered, mis-encoded,
- * duplicate-key, oversized, restructured tokens) and the published CVE cases of jsonwebtoken,
- * fast-jwt, jose and PyJWT; the adversarial suite runs both paths too (adversarial.test.ts).
+ * The direct HS256 paths (`direct.ts` in Node, `direct-webcrypto.ts` at the edge) against jose's
+ * `compactVerify`: on every input, the same allow or refusal and the same reason. A generated
+ * corpus (valid, tampered, mis-encoded, duplicate-key, oversized, restructured tokens) and the
+ * published CVE cases of jsonwebtoken, fast-jwt, jose and PyJWT; ES256 and EdDSA in
+ * direct-asymmetric.test.ts; the adversarial suite runs every path too (adversarial.test.ts).
  */
 import { createHmac, createPublicKey, generateKeyPairSync } from "node:crypto";
 import fc from "fast-check";
@@ -10,14 +11,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { decodeBase64url, encodeBase64url } from "../../../../shared/kernel/base64url.ts";
 import { importLegacySecret } from "../../../../shared/keyring/import-legacy.ts";
 import type { Keyring } from "../../../../shared/keyring/keyring.ts";
-import { directHs256 } from "../../../../shared/tokens/hs256-direct.ts";
+import { directNode } from "../../../../shared/tokens/direct.ts";
+import { directWebCrypto } from "../../../../shared/tokens/direct-webcrypto.ts";
 import { createVerifier, type VerifierOptions } from "../../../../shared/tokens/verifier.ts";
 import { seededRandom, T0 } from "../../../support/deterministic.ts";
 import { expectOk, withPending } from "../../../support/keyrings.ts";
+import { encodings, ISSUER, NOW, nowS, payload, text } from "../../../support/token-corpus.ts";
 
-const NOW = T0 + 60_000;
-const nowS = NOW / 1000;
-const ISSUER = "https://id.example.com";
 const LEGACY_SECRET = "the-legacy-jwt-secret-of-our-express-app";
 
 let keyring: Keyring;
@@ -38,43 +38,38 @@ beforeAll(async () => {
   secret = decodeBase64url(keyring.keys[1]!.jwk!.k)!;
 });
 
-const text = (value: string) => encodeBase64url(new TextEncoder().encode(value));
 const sign = (input: string, key: Uint8Array | string = secret) =>
   encodeBase64url(createHmac("sha256", key).update(input).digest());
 
-/** Both paths on the same token and options, no verified-token cache: their answers must be equal. */
+/** The WebCrypto path keeps its imported keys: one verifier per set of options. */
+const webCryptoVerifiers = new Map<string, ReturnType<typeof createVerifier>>();
+const webCryptoVerifier = (options: VerifierOptions) => {
+  const name = JSON.stringify(options);
+  let verifier = webCryptoVerifiers.get(name);
+  if (verifier === undefined) {
+    verifier = createVerifier({ ...options, cacheSize: 0, directAsync: directWebCrypto() });
+    webCryptoVerifiers.set(name, verifier);
+  }
+  return verifier;
+};
+
+/** Every path on the same token and options, no verified-token cache: their answers must be equal. */
 const outcomes = new Map<string, number>();
 
 async function agree(token: string, options: VerifierOptions = {}) {
   const jose = await createVerifier({ ...options, cacheSize: 0 }).verify(token, keyring, NOW);
   const outcome = jose.ok ? "ok" : jose.reason;
   outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-  const direct = await createVerifier({ ...options, cacheSize: 0, hs256: directHs256() }).verify(
+  const direct = await createVerifier({ ...options, cacheSize: 0, direct: directNode() }).verify(
     token,
     keyring,
     NOW,
   );
   expect(direct).toEqual(jose);
+  const webCrypto = await webCryptoVerifier(options).verify(token, keyring, NOW);
+  expect(webCrypto).toEqual(jose);
   return jose;
 }
-
-/** A segment's text as written, mostly, or re-encoded the ways lenient and strict decoders disagree on. */
-const encodings = fc.oneof(
-  { arbitrary: fc.constant((s: string) => s), weight: 12 },
-  {
-    arbitrary: fc.constantFrom(
-      (s: string) => `${s}${"=".repeat((4 - (s.length % 4)) % 4)}`,
-      (s: string) => s.replaceAll("-", "+").replaceAll("_", "/"),
-      (s: string) => `${s.slice(0, 3)} ${s.slice(3)}`,
-      (s: string) => `${s}\n`,
-      (s: string) => s.slice(0, -1),
-      (s: string) => `${s}A`,
-      (s: string) => `${s}*`,
-      (_: string) => "",
-    ),
-    weight: 4,
-  },
-);
 
 const header = fc.oneof(
   fc.record(
@@ -99,36 +94,6 @@ const header = fc.oneof(
   fc.constantFrom('{"alg":"none","kid":"K","alg":"HS256"}', '{"alg":"HS256","kid":"K","kid":"x"}'),
 );
 
-const payload = fc.oneof(
-  fc.record(
-    {
-      sub: fc.string({ maxLength: 12 }),
-      iat: fc.oneof(
-        { arbitrary: fc.integer({ min: nowS - 3600, max: nowS }), weight: 4 },
-        { arbitrary: fc.integer({ min: nowS - 90_000, max: nowS + 120 }), weight: 1 },
-      ),
-      exp: fc.oneof(
-        { arbitrary: fc.integer({ min: nowS + 1, max: nowS + 3600 }), weight: 4 },
-        { arbitrary: fc.integer({ min: nowS - 60, max: nowS + 90_000 }), weight: 1 },
-      ),
-      nbf: fc.integer({ min: nowS - 60, max: nowS + 60 }),
-      jti: fc.string({ minLength: 1, maxLength: 24 }),
-      iss: fc.constantFrom(ISSUER, `${ISSUER}.evil`, "https://id.example"),
-      extra: fc.jsonValue({ maxDepth: 3 }),
-    },
-    { requiredKeys: ["iat", "exp", "jti"] },
-  ),
-  fc.constantFrom(
-    `{"sub":"a","iat":${nowS},"exp":${nowS + 60},"jti":"j","exp":${nowS - 60}}`,
-    "[]",
-    "null",
-    '"a string"',
-    "{not json",
-    `{"iat":${nowS},"exp":${nowS + 60},"jti":"j","sub":"\\ud800"}`,
-  ),
-  fc.string().map((pad) => JSON.stringify({ iat: nowS, exp: nowS + 60, jti: "j", pad })),
-);
-
 const json = (value: unknown) =>
   typeof value === "string"
     ? value
@@ -136,7 +101,7 @@ const json = (value: unknown) =>
         name === "kid" && v === "K" ? kid : name === "kid" && v === "none" ? undefined : v,
       );
 
-describe("the direct HS256 path decides as jose does", () => {
+describe("the direct HS256 paths (Node crypto, WebCrypto) decide as jose does", () => {
   it("on a generated corpus of valid, tampered, mis-encoded, duplicate-key and restructured tokens", async () => {
     await fc.assert(
       fc.asyncProperty(
