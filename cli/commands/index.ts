@@ -15,6 +15,7 @@ import { rollback } from "./rollback.ts";
 import { rotate } from "./rotate.ts";
 import { simulate } from "./simulate.ts";
 import { status } from "./status.ts";
+import { verifiers } from "./verifiers.ts";
 
 /**
  * Every `keyward` command, in the order `keyward help` lists them: one table, so the help cannot
@@ -31,6 +32,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   check,
   families,
   sessions,
+  verifiers,
   audit,
   keys,
   plan,

@@ -14,17 +14,44 @@ export function contextOf(result: Authenticated): Record<string, string | boolea
   };
 }
 
-export function allow(event: AuthorizerEvent, result: Authenticated): unknown {
+export function allow(
+  event: AuthorizerEvent,
+  result: Authenticated,
+  policies: AllowPolicies,
+): unknown {
   const context = contextOf(result);
   if (event.kind === "http-v2") return { isAuthorized: true, context };
   return {
     principalId: context.sub === "" ? `kid:${result.kid}` : context.sub,
-    policyDocument: {
-      Version: "2012-10-17",
-      Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: event.methodArn }],
-    },
+    policyDocument: policies.for(event.methodArn),
     context,
   };
+}
+
+/**
+ * The policy allowing one method, made once per method ARN and frozen (the runtime only
+ * serializes it): a container serves the same few methods again and again. Bounded: past
+ * `max` methods it starts again.
+ */
+export class AllowPolicies {
+  readonly #byArn = new Map<string, unknown>();
+
+  constructor(private readonly max = 1000) {}
+
+  for(methodArn: string): unknown {
+    let policy = this.#byArn.get(methodArn);
+    if (policy === undefined) {
+      if (this.#byArn.size >= this.max) this.#byArn.clear();
+      policy = Object.freeze({
+        Version: "2012-10-17",
+        Statement: Object.freeze([
+          Object.freeze({ Action: "execute-api:Invoke", Effect: "Allow", Resource: methodArn }),
+        ]),
+      });
+      this.#byArn.set(methodArn, policy);
+    }
+    return policy;
+  }
 }
 
 /** REST authorizers answer 401 by failing with exactly this message; HTTP APIs by a false. */

@@ -5,7 +5,7 @@ import {
   type AuthResult,
   countUsage,
 } from "../../shared/verification/authenticate.ts";
-import { allow, refuse } from "./answers.ts";
+import { AllowPolicies, allow, refuse } from "./answers.ts";
 import { parseEvent } from "./events.ts";
 import { outcomeOf, RequestMetrics, reasonOf } from "./request-metrics.ts";
 import { extractToken, type TokenSource } from "./token-source.ts";
@@ -33,6 +33,7 @@ export interface AuthorizerDeps {
  */
 export function createAuthorizer(deps: AuthorizerDeps): (event: unknown) => Promise<unknown> {
   const metrics = new RequestMetrics(deps.writeMetrics, deps.metricsFlushMs);
+  const policies = new AllowPolicies();
   return async (event) => {
     const started = performance.now();
     const parsed = parseEvent(event);
@@ -43,7 +44,7 @@ export function createAuthorizer(deps: AuthorizerDeps): (event: unknown) => Prom
     record(deps, metrics, result, latencyMs, parsed === undefined);
     if (deps.recordUsage !== undefined) countUsage(result, deps.recordUsage);
     if (result.ok) {
-      return allow(parsed as NonNullable<typeof parsed>, result);
+      return allow(parsed as NonNullable<typeof parsed>, result, policies);
     }
     return refuse(parsed);
   };

@@ -15,6 +15,7 @@ import {
   upstashRevocationSources,
   usageRecorderFor,
   verificationFromConfig,
+  verifierReceipts,
 } from "../../shared/verification/assembly.ts";
 import { createAuthorizer } from "./authorizer.ts";
 
@@ -39,7 +40,7 @@ export async function createAuthorizerFromEnv(env: Environment, overrides: Overr
   const transport = nodeTransport();
   const secrets = readerFromEnvironment(env, config.keys.prefix, transport);
   const upstash = { ...(await upstashSettings(config, secrets)), transport };
-  const { authenticate, keyrings, warmUp } = verificationFromConfig(
+  const verification = verificationFromConfig(
     config,
     () => secrets.load(),
     upstashRevocationSources(upstash, config),
@@ -49,12 +50,15 @@ export async function createAuthorizerFromEnv(env: Environment, overrides: Overr
       direct: directNode(),
     },
   );
+  const { authenticate, keyrings, warmUp } = verification;
   if (!(await warmUp())) {
     log.error("keyring could not be loaded at start; every request is refused until it can", {
       error: keyrings.lastError,
     });
   }
-  const usage = usageRecorderFor(upstash, config.redisPrefix, clock, log);
+  const region = env.AWS_REGION ?? "unknown";
+  const receipts = verifierReceipts("authorizer", region, verification, clock);
+  const usage = usageRecorderFor(upstash, config.redisPrefix, clock, log, receipts);
   return createAuthorizer({
     authenticate,
     tokenSource: {

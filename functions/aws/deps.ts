@@ -12,6 +12,7 @@ import { type KeyringName, keyringSecretPrefix } from "../../shared/keyring/name
 import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-manager.ts";
 import { type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
 import { type OperationDeps, onKeyring } from "../../shared/operations/deps.ts";
+import { UpstashReceipts } from "../../shared/receipts/upstash.ts";
 import { UpstashRefreshStore } from "../../shared/refresh/upstash.ts";
 import { checkEviction, type EvictionCheck } from "../../shared/revocation/eviction.ts";
 import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
@@ -22,6 +23,8 @@ import { UpstashUsageStore } from "../../shared/usage/upstash.ts";
 /** The writers' stores as deployed: keyring in Secrets Manager, the rest in Upstash, events on EventBridge. */
 export interface AwsOperationDeps extends OperationDeps {
   readonly usage: UpstashUsageStore;
+  /** The verifiers' receipts (they write them with their usage counts; the ops API lists them). */
+  readonly receipts: UpstashReceipts;
   /** Refresh-token families (the issuing function writes them; the ops API lists them). */
   readonly refreshes: UpstashRefreshStore;
   /** Reads another secret (the ops API's operators) with the same client. */
@@ -85,6 +88,7 @@ export async function awsOperationDeps(
     policy: config.policy,
     timing,
     usage: new UpstashUsageStore(upstash, prefix),
+    receipts: new UpstashReceipts(upstash, prefix),
     refreshes: new UpstashRefreshStore({ ...upstash, prefix }),
     secretString,
     checkEviction: () => checkEviction(createUpstashClient(upstash, WRITE_BUDGET_MS)),

@@ -17,6 +17,7 @@ import {
   usageRecorderFor,
   type Verification,
   verificationFromConfig,
+  verifierReceipts,
 } from "../../shared/verification/assembly.ts";
 import { countUsage } from "../../shared/verification/authenticate.ts";
 import type { KeywardMiddlewareOptions } from "./middleware.ts";
@@ -86,7 +87,8 @@ export function edgeVerification(
       directAsync: directWebCrypto(),
     },
   );
-  const usage = usageRecorderFor(upstash, config.redisPrefix, clock, log);
+  const receipts = verifierReceipts("edge", "edge", verification, clock);
+  const usage = usageRecorderFor(upstash, config.redisPrefix, clock, log, receipts);
   let flushing: Promise<void> | undefined;
   const count = (kid: string, outcome: UsageOutcome) => {
     flushing = usage.record(kid, clock.now(), outcome) ?? flushing;

@@ -30,7 +30,7 @@ import { revealingRefreshes, revealingRevocations } from "../../shared/revocatio
 import { createSessions } from "../../shared/sealing/sessions.ts";
 import { directNode } from "../../shared/tokens/direct.ts";
 import { UsageRecorder } from "../../shared/usage/counts.ts";
-import { verificationFromConfig } from "../../shared/verification/assembly.ts";
+import { verificationFromConfig, verifierReceipts } from "../../shared/verification/assembly.ts";
 import { errorAnswer } from "../http/errors.ts";
 import { createIssuingApp } from "../issuer-api/app.ts";
 import { createOpsApp } from "../ops-api/app.ts";
@@ -134,7 +134,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   const sessionDeps = onKeyring(deps, "sessions", sessionKeyrings, sessionsPolicy);
   const refresh = revealingRefreshes(stores.refresh, verifier.mirror);
-  const usage = new UsageRecorder(stores.usage, clock.now(), 10 * SECOND);
+  const usage = new UsageRecorder(
+    stores.usage,
+    clock.now(),
+    10 * SECOND,
+    undefined,
+    verifierReceipts("local", "local", verifier, clock),
+  );
   const sessions = createSessions({
     keyring: { load: () => sessionKeyrings.load() },
     revocations: deps.revocations,
@@ -168,6 +174,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     createOpsApp(deps, {
       families: refresh,
       usage: stores.usage,
+      receipts: stores.receipts,
       operators: [{ name: "local", role: "admin", tokenSha256: sha256(credential) }],
       keyrings: { sessions: sessionDeps },
     }),

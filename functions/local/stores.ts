@@ -9,6 +9,8 @@ import { type KeyringName, keyringSecretPrefix } from "../../shared/keyring/name
 import { FileKeyringStore, localKeyringPath } from "../../shared/keyring-store/file.ts";
 import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-manager.ts";
 import type { KeyringStore } from "../../shared/keyring-store/store.ts";
+import { MemoryReceipts, type ReceiptReader } from "../../shared/receipts/store.ts";
+import { UpstashReceipts } from "../../shared/receipts/upstash.ts";
 import { MemoryRefreshStore } from "../../shared/refresh/memory.ts";
 import type { RefreshStore } from "../../shared/refresh/store.ts";
 import { UpstashRefreshStore } from "../../shared/refresh/upstash.ts";
@@ -32,6 +34,8 @@ export interface LocalStoreSet {
   readonly rules: RevocationSources;
   readonly audit: AuditJournal;
   readonly usage: UsageStore;
+  /** The receipts the usage flushes carry: every verifier that reported within the window. */
+  readonly receipts: ReceiptReader;
   readonly refresh: RefreshStore;
 }
 
@@ -63,12 +67,14 @@ export function localStores(
   const prefix = verification.redisPrefix;
   if (upstash === undefined) {
     const memory = new MemoryRevocationStore(timing, clock);
+    const receipts = new MemoryReceipts();
     return {
       keyrings,
       revocations: memory,
       rules: { lookups: memory, log: memory },
       audit: new MemoryAuditJournal(),
-      usage: new MemoryUsageStore(),
+      usage: new MemoryUsageStore(receipts),
+      receipts,
       refresh: new MemoryRefreshStore(memory),
     };
   }
@@ -78,6 +84,7 @@ export function localStores(
     rules: upstashRevocationSources(upstash, verification),
     audit: new UpstashAuditJournal(upstash, undefined, prefix),
     usage: new UpstashUsageStore(upstash, prefix),
+    receipts: new UpstashReceipts(upstash, prefix),
     refresh: new UpstashRefreshStore({ ...upstash, prefix }),
   };
 }

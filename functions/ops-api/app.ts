@@ -8,6 +8,7 @@ import { familyRoutes } from "./families.ts";
 import { auditRoutes, journalRoutes } from "./journal.ts";
 import { initRoutes, keyRoutes } from "./keys.ts";
 import { revocationRoutes } from "./revocations.ts";
+import { verifierRoutes } from "./verifiers.ts";
 
 export type { OpsAppOptions } from "./context.ts";
 export { MAX_BATCH } from "./revocations.ts";
@@ -16,7 +17,7 @@ export { MAX_BATCH } from "./revocations.ts";
  * The ops API under /v1, runtime-agnostic: `app.fetch` serves it in Node (the local stack) and the
  * Lambda adapter in AWS. Every answer is JSON; every error is `{"error": {"code", "message"}}`.
  * Handlers validate and shape; the operations themselves live in shared/operations. One file per
- * resource: keys (and plan), journal (and audit), revocations, families. The key routes and the
+ * resource: keys (and plan), journal (and audit), revocations, families, verifiers. The key routes and the
  * rotation journal are served per keyring: `/v1/keyrings/<name>/keys…`, the signing keyring's
  * also at `/v1/keys…` (as before there were two).
  */
@@ -71,5 +72,6 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
   app.route("/", revocationRoutes(ctx));
   app.route("/", auditRoutes(ctx));
   app.route("/", familyRoutes(ctx));
+  app.route("/", verifierRoutes(ctx));
   return app;
 }

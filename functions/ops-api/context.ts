@@ -4,6 +4,7 @@ import { SECOND } from "../../shared/kernel/clock.ts";
 import type { Keyring } from "../../shared/keyring/keyring.ts";
 import type { KeyringName } from "../../shared/keyring/names.ts";
 import { keyringKindOf, type OperationDeps } from "../../shared/operations/deps.ts";
+import type { ReceiptReader } from "../../shared/receipts/store.ts";
 import type { RefreshStore } from "../../shared/refresh/store.ts";
 import type { UsageStore } from "../../shared/usage/counts.ts";
 import { limitBody } from "../http/body-limit.ts";
@@ -28,6 +29,8 @@ export interface OpsAppOptions {
   readonly keyrings?: Partial<Record<KeyringName, OperationDeps>>;
   /** Refresh-token families, for `GET /v1/families` (answered 404 without). */
   readonly families?: Pick<RefreshStore, "families">;
+  /** The verifiers' receipts, for `GET /v1/verifiers` (answered 404 without). */
+  readonly receipts?: ReceiptReader;
 }
 
 export type Env = { Variables: { operator: Operator } };

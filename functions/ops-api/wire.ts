@@ -4,6 +4,8 @@ import type { PlannedTransition } from "../../shared/keyring/schedule.ts";
 import type { RotationRecord } from "../../shared/operations/journal.ts";
 import type { RotationOutcome } from "../../shared/operations/rotate.ts";
 import type { KeyringStatus } from "../../shared/operations/status.ts";
+import type { PendingReach } from "../../shared/receipts/reach.ts";
+import type { Receipt } from "../../shared/receipts/receipt.ts";
 import type { Family } from "../../shared/refresh/store.ts";
 import type { RevocationRule } from "../../shared/revocation/rules.ts";
 
@@ -105,4 +107,14 @@ export interface FamiliesResponse {
 export interface SessionsResponse {
   readonly sub: string;
   readonly sessions: readonly Family[];
+}
+
+/** `GET /v1/verifiers`. */
+export interface VerifiersResponse {
+  readonly at: string;
+  /** An instance is live this long after its last receipt. */
+  readonly windowSeconds: number;
+  readonly verifiers: readonly Receipt[];
+  /** Each keyring's pending key: how many of the keyring's live instances hold it, and which do not. */
+  readonly pending: readonly PendingReach[];
 }

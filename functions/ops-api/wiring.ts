@@ -22,15 +22,20 @@ export async function createOpsAppFromEnv(env: Environment, write: LineWriter = 
     );
   }
   const config = readWriterConfig(env, read);
-  const { usage, refreshes, secretString, ...deps } = await awsOperationDeps(config, env, {
-    deletesMaterial: false,
-    functionName: "ops-api",
-    write,
-  });
+  const { usage, receipts, refreshes, secretString, ...deps } = await awsOperationDeps(
+    config,
+    env,
+    {
+      deletesMaterial: false,
+      functionName: "ops-api",
+      write,
+    },
+  );
   const operators = parseOperators(operatorsInline ?? (await secretString(operatorsSecret ?? "")));
   return createOpsApp(deps, {
     operators,
     usage,
+    receipts,
     families: refreshes,
     keyrings: { sessions: deps.keyring("sessions") },
   });

@@ -53,6 +53,8 @@ export interface LogEntry {
 /** An entry of the log, with its sequence number (`NaN` for an entry written without one). */
 export interface LoggedEntry extends LogEntry {
   readonly seq: number;
+  /** When the log took it, on Redis's clock (the time in its stream id); unknown in memory. */
+  readonly loggedAtMs?: number;
 }
 
 /** Where a mirror stands in the log: the last entry it applied, by stream id and by number. */

@@ -4,11 +4,13 @@ import { upstashFailure } from "../upstash/settings.ts";
 import {
   LOG_RETENTION_MS,
   type LogEntry,
+  type LoggedEntry,
   type LogPosition,
   missesEntries,
   RELOAD_MARGIN_MS,
   type RevocationLog,
 } from "./change-log.ts";
+import { LagMeter, type RevocationLag } from "./lag.ts";
 import { MirroredRules } from "./mirrored-rules.ts";
 import type { RevocationStatus, TokenFacts } from "./rules.ts";
 import type { RevocationStore } from "./store.ts";
@@ -83,6 +85,7 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
   #inFlight: Promise<void> | undefined;
   #overflowed = false;
   #stats = { local: 0, refreshes: 0, snapshots: 0, gaps: 0, lookups: 0 };
+  readonly #lag = new LagMeter();
 
   constructor(options: MirrorOptions) {
     this.#log = options.log;
@@ -226,6 +229,7 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
           return;
         }
         this.#apply(delta.entries, now);
+        this.#measureLag(delta.entries);
         this.#position = delta.position;
         this.#stats.refreshes++;
       }
@@ -248,6 +252,25 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
   /** Entries only ever raise a live rule (`MirroredRules.apply`). */
   #apply(entries: readonly LogEntry[], now: number): void {
     for (const entry of entries) this.#rules.apply(entry, now);
+  }
+
+  /** How late each entry of a delta reached this mirror, from when the log took it. */
+  #measureLag(entries: readonly LoggedEntry[]): void {
+    if (entries.length === 0) return;
+    const appliedAt = this.#clock.now();
+    for (const entry of entries)
+      if (entry.loggedAtMs !== undefined && Number.isFinite(entry.loggedAtMs))
+        this.#lag.record(appliedAt - entry.loggedAtMs);
+  }
+
+  /** The change-log entry applied last (its stream id); undefined until a first read. */
+  get position(): string | undefined {
+    return this.#position?.id;
+  }
+
+  /** How late the log's entries reached this mirror since the last call (a receipt's figures). */
+  takeLag(): RevocationLag | undefined {
+    return this.#lag.take();
   }
 
   /** Rules leave the mirror when they leave the store. */

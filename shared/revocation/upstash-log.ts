@@ -54,7 +54,7 @@ export class UpstashRevocationLog implements RevocationLog {
     let last = position;
     for (;;) {
       for (const [id, fields] of page) {
-        const entry = entryOf(fields);
+        const entry = entryOf(fields, id);
         entries.push(entry);
         last = { id, seq: entry.seq };
       }
@@ -129,8 +129,8 @@ function streamEntries(answer: unknown): StreamEntry[] {
   return answer as StreamEntry[];
 }
 
-/** A log entry's fields (`n`, `k`, `v`, `x`) as written by `log_rule`. */
-function entryOf(fields: readonly string[]): LoggedEntry {
+/** A log entry's fields (`n`, `k`, `v`, `x`) as written by `log_rule`; its id `<ms>-<n>`, Redis's time. */
+function entryOf(fields: readonly string[], id?: string): LoggedEntry {
   const named = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2)
     named.set(fields[i] as string, fields[i + 1] as string);
@@ -142,5 +142,6 @@ function entryOf(fields: readonly string[]): LoggedEntry {
     // A value that is not a number stays NaN: the evaluation refuses on it (deny on doubt).
     value: Number(named.get("v")),
     expiresAtMs: exat > 0 ? exat * 1000 : Number.POSITIVE_INFINITY,
+    ...(id === undefined ? {} : { loggedAtMs: Number.parseInt(id, 10) }),
   };
 }

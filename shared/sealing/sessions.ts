@@ -1,6 +1,9 @@
 import { type Clock, MINUTE, SECOND, systemClock } from "../kernel/clock.ts";
 import { ConfigInvalid, wholeNumberProblems } from "../kernel/errors.ts";
+import { cryptoRandom } from "../kernel/random.ts";
 import { type KeyringSource, keyringLoader } from "../keyring-store/source.ts";
+import { newInstanceId } from "../receipts/receipt.ts";
+import { receiptReporter } from "../receipts/reporter.ts";
 import type { FailureMode } from "../revocation/guard.ts";
 import type { RevocationStore } from "../revocation/store.ts";
 import { UpstashRevocationCheck } from "../revocation/upstash-check.ts";
@@ -105,8 +108,19 @@ export function createSessions(options: SessionsOptions): Sessions {
     });
   const usageStore =
     options.usage ?? (upstash === undefined ? undefined : new UpstashUsageCounter(upstash, prefix));
+  // Its receipt says which sessions keys this service holds (`keyward verifiers`).
+  const receipt = receiptReporter({
+    instance: newInstanceId(cryptoRandom),
+    kind: "sessions",
+    region: globalThis.process?.env?.AWS_REGION ?? "unknown",
+    keyring: "sessions",
+    held: () => keyrings.held,
+    clock,
+  });
   const usage =
-    usageStore === undefined ? undefined : new UsageRecorder(usageStore, clock.now(), MINUTE);
+    usageStore === undefined
+      ? undefined
+      : new UsageRecorder(usageStore, clock.now(), MINUTE, undefined, receipt);
   const sealer = createSealer({
     keyrings,
     revocations,

@@ -6,9 +6,9 @@ import { checkedRedisPrefix } from "./prefix.ts";
  * - `writer`: the rotation function and the ops API: everything under the prefix.
  * - `issuer`: the issuing endpoint and `keyward/issuer` with refresh tokens: reads everything,
  *   writes refresh-token families, a reused family's own rule (`fid=<family>`) and its change-log
- *   entry, usage counts and the journal; no other rule.
+ *   entry, usage counts, receipts and the journal; no other rule.
  * - `reader`: the authorizer, the edge, `keyward/sessions`: reads rules and the change log,
- *   counts usage; writes nothing else.
+ *   counts usage and writes its receipts; writes nothing else.
  * A change-log entry can only add or raise a rule in a mirror, never lower or remove one, so what
  * the issuer may append cannot weaken a revocation.
  */
@@ -16,7 +16,7 @@ export type UpstashRole = "writer" | "issuer" | "reader";
 
 export const UPSTASH_ROLES: readonly UpstashRole[] = ["writer", "issuer", "reader"];
 
-/** The commands a reader's requests use: lookups, the mirror's reads, usage counts. */
+/** The commands a reader's requests use: lookups, the mirror's reads, usage counts, receipts. */
 const READER_COMMANDS = [
   "get",
   "mget",
@@ -28,6 +28,9 @@ const READER_COMMANDS = [
   "ping",
   "hincrby",
   "expire",
+  "set",
+  "zadd",
+  "zremrangebyscore",
 ];
 
 /**
@@ -51,6 +54,7 @@ export function aclRules(role: UpstashRole, prefix: string): string[] {
         `%RW~${p}rv:log`,
         `%RW~${p}rv:seq`,
         `%RW~${p}usage:*`,
+        `%RW~${p}receipt:*`,
         `%RW~${p}audit:*`,
         "resetchannels",
         "-@all",
@@ -66,6 +70,7 @@ export function aclRules(role: UpstashRole, prefix: string): string[] {
         "resetkeys",
         `%R~${p}*`,
         `%RW~${p}usage:*`,
+        `%RW~${p}receipt:*`,
         "resetchannels",
         "-@all",
         ...READER_COMMANDS.map((command) => `+${command}`),

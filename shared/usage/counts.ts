@@ -1,5 +1,7 @@
 import { HOUR, MINUTE } from "../kernel/clock.ts";
 import type { KeyUsage } from "../keyring/plan.ts";
+import type { Receipt } from "../receipts/receipt.ts";
+import type { MemoryReceipts } from "../receipts/store.ts";
 
 /** What verifiers counted since their last write, per kid. */
 export interface UsageCounts {
@@ -13,7 +15,8 @@ export interface UsageCounts {
 
 /** Where verification counts are added up and read back. */
 export interface UsageStore {
-  add(counts: UsageCounts, nowMs: number): Promise<void>;
+  /** Adds `counts`, and stores the instance's `receipt` in the same request when one is given. */
+  add(counts: UsageCounts, nowMs: number, receipt?: Receipt): Promise<void>;
   /** Verifications per kid over the 24 hours before `nowMs` (the grace gate's figures). */
   verificationsByKid(nowMs: number): Promise<KeyUsage>;
   /** Refusals per kid since counting began (kept as long as the store keeps them). */
@@ -39,11 +42,16 @@ export class UsageRecorder {
   #lastFlush: number;
   #flushing: Promise<void> | undefined;
 
+  /**
+   * `receipt`, when given, says what this instance holds: written with each flush (so at most once
+   * a minute, and each minute the instance serves requests), counts or not.
+   */
   constructor(
     private readonly store: Pick<UsageStore, "add">,
     nowMs: number,
     private readonly flushEveryMs = MINUTE,
     private readonly onError: (error: unknown) => void = () => undefined,
+    private readonly receipt?: () => Receipt,
   ) {
     this.#lastFlush = nowMs;
   }
@@ -73,11 +81,13 @@ export class UsageRecorder {
       refused: this.#refused,
       stale: this.#stale,
     };
-    if (counts.verified.size === 0 && counts.refused.size === 0) return Promise.resolve();
+    const receipt = this.receipt?.();
+    if (counts.verified.size === 0 && counts.refused.size === 0 && receipt === undefined)
+      return Promise.resolve();
     this.#verified = new Map();
     this.#refused = new Map();
     this.#stale = new Map();
-    this.#flushing = this.store.add(counts, nowMs).then(
+    this.#flushing = this.store.add(counts, nowMs, receipt).then(
       () => undefined,
       (error: unknown) => {
         for (const [kid, n] of counts.verified) increment(this.#verified, kid, n);
@@ -96,13 +106,16 @@ function increment(counts: Map<string, number>, kid: string, n: number): void {
   counts.set(kid, (counts.get(kid) ?? 0) + n);
 }
 
-/** Usage kept in process memory (the local stack, tests). */
+/** Usage kept in process memory (the local stack, tests); receipts into `receipts` when given. */
 export class MemoryUsageStore implements UsageStore {
   readonly #hours = new Map<number, Map<string, number>>();
   readonly #refused = new Map<string, number>();
   readonly #staleHours = new Map<number, Map<string, number>>();
 
-  async add(counts: UsageCounts, nowMs: number): Promise<void> {
+  constructor(private readonly receipts?: MemoryReceipts) {}
+
+  async add(counts: UsageCounts, nowMs: number, receipt?: Receipt): Promise<void> {
+    if (receipt !== undefined) this.receipts?.record(receipt, nowMs);
     const hour = this.#hours.get(hourOf(nowMs)) ?? new Map<string, number>();
     for (const [kid, n] of counts.verified) increment(hour, kid, n);
     this.#hours.set(hourOf(nowMs), hour);

@@ -1,5 +1,6 @@
 import type { Redis } from "@upstash/redis";
 import type { KeyUsage } from "../keyring/plan.ts";
+import type { Receipt } from "../receipts/receipt.ts";
 import { StoreUnavailable } from "../revocation/store.ts";
 import { createUpstashClient } from "../upstash/client.ts";
 import { DEFAULT_REDIS_PREFIX } from "../upstash/prefix.ts";
@@ -26,8 +27,8 @@ export class UpstashUsageStore implements UsageStore {
     this.#counter = new UpstashUsageCounter(settings, prefix);
   }
 
-  add(counts: UsageCounts, nowMs: number): Promise<void> {
-    return this.#counter.add(counts, nowMs);
+  add(counts: UsageCounts, nowMs: number, receipt?: Receipt): Promise<void> {
+    return this.#counter.add(counts, nowMs, receipt);
   }
 
   async staleSignersByKid(nowMs: number): Promise<Readonly<Record<string, number>>> {

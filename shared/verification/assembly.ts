@@ -1,9 +1,12 @@
 import type { VerificationSettings } from "../config/verifier-config.ts";
 import { type Clock, SECOND } from "../kernel/clock.ts";
 import { ConfigInvalid } from "../kernel/errors.ts";
+import { cryptoRandom } from "../kernel/random.ts";
 import type { Keyring } from "../keyring/keyring.ts";
 import type { Logger } from "../observability/log.ts";
 import { METRIC_NAMESPACE, metricLine } from "../observability/metrics.ts";
+import { type InstanceKind, newInstanceId, type Receipt } from "../receipts/receipt.ts";
+import { receiptReporter } from "../receipts/reporter.ts";
 import type { RevocationLog } from "../revocation/change-log.ts";
 import { guardRevocations } from "../revocation/guard.ts";
 import { RevocationMirror } from "../revocation/mirror.ts";
@@ -179,14 +182,16 @@ export function readOrLog<T>(read: () => T, log: Logger): T {
 }
 
 /**
- * The usage figures a verifier records for the grace gate, flushed to Upstash once a minute; a
- * failed flush is logged and its counts kept for the next.
+ * The usage figures a verifier records for the grace gate, flushed to Upstash once a minute with
+ * the instance's receipt (what it holds, `receipt`); a failed flush is logged and its counts kept
+ * for the next.
  */
 export function usageRecorderFor(
   upstash: UpstashSettings,
   redisPrefix: string,
   clock: Clock,
   log: Logger,
+  receipt?: () => Receipt,
 ): UsageRecorder {
   return new UsageRecorder(
     new UpstashUsageCounter(upstash, redisPrefix),
@@ -194,5 +199,25 @@ export function usageRecorderFor(
     undefined,
     (error) =>
       log.warn("usage figures could not be written; they are kept for the next flush", { error }),
+    receipt,
   );
+}
+
+/** A verifier's receipts: a new instance id, its keyring as held and its mirror's position and lag. */
+export function verifierReceipts(
+  kind: InstanceKind,
+  region: string,
+  verification: Pick<Verification, "keyrings" | "mirror">,
+  clock: Clock,
+): () => Receipt {
+  const { keyrings, mirror } = verification;
+  return receiptReporter({
+    instance: newInstanceId(cryptoRandom),
+    kind,
+    region,
+    keyring: "signing",
+    held: () => keyrings.held,
+    ...(mirror === undefined ? {} : { mirror }),
+    clock,
+  });
 }

@@ -153,6 +153,15 @@ export class KeyringCache<T = Keyring> {
     );
   }
 
+  /**
+   * The keyring verifications use now, without loading one (what the instance's receipt says it
+   * holds); undefined before the first load and past the stale bound.
+   */
+  get held(): T | undefined {
+    const read = this.#read();
+    return read.ok ? read.keyring : undefined;
+  }
+
   /** Why the last load failed, for logs (never the keyring itself). */
   get lastError(): unknown {
     return this.#lastError;

@@ -15,6 +15,11 @@ export interface CountingProxy {
   readonly url: string;
   requests(): number;
   operations(): Readonly<Record<string, number>>;
+  /**
+   * Upstash REST commands by name (upper case), what Upstash bills: one per `POST /` and one per
+   * element of a `POST /pipeline`.
+   */
+  commands(): Readonly<Record<string, number>>;
   /** The headers of the last request that came in. */
   lastHeaders(): Readonly<Record<string, string | string[] | undefined>>;
   reset(): void;
@@ -26,6 +31,22 @@ export interface CountingProxy {
 export async function startProxy(target: string, port = 0): Promise<CountingProxy> {
   let total = 0;
   let operations: Record<string, number> = {};
+  let commands: Record<string, number> = {};
+  const countCommands = (path: string, body: Buffer) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString("utf8"));
+    } catch {
+      return;
+    }
+    const list = path === "/pipeline" ? parsed : path === "/" ? [parsed] : [];
+    if (!Array.isArray(list)) return;
+    for (const command of list)
+      if (Array.isArray(command) && typeof command[0] === "string") {
+        const name = command[0].toUpperCase();
+        commands[name] = (commands[name] ?? 0) + 1;
+      }
+  };
   let fault: ProxyFault = { kind: "none" };
   let lastHeaders: IncomingMessage["headers"] = {};
   const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
@@ -35,6 +56,7 @@ export async function startProxy(target: string, port = 0): Promise<CountingProx
     operations[operation] = (operations[operation] ?? 0) + 1;
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
+    if (request.method === "POST") countCommands(request.url ?? "/", Buffer.concat(chunks));
     const current = fault;
     if (current.kind === "delay") await new Promise((resolve) => setTimeout(resolve, current.ms));
     if (current.kind === "error") {
@@ -75,10 +97,12 @@ export async function startProxy(target: string, port = 0): Promise<CountingProx
     url: `http://127.0.0.1:${listening}`,
     requests: () => total,
     operations: () => ({ ...operations }),
+    commands: () => ({ ...commands }),
     lastHeaders: () => ({ ...lastHeaders }),
     reset() {
       total = 0;
       operations = {};
+      commands = {};
     },
     setFault(next) {
       fault = next;

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIssuer } from "../../../../shared/issuing/issuer.ts";
+import { UpstashReceipts } from "../../../../shared/receipts/upstash.ts";
 import { UpstashRefreshStore } from "../../../../shared/refresh/upstash.ts";
 import { RevocationMirror } from "../../../../shared/revocation/mirror.ts";
 import { UpstashRevocationStore } from "../../../../shared/revocation/upstash.ts";
@@ -13,6 +14,7 @@ import { aclSetUser, UPSTASH_ROLES, type UpstashRole } from "../../../../shared/
 import { UpstashRest } from "../../../../shared/upstash/rest.ts";
 import { UpstashUsageCounter } from "../../../../shared/usage/upstash-counter.ts";
 import { newKeyring } from "../../../support/keyrings.ts";
+import { receiptOf } from "../../../support/receipts.ts";
 import { startRedis, startUpstashRest } from "../../../support/services.ts";
 import { usageCounts } from "../../../support/usage.ts";
 
@@ -75,7 +77,7 @@ describe("keyward's Upstash credentials, enforced by Redis ACLs (valkey, through
     expect(await rest.command(["CONFIG", "GET", "maxmemory-policy"])).toHaveLength(2);
   });
 
-  it("a reader's credential reads rules and the change log and counts usage, and can write or delete no rule", async () => {
+  it("a reader's credential reads rules and the change log, counts usage and writes its receipt, and can write or delete no rule", async () => {
     const writer = new UpstashRevocationStore({ ...as("writer"), prefix: PREFIX, timing });
     await writer.revoke([{ kind: "subject", sub: "bob" }], Date.now());
     const check = new UpstashRevocationCheck({
@@ -98,7 +100,14 @@ describe("keyward's Upstash credentials, enforced by Redis ACLs (valkey, through
     clock.t += 500;
     expect(await mirror.check(facts("carol"))).toMatchObject({ revoked: true });
     expect(mirror.stats()).toMatchObject({ snapshots: 1, refreshes: 1, gaps: 0 });
-    await new UpstashUsageCounter(as("reader"), PREFIX).add(usageCounts({ k1: 3 }), Date.now());
+    await new UpstashUsageCounter(as("reader"), PREFIX).add(
+      usageCounts({ k1: 3 }),
+      Date.now(),
+      receiptOf("reader-instance", Date.now()),
+    );
+    expect(await new UpstashReceipts(as("writer"), PREFIX).live()).toEqual([
+      receiptOf("reader-instance", expect.any(Number)),
+    ]);
 
     const reader = new UpstashRevocationStore({ ...as("reader"), prefix: PREFIX, timing });
     const [written] = await reader.revoke([{ kind: "all" }], Date.now());
@@ -108,6 +117,7 @@ describe("keyward's Upstash credentials, enforced by Redis ACLs (valkey, through
       ["SET", `${PREFIX}rv:all`, "1"],
       ["XADD", `${PREFIX}rv:log`, "*", "k", `${PREFIX}rv:s:bob`, "v", "1", "x", "1"],
       ["XTRIM", `${PREFIX}rv:log`, "MAXLEN", "0"],
+      ["ZADD", `${PREFIX}rv:s:bob`, "1", "x"],
       ["EVAL", "return redis.call('DEL', KEYS[1])", "1", `${PREFIX}rv:s:bob`],
       ["FLUSHALL"],
     ])

@@ -1,14 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createAuthorizerFromEnv } from "../../../../functions/authorizer/wiring.ts";
 import { HOUR, MINUTE } from "../../../../shared/kernel/clock.ts";
-import { SecretsManagerKeyringStore } from "../../../../shared/keyring-store/secrets-manager.ts";
-import { createSigner } from "../../../../shared/tokens/signer.ts";
 import { UpstashUsageStore } from "../../../../shared/usage/upstash.ts";
+import { authorizerWithKeyring } from "../../../support/authorizer.ts";
 import { httpApiEvent } from "../../../support/authorizer-events.ts";
-import { motoEnvironment, secretsManagerClient } from "../../../support/aws.ts";
 import { type CountingProxy, startProxy } from "../../../support/http-proxy.ts";
-import { newKeyring } from "../../../support/keyrings.ts";
 import { usageCounts } from "../../../support/usage.ts";
 
 let proxy: CountingProxy;
@@ -38,25 +34,7 @@ describe("usage figures in Upstash", () => {
 
   it("receives the authorizer's counts per kid, written off the request path once a minute", async () => {
     const services = inject("services");
-    const prefix = `keyward/${randomUUID()}`;
-    const redisPrefix = `u${randomUUID()}:`;
-    const clock = { t: Date.now(), now: () => clock.t };
-    const keyring = await newKeyring("HS256", clock.t);
-    await new SecretsManagerKeyringStore({
-      client: secretsManagerClient(services.motoUrl),
-      prefix,
-    }).save(keyring);
-    const handler = await createAuthorizerFromEnv(
-      {
-        KEYWARD_SECRET_PREFIX: prefix,
-        KEYWARD_REDIS_PREFIX: redisPrefix,
-        UPSTASH_REDIS_REST_URL: services.upstashUrl,
-        UPSTASH_REDIS_REST_TOKEN: services.upstashToken,
-        ...motoEnvironment(services.motoUrl),
-      },
-      { clock, write: () => undefined },
-    );
-    const token = await createSigner().sign(keyring, { sub: "alice" }, clock.t);
+    const { handler, keyring, token, clock, redisPrefix } = await authorizerWithKeyring(services);
     for (let i = 0; i < 5; i++) await handler(httpApiEvent({ authorization: `Bearer ${token}` }));
     const store = new UpstashUsageStore(
       { url: services.upstashUrl, token: services.upstashToken },

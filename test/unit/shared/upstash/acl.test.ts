@@ -13,11 +13,14 @@ describe("the Upstash ACL users", () => {
     );
   });
 
-  it("give a reader write access to nothing but the usage counts", () => {
+  it("give a reader write access to nothing but the usage counts and its receipts", () => {
     const rules = aclRules("reader", "kw:");
-    expect(rules.filter((rule) => rule.includes("W~"))).toEqual(["%RW~kw:usage:*"]);
+    expect(rules.filter((rule) => rule.includes("W~"))).toEqual([
+      "%RW~kw:usage:*",
+      "%RW~kw:receipt:*",
+    ]);
     expect(rules).toContain("-@all");
-    expect(rules.some((rule) => /^\+(set|del|eval|xadd|@write|@all)$/.test(rule))).toBe(false);
+    expect(rules.some((rule) => /^\+(del|eval|xadd|@write|@all)$/.test(rule))).toBe(false);
   });
 
   it("refuse a prefix a pattern would misread", () => {

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { HOUR, MINUTE } from "../../../../shared/kernel/clock.ts";
+import { MemoryReceipts } from "../../../../shared/receipts/store.ts";
 import {
   MemoryUsageStore,
   UsageRecorder,
   type UsageStore,
 } from "../../../../shared/usage/counts.ts";
 import { T0 } from "../../../support/deterministic.ts";
+import { receiptOf } from "../../../support/receipts.ts";
 import { usageCounts } from "../../../support/usage.ts";
 
 describe("UsageRecorder", () => {
@@ -30,6 +32,22 @@ describe("UsageRecorder", () => {
     expect(writes).toBe(1);
     expect(await store.verificationsByKid(T0 + MINUTE)).toEqual({ old: 10, new: 41 });
     expect(await store.refusalsByKid()).toEqual({ retired: 1 });
+  });
+
+  it("writes the instance's receipt with its counts, and on its own in a minute with no count", async () => {
+    const receipts = new MemoryReceipts();
+    const store = new MemoryUsageStore(receipts);
+    let revision = 1;
+    const recorder = new UsageRecorder(store, T0, MINUTE, undefined, () =>
+      receiptOf("me", T0, { revision }),
+    );
+    recorder.record("k1", T0 + 1000);
+    await recorder.flush(T0 + MINUTE);
+    expect(await receipts.live(T0 + MINUTE)).toEqual([receiptOf("me", T0, { revision: 1 })]);
+    revision = 2;
+    await recorder.flush(T0 + 2 * MINUTE);
+    expect(await receipts.live(T0 + 2 * MINUTE)).toEqual([receiptOf("me", T0, { revision: 2 })]);
+    expect(await store.verificationsByKid(T0 + 2 * MINUTE)).toEqual({ k1: 1 });
   });
 
   it("counts a token from a stale signer as a verification and as a stale signer's, for two hours", async () => {

@@ -1,0 +1,58 @@
+import { checkedRedisPrefix } from "../upstash/prefix.ts";
+import { type UpstashArgument, UpstashRest } from "../upstash/rest.ts";
+import type { UpstashSettings } from "../upstash/settings.ts";
+import { DEFAULT_RECEIPT_WINDOW_MS, parseReceipt, type Receipt } from "./receipt.ts";
+import { ordered, type ReceiptReader } from "./store.ts";
+
+/** Receipts read per request. */
+const CHUNK = 500;
+
+const receiptKey = (prefix: string, instance: string) => `${prefix}receipt:i:${instance}`;
+const indexKey = (prefix: string) => `${prefix}receipt:index`;
+
+/**
+ * The commands that store a receipt, sent in the pipeline of the usage flush they ride with (no
+ * round trip of their own): the receipt under `<prefix>receipt:i:<instance>`, expiring after the
+ * window by Redis's clock (a frozen container or an evicted isolate drops out by itself), and the
+ * instance in the index `<prefix>receipt:index`, from which instances gone quiet are pruned.
+ */
+export function receiptCommands(
+  prefix: string,
+  receipt: Receipt,
+  windowMs = DEFAULT_RECEIPT_WINDOW_MS,
+): UpstashArgument[][] {
+  const index = indexKey(prefix);
+  return [
+    ["SET", receiptKey(prefix, receipt.instance), JSON.stringify(receipt), "PX", windowMs],
+    ["ZADD", index, receipt.at, receipt.instance],
+    ["ZREMRANGEBYSCORE", index, "-inf", `(${receipt.at - windowMs}`],
+  ];
+}
+
+/** The live receipts in Upstash: the index, then the receipts that have not expired. */
+export class UpstashReceipts implements ReceiptReader {
+  readonly #rest: UpstashRest;
+  readonly #prefix: string;
+
+  constructor(settings: UpstashSettings, prefix: string, timeoutMs = 5_000) {
+    this.#prefix = checkedRedisPrefix(prefix);
+    this.#rest = new UpstashRest(settings, timeoutMs);
+  }
+
+  async live(): Promise<readonly Receipt[]> {
+    const instances = await this.#rest.command<string[]>(["ZRANGE", indexKey(this.#prefix), 0, -1]);
+    const receipts: Receipt[] = [];
+    for (let start = 0; start < instances.length; start += CHUNK) {
+      const chunk = instances.slice(start, start + CHUNK);
+      const values = await this.#rest.command<(string | null)[]>([
+        "MGET",
+        ...chunk.map((instance) => receiptKey(this.#prefix, instance)),
+      ]);
+      for (const value of values) {
+        const receipt = typeof value === "string" ? parseReceipt(value) : undefined;
+        if (receipt !== undefined) receipts.push(receipt);
+      }
+    }
+    return ordered(receipts);
+  }
+}
