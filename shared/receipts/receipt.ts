@@ -27,6 +27,7 @@ export interface Receipt {
   readonly keyring: string;
   /** Undefined while the instance holds no keyring (it refuses every token meanwhile). */
   readonly revision: number | undefined;
+  /** The keys it verifies with (pending, current, previous), with their status. */
   readonly keys: readonly { readonly kid: string; readonly status: KeyStatus }[];
   /** The change-log entry the mirror applied last; undefined without a mirror (or before its first read). */
   readonly position: string | undefined;

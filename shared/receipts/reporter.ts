@@ -1,5 +1,6 @@
 import type { Clock } from "../kernel/clock.ts";
 import { PACKAGE_VERSION } from "../kernel/version.ts";
+import { isVerifying } from "../keyring/key.ts";
 import type { Keyring } from "../keyring/keyring.ts";
 import type { RevocationLag } from "../revocation/lag.ts";
 import type { InstanceKind, Receipt } from "./receipt.ts";
@@ -30,7 +31,11 @@ export function receiptReporter(sources: ReceiptSources): () => Receipt {
       version: PACKAGE_VERSION,
       keyring: sources.keyring,
       revision: keyring?.revision,
-      keys: (keyring?.keys ?? []).map(({ kid, status }) => ({ kid, status })),
+      // The keys it verifies with: retired and destroyed ones accumulate over the years and
+      // decide nothing.
+      keys: (keyring?.keys ?? [])
+        .filter((key) => isVerifying(key.status))
+        .map(({ kid, status }) => ({ kid, status })),
       position: sources.mirror?.position,
       lag: sources.mirror?.takeLag(),
       at: sources.clock.now(),
