@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { ConfigInvalid } from "../../shared/kernel/errors.ts";
 import type { TokenClaims } from "../../shared/tokens/claims.ts";
-import { type TokenSource, tokenIn } from "../../shared/tokens/token-source.ts";
+import { type TokenSource, tokenOfRequest } from "../../shared/tokens/token-source.ts";
 import type {
   Authenticate,
   AuthRefusal,
@@ -30,8 +30,6 @@ export interface KeywardMiddlewareOptions {
   readonly realm?: string;
 }
 
-const NO_COOKIES: readonly string[] = [];
-
 /** The verifier could not decide (no keyring, no revocation answer): the caller may retry. */
 const UNAVAILABLE: ReadonlySet<AuthRefusal> = new Set(["keyring_unavailable", "store_unavailable"]);
 
@@ -57,13 +55,7 @@ export function keyward(options: KeywardMiddlewareOptions): MiddlewareHandler<Ke
   if (problems.length > 0) throw new ConfigInvalid(problems);
 
   return async (c, next) => {
-    // The cookie header is read only when the token is not in its header and a cookie may hold it.
-    const header = c.req.header(source.header);
-    const cookies =
-      header === undefined && source.cookie !== undefined
-        ? (c.req.header("cookie") ?? "").split(";")
-        : NO_COOKIES;
-    const result = await options.authenticate(tokenIn(header, cookies, source));
+    const result = await options.authenticate(tokenOfRequest((name) => c.req.header(name), source));
     options.onResult?.(result);
     if (result.ok) {
       c.set("keyward", {

@@ -3,8 +3,8 @@ import { getCookie } from "hono/cookie";
 import type { Clock } from "../../shared/kernel/clock.ts";
 import { OPEN_REFUSALS } from "../../shared/sealing/sealer.ts";
 import type { Sessions } from "../../shared/sealing/sessions.ts";
-import { type TokenSource, tokenIn } from "../../shared/tokens/token-source.ts";
-import type { UsageRecorder } from "../../shared/usage/counts.ts";
+import { type TokenSource, tokenOfRequest } from "../../shared/tokens/token-source.ts";
+import type { UsageOutcome, UsageRecorder } from "../../shared/usage/counts.ts";
 import { type Authenticate, countUsage } from "../../shared/verification/authenticate.ts";
 import { errorAnswer, errorBody } from "../http/errors.ts";
 
@@ -36,12 +36,10 @@ export function createSampleApp(options: SampleAppOptions): Hono {
   const stamp = () => new Date(clock.now()).toISOString();
   const app = new Hono();
   app.onError(errorAnswer);
+  const count = (kid: string, outcome: UsageOutcome) => usage.record(kid, clock.now(), outcome);
   app.get("/whoami", async (c) => {
-    const cookies = (c.req.header("cookie") ?? "").split(";");
-    const result = await authenticate(
-      tokenIn(c.req.header(tokenSource.header), cookies, tokenSource),
-    );
-    countUsage(result, (kid, outcome) => usage.record(kid, clock.now(), outcome));
+    const result = await authenticate(tokenOfRequest((name) => c.req.header(name), tokenSource));
+    countUsage(result, count);
     if (!result.ok) {
       const rule = result.rule === undefined ? "" : ` (${result.rule})`;
       log(`${stamp()} refused: ${result.reason}${rule}`);

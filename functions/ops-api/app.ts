@@ -17,9 +17,9 @@ export { MAX_BATCH } from "./revocations.ts";
  * The ops API under /v1, runtime-agnostic: `app.fetch` serves it in Node (the local stack) and the
  * Lambda adapter in AWS. Every answer is JSON; every error is `{"error": {"code", "message"}}`.
  * Handlers validate and shape; the operations themselves live in shared/operations. One file per
- * resource: keys (and plan), journal (and audit), revocations, families, verifiers. The key routes and the
- * rotation journal are served per keyring: `/v1/keyrings/<name>/keys…`, the signing keyring's
- * also at `/v1/keys…` (as before there were two).
+ * resource: keys (and plan), journal (and audit), revocations, families, verifiers. The key
+ * routes and the rotation journal are served per keyring: `/v1/keyrings/<name>/keys…`, the
+ * signing keyring's also at `/v1/keys…` (as before there were two).
  */
 export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<Env> {
   const app = new Hono<Env>();

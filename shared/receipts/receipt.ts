@@ -42,6 +42,9 @@ export function newInstanceId(random: RandomSource): string {
   return encodeBase64url(random.bytes(12));
 }
 
+/** The latest instant a `Date` holds (ECMAScript's time range). */
+const MAX_DATE_MS = 8.64e15;
+
 const isCount = (value: unknown): value is number =>
   typeof value === "number" && Number.isFinite(value) && value >= 0;
 const isText = (value: unknown, max: number): value is string =>
@@ -64,7 +67,9 @@ export function parseReceipt(text: string): Receipt | undefined {
   if (!isText(region, 64) || !isText(version, 64) || !isText(keyring, 64)) return undefined;
   if (revision !== undefined && !isCount(revision)) return undefined;
   if (position !== undefined && !isText(position, 64)) return undefined;
-  if (!isCount(at) || !Array.isArray(keys) || keys.length > 64) return undefined;
+  // A time a Date can hold: shown as one by `keyward verifiers`.
+  if (!isCount(at) || at > MAX_DATE_MS || !Array.isArray(keys) || keys.length > 64)
+    return undefined;
   const held: { kid: string; status: KeyStatus }[] = [];
   for (const key of keys) {
     if (typeof key !== "object" || key === null) return undefined;

@@ -1,4 +1,5 @@
 import { base64url, type CryptoKey } from "jose";
+import { sextetOf } from "../kernel/base64url.ts";
 import type { KeyRecord } from "../keyring/key.ts";
 import { CryptoKeyCache } from "./crypto-keys.ts";
 import { signatureOf } from "./signature-segment.ts";
@@ -41,13 +42,6 @@ export function directWebCrypto(): AsyncDirectCheck {
   };
 }
 
-const SEXTETS = (() => {
-  const table = new Int8Array(128).fill(-1);
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  for (let i = 0; i < alphabet.length; i++) table[alphabet.charCodeAt(i)] = i;
-  return table;
-})();
-
 /**
  * A segment's bytes as jose's decoder reads them: plain base64url (its alphabet alone, a length
  * `atob` takes) decoded here, without the copies and rewrites jose's decoder makes; anything else
@@ -61,8 +55,7 @@ function decodeSegment(segment: string): Uint8Array {
   let held = 0;
   let at = 0;
   for (let i = 0; i < length; i++) {
-    const code = segment.charCodeAt(i);
-    const sextet = code < 128 ? (SEXTETS[code] as number) : -1;
+    const sextet = sextetOf(segment.charCodeAt(i));
     if (sextet < 0) return base64url.decode(segment);
     bits = (bits << 6) | sextet;
     held += 6;

@@ -7,7 +7,7 @@ import {
   verify,
 } from "node:crypto";
 import { base64url } from "jose";
-import { decodeBase64url } from "../kernel/base64url.ts";
+import { BASE64URL_TEXT, decodeBase64url } from "../kernel/base64url.ts";
 import type { KeyRecord } from "../keyring/key.ts";
 import { signatureOf } from "./signature-segment.ts";
 import type { DirectCheck } from "./verifier.ts";
@@ -52,8 +52,6 @@ export function directNode(): DirectCheck {
   };
 }
 
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
-
 /**
  * A segment's bytes, as jose's decoder reads them: a segment of the base64url alphabet alone that
  * `atob` would take (not a length of 1 modulo 4) decodes to the same bytes through Node's own
@@ -61,7 +59,7 @@ const BASE64URL = /^[A-Za-z0-9_-]*$/;
  * characters) goes to jose's, which decides.
  */
 function decodeSegment(segment: string): Uint8Array {
-  return segment.length % 4 !== 1 && BASE64URL.test(segment)
+  return segment.length % 4 !== 1 && BASE64URL_TEXT.test(segment)
     ? Buffer.from(segment, "base64url")
     : base64url.decode(segment);
 }

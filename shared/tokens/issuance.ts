@@ -1,4 +1,4 @@
-import { encodeBase64url } from "../kernel/base64url.ts";
+import { encodeBase64url, sextetOf } from "../kernel/base64url.ts";
 import type { RandomSource } from "../kernel/random.ts";
 
 /**
@@ -41,14 +41,6 @@ export function earliestIssuanceMs(claims: {
   return second * 1000;
 }
 
-/** Each base64url character's 6 bits; -1 for a character outside the alphabet. */
-const SEXTETS = (() => {
-  const table = new Int8Array(128).fill(-1);
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  for (let i = 0; i < alphabet.length; i++) table[alphabet.charCodeAt(i)] = i;
-  return table;
-})();
-
 /**
  * The instant in a time-ordered `jti`: its first 8 characters are the first 6 bytes (48 bits),
  * read as they come, every character checked to be base64url (what decoding the whole `jti`
@@ -58,8 +50,7 @@ function jtiInstantMs(jti: unknown): number | undefined {
   if (typeof jti !== "string" || jti.length !== 22) return undefined;
   let time = 0;
   for (let i = 0; i < 22; i++) {
-    const code = jti.charCodeAt(i);
-    const sextet = code < 128 ? (SEXTETS[code] as number) : -1;
+    const sextet = sextetOf(jti.charCodeAt(i));
     if (sextet < 0) return undefined;
     if (i < (TIME_BYTES * 8) / 6) time = time * 64 + sextet;
   }

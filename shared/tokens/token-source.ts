@@ -48,3 +48,22 @@ export function fromHeader(value: string, header: string): string | undefined {
   const raw = value.trim();
   return raw === "" ? undefined : raw;
 }
+
+const NO_COOKIES: readonly string[] = [];
+
+/**
+ * The token of an HTTP request (the edge, the local stack's sample route), given its headers by
+ * name: `tokenIn` on the configured header, the `Cookie` header read only when that header is
+ * absent and a cookie may hold the token.
+ */
+export function tokenOfRequest(
+  header: (name: string) => string | undefined,
+  source: TokenSource,
+): string | undefined {
+  const value = header(source.header);
+  const cookies =
+    value === undefined && source.cookie !== undefined
+      ? (header("cookie") ?? "").split(";")
+      : NO_COOKIES;
+  return tokenIn(value, cookies, source);
+}

@@ -81,6 +81,13 @@ export type Verification =
 /** A token's header, as parsed (frozen, shared by every token with the same header). */
 type Header = Readonly<Record<string, unknown>>;
 
+/** A token whose shape, header and key are checked: its signature comes next. */
+interface Checking {
+  readonly token: string;
+  readonly header: Header;
+  readonly key: KeyRecord;
+}
+
 export interface TokenVerifier {
   /** Never throws on bad input: every token gets an allow or a refusal with one reason. */
   verify(token: unknown, keyring: Keyring, nowMs: number): Promise<Verification>;
@@ -120,11 +127,7 @@ export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
    * Everything before the signature: the token's shape, the cache, the header, the key. A
    * decision, or the key whose signature check comes next.
    */
-  function before(
-    token: unknown,
-    keyring: Keyring,
-    nowMs: number,
-  ): Verification | { readonly token: string; readonly header: Header; readonly key: KeyRecord } {
+  function before(token: unknown, keyring: Keyring, nowMs: number): Verification | Checking {
     if (typeof token !== "string" || token === "") return refuse("malformed");
     if (token.length > settings.maxTokenLength) return refuse("token_too_large");
     const index = indexKeyring(keyring);
@@ -155,11 +158,7 @@ export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
   }
 
   /** Everything after the signature checked out: the payload, the type, the claims; cached. */
-  function after(
-    checking: { readonly token: string; readonly header: Header; readonly key: KeyRecord },
-    verified: Uint8Array,
-    nowMs: number,
-  ): Verification {
+  function after(checking: Checking, verified: Uint8Array, nowMs: number): Verification {
     const { token, header, key } = checking;
     const payload = parsePayload(verified);
     if (payload === undefined) return refuse("malformed");
@@ -188,20 +187,20 @@ export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
     const checking = before(token, keyring, nowMs);
     if ("ok" in checking) return checking;
     const signed = settings.direct?.(checking.token, checking.key);
-    if (signed !== undefined)
-      return signed.ok ? after(checking, signed.payload, nowMs) : refuse(signed.reason);
+    if (signed !== undefined) return signedThen(checking, signed, nowMs);
     return signedLater(checking, nowMs);
   }
 
+  /** A direct check's answer: on to the payload, or refused for what it found. */
+  function signedThen(checking: Checking, signed: DirectResult, nowMs: number): Verification {
+    return signed.ok ? after(checking, signed.payload, nowMs) : refuse(signed.reason);
+  }
+
   /** The signature checked with a promise: WebCrypto's directly (the edge), or jose's. */
-  async function signedLater(
-    checking: { readonly token: string; readonly header: Header; readonly key: KeyRecord },
-    nowMs: number,
-  ): Promise<Verification> {
+  async function signedLater(checking: Checking, nowMs: number): Promise<Verification> {
     const { key } = checking;
     const signed = await settings.directAsync?.(checking.token, key);
-    if (signed !== undefined)
-      return signed.ok ? after(checking, signed.payload, nowMs) : refuse(signed.reason);
+    if (signed !== undefined) return signedThen(checking, signed, nowMs);
     let verified: Uint8Array;
     try {
       const cryptoKey = cryptoKeys.ready(key, "verify") ?? (await cryptoKeys.get(key, "verify"));

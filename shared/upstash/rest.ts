@@ -10,10 +10,11 @@ export class UpstashRequestFailed extends KeywardError {
 export type UpstashArgument = string | number;
 
 /**
- * Upstash's REST protocol, over an `HttpTransport`, for a verifier's hot path: a revocation check (`MGET`),
- * a usage flush (a pipeline). The writers use `@upstash/redis` (`client.ts`); a verifier needs
- * two calls, and that client is most of an edge bundle (78 of 158 kB, measured). Same rules as
- * the client: one attempt, a time limit per request (the caller owns the budget), results as the raw values (keyward's are ASCII). Messages never hold a key or value.
+ * Upstash's REST protocol, over an `HttpTransport`, for a verifier's hot path: a revocation
+ * check (`MGET`), a usage flush (a pipeline). The writers use `@upstash/redis` (`client.ts`); a
+ * verifier needs two calls, and that client is most of an edge bundle (78 of 158 kB, measured).
+ * Same rules as the client: one attempt, a time limit per request (the caller owns the budget),
+ * results as the raw values (keyward's are ASCII). Messages never hold a key or value.
  */
 export class UpstashRest {
   readonly #url: string;

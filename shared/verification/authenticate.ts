@@ -170,23 +170,35 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
     };
   };
 
-  /** Every step awaited: a keyring to load, a key jose checks, a kid the keyring lacks. */
-  const waiting = async (token: string): Promise<AuthResult> => {
-    let read = await deps.keyrings.get();
-    if (!read.ok) return { ok: false, reason: read.reason };
-    let verified = await deps.verifier.verify(token, read.keyring, deps.clock.now());
-    if (
-      !verified.ok &&
-      verified.reason === "unknown_kid" &&
-      (await deps.keyrings.reloadForUnknownKid())
-    ) {
+  /**
+   * A kid the keyring lacks: reload the keyring (once per cooldown, the cache decides) and verify
+   * again on the new one; any other verification goes on as it is.
+   */
+  const withUnknownKid = async (
+    token: string,
+    read: ReadKeyring,
+    verified: Verification,
+  ): Promise<AuthResult> => {
+    if (unknownKid(verified) && (await deps.keyrings.reloadForUnknownKid())) {
       const reread = await deps.keyrings.get();
-      if (reread.ok) {
-        read = reread;
-        verified = await deps.verifier.verify(token, read.keyring, deps.clock.now());
-      }
+      if (reread.ok)
+        return afterVerification(
+          reread,
+          await deps.verifier.verify(token, reread.keyring, deps.clock.now()),
+        );
     }
     return afterVerification(read, verified);
+  };
+
+  /** A keyring to load first (none yet, or one too old to serve while it reloads). */
+  const waiting = async (token: string): Promise<AuthResult> => {
+    const read = await deps.keyrings.get();
+    if (!read.ok) return { ok: false, reason: read.reason };
+    return withUnknownKid(
+      token,
+      read,
+      await deps.verifier.verify(token, read.keyring, deps.clock.now()),
+    );
   };
 
   return (token) => {
@@ -200,16 +212,16 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
     if (verified instanceof Promise)
       // A signature checked with a promise (WebCrypto at the edge): the keyring is still in hand.
       return verified.then((later) =>
-        unknownKid(later) ? waiting(token) : afterVerification(read, later),
+        unknownKid(later) ? withUnknownKid(token, read, later) : afterVerification(read, later),
       );
-    if (unknownKid(verified)) return waiting(token);
+    if (unknownKid(verified)) return withUnknownKid(token, read, verified);
     return afterVerification(read, verified);
   };
 }
 
 const TOKEN_MISSING: AuthResult = { ok: false, reason: "token_missing" };
 
-/** A kid the keyring lacks: the waiting path reloads the keyring (once per cooldown) and retries. */
+/** A kid the keyring lacks (`withUnknownKid` reloads the keyring and verifies again). */
 const unknownKid = (verified: Verification) => !verified.ok && verified.reason === "unknown_kid";
 
 type ReadKeyring = KeyringRead & { readonly ok: true };

@@ -23,6 +23,7 @@ describe("receipts", () => {
       JSON.stringify({ ...good, keys: [{ kid: "k1", status: "owned" }] }),
       JSON.stringify({ ...good, keys: "k1" }),
       JSON.stringify({ ...good, at: -1 }),
+      JSON.stringify({ ...good, at: 1e20 }),
       JSON.stringify({ ...good, revision: "3" }),
       JSON.stringify({ ...good, lag: { applied: 1, p50Ms: "fast", p99Ms: 1, maxMs: 1 } }),
       JSON.stringify({ ...good, region: "x".repeat(65) }),
