@@ -21,9 +21,9 @@ export interface AuthorizerDeps {
   readonly now: () => number;
   /**
    * Counts a verification for its key (the rotation's grace gate reads the figures), or a refusal
-   * caused by a retirement (the journal reads those).
+   * caused by a retirement (the journal reads those), at `nowMs` (the request's `now`).
    */
-  readonly recordUsage?: (kid: string, outcome: UsageOutcome) => void;
+  readonly recordUsage?: (kid: string, outcome: UsageOutcome, nowMs: number) => void;
 }
 
 /**
@@ -41,8 +41,9 @@ export function createAuthorizer(deps: AuthorizerDeps): (event: unknown) => Prom
       parsed === undefined ? MALFORMED : deps.authenticate(extractToken(parsed, deps.tokenSource));
     const result = answer instanceof Promise ? await answer : answer;
     const latencyMs = performance.now() - started;
-    record(deps, metrics, result, latencyMs, parsed === undefined);
-    if (deps.recordUsage !== undefined) countUsage(result, deps.recordUsage);
+    const nowMs = deps.now();
+    record(deps, metrics, result, latencyMs, nowMs, parsed === undefined);
+    if (deps.recordUsage !== undefined) countUsage(result, deps.recordUsage, nowMs);
     if (result.ok) {
       return allow(parsed as NonNullable<typeof parsed>, result, policies);
     }
@@ -57,9 +58,10 @@ function record(
   metrics: RequestMetrics,
   result: AuthResult,
   latencyMs: number,
+  nowMs: number,
   unrecognised: boolean,
 ): void {
-  metrics.record(result, latencyMs, deps.now());
+  metrics.record(result, latencyMs, nowMs);
   // Every request is counted in the metric line; the log keeps what someone may have to
   // investigate (refusals, degraded allows) and not a line per allowed request, which at API
   // volume would cost more in CloudWatch Logs than the authorizer itself.

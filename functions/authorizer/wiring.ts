@@ -68,7 +68,7 @@ export async function createAuthorizerFromEnv(env: Environment, overrides: Overr
     log,
     writeMetrics: write,
     now: () => clock.now(),
-    recordUsage: (kid, outcome) => usage.record(kid, clock.now(), outcome),
+    recordUsage: (kid, outcome, nowMs) => usage.record(kid, nowMs, outcome),
   });
 }
 

@@ -90,8 +90,8 @@ export function edgeVerification(
   const receipts = verifierReceipts("edge", "edge", verification, clock);
   const usage = usageRecorderFor(upstash, config.redisPrefix, clock, log, receipts);
   let flushing: Promise<void> | undefined;
-  const count = (kid: string, outcome: UsageOutcome) => {
-    flushing = usage.record(kid, clock.now(), outcome) ?? flushing;
+  const count = (kid: string, outcome: UsageOutcome, nowMs: number) => {
+    flushing = usage.record(kid, nowMs, outcome) ?? flushing;
   };
   return {
     verification,
@@ -102,7 +102,7 @@ export function edgeVerification(
         ...(config.tokenCookie === undefined ? {} : { cookie: config.tokenCookie }),
       },
       onResult: (result) => {
-        countUsage(result, count);
+        countUsage(result, count, clock.now());
         if (!result.ok) {
           log.info("request refused", {
             reason: result.reason,

@@ -36,10 +36,11 @@ export function createSampleApp(options: SampleAppOptions): Hono {
   const stamp = () => new Date(clock.now()).toISOString();
   const app = new Hono();
   app.onError(errorAnswer);
-  const count = (kid: string, outcome: UsageOutcome) => usage.record(kid, clock.now(), outcome);
+  const count = (kid: string, outcome: UsageOutcome, nowMs: number) =>
+    usage.record(kid, nowMs, outcome);
   app.get("/whoami", async (c) => {
     const result = await authenticate(tokenOfRequest((name) => c.req.header(name), tokenSource));
-    countUsage(result, count);
+    countUsage(result, count, clock.now());
     if (!result.ok) {
       const rule = result.rule === undefined ? "" : ` (${result.rule})`;
       log(`${stamp()} refused: ${result.reason}${rule}`);

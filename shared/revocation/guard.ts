@@ -13,8 +13,11 @@ export type RevocationOutcome =
 
 export interface RevocationCheck {
   (facts: TokenFacts): Promise<RevocationOutcome>;
-  /** The outcome without waiting, where the store can decide from memory; undefined otherwise. */
-  now(facts: TokenFacts): RevocationOutcome | undefined;
+  /**
+   * The outcome without waiting, where the store can decide from memory; undefined otherwise.
+   * `nowMs`: the request's one reading of the clock, when the caller has it.
+   */
+  now(facts: TokenFacts, nowMs?: number): RevocationOutcome | undefined;
 }
 
 const CLEAR: RevocationOutcome = { allowed: true, status: "clear" };
@@ -29,7 +32,7 @@ function outcomeOf(status: RevocationStatus): RevocationOutcome {
  */
 export function guardRevocations(
   store: Pick<RevocationStore, "check"> & {
-    checkNow?(facts: TokenFacts): RevocationStatus | undefined;
+    checkNow?(facts: TokenFacts, nowMs?: number): RevocationStatus | undefined;
   },
   failureMode: FailureMode = "closed",
 ): RevocationCheck {
@@ -49,8 +52,8 @@ export function guardRevocations(
     }
   };
   return Object.assign(check, {
-    now: (facts: TokenFacts) => {
-      const status = store.checkNow?.(facts);
+    now: (facts: TokenFacts, nowMs?: number) => {
+      const status = store.checkNow?.(facts, nowMs);
       return status === undefined ? undefined : outcomeOf(status);
     },
   });

@@ -114,10 +114,10 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
    * The decision from memory without waiting, while the mirror is fresh (the usual case);
    * undefined when a check must wait for a refresh or a lookup (then `check`).
    */
-  checkNow(facts: TokenFacts): RevocationStatus | undefined {
+  checkNow(facts: TokenFacts, nowMs = this.#clock.now()): RevocationStatus | undefined {
     if (this.#overflowed || this.#elapsed() - this.#syncedAt >= this.#freshnessMs) return undefined;
     this.#stats.local++;
-    return this.#rules.check(facts, this.#clock.now());
+    return this.#rules.check(facts, nowMs);
   }
 
   async check(facts: TokenFacts): Promise<RevocationStatus> {

@@ -81,10 +81,21 @@ export type Verification =
 /** A token's header, as parsed (frozen, shared by every token with the same header). */
 type Header = Readonly<Record<string, unknown>>;
 
+/**
+ * A header with what choosing a key needs from it, decided once per header segment rather than
+ * once per token: the kid it names (undefined without one: the legacy key's shape), or why it
+ * can name no key.
+ */
+interface ParsedHeader {
+  readonly fields: Header;
+  readonly kid: string | undefined;
+  readonly refusal: "header_not_allowed" | "kid_invalid" | undefined;
+}
+
 /** A token whose shape, header and key are checked: its signature comes next. */
 interface Checking {
   readonly token: string;
-  readonly header: Header;
+  readonly header: ParsedHeader;
   readonly key: KeyRecord;
 }
 
@@ -111,7 +122,7 @@ export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
   const settings = resolveOptions(options);
   const cryptoKeys = new CryptoKeyCache();
   const cache = new VerifiedTokenCache<Verification>(settings.cacheSize);
-  const parsedHeaders = new Map<string, Readonly<Record<string, unknown>>>();
+  const parsedHeaders = new Map<string, ParsedHeader>();
   const expectIssued: ClaimExpectations = {
     clockToleranceSeconds: settings.clockToleranceSeconds,
     requireIssuedClaims: true,
@@ -144,17 +155,17 @@ export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
 
     // The key is chosen from the header before any cryptography, and handed to jose directly with
     // the key's own algorithm as the only one allowed.
-    const header = readHeader(token, parsedHeaders);
-    if (header === undefined) return refuse("malformed");
-    const key = selectKey(header, index);
+    const parsed = readHeader(token, parsedHeaders);
+    if (parsed === undefined) return refuse("malformed");
+    const key = selectKey(parsed, index);
     if (typeof key === "string") return refuse(key);
     if (!isVerifying(key.status)) {
       const reason = key.compromised ? "key_compromised" : "key_retired";
       return claimsUnexpired(token, nowMs) ? { ok: false, reason, kid: key.kid } : refuse(reason);
     }
     // A sealing key (A256GCM) never verifies a token, whatever a header claims.
-    if (header.alg !== key.alg || isEncryption(key.alg)) return refuse("alg_not_allowed");
-    return { token, header, key };
+    if (parsed.fields.alg !== key.alg || isEncryption(key.alg)) return refuse("alg_not_allowed");
+    return { token, header: parsed, key };
   }
 
   /** Everything after the signature checked out: the payload, the type, the claims; cached. */
@@ -162,10 +173,10 @@ export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
     const { token, header, key } = checking;
     const payload = parsePayload(verified);
     if (payload === undefined) return refuse("malformed");
-    if (settings.type !== undefined && normalizeType(header.typ) !== settings.type) {
+    if (settings.type !== undefined && normalizeType(header.fields.typ) !== settings.type) {
       return refuse("type_mismatch");
     }
-    const legacy = !("kid" in header);
+    const legacy = header.kid === undefined;
     const checked = validateClaims(payload, nowMs, legacy ? expectLegacy : expectIssued);
     if (!checked.ok) return checked;
     const result: Verification = {
@@ -230,12 +241,9 @@ export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
 /**
  * The protected header of a compact JWS of exactly three segments, or undefined. Parsed headers
  * are kept by their encoded form: every token of one key carries the same header segment, so this
- * saves decoding it for each token; capped, since anyone can send new headers.
+ * saves decoding and checking it for each token; capped, since anyone can send new headers.
  */
-function readHeader(
-  token: string,
-  parsed: Map<string, Readonly<Record<string, unknown>>>,
-): Readonly<Record<string, unknown>> | undefined {
+function readHeader(token: string, parsed: Map<string, ParsedHeader>): ParsedHeader | undefined {
   const first = token.indexOf(".");
   const second = first < 1 ? -1 : token.indexOf(".", first + 1);
   if (second < 0 || token.indexOf(".", second + 1) !== -1) return undefined;
@@ -252,30 +260,29 @@ function readHeader(
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
   if (parsed.size >= MAX_PARSED_HEADERS) parsed.clear();
-  const header = Object.freeze(value as Record<string, unknown>);
+  const header = parseHeader(Object.freeze(value as Record<string, unknown>));
   parsed.set(segment, header);
   return header;
+}
+
+/** What a header says about its key: headers that would change how the token is read, then the kid. */
+function parseHeader(fields: Header): ParsedHeader {
+  for (const name of FORBIDDEN_HEADERS)
+    if (name in fields) return { fields, kid: undefined, refusal: "header_not_allowed" };
+  if (!("kid" in fields)) return { fields, kid: undefined, refusal: undefined };
+  const kid = fields.kid;
+  return typeof kid === "string" && KID_PATTERN.test(kid)
+    ? { fields, kid, refusal: undefined }
+    : { fields, kid: undefined, refusal: "kid_invalid" };
 }
 
 const MAX_PARSED_HEADERS = 256;
 
 /** The key a token with this header names (verifying or not), or why there is none. */
-function selectKey(
-  header: Record<string, unknown>,
-  index: KeyringIndex,
-): KeyRecord | RefusalReason {
-  for (const name of FORBIDDEN_HEADERS) if (name in header) return "header_not_allowed";
-  let key: KeyRecord | undefined;
-  if (!("kid" in header)) {
-    key = index.legacy;
-    if (key === undefined) return "kid_missing";
-  } else {
-    const kid = header.kid;
-    if (typeof kid !== "string" || !KID_PATTERN.test(kid)) return "kid_invalid";
-    key = index.byKid.get(kid);
-    if (key === undefined) return "unknown_kid";
-  }
-  return key;
+function selectKey(header: ParsedHeader, index: KeyringIndex): KeyRecord | RefusalReason {
+  if (header.refusal !== undefined) return header.refusal;
+  if (header.kid === undefined) return index.legacy ?? "kid_missing";
+  return index.byKid.get(header.kid) ?? "unknown_kid";
 }
 
 /** Whether the payload, read without verifying it, names an `exp` after `nowMs`. */

@@ -1,5 +1,6 @@
 import { type Clock, MINUTE } from "../kernel/clock.ts";
-import type { VerifyingStatus } from "../keyring/key.ts";
+import type { KeyRecord, VerifyingStatus } from "../keyring/key.ts";
+import type { Keyring } from "../keyring/keyring.ts";
 import type { RevocationCheck, RevocationOutcome } from "../revocation/guard.ts";
 import { factsOf, type RevocationRule } from "../revocation/rules.ts";
 import type { TokenClaims } from "../tokens/claims.ts";
@@ -69,14 +70,15 @@ export type AuthResult = Authenticated | Refused;
  */
 export function countUsage(
   result: AuthResult,
-  count: (kid: string, outcome: UsageOutcome) => void,
+  count: (kid: string, outcome: UsageOutcome, nowMs: number) => void,
+  nowMs: number,
 ): void {
-  if (result.ok) count(result.kid, result.staleSigner ? "stale-signer" : "verified");
+  if (result.ok) count(result.kid, result.staleSigner ? "stale-signer" : "verified", nowMs);
   else if (
     result.kid !== undefined &&
     (result.reason === "key_retired" || result.reason === "key_compromised")
   )
-    count(result.kid, "refused");
+    count(result.kid, "refused", nowMs);
 }
 
 export interface AuthenticatorDeps {
@@ -92,17 +94,18 @@ export interface AuthenticatorDeps {
 }
 
 /**
- * One verification path for every verifier: keyring (cached), then signature and claims, then
- * revocation on every request (never cached). A token naming an unknown kid reloads the keyring
- * once (rate-limited by the cache) and is verified again.
- */
-/**
  * A verifier's decision on a request's token. Given at once when nothing has to be awaited (the
  * usual request: keyring in memory, a signature Node checks at once, a fresh mirror), else as a
  * promise; callers `await` it either way, and the usual request then costs no promise.
  */
 export type Authenticate = (token: string | undefined) => AuthResult | Promise<AuthResult>;
 
+/**
+ * One verification path for every verifier: keyring (cached), then signature and claims, then
+ * revocation on every request (never cached). A token naming an unknown kid reloads the keyring
+ * once (rate-limited by the cache) and is verified again. The usual request reads the clock once:
+ * the keyring's age, the token's times and the rules' expiries are all judged at that instant.
+ */
 export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
   const followMs = deps.signerFollowMs ?? 2 * MINUTE;
 
@@ -110,6 +113,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
   const afterVerification = (
     read: ReadKeyring,
     verified: Verification,
+    nowMs: number,
   ): AuthResult | Promise<AuthResult> => {
     if (!verified.ok) {
       const { reason, kid } = verified;
@@ -123,7 +127,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
     }
     const facts = factsOf(verified.claims, verified.kid);
     // Decided from memory: no round trip to time (timing it would cost more than the decision).
-    const now = deps.revocations.now(facts);
+    const now = deps.revocations.now(facts, nowMs);
     if (now !== undefined) return decided(read, verified, now, 0);
     const started = performance.now();
     return deps
@@ -155,7 +159,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
         revocationMs,
       };
     }
-    const key = read.keyring.keys.find((k) => k.kid === kid);
+    const key = keyOf(read.keyring, kid);
     return {
       ok: true,
       claims,
@@ -181,13 +185,16 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
   ): Promise<AuthResult> => {
     if (unknownKid(verified) && (await deps.keyrings.reloadForUnknownKid())) {
       const reread = await deps.keyrings.get();
-      if (reread.ok)
+      if (reread.ok) {
+        const nowMs = deps.clock.now();
         return afterVerification(
           reread,
-          await deps.verifier.verify(token, reread.keyring, deps.clock.now()),
+          await deps.verifier.verify(token, reread.keyring, nowMs),
+          nowMs,
         );
+      }
     }
-    return afterVerification(read, verified);
+    return afterVerification(read, verified, deps.clock.now());
   };
 
   /** A keyring to load first (none yet, or one too old to serve while it reloads). */
@@ -205,21 +212,29 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
     if (token === undefined || token === "") return TOKEN_MISSING;
     // The usual request decides without waiting for anything: a keyring in memory, a signature
     // Node checks at once, a fresh mirror of the rules. Anything else takes the waiting path.
-    const read = deps.keyrings.readNow();
-    if (read === undefined || !read.ok) return waiting(token);
     const nowMs = deps.clock.now();
+    const read = deps.keyrings.readNow(nowMs);
+    if (read === undefined || !read.ok) return waiting(token);
     const verified = deps.verifier.decide(token, read.keyring, nowMs);
     if (verified instanceof Promise)
       // A signature checked with a promise (WebCrypto at the edge): the keyring is still in hand.
       return verified.then((later) =>
-        unknownKid(later) ? withUnknownKid(token, read, later) : afterVerification(read, later),
+        unknownKid(later)
+          ? withUnknownKid(token, read, later)
+          : afterVerification(read, later, deps.clock.now()),
       );
     if (unknownKid(verified)) return withUnknownKid(token, read, verified);
-    return afterVerification(read, verified);
+    return afterVerification(read, verified, nowMs);
   };
 }
 
 const TOKEN_MISSING: AuthResult = { ok: false, reason: "token_missing" };
+
+/** The keyring's key of `kid`, found without a callback (a closure a request would allocate). */
+function keyOf(keyring: Keyring, kid: string): KeyRecord | undefined {
+  for (const key of keyring.keys) if (key.kid === kid) return key;
+  return undefined;
+}
 
 /** A kid the keyring lacks (`withUnknownKid` reloads the keyring and verifies again). */
 const unknownKid = (verified: Verification) => !verified.ok && verified.reason === "unknown_kid";

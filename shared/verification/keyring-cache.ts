@@ -102,27 +102,27 @@ export class KeyringCache<T = Keyring> {
    * caller wait for the load.
    */
   async get(): Promise<KeyringRead<T>> {
-    const wait = this.#reloadDue();
+    const wait = this.#reloadDue(this.#clock.now());
     if (wait !== undefined) await wait;
-    return this.#read();
+    return this.#read(this.#clock.now());
   }
 
   /**
    * The keyring now, without waiting, when the caller would not have to wait (the usual case:
-   * `get` with no promise to await); undefined when it would (then `get`).
+   * `get` with no promise to await); undefined when it would (then `get`). `nowMs`: the
+   * request's one reading of the clock, when the caller has it.
    */
-  readNow(): KeyringRead<T> | undefined {
-    return this.#reloadDue() === undefined ? this.#read() : undefined;
+  readNow(nowMs = this.#clock.now()): KeyringRead<T> | undefined {
+    return this.#reloadDue(nowMs) === undefined ? this.#read(nowMs) : undefined;
   }
 
   /** Starts the reload that is due, if any; answers it when the caller must wait for it. */
-  #reloadDue(): Promise<void> | undefined {
-    const now = this.#clock.now();
+  #reloadDue(now: number): Promise<void> | undefined {
     if (now - this.#loadedAt < this.#ttlMs || now - this.#failedAt < this.#retryAfterMs)
       return undefined;
     const reload = this.#reload();
     const tooOld = now - this.#loadedAt >= this.#ttlMs + this.#backgroundReloadForMs;
-    return tooOld || !this.#read().ok ? reload : undefined;
+    return tooOld || !this.#read(now).ok ? reload : undefined;
   }
 
   /**
@@ -158,7 +158,7 @@ export class KeyringCache<T = Keyring> {
    * holds); undefined before the first load and past the stale bound.
    */
   get held(): T | undefined {
-    const read = this.#read();
+    const read = this.#read(this.#clock.now());
     return read.ok ? read.keyring : undefined;
   }
 
@@ -175,9 +175,9 @@ export class KeyringCache<T = Keyring> {
     return this.#inFlight;
   }
 
-  #read(): KeyringRead<T> {
+  #read(now: number): KeyringRead<T> {
     if (this.#keyring === undefined) return { ok: false, reason: "keyring_unavailable" };
-    const ageMs = this.#clock.now() - this.#loadedAt;
+    const ageMs = now - this.#loadedAt;
     if (ageMs >= this.#ttlMs + this.#maxStaleMs)
       return { ok: false, reason: "keyring_unavailable" };
     // Past the TTL while a reload is under way is not stale; past it after a failed load is.

@@ -92,7 +92,7 @@ async function migrationYear(guard: boolean) {
     await tick(deps, t);
     for (let i = 0; i < USERS; i++) {
       const result = await authenticate(await login(`user-${i}`, day));
-      countUsage(result, (kid, outcome) => usage.record(kid, t, outcome));
+      countUsage(result, (kid, outcome, at) => usage.record(kid, at, outcome), t);
       if (!result.ok) refusedLogins++;
     }
   }
