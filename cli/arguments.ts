@@ -12,6 +12,7 @@ export interface Flags {
   version?: boolean;
   reason?: string;
   immediate?: boolean;
+  force?: boolean;
   token?: string;
   jti?: string;
   exp?: string;

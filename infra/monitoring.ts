@@ -59,6 +59,7 @@ export class KeywardMonitoring extends Construct {
     | "refusalsAboveUsual"
     | "rotationFailed"
     | "staleSigner"
+    | "propagationIncomplete"
     | "rotationErrors"
     | "staleKeyring"
     | "revocationStoreFailures"
@@ -70,7 +71,10 @@ export class KeywardMonitoring extends Construct {
   constructor(scope: Construct, id: string, props: KeywardMonitoringProps) {
     super(scope, id);
     // An alarm on one of keyward's events: it fires on the first one.
-    const eventAlarm = (type: "RotationFailed" | "StaleSigner", alarmDescription: string) =>
+    const eventAlarm = (
+      type: "RotationFailed" | "StaleSigner" | "PropagationIncomplete",
+      alarmDescription: string,
+    ) =>
       new Alarm(this, type, {
         alarmDescription,
         metric: keywardMetric("Events", { Type: type }),
@@ -119,6 +123,10 @@ export class KeywardMonitoring extends Construct {
       staleSigner: eventAlarm(
         "StaleSigner",
         "keyward published StaleSigner: a login service still signs with a key that stopped signing (or with the imported secret, outside keyward), so the rotation holds that key's retirement (or the first activation). Runbook: keyward status names the key; restart or fix the login service so it signs through keyward/issuer or the issuing endpoint.",
+      ),
+      propagationIncomplete: eventAlarm(
+        "PropagationIncomplete",
+        "keyward published PropagationIncomplete: a pending key could sign, but some live verifier has not said it holds it (or their receipts could not be read) for longer than the maximum wait, so the rotation holds it. Runbook: keyward verifiers names the laggards (kind, region, revision, last seen); restart or fix them, or keyward activate KID --force --reason R to go ahead without them.",
       ),
       rotationErrors: new Alarm(this, "RotationErrors", {
         alarmDescription:
@@ -180,9 +188,13 @@ export class KeywardMonitoring extends Construct {
     // The event itself, with its reason, reaches the topic too (the alarm only counts).
     // An event the topic refuses (throttled, a policy changed) waits in the dead-letter queue.
     new Rule(this, "RotationFailedToTopic", {
-      description: "keyward: forward RotationFailed and StaleSigner events to the alarm topic",
+      description:
+        "keyward: forward RotationFailed, StaleSigner and PropagationIncomplete events to the alarm topic",
       eventBus: props.bus,
-      eventPattern: { source: ["keyward"], detailType: ["RotationFailed", "StaleSigner"] },
+      eventPattern: {
+        source: ["keyward"],
+        detailType: ["RotationFailed", "StaleSigner", "PropagationIncomplete"],
+      },
       targets: [new SnsTopic(props.topic, { deadLetterQueue: props.deadLetters })],
     });
 

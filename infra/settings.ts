@@ -28,6 +28,11 @@ export interface KeywardSettings {
   readonly keyringCacheTtl?: Duration;
   /** A new key stays pending this long beyond the keyring cache TTL before it signs. Default 60 s. */
   readonly prePublicationMargin?: Duration;
+  /**
+   * A pending key signs only once every live verifier holds it; past the pre-publication period by
+   * this long, a key still waiting raises PropagationIncomplete (and its alarm). Default 1 hour.
+   */
+  readonly propagationMaxWait?: Duration;
   /** What the authorizer does when Upstash does not answer in time. Default closed. */
   readonly failureMode?: "closed" | "open";
   /** Key prefix in Upstash, shared by every function. Default `kw:`. */

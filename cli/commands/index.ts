@@ -1,4 +1,5 @@
 import type { Command } from "../command.ts";
+import { activate } from "./activate.ts";
 import { audit } from "./audit.ts";
 import { check } from "./check.ts";
 import { families, sessions } from "./families.ts";
@@ -25,6 +26,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   init,
   status,
   rotate,
+  activate,
   rollback,
   reinstate,
   revoke,

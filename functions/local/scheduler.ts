@@ -1,6 +1,7 @@
 import type { Clock } from "../../shared/kernel/clock.ts";
 import type { OperationDeps } from "../../shared/operations/deps.ts";
 import { tickAll } from "../../shared/operations/tick-all.ts";
+import type { ReceiptReader } from "../../shared/receipts/store.ts";
 import type { UsageStore } from "../../shared/usage/counts.ts";
 
 export interface LocalScheduler {
@@ -10,13 +11,16 @@ export interface LocalScheduler {
 }
 
 /**
- * The local stack's rotation scheduler: every `periodMs`, the usage figures are flushed and each
- * keyring ticks, as the rotation function does on its schedule; what changed or failed is logged.
+ * The local stack's rotation scheduler: every `periodMs`, the usage figures and receipts are
+ * flushed and each keyring ticks, as the rotation function does on its schedule; what changed,
+ * waits or failed is logged.
  */
 export function startScheduler(options: {
   readonly keyrings: readonly OperationDeps[];
   readonly usage: UsageStore;
-  /** Work to do first (flushing usage counts, so the grace gate reads them). */
+  /** The verifiers' receipts: a pending key signs once they all hold it. */
+  readonly receipts: ReceiptReader;
+  /** Work to do first (flushing usage counts and receipts, so the gates read them). */
   readonly before: (now: number) => Promise<unknown>;
   readonly periodMs: number;
   readonly clock: Clock;
@@ -27,7 +31,11 @@ export function startScheduler(options: {
   const once = async () => {
     const now = clock.now();
     await options.before(now);
-    const keyrings = options.keyrings.map((keyring) => ({ ...keyring, usage: options.usage }));
+    const keyrings = options.keyrings.map((keyring) => ({
+      ...keyring,
+      usage: options.usage,
+      receipts: options.receipts,
+    }));
     await tickAll(keyrings, now, (name, outcome) => {
       if (outcome.status === "applied")
         log(
@@ -35,6 +43,12 @@ export function startScheduler(options: {
         );
       else if (outcome.status === "failed")
         log(`${stamp()} tick (${name}) failed: ${outcome.reason}`);
+      if ("propagation" in outcome && outcome.propagation !== undefined) {
+        const { kid, held, live } = outcome.propagation;
+        log(
+          `${stamp()} tick (${name}): ${kid} waits to sign: held by ${held} of ${live} live verifiers`,
+        );
+      }
     });
   };
   const timer = setInterval(() => {

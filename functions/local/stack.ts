@@ -87,6 +87,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const sessionsPolicy = resolvePolicy({
     keyringCacheTtlMs: policy.keyringCacheTtlMs,
     prePublicationMarginMs: policy.prePublicationMarginMs,
+    propagationMaxWaitMs: policy.propagationMaxWaitMs,
     rotationPeriodMs: SESSIONS_POLICY_DEFAULTS.rotationPeriodMs,
     maxTokenLifetimeMs: SESSIONS_POLICY_DEFAULTS.maxTokenLifetimeMs,
     ...options.sessionsPolicy,
@@ -218,7 +219,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const scheduler = startScheduler({
     keyrings: [deps, sessionDeps],
     usage: stores.usage,
-    before: (now) => Promise.all([usage.flush(now), sessions.flush()]),
+    receipts: stores.receipts,
+    // The verifier loads a keyring that is due first: its receipt then says what its next
+    // request would verify with, even when no request came since the keyring changed.
+    before: (now) =>
+      Promise.all([verifier.keyrings.get().then(() => usage.flush(now)), sessions.flush()]),
     periodMs: options.tickMs ?? 10 * SECOND,
     clock,
     log,

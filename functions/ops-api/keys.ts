@@ -3,6 +3,7 @@ import { SECRET_ENCODINGS, type SecretEncoding } from "../../shared/keyring/impo
 import { KID_PATTERN } from "../../shared/keyring/key.ts";
 import { planAhead } from "../../shared/keyring/schedule.ts";
 import { keyringKindOf, type OperationDeps } from "../../shared/operations/deps.ts";
+import { forceActivation } from "../../shared/operations/force-activation.ts";
 import { importSecret } from "../../shared/operations/import.ts";
 import { initKeyring } from "../../shared/operations/init.ts";
 import { reinstate, rollbackKeys } from "../../shared/operations/rollback.ts";
@@ -13,6 +14,7 @@ import { strictObject, text } from "../http/input.ts";
 import type { Env, OpsContext } from "./context.ts";
 import { refusedError } from "./statuses.ts";
 import type {
+  ForcedActivationResponse,
   ImportResponse,
   InitResponse,
   KeysResponse,
@@ -100,6 +102,28 @@ export function keyRoutes(ctx: OpsContext, deps: OperationDeps): Hono<Env> {
     });
     if (!result.ok) throw refusedError(result);
     return c.json({ kid, status: "previous" } satisfies ReinstateResponse);
+  });
+
+  // Only forced: without `force` a pending key signs when the rotation function finds every live
+  // verifier holding it; this is the operator's way past a PropagationIncomplete.
+  app.post("/keys/:kid/activate", authenticated("admin"), body, async (c) => {
+    const kid = c.req.param("kid");
+    if (!KID_PATTERN.test(kid))
+      throw new ApiError(400, "invalid_request", "the kid in the path is not a valid kid");
+    const fields = await json(c, ["force", "reason"]);
+    if (fields.force !== true)
+      throw new ApiError(
+        400,
+        "invalid_request",
+        "body.force must be true: a pending key signs by itself once every live verifier holds it; forcing goes ahead without that evidence",
+      );
+    const result = await forceActivation(
+      { ...deps, ...(options.receipts === undefined ? {} : { receipts: options.receipts }) },
+      { kid, reason: text(fields, "reason", 500), actor: c.get("operator").name },
+    );
+    if (!result.ok) throw refusedError(result);
+    const { keyring: _, ...outcome } = result.value;
+    return c.json(outcome satisfies ForcedActivationResponse);
   });
 
   app.post("/keys/import", authenticated("admin"), body, async (c) => {

@@ -7,6 +7,7 @@ const STATUS_OF: Readonly<Record<OperationRefusalCode, ContentfulStatusCode>> = 
   keyring_conflict: 409,
   keyring_exists: 409,
   rotation_in_progress: 409,
+  activation_not_due: 409,
   emergency_in_progress: 409,
   no_previous_key: 409,
   legacy_key_exists: 409,

@@ -38,6 +38,13 @@ export interface ReinstateResponse {
   readonly status: "previous";
 }
 
+/** `POST …/keys/{kid}/activate` with `force`: what the key does now, and who did not hold it. */
+export interface ForcedActivationResponse {
+  readonly kid: string;
+  readonly step: "activate" | "rollout";
+  readonly laggards: readonly string[];
+}
+
 /** `POST …/keys/import`: the lifetime under the signing keyring's or the sessions keyring's name. */
 export interface ImportResponse {
   readonly kid: string;

@@ -61,6 +61,8 @@ export type ChangeProof =
       readonly field: "createdAt" | "activatedAt" | "deactivatedAt";
       readonly atMs: number;
     }
+  /** A rolling rotation's cohort took effect if the stored rollout is this key's, since then. */
+  | { readonly kind: "rollout"; readonly kid: string; readonly atMs: number }
   /**
    * An emergency rotation: its rules are rewritten and, if its key never reached the keyring, the
    * emergency is run again (the operator asked for it, and its key rules may already refuse the

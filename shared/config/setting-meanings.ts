@@ -34,6 +34,8 @@ export const SETTING_MEANINGS: Readonly<Record<SettingName, string>> = {
   rotationPeriod: "a new key becomes current this long after the last activation",
   prePublicationMargin:
     "a new key stays pending this long beyond the keyring cache TTL (both keyrings)",
+  propagationMaxWait:
+    "an activation waiting for every live verifier to hold its key raises PropagationIncomplete after this (both keyrings)",
   minGrace: "a previous key verifies at least this long",
   maxGrace: "and at most this long",
   retireBelowPercent:

@@ -21,6 +21,7 @@ export const POLICY_SETTINGS = named({
   strategy: choice("KEYWARD_STRATEGY", ["graceful", "rolling"], "graceful"),
   rotationPeriod: number("days", "KEYWARD_ROTATION_PERIOD_DAYS", 90, 1, 3650),
   prePublicationMargin: number("seconds", "KEYWARD_PRE_PUBLICATION_MARGIN_SECONDS", 60, 0, 3600),
+  propagationMaxWait: number("seconds", "KEYWARD_PROPAGATION_MAX_WAIT_SECONDS", 3600, 0, 7 * 86_400),
   minGrace: number("days", "KEYWARD_MIN_GRACE_DAYS", 7, 0, 365),
   maxGrace: number("days", "KEYWARD_MAX_GRACE_DAYS", 21, 0, 365),
   retireBelowPercent: number("percent", "KEYWARD_RETIRE_BELOW_PERCENT", 5, 0, 100),

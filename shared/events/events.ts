@@ -14,6 +14,7 @@ export const EVENT_TYPES = [
   "RotationFailed",
   "TokensRevoked",
   "StaleSigner",
+  "PropagationIncomplete",
   "RefreshTokenReused",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -232,9 +232,11 @@ export interface TickResult {
 }
 
 /**
- * Plans what is due at `now` and applies it in order. A refused action is a bug in the plan (it
- * only plans what the lifecycle allows), so it throws rather than being skipped silently. The
- * result is one revision after `keyring`, however many actions it took: a tick is one commit.
+ * Plans what is due at `now` and applies it in order, but for what stale signers hold and the
+ * first signing `unpropagated` names (a pending key some live verifier does not hold yet). A
+ * refused action is a bug in the plan (it only plans what the lifecycle allows), so it throws
+ * rather than being skipped silently. The result is one revision after `keyring`, however many
+ * actions it took: a tick is one commit.
  */
 export async function applyPlan(
   keyring: Keyring,
@@ -243,6 +245,7 @@ export async function applyPlan(
   policy: RotationPolicy,
   random: RandomSource,
   stale: StaleSigners = {},
+  unpropagated?: { readonly kid: string; readonly holds: "activate" | "rollout" },
 ): Promise<TickResult> {
   const held = staleSignerHolds(keyring, now, usage, policy, stale);
   const actions = planTransitions(keyring, now, usage, policy).filter(
@@ -251,7 +254,8 @@ export async function applyPlan(
         (hold) =>
           (hold.holds === "retire" && action.type === "retire" && action.kid === hold.kid) ||
           (hold.holds === "activate" && action.type === "activate"),
-      ),
+      ) &&
+      !(unpropagated?.holds === action.type && "kid" in action && unpropagated.kid === action.kid),
   );
   let next = keyring;
   for (const action of actions) {

@@ -13,6 +13,11 @@ export interface RotationPolicy {
   readonly keyringCacheTtlMs: number;
   readonly prePublicationMarginMs: number;
   /**
+   * A pending key signs only once every live verifier says it holds it (their receipts); past the
+   * pre-publication period by this long, a key still waiting raises `PropagationIncomplete`.
+   */
+  readonly propagationMaxWaitMs: number;
+  /**
    * The longest lifetime a token can have (`exp - iat`); for the sessions keyring, the longest a
    * session sealed under a key may live (sealers refuse to seal longer-lived ones).
    */
@@ -40,6 +45,7 @@ export const DEFAULT_POLICY: RotationPolicy = {
   rotationPeriodMs: P.rotationPeriod.default * DAY,
   keyringCacheTtlMs: V.keyringCacheTtl.default * SECOND,
   prePublicationMarginMs: P.prePublicationMargin.default * SECOND,
+  propagationMaxWaitMs: P.propagationMaxWait.default * SECOND,
   maxTokenLifetimeMs: V.maxTokenLifetime.default * SECOND,
   minGraceMs: P.minGrace.default * DAY,
   maxGraceMs: P.maxGrace.default * DAY,
@@ -69,6 +75,7 @@ export function resolvePolicy(overrides: Partial<RotationPolicy> = {}): Rotation
     "rotationPeriodMs",
     "keyringCacheTtlMs",
     "prePublicationMarginMs",
+    "propagationMaxWaitMs",
     "maxTokenLifetimeMs",
     "minGraceMs",
     "maxGraceMs",

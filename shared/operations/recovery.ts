@@ -83,6 +83,15 @@ async function recoverOne(
       await notDone(deps, change);
       return "not-done";
     }
+    case "rollout": {
+      const rollout = (await deps.keyrings.load())?.rollout;
+      if (rollout?.kid === proof.kid && rollout.since === proof.atMs) {
+        await finish(deps, change, "ok", change.events);
+        return "done";
+      }
+      await notDone(deps, change);
+      return "not-done";
+    }
     case "emergency": {
       const keyring = await deps.keyrings.load();
       const landed =

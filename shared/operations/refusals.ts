@@ -12,6 +12,8 @@ export type OperationRefusalCode =
   | "keyring_exists"
   /** A rotation's key is pending activation already. */
   | "rotation_in_progress"
+  /** A forced activation of a key whose pre-publication period is not over (or not pending). */
+  | "activation_not_due"
   /** Another emergency made the current key moments ago. */
   | "emergency_in_progress"
   /** The revocation store (or the journal) did not take the write. */

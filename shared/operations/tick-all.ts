@@ -1,6 +1,6 @@
 import type { KeyringName } from "../keyring/names.ts";
 import type { OperationDeps } from "./deps.ts";
-import { type TickOutcome, tick, type UsageSource } from "./tick.ts";
+import { type TickDeps, type TickOutcome, tick } from "./tick.ts";
 
 /** The keyring whose previous key past its minimum grace carries the largest share, if any. */
 export interface LingeringOnKeyring {
@@ -20,7 +20,7 @@ export interface TickAllOutcome {
  * outcome as it comes (a log line).
  */
 export async function tickAll(
-  keyrings: readonly (OperationDeps & { readonly usage: UsageSource })[],
+  keyrings: readonly TickDeps[],
   now: number,
   each: (keyring: KeyringName, outcome: TickOutcome) => void = () => {},
 ): Promise<TickAllOutcome> {

@@ -7,10 +7,18 @@ import {
   type LingeringKey,
   lingeringPreviousKey,
   type PolicyAction,
+  planTransitions,
   type StaleSigners,
   staleSignerHolds,
 } from "../keyring/plan.ts";
 import { KeyringConflict, restorePrevious } from "../keyring-store/store.ts";
+import {
+  type Evidence,
+  laggardText,
+  type PropagationHold,
+  propagationHold,
+} from "../receipts/propagation.ts";
+import type { ReceiptReader } from "../receipts/store.ts";
 import { StoreUnavailable } from "../revocation/store.ts";
 import type { UsageStore } from "../usage/counts.ts";
 import { labelEntry, labelEvent, type OperationDeps } from "./deps.ts";
@@ -27,18 +35,29 @@ export type UsageSource = Pick<UsageStore, "verificationsByKid"> &
 /** No figures: the grace gate then holds previous keys to the maximum grace. */
 export const noUsage: UsageSource = { verificationsByKid: async () => undefined };
 
-/** Set when a previous key past its minimum grace still verifies tokens (see `lingeringPreviousKey`). */
-interface Lingering {
+/**
+ * `lingering`: a previous key past its minimum grace still verifies tokens (see
+ * `lingeringPreviousKey`). `propagation`: a pending key's first signing waits for every live
+ * verifier to hold it.
+ */
+interface Held {
   readonly lingering?: LingeringKey;
+  readonly propagation?: {
+    readonly kid: string;
+    readonly live: number;
+    readonly held: number;
+    readonly waitingSeconds: number;
+    readonly incomplete: boolean;
+  };
 }
 
 export type TickOutcome =
-  | ({ readonly status: "idle" } & Lingering)
+  | ({ readonly status: "idle" } & Held)
   | ({
       readonly status: "applied";
       readonly actions: readonly PolicyAction[];
       readonly revision: number;
-    } & Lingering)
+    } & Held)
   | { readonly status: "conflict" }
   /**
    * A keyring not created yet (`keyward init`, or an import): nothing to do, and no alarm on a
@@ -56,17 +75,26 @@ const EVENT_OF: Record<PolicyAction["type"], EventType | undefined> = {
 };
 
 /**
- * One run of the rotation function: finish the changes a crash left unjournaled, read the keyring and the usage figures, apply what the
- * policy says is due (as one revision), commit, and self-test any activation against the keyring
- * as stored. Safe to repeat: at the same instant a second tick finds nothing due; two racing ticks
- * leave one winner (the other sees a conflict); a keyring that cannot be read is left untouched.
- * Even when nothing is due, the stored keyring is saved again, which only repairs (deletes the
- * material of destroyed keys and of abandoned writes).
+ * What a tick reads besides the keyring: the usage figures, and the live verifiers' receipts
+ * where they are kept (without them, a pending key signs once its pre-publication period ends).
  */
-export async function tick(
-  deps: OperationDeps & { readonly usage: UsageSource },
-  now: number,
-): Promise<TickOutcome> {
+export type TickDeps = OperationDeps & {
+  readonly usage: UsageSource;
+  readonly receipts?: ReceiptReader;
+};
+
+/**
+ * One run of the rotation function: finish the changes a crash left unjournaled, read the keyring,
+ * the usage figures and the receipts, apply what the policy says is due (as one revision), commit,
+ * and self-test any activation against the keyring as stored. A pending key's first signing waits
+ * until every live verifier holds it; past the maximum wait it raises `PropagationIncomplete`
+ * naming the laggards, and still waits (an operator may `keyward activate --force`). Safe to
+ * repeat: at the same instant a second tick finds nothing due; two racing ticks leave one winner
+ * (the other sees a conflict); a keyring that cannot be read is left untouched. Even when nothing
+ * is due, the stored keyring is saved again, which only repairs (deletes the material of destroyed
+ * keys and of abandoned writes).
+ */
+export async function tick(deps: TickDeps, now: number): Promise<TickOutcome> {
   const at = new Date(now).toISOString();
   const fail = async (
     reason: string,
@@ -124,6 +152,16 @@ export async function tick(
       })),
     );
   }
+  const hold = propagationHold(
+    keyring,
+    deps.keyringName,
+    now,
+    deps.policy,
+    planTransitions(keyring, now, usage, deps.policy),
+    await evidenceOf(deps.receipts, now),
+  );
+  if (hold?.incomplete)
+    await deps.events.publish([labelEvent(deps, incompleteEvent(hold, now, at))]);
   const { keyring: next, applied } = await applyPlan(
     keyring,
     now,
@@ -131,6 +169,7 @@ export async function tick(
     deps.policy,
     deps.random,
     stale,
+    hold,
   );
   try {
     await deps.keyrings.save(next);
@@ -139,8 +178,21 @@ export async function tick(
     throw error;
   }
   const found = lingeringPreviousKey(next, now, usage, deps.policy);
-  const lingering = found === undefined ? {} : { lingering: found };
-  if (applied.length === 0) return { status: "idle", ...lingering };
+  const notes: Held = {
+    ...(found === undefined ? {} : { lingering: found }),
+    ...(hold === undefined
+      ? {}
+      : {
+          propagation: {
+            kid: hold.kid,
+            live: hold.live,
+            held: hold.held,
+            waitingSeconds: Math.max(0, Math.floor((now - hold.dueAt) / 1000)),
+            incomplete: hold.incomplete,
+          },
+        }),
+  };
+  if (applied.length === 0) return { status: "idle", ...notes };
 
   // The journal reads which key an activation replaced and how its self-test went from here.
   const replaced = currentKid(keyring);
@@ -180,7 +232,45 @@ export async function tick(
       events.push(labelEvent(deps, { type, at, detail: { kid, reason: action.reason } }));
   }
   await deps.events.publish(events);
-  return { status: "applied", actions: applied, revision: next.revision, ...lingering };
+  return { status: "applied", actions: applied, revision: next.revision, ...notes };
+}
+
+/** Laggards named in one event, at most: the event says how many there are in all. */
+const LAGGARDS_NAMED = 20;
+
+function incompleteEvent(hold: PropagationHold, now: number, at: string): KeywardEvent {
+  const waitingMinutes = Math.floor((now - hold.dueAt) / 60_000);
+  return {
+    type: "PropagationIncomplete",
+    at,
+    detail: {
+      kid: hold.kid,
+      holds: hold.holds,
+      live: hold.live,
+      held: hold.held,
+      waitingMinutes,
+      laggards: hold.laggards.slice(0, LAGGARDS_NAMED).map(laggardText),
+      detail: hold.unreadable
+        ? `the verifiers' receipts could not be read for ${waitingMinutes} minutes, so nobody can tell whether they hold the new key: its first signing waits (check Upstash; keyward activate --force proceeds without the evidence)`
+        : `${hold.live - hold.held} of ${hold.live} live verifiers still do not hold the new key ${waitingMinutes} minutes after it could sign: its first signing waits (keyward verifiers names them; restart or fix them, or keyward activate --force)`,
+    },
+  };
+}
+
+/**
+ * The receipts as evidence: none where no reader is given, `unreadable` when the store fails
+ * (the gate then holds: no evidence is not evidence that every verifier holds the key).
+ */
+async function evidenceOf(
+  receipts: ReceiptReader | undefined,
+  now: number,
+): Promise<Evidence | undefined> {
+  if (receipts === undefined) return undefined;
+  try {
+    return { readable: true, receipts: await receipts.live(now) };
+  } catch {
+    return { readable: false };
+  }
 }
 
 /**

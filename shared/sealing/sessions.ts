@@ -52,7 +52,11 @@ export interface SessionsOptions {
 }
 
 export interface Sessions extends Sealer {
-  /** Writes the usage counts not yet flushed (before a process exits). */
+  /**
+   * Writes the usage counts not yet flushed and the receipt (before a process exits, and on the
+   * local stack's schedule), after loading a keyring that is due: the receipt says what the
+   * next open would use.
+   */
   flush(): Promise<void>;
 }
 
@@ -142,6 +146,9 @@ export function createSessions(options: SessionsOptions): Sessions {
   return {
     seal: sealer.seal,
     open: sealer.open,
-    flush: () => usage?.flush(clock.now()) ?? Promise.resolve(),
+    flush: async () => {
+      await keyrings.get();
+      await usage?.flush(clock.now());
+    },
   };
 }

@@ -90,6 +90,11 @@ describe("keyward's alarms and dashboard", () => {
       MetricName: "Events",
       Dimensions: [{ Name: "Type", Value: "StaleSigner" }],
     });
+    expect(alarm("PropagationIncomplete")).toMatchObject({
+      MetricName: "Events",
+      Dimensions: [{ Name: "Type", Value: "PropagationIncomplete" }],
+      Threshold: 1,
+    });
     expect(alarm("RevocationStoreFailures")).toMatchObject({
       MetricName: "RevocationStoreUnavailable",
     });
@@ -100,16 +105,19 @@ describe("keyward's alarms and dashboard", () => {
     });
   });
 
-  it("sends every alarm, and every RotationFailed and StaleSigner event, to a topic that requires TLS, with undeliverable events dead-lettered", () => {
+  it("sends every alarm, and every RotationFailed, StaleSigner and PropagationIncomplete event, to a topic that requires TLS, with undeliverable events dead-lettered", () => {
     const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm"));
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(9);
     for (const a of alarms) {
       expect(a.Properties.AlarmActions).toEqual([{ Ref: ids.topic }]);
       expect(a.Properties.OKActions).toEqual([{ Ref: ids.topic }]);
     }
     template.hasResourceProperties("AWS::Events::Rule", {
       EventBusName: { Ref: ids.bus },
-      EventPattern: { source: ["keyward"], "detail-type": ["RotationFailed", "StaleSigner"] },
+      EventPattern: {
+        source: ["keyward"],
+        "detail-type": ["RotationFailed", "StaleSigner", "PropagationIncomplete"],
+      },
       Targets: [
         Match.objectLike({
           Arn: { Ref: ids.topic },

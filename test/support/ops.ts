@@ -46,6 +46,7 @@ export async function opsFixture(
     maxBodyBytes?: number;
     usage?: UsageStore;
     families?: OpsAppOptions["families"];
+    receipts?: OpsAppOptions["receipts"];
     /** The deps the app sees (fault injection); the fixture keeps the real ones. */
     wrapDeps?: (deps: OperationDeps) => OperationDeps;
   } = {},
@@ -86,6 +87,7 @@ export async function opsFixture(
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     ...(options.usage === undefined ? {} : { usage: options.usage }),
     ...(options.families === undefined ? {} : { families: options.families }),
+    ...(options.receipts === undefined ? {} : { receipts: options.receipts }),
   });
   const call = async (
     method: string,

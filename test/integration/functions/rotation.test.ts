@@ -1,12 +1,16 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { createOpsAppFromEnv } from "../../../functions/ops-api/wiring.ts";
 import { createRotationFromEnv } from "../../../functions/rotation/wiring.ts";
 import { sha256, toHex } from "../../../shared/access/operators.ts";
-import { DAY } from "../../../shared/kernel/clock.ts";
+import { DAY, HOUR } from "../../../shared/kernel/clock.ts";
 import { ConfigInvalid } from "../../../shared/kernel/errors.ts";
+import { UpstashUsageCounter } from "../../../shared/usage/upstash-counter.ts";
 import { deployedEnvironment } from "../../support/deployed.ts";
-import { newKeyring } from "../../support/keyrings.ts";
+import { seededRandom } from "../../support/deterministic.ts";
+import { newKeyring, withPending } from "../../support/keyrings.ts";
+import { receiptOf } from "../../support/receipts.ts";
 import { startOwnUpstash } from "../../support/services.ts";
+import { usageCounts } from "../../support/usage.ts";
 
 describe("the rotation function and the ops API from their environment (moto, local Upstash)", () => {
   it("on a fresh stack raises no alarm: both keyrings absent, no RotationFailed, until `init` creates one", async () => {
@@ -117,6 +121,54 @@ describe("the rotation function and the ops API from their environment (moto, lo
           refusedVerifications: 0,
         },
       ],
+    });
+  });
+
+  it("holds a pending key that a live authorizer's receipt in Upstash lacks, publishes PropagationIncomplete on EventBridge past the maximum wait, and activates once the receipt lists it", async () => {
+    const { env, received, keyrings } = await deployedEnvironment();
+    const now = Date.now();
+    const published = await withPending(
+      await newKeyring("HS256", now - 91 * DAY),
+      "HS256",
+      now - 2 * HOUR,
+      seededRandom("propagation"),
+    );
+    await keyrings.save(published);
+    const [current, pending] = published.keys.map((k) => k.kid) as [string, string];
+    // What an authorizer container's usage flush writes, in the same request as its counts.
+    const flush = new UpstashUsageCounter(
+      { url: inject("services").upstashUrl, token: inject("services").upstashToken },
+      env.KEYWARD_REDIS_PREFIX,
+    );
+    const holding = (...kids: string[]) =>
+      receiptOf("container-1", Date.now(), {
+        revision: published.revision,
+        keys: kids.map((kid) => ({ kid, status: kid === current ? "current" : "pending" })),
+      });
+    await flush.add(usageCounts({ [current]: 5 }), Date.now(), holding(current));
+    const handler = await createRotationFromEnv(env, () => undefined);
+
+    expect(await handler()).toMatchObject({
+      signing: {
+        status: "idle",
+        propagation: { kid: pending, live: 1, held: 0, incomplete: true },
+      },
+    });
+    const [event] = await received(1);
+    expect(event).toMatchObject({
+      "detail-type": "PropagationIncomplete",
+      detail: {
+        kid: pending,
+        live: 1,
+        held: 0,
+        laggards: [expect.stringMatching(/^authorizer eu-west-1 container-1 \(revision 2, /)],
+      },
+    });
+    expect((await keyrings.load())!.keys.map((k) => k.status)).toEqual(["current", "pending"]);
+
+    await flush.add(usageCounts({ [current]: 1 }), Date.now(), holding(current, pending));
+    expect(await handler()).toMatchObject({
+      signing: { status: "applied", actions: [{ type: "activate", kid: pending }] },
     });
   });
 

@@ -2,12 +2,14 @@ import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { MINUTE } from "../../../../shared/kernel/clock.ts";
 import { activateKey, retireKey } from "../../../../shared/keyring/transitions.ts";
+import { MemoryReceipts } from "../../../../shared/receipts/store.ts";
 import { createSigner } from "../../../../shared/tokens/signer.ts";
 import { createVerifier } from "../../../../shared/tokens/verifier.ts";
 import { MemoryUsageStore } from "../../../../shared/usage/counts.ts";
 import { seededRandom, T0 } from "../../../support/deterministic.ts";
 import { expectOk, newKeyring, withPending } from "../../../support/keyrings.ts";
 import { opsFixture } from "../../../support/ops.ts";
+import { receiptOf } from "../../../support/receipts.ts";
 import { usageCounts } from "../../../support/usage.ts";
 
 const reason = "incident 42";
@@ -283,6 +285,37 @@ describe("the ops API: keys", () => {
     expect(await call("POST", `/v1/keys/${oldKid}/reinstate`, { reason })).toMatchObject({
       status: 409,
       body: { error: { code: "key_compromised" } },
+    });
+  });
+
+  it("activates a pending key past pre-publication only when forced, by an admin, naming the live verifiers that lacked it", async () => {
+    const receipts = new MemoryReceipts();
+    const { call, keyrings, clock, audit } = await opsFixture({ receipts });
+    await call("POST", "/v1/keys/rotate", { mode: "graceful", reason });
+    const pending = (await keyrings.load())!.keys[1]!.kid;
+    receipts.record(receiptOf("lagging", clock.t), clock.t);
+    const path = `/v1/keys/${pending}/activate`;
+    expect(await call("POST", path, { reason })).toMatchObject({
+      status: 400,
+      body: { error: { message: expect.stringContaining("body.force must be true") } },
+    });
+    expect(await call("POST", path, { force: true, reason }, "responder")).toMatchObject({
+      status: 403,
+    });
+    expect(await call("POST", path, { force: true, reason })).toMatchObject({
+      status: 409,
+      body: { error: { code: "activation_not_due" } },
+    });
+    clock.t += 2 * MINUTE;
+    expect(await call("POST", path, { force: true, reason })).toMatchObject({
+      status: 200,
+      body: { kid: pending, step: "activate", laggards: [expect.stringContaining("lagging")] },
+    });
+    expect((await keyrings.load())!.keys.map((k) => k.status)).toEqual(["previous", "current"]);
+    expect((await audit.read()).entries[0]).toMatchObject({
+      actor: "admin-op",
+      action: "activate.forced",
+      details: { live: 1, held: 0 },
     });
   });
 

@@ -1,0 +1,148 @@
+import { currentKid, type Keyring } from "../keyring/keyring.ts";
+import { applyAction, planTransitions } from "../keyring/plan.ts";
+import { prePublicationMs } from "../keyring/policy.ts";
+import { restorePrevious } from "../keyring-store/store.ts";
+import { holdingOf } from "../receipts/holding.ts";
+import { laggardText } from "../receipts/propagation.ts";
+import type { Receipt } from "../receipts/receipt.ts";
+import type { ReceiptReader } from "../receipts/store.ts";
+import { commitChange, complete, journalRefusal, noKeyring } from "./change.ts";
+import type { OperationDeps, OperationResult, Request } from "./deps.ts";
+import { refusal } from "./refusals.ts";
+import { activationSelfTest } from "./self-test.ts";
+
+export interface ForcedActivation {
+  readonly kid: string;
+  /** What the key does now: signs for everyone, or (rolling) for its first cohort. */
+  readonly step: "activate" | "rollout";
+  /** The live verifiers that had not said they hold the key. */
+  readonly laggards: readonly string[];
+  readonly keyring: Keyring;
+}
+
+/**
+ * An operator's way past a first signing that waits for evidence (`PropagationIncomplete`): the
+ * pending key signs now (becomes current, or starts a rolling rotation's first cohort) although
+ * some live verifier has not said it holds it; those verifiers load it at their next keyring
+ * refresh, or on the first token naming it. Never before the pre-publication period is over:
+ * until then no verifier can be expected to hold the key. Journaled as `activate.forced` with the
+ * laggards it went ahead without; an activation is self-tested, and rolled back on failure, as a
+ * scheduled one is.
+ */
+export async function forceActivation(
+  deps: OperationDeps & { readonly receipts?: ReceiptReader },
+  request: Request & { readonly kid: string },
+): Promise<OperationResult<ForcedActivation>> {
+  const { kid } = request;
+  const receipts = await liveOrNone(deps.receipts, deps.clock.now());
+  const holding = holdingOf(receipts ?? [], deps.keyringName, kid);
+  const laggards = holding.laggards.map(laggardText);
+  let before: Keyring | undefined;
+  let step: ForcedActivation["step"] = "activate";
+  const { result, intended } = await commitChange(
+    deps,
+    async (keyring, now) => {
+      if (keyring === undefined) return noKeyring();
+      before = keyring;
+      const key = keyring.keys.find((k) => k.kid === kid);
+      if (key === undefined) return refusal("key_not_found", `key ${kid} does not exist`);
+      if (key.status !== "pending")
+        return refusal("activation_not_due", `key ${kid} is ${key.status}, not pending`);
+      const first = planTransitions(keyring, now, undefined, deps.policy).find(
+        (action) =>
+          (action.type === "activate" || action.type === "rollout") &&
+          action.kid === kid &&
+          keyring.rollout?.kid !== kid,
+      );
+      if (first === undefined || (first.type !== "activate" && first.type !== "rollout")) {
+        const dueAt = new Date(key.createdAt + prePublicationMs(deps.policy)).toISOString();
+        return refusal(
+          "activation_not_due",
+          keyring.rollout?.kid === kid
+            ? `key ${kid} signs already (rolling rotation at ${keyring.rollout.percent} %)`
+            : `key ${kid} may sign from ${dueAt}: verifiers are not expected to hold it before`,
+        );
+      }
+      step = first.type;
+      return applyAction(keyring, first, now, deps.policy, deps.random);
+    },
+    (keyring, now) => {
+      const at = new Date(now).toISOString();
+      const details = {
+        step: step === "activate" ? "activate" : `rollout ${keyring.rollout?.percent ?? 0} %`,
+        replaces: before === undefined ? "" : currentKid(before),
+        live: holding.live,
+        held: holding.held,
+        evidence:
+          deps.receipts === undefined ? "none" : receipts === undefined ? "unreadable" : "read",
+        ...(laggards.length === 0 ? {} : { laggards: laggards.slice(0, 20).join("; ") }),
+      };
+      return {
+        entry: {
+          at,
+          actor: request.actor,
+          action: "activate.forced",
+          target: kid,
+          reason: request.reason,
+          details,
+        },
+        events:
+          step === "activate"
+            ? [
+                {
+                  type: "KeyActivated" as const,
+                  at,
+                  detail: { kid, reason: request.reason, actor: request.actor, forced: true },
+                },
+              ]
+            : [],
+        proof:
+          step === "activate"
+            ? { kind: "key", kid, field: "activatedAt", atMs: now }
+            : { kind: "rollout", kid, atMs: now },
+      };
+    },
+  );
+  if (!result.ok) {
+    await journalRefusal(deps, request, "activate.forced", result.code, kid);
+    return result;
+  }
+  if (intended !== undefined) {
+    const failure =
+      step === "activate" && before !== undefined
+        ? await activationSelfTest(deps, before, result.keyring, deps.clock.now())
+        : undefined;
+    if (failure !== undefined) {
+      await restorePrevious(deps.keyrings, deps.clock.now());
+      await complete(deps, intended, {
+        entry: {
+          ...intended.entry,
+          result: "failed",
+          details: { ...intended.entry.details, selfTest: "failed", detail: failure },
+        },
+        events: [
+          {
+            type: "RotationFailed",
+            at: intended.entry.at,
+            detail: { reason: "self_test_failed", detail: failure, kid },
+          },
+        ],
+      });
+      return refusal("self_test_failed", `${failure}; the activation was rolled back`);
+    }
+    await complete(deps, intended);
+  }
+  return { ok: true, value: { kid, step, laggards, keyring: result.keyring } };
+}
+
+/** The live receipts, or undefined when they cannot be read (the journal then says so). */
+async function liveOrNone(
+  receipts: ReceiptReader | undefined,
+  now: number,
+): Promise<readonly Receipt[] | undefined> {
+  try {
+    return await receipts?.live(now);
+  } catch {
+    return undefined;
+  }
+}
