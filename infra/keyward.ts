@@ -224,19 +224,22 @@ export class Keyward extends Construct {
 
     // Outside verifiers (PyJWT, jose) need the public keys without AWS credentials: a function
     // that may read only the public keys the writers publish, behind a URL without auth, with
-    // a concurrency of its own so a flood on it cannot take the authorizer's.
+    // a concurrency of its own so a flood on it cannot take the authorizer's. It records who
+    // fetched them with the readers' Upstash credentials (a pending key waits for them).
     if (props.jwks ?? (settings.policy.KEYWARD_ALGORITHM ?? "HS256") !== "HS256") {
       this.jwks = keywardFunction(this, "Jwks", {
         name: "jwks",
         memorySize: 128,
         environment: {
-          KEYWARD_SECRET_PREFIX: this.secretPrefix,
+          ...stores,
           KEYWARD_KEYRING_CACHE_TTL_SECONDS:
             settings.verifier.KEYWARD_KEYRING_CACHE_TTL_SECONDS ?? "60",
+          KEYWARD_UPSTASH_SECRET_ID: this.upstashReaderSecret.secretArn,
         },
         reservedConcurrentExecutions: jwksConcurrency,
       });
       this.keyrings.grantPublicKeys(this.jwks);
+      this.upstashReaderSecret.grantRead(this.jwks);
       this.jwksUrl = this.jwks.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
     }
 

@@ -60,6 +60,8 @@ export class KeywardMonitoring extends Construct {
     | "rotationFailed"
     | "staleSigner"
     | "propagationIncomplete"
+    | "revocationLagExceeded"
+    | "authorizerRevocationLag"
     | "rotationErrors"
     | "staleKeyring"
     | "revocationStoreFailures"
@@ -72,7 +74,7 @@ export class KeywardMonitoring extends Construct {
     super(scope, id);
     // An alarm on one of keyward's events: it fires on the first one.
     const eventAlarm = (
-      type: "RotationFailed" | "StaleSigner" | "PropagationIncomplete",
+      type: "RotationFailed" | "StaleSigner" | "PropagationIncomplete" | "RevocationLagExceeded",
       alarmDescription: string,
     ) =>
       new Alarm(this, type, {
@@ -128,6 +130,19 @@ export class KeywardMonitoring extends Construct {
         "PropagationIncomplete",
         "keyward published PropagationIncomplete: a pending key could sign, but some live verifier has not said it holds it (or their receipts could not be read) for longer than the maximum wait, so the rotation holds it. Runbook: keyward verifiers names the laggards (kind, region, revision, last seen); restart or fix them, or keyward activate KID --force --reason R to go ahead without them.",
       ),
+      revocationLagExceeded: eventAlarm(
+        "RevocationLagExceeded",
+        "keyward published RevocationLagExceeded: a live verifier (authorizer, edge isolate, sessions service) said in its receipt that it applied revocations later than the 1 s promise (p99 of its last minute). Runbook: keyward verifiers shows each one's lag; check its KEYWARD_REVOCATION_FRESHNESS_MS and its clock (the lag is measured against Redis's).",
+      ),
+      authorizerRevocationLag: new Alarm(this, "AuthorizerRevocationLag", {
+        alarmDescription:
+          "An authorizer container applied revocations later than the 1 s promise (p99 of a minute, the worst container): a revocation answered 2xx was not enforced there in time. Runbook: keyward verifiers shows each container's lag; check KEYWARD_REVOCATION_FRESHNESS_MS and Upstash latency.",
+        metric: keywardMetric("RevocationLagP99", authorizer, "Maximum"),
+        threshold: 1000,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
       rotationErrors: new Alarm(this, "RotationErrors", {
         alarmDescription:
           "The rotation function crashed or timed out, or a scheduled run ended in the dead-letter queue. Runbook: the function's logs; a tick is safe to re-run (invoke it by hand).",
@@ -189,11 +204,16 @@ export class KeywardMonitoring extends Construct {
     // An event the topic refuses (throttled, a policy changed) waits in the dead-letter queue.
     new Rule(this, "RotationFailedToTopic", {
       description:
-        "keyward: forward RotationFailed, StaleSigner and PropagationIncomplete events to the alarm topic",
+        "keyward: forward RotationFailed, StaleSigner, PropagationIncomplete and RevocationLagExceeded events to the alarm topic",
       eventBus: props.bus,
       eventPattern: {
         source: ["keyward"],
-        detailType: ["RotationFailed", "StaleSigner", "PropagationIncomplete"],
+        detailType: [
+          "RotationFailed",
+          "StaleSigner",
+          "PropagationIncomplete",
+          "RevocationLagExceeded",
+        ],
       },
       targets: [new SnsTopic(props.topic, { deadLetterQueue: props.deadLetters })],
     });

@@ -93,7 +93,7 @@ export function checkedProps(props: KeywardProps, stackRegion: string) {
     !(props.alarmTopic instanceof Topic)
   )
     problems.push(
-      "alarmTopic comes from outside this app: its policy must let events.amazonaws.com publish (sns:Publish) for the RotationFailed, StaleSigner and PropagationIncomplete events; add that statement, then set alarmTopicAllowsEventBridge: true (docs/deploying.md)",
+      "alarmTopic comes from outside this app: its policy must let events.amazonaws.com publish (sns:Publish) for the RotationFailed, StaleSigner, PropagationIncomplete and RevocationLagExceeded events; add that statement, then set alarmTopicAllowsEventBridge: true (docs/deploying.md)",
     );
   if (problems.length > 0) throw new ConfigInvalid(problems);
   return { removalPolicy, usualRefusalPercent, jwksConcurrency, reserved };

@@ -2,6 +2,7 @@ import type { RotateResponse } from "../../functions/ops-api/wire.ts";
 import { EXIT } from "../client.ts";
 import type { Command } from "../command.ts";
 import { confirm } from "../confirm.ts";
+import { oneLine } from "../output/terminal-text.ts";
 
 /** `keyward rotate`: a graceful rotation, or with `--immediate` an emergency (asks). */
 export const rotate: Command = {
@@ -29,8 +30,9 @@ export const rotate: Command = {
     );
     const { body } = await client().expect("POST", `${base}/keys/rotate`, { mode, reason: why });
     const value = body as RotateResponse;
+    const reach = value.enforcement === undefined ? "" : `\n${oneLine(value.enforcement)}`;
     out(
-      `${mode} rotation: new key ${value.kid}, ${sessions ? "sealing" : "signing"} from ${value.activatesAt}`,
+      `${mode} rotation: new key ${value.kid}, ${sessions ? "sealing" : "signing"} from ${value.activatesAt}${reach}`,
       body,
     );
     return EXIT.ok;

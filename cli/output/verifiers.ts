@@ -1,4 +1,5 @@
 import type { VerifiersResponse } from "../../functions/ops-api/wire.ts";
+import { consumerText } from "../../shared/receipts/jwks-consumer.ts";
 import type { PendingReach } from "../../shared/receipts/reach.ts";
 import { oneLine } from "./terminal-text.ts";
 
@@ -19,11 +20,12 @@ export function verifiersText(body: VerifiersResponse): string {
   });
   if (lines.length === 0)
     lines.push(`(no verifier reported in the last ${body.windowSeconds / 60} minutes)`);
+  for (const consumer of body.jwksConsumers ?? []) lines.push(oneLine(consumerText(consumer)));
   for (const reach of body.pending) lines.push(pendingReachText(reach));
   return lines.join("\n");
 }
 
-/** "pending K (signing): held by 3 of 4 live verifiers; not yet: <instance>". */
+/** "pending K (signing): held by 3 of 4 live verifiers; not yet: <who>, <who>". */
 export function pendingReachText(reach: PendingReach): string {
   const missing =
     reach.laggards.length === 0 ? "" : `; not yet: ${reach.laggards.map(oneLine).join(", ")}`;

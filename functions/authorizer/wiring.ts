@@ -11,6 +11,7 @@ import { directNode } from "../../shared/tokens/direct.ts";
 import { type UpstashSettings, upstashSettingsFromSecret } from "../../shared/upstash/settings.ts";
 import {
   readOrLog,
+  reportingChanges,
   reportMirrorOverflow,
   upstashRevocationSources,
   usageRecorderFor,
@@ -18,6 +19,7 @@ import {
   verifierReceipts,
 } from "../../shared/verification/assembly.ts";
 import { createAuthorizer } from "./authorizer.ts";
+import { reportingLag } from "./lag-metric.ts";
 
 export interface Overrides {
   readonly clock?: Clock;
@@ -57,8 +59,9 @@ export async function createAuthorizerFromEnv(env: Environment, overrides: Overr
     });
   }
   const region = env.AWS_REGION ?? "unknown";
-  const receipts = verifierReceipts("authorizer", region, verification, clock);
+  const receipts = reportingLag(verifierReceipts("authorizer", region, verification, clock), write);
   const usage = usageRecorderFor(upstash, config.redisPrefix, clock, log, receipts);
+  reportingChanges(verification, usage, clock);
   return createAuthorizer({
     authenticate,
     tokenSource: {

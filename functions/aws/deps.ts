@@ -13,6 +13,7 @@ import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-m
 import { type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
 import { type OperationDeps, onKeyring } from "../../shared/operations/deps.ts";
 import { UpstashReceipts } from "../../shared/receipts/upstash.ts";
+import { UpstashJwksConsumers } from "../../shared/receipts/upstash-jwks.ts";
 import { UpstashRefreshStore } from "../../shared/refresh/upstash.ts";
 import { checkEviction, type EvictionCheck } from "../../shared/revocation/eviction.ts";
 import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
@@ -25,6 +26,8 @@ export interface AwsOperationDeps extends OperationDeps {
   readonly usage: UpstashUsageStore;
   /** The verifiers' receipts (they write them with their usage counts; the ops API lists them). */
   readonly receipts: UpstashReceipts;
+  /** Who fetched the public JWKS (the JWKS function records them). */
+  readonly jwksConsumers: UpstashJwksConsumers;
   /** Refresh-token families (the issuing function writes them; the ops API lists them). */
   readonly refreshes: UpstashRefreshStore;
   /** Reads another secret (the ops API's operators) with the same client. */
@@ -89,6 +92,7 @@ export async function awsOperationDeps(
     timing,
     usage: new UpstashUsageStore(upstash, prefix),
     receipts: new UpstashReceipts(upstash, prefix),
+    jwksConsumers: new UpstashJwksConsumers(upstash, prefix),
     refreshes: new UpstashRefreshStore({ ...upstash, prefix }),
     secretString,
     checkEviction: () => checkEviction(createUpstashClient(upstash, WRITE_BUDGET_MS)),

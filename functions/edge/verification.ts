@@ -12,6 +12,7 @@ import type { createLogger, LineWriter } from "../../shared/observability/log.ts
 import { directWebCrypto } from "../../shared/tokens/direct-webcrypto.ts";
 import type { UsageOutcome } from "../../shared/usage/counts.ts";
 import {
+  reportingChanges,
   reportMirrorOverflow,
   upstashRevocationSources,
   usageRecorderFor,
@@ -90,6 +91,9 @@ export function edgeVerification(
   const receipts = verifierReceipts("edge", "edge", verification, clock);
   const usage = usageRecorderFor(upstash, config.redisPrefix, clock, log, receipts);
   let flushing: Promise<void> | undefined;
+  reportingChanges(verification, usage, clock, (flush) => {
+    flushing = flush;
+  });
   const count = (kid: string, outcome: UsageOutcome, nowMs: number) => {
     flushing = usage.record(kid, nowMs, outcome) ?? flushing;
   };

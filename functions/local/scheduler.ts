@@ -1,6 +1,8 @@
 import type { Clock } from "../../shared/kernel/clock.ts";
 import type { OperationDeps } from "../../shared/operations/deps.ts";
+import { reportRevocationLag } from "../../shared/operations/revocation-lag.ts";
 import { tickAll } from "../../shared/operations/tick-all.ts";
+import type { JwksConsumerLog } from "../../shared/receipts/jwks-consumer.ts";
 import type { ReceiptReader } from "../../shared/receipts/store.ts";
 import type { UsageStore } from "../../shared/usage/counts.ts";
 
@@ -18,8 +20,9 @@ export interface LocalScheduler {
 export function startScheduler(options: {
   readonly keyrings: readonly OperationDeps[];
   readonly usage: UsageStore;
-  /** The verifiers' receipts: a pending key signs once they all hold it. */
+  /** The verifiers' receipts and the JWKS's consumers: a pending key signs once they all hold it. */
   readonly receipts: ReceiptReader;
+  readonly jwksConsumers: Pick<JwksConsumerLog, "recent">;
   /** Work to do first (flushing usage counts and receipts, so the gates read them). */
   readonly before: (now: number) => Promise<unknown>;
   readonly periodMs: number;
@@ -35,6 +38,7 @@ export function startScheduler(options: {
       ...keyring,
       usage: options.usage,
       receipts: options.receipts,
+      jwksConsumers: options.jwksConsumers,
     }));
     await tickAll(keyrings, now, (name, outcome) => {
       if (outcome.status === "applied")
@@ -50,6 +54,9 @@ export function startScheduler(options: {
         );
       }
     });
+    const [signing] = options.keyrings;
+    if (signing !== undefined)
+      await reportRevocationLag({ events: signing.events, receipts: options.receipts }, now);
   };
   const timer = setInterval(() => {
     once().catch((error: unknown) =>

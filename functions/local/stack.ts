@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import { Hono } from "hono";
 import { sha256 } from "../../shared/access/operators.ts";
 import { EnvReader } from "../../shared/config/env.ts";
@@ -30,7 +31,11 @@ import { revealingRefreshes, revealingRevocations } from "../../shared/revocatio
 import { createSessions } from "../../shared/sealing/sessions.ts";
 import { directNode } from "../../shared/tokens/direct.ts";
 import { UsageRecorder } from "../../shared/usage/counts.ts";
-import { verificationFromConfig, verifierReceipts } from "../../shared/verification/assembly.ts";
+import {
+  reportingChanges,
+  verificationFromConfig,
+  verifierReceipts,
+} from "../../shared/verification/assembly.ts";
 import { errorAnswer } from "../http/errors.ts";
 import { createIssuingApp } from "../issuer-api/app.ts";
 import { createOpsApp } from "../ops-api/app.ts";
@@ -142,6 +147,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     undefined,
     verifierReceipts("local", "local", verifier, clock),
   );
+  reportingChanges(verifier, usage, clock);
   const sessions = createSessions({
     keyring: { load: () => sessionKeyrings.load() },
     revocations: deps.revocations,
@@ -176,6 +182,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       families: refresh,
       usage: stores.usage,
       receipts: stores.receipts,
+      jwksConsumers: stores.jwksConsumers,
+      jwksRecording: {
+        log: stores.jwksConsumers,
+        addressOf: (c) => getConnInfo(c).remote.address,
+        clock,
+      },
       operators: [{ name: "local", role: "admin", tokenSha256: sha256(credential) }],
       keyrings: { sessions: sessionDeps },
     }),
@@ -220,6 +232,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     keyrings: [deps, sessionDeps],
     usage: stores.usage,
     receipts: stores.receipts,
+    jwksConsumers: stores.jwksConsumers,
     // The verifier loads a keyring that is due first: its receipt then says what its next
     // request would verify with, even when no request came since the keyring changed.
     before: (now) =>

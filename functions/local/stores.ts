@@ -9,8 +9,10 @@ import { type KeyringName, keyringSecretPrefix } from "../../shared/keyring/name
 import { FileKeyringStore, localKeyringPath } from "../../shared/keyring-store/file.ts";
 import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-manager.ts";
 import type { KeyringStore } from "../../shared/keyring-store/store.ts";
+import { type JwksConsumerLog, MemoryJwksConsumers } from "../../shared/receipts/jwks-consumer.ts";
 import { MemoryReceipts, type ReceiptReader } from "../../shared/receipts/store.ts";
 import { UpstashReceipts } from "../../shared/receipts/upstash.ts";
+import { UpstashJwksConsumers } from "../../shared/receipts/upstash-jwks.ts";
 import { MemoryRefreshStore } from "../../shared/refresh/memory.ts";
 import type { RefreshStore } from "../../shared/refresh/store.ts";
 import { UpstashRefreshStore } from "../../shared/refresh/upstash.ts";
@@ -36,6 +38,8 @@ export interface LocalStoreSet {
   readonly usage: UsageStore;
   /** The receipts the usage flushes carry: every verifier that reported within the window. */
   readonly receipts: ReceiptReader;
+  /** Who fetched the local JWKS (`/.well-known/jwks.json`). */
+  readonly jwksConsumers: JwksConsumerLog;
   readonly refresh: RefreshStore;
 }
 
@@ -75,6 +79,7 @@ export function localStores(
       audit: new MemoryAuditJournal(),
       usage: new MemoryUsageStore(receipts),
       receipts,
+      jwksConsumers: new MemoryJwksConsumers(),
       refresh: new MemoryRefreshStore(memory),
     };
   }
@@ -85,6 +90,7 @@ export function localStores(
     audit: new UpstashAuditJournal(upstash, undefined, prefix),
     usage: new UpstashUsageStore(upstash, prefix),
     receipts: new UpstashReceipts(upstash, prefix),
+    jwksConsumers: new UpstashJwksConsumers(upstash, prefix),
     refresh: new UpstashRefreshStore({ ...upstash, prefix }),
   };
 }

@@ -35,6 +35,7 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
     createJwksApp({
       keys: async () => publicKeysOf(await deps.keyrings.load()),
       maxAgeSeconds: jwksMaxAge(deps.policy.keyringCacheTtlMs),
+      ...(options.jwksRecording === undefined ? {} : { consumers: options.jwksRecording }),
     }),
   );
 

@@ -4,6 +4,7 @@ import { SECOND } from "../../shared/kernel/clock.ts";
 import type { Keyring } from "../../shared/keyring/keyring.ts";
 import type { KeyringName } from "../../shared/keyring/names.ts";
 import { keyringKindOf, type OperationDeps } from "../../shared/operations/deps.ts";
+import type { JwksConsumerLog } from "../../shared/receipts/jwks-consumer.ts";
 import type { ReceiptReader } from "../../shared/receipts/store.ts";
 import type { RefreshStore } from "../../shared/refresh/store.ts";
 import type { UsageStore } from "../../shared/usage/counts.ts";
@@ -11,6 +12,7 @@ import { limitBody } from "../http/body-limit.ts";
 import { requireHolder } from "../http/credential.ts";
 import { ApiError } from "../http/errors.ts";
 import { type Fields, jsonBody, strictObject } from "../http/input.ts";
+import type { ConsumerRecording } from "../jwks/app.ts";
 
 export interface OpsAppOptions {
   readonly operators: readonly Operator[];
@@ -31,6 +33,10 @@ export interface OpsAppOptions {
   readonly families?: Pick<RefreshStore, "families">;
   /** The verifiers' receipts, for `GET /v1/verifiers` (answered 404 without). */
   readonly receipts?: ReceiptReader;
+  /** Who fetched the public JWKS: listed with the verifiers, and counted like them. */
+  readonly jwksConsumers?: Pick<JwksConsumerLog, "recent">;
+  /** Where this app's own `/.well-known/jwks.json` records its fetches (the local stack). */
+  readonly jwksRecording?: ConsumerRecording;
 }
 
 export type Env = { Variables: { operator: Operator } };

@@ -70,11 +70,15 @@ export function keyRoutes(ctx: OpsContext, deps: OperationDeps): Hono<Env> {
     const mode = fields.mode ?? "graceful";
     if (mode !== "graceful" && mode !== "immediate")
       throw new ApiError(400, "invalid_request", "body.mode must be graceful or immediate");
-    const result = await rotate(deps, {
-      mode,
-      reason: text(fields, "reason", 500),
-      actor: c.get("operator").name,
-    });
+    // An emergency waits (up to 5 s) to say which live verifiers enforce its key rules.
+    const result = await rotate(
+      { ...deps, ...(options.receipts === undefined ? {} : { receipts: options.receipts }) },
+      {
+        mode,
+        reason: text(fields, "reason", 500),
+        actor: c.get("operator").name,
+      },
+    );
     if (!result.ok) throw refusedError(result);
     const { keyring: _, ...outcome } = result.value;
     return c.json(outcome satisfies RotateResponse, mode === "graceful" ? 202 : 200);
@@ -118,7 +122,11 @@ export function keyRoutes(ctx: OpsContext, deps: OperationDeps): Hono<Env> {
         "body.force must be true: a pending key signs by itself once every live verifier holds it; forcing goes ahead without that evidence",
       );
     const result = await forceActivation(
-      { ...deps, ...(options.receipts === undefined ? {} : { receipts: options.receipts }) },
+      {
+        ...deps,
+        ...(options.receipts === undefined ? {} : { receipts: options.receipts }),
+        ...(options.jwksConsumers === undefined ? {} : { jwksConsumers: options.jwksConsumers }),
+      },
       { kid, reason: text(fields, "reason", 500), actor: c.get("operator").name },
     );
     if (!result.ok) throw refusedError(result);

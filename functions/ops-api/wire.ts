@@ -4,6 +4,7 @@ import type { PlannedTransition } from "../../shared/keyring/schedule.ts";
 import type { RotationRecord } from "../../shared/operations/journal.ts";
 import type { RotationOutcome } from "../../shared/operations/rotate.ts";
 import type { KeyringStatus } from "../../shared/operations/status.ts";
+import type { JwksConsumer } from "../../shared/receipts/jwks-consumer.ts";
 import type { PendingReach } from "../../shared/receipts/reach.ts";
 import type { Receipt } from "../../shared/receipts/receipt.ts";
 import type { Family } from "../../shared/refresh/store.ts";
@@ -122,6 +123,11 @@ export interface VerifiersResponse {
   /** An instance is live this long after its last receipt. */
   readonly windowSeconds: number;
   readonly verifiers: readonly Receipt[];
-  /** Each keyring's pending key: how many of the keyring's live instances hold it, and which do not. */
+  /** Who fetched the public JWKS in the last day (agent, source network, last fetch). */
+  readonly jwksConsumers: readonly JwksConsumer[];
+  /**
+   * Each keyring's pending key: how many of the keyring's live instances (and, for the signing
+   * keyring, JWKS consumers) hold it, and which do not, in words.
+   */
   readonly pending: readonly PendingReach[];
 }

@@ -22,20 +22,18 @@ export async function createOpsAppFromEnv(env: Environment, write: LineWriter = 
     );
   }
   const config = readWriterConfig(env, read);
-  const { usage, receipts, refreshes, secretString, ...deps } = await awsOperationDeps(
-    config,
-    env,
-    {
+  const { usage, receipts, jwksConsumers, refreshes, secretString, ...deps } =
+    await awsOperationDeps(config, env, {
       deletesMaterial: false,
       functionName: "ops-api",
       write,
-    },
-  );
+    });
   const operators = parseOperators(operatorsInline ?? (await secretString(operatorsSecret ?? "")));
   return createOpsApp(deps, {
     operators,
     usage,
     receipts,
+    jwksConsumers,
     families: refreshes,
     keyrings: { sessions: deps.keyring("sessions") },
   });

@@ -3,6 +3,7 @@ import { readWriterConfig } from "../../shared/config/writer-config.ts";
 import { KEYRING_NAMES, type KeyringName } from "../../shared/keyring/names.ts";
 import { createLogger, type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
 import { METRIC_NAMESPACE, metricLine } from "../../shared/observability/metrics.ts";
+import { reportRevocationLag } from "../../shared/operations/revocation-lag.ts";
 import type { TickOutcome } from "../../shared/operations/tick.ts";
 import { tickAll } from "../../shared/operations/tick-all.ts";
 import { awsOperationDeps } from "../aws/deps.ts";
@@ -26,7 +27,8 @@ const evictionLine = metricLine({
  * still in use past its minimum grace, on either keyring, which the "previous key lingering" alarm
  * watches (0 when there is none). Each run also asks Upstash whether it may evict keys: 1 in
  * `UpstashEvicts` (the "Upstash evicts" alarm) when it may, 1 in `UpstashEvictionUnverified` and
- * a warning naming the manual check when it will not say.
+ * a warning naming the manual check when it will not say; and publishes `RevocationLagExceeded`
+ * when a live verifier's receipt says it applied revocations later than the promise.
  */
 export async function createRotationFromEnv(
   env: Environment,
@@ -64,6 +66,11 @@ export async function createRotationFromEnv(
         now,
       ),
     );
+    const late = await reportRevocationLag(deps, now);
+    if (late > 0)
+      log.warn("verifiers applied revocations later than the 1 s promise (RevocationLagExceeded)", {
+        instances: late,
+      });
     const eviction = await deps.checkEviction();
     write(
       evictionLine(

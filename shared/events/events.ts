@@ -15,6 +15,7 @@ export const EVENT_TYPES = [
   "TokensRevoked",
   "StaleSigner",
   "PropagationIncomplete",
+  "RevocationLagExceeded",
   "RefreshTokenReused",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -92,15 +92,21 @@ export async function journalRefusal(
   );
 }
 
-/** Writes revocation rules at `atMs` in one store call; ok only if every one of them was taken. */
+/**
+ * Writes revocation rules at `atMs` in one store call; ok only if every one of them was taken.
+ * `logged`: the change-log entries they were appended as, where the store says.
+ */
 export async function writeRules(
   deps: OperationDeps,
   targets: readonly RevocationTarget[],
   atMs: number,
-): Promise<{ ok: boolean }> {
+): Promise<{ ok: boolean; logged: string[] }> {
   const results = await deps.revocations.revoke(targets, atMs);
   await afterInstant(deps.clock, atMs);
-  return { ok: results.length === targets.length && results.every((r) => r.ok) };
+  return {
+    ok: results.length === targets.length && results.every((r) => r.ok),
+    logged: results.flatMap((r) => (r.ok && r.logged !== undefined ? [r.logged] : [])),
+  };
 }
 
 export function newChangeId(deps: Pick<OperationDeps, "random">): string {

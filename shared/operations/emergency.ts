@@ -2,6 +2,8 @@ import { MINUTE } from "../kernel/clock.ts";
 import { generateKey } from "../keyring/generate.ts";
 import { currentKid, type Keyring } from "../keyring/keyring.ts";
 import { emergencyRotate } from "../keyring/transitions.ts";
+import { awaitEnforcement, enforcementText, laterStreamId } from "../receipts/enforcement.ts";
+import type { ReceiptReader } from "../receipts/store.ts";
 import type { RevocationTarget } from "../revocation/rules.ts";
 import {
   commitChange,
@@ -27,7 +29,7 @@ import { emergencySelfTest } from "./self-test.ts";
  * refuse the current key's logins.
  */
 export async function emergency(
-  deps: OperationDeps,
+  deps: OperationDeps & { readonly receipts?: ReceiptReader },
   request: Request,
   id = newChangeId(deps),
 ): Promise<OperationResult<RotationOutcome>> {
@@ -65,7 +67,8 @@ export async function emergency(
     ...record("", startedAt),
     proof: { kind: "emergency", atMs: startedAt, targets: rules },
   });
-  if (!(await writeRules(deps, rules, startedAt)).ok) {
+  const written = await writeRules(deps, rules, startedAt);
+  if (!written.ok) {
     return refusal(
       "store_unavailable",
       "the revocation store did not take the emergency's rules (key rules, and for tokens the global cut-off); the rotation function finishes this emergency once it answers, or retry",
@@ -129,6 +132,7 @@ export async function emergency(
   const failure = lateRules.ok
     ? await emergencySelfTest(deps, before, result.keyring, now)
     : `the key rules of ${unruled.join(", ")} were not written: revoke them with revoke --kid`;
+  const enforcement = await reachOfRules(deps, written.logged, result.keyring.revision);
   const done = record(kid, now, compromised);
   await complete(deps, intended, {
     entry: {
@@ -138,6 +142,7 @@ export async function emergency(
         replaces: currentKid(before),
         compromised: compromised.join(" "),
         selfTest: failure === undefined ? "passed" : "failed",
+        ...(enforcement === undefined ? {} : { enforcement }),
       },
     },
     events: [
@@ -160,9 +165,39 @@ export async function emergency(
       mode: "immediate",
       kid,
       activatesAt: new Date(now).toISOString(),
+      ...(enforcement === undefined ? {} : { enforcement }),
       keyring: result.keyring,
     },
   };
+}
+
+/**
+ * How far the emergency reached, in words, where the verifiers' receipts are kept and the store
+ * logged the rules (their last entry: a mirror past it applied them all; a verifier with the
+ * emergency's keyring revision refuses the compromised keys by itself). Receipts that cannot be
+ * read say so rather than fail the emergency, which is done by now.
+ */
+async function reachOfRules(
+  deps: OperationDeps & { readonly receipts?: ReceiptReader },
+  logged: readonly string[],
+  revision: number,
+): Promise<string | undefined> {
+  const last = logged.reduce<string | undefined>(
+    (latest, id) => (latest === undefined || laterStreamId(id, latest) ? id : latest),
+    undefined,
+  );
+  if (deps.receipts === undefined || last === undefined) return undefined;
+  try {
+    const reach = await awaitEnforcement(
+      deps.receipts,
+      deps.keyringName,
+      { logged: last, revision },
+      deps.clock,
+    );
+    return reach === undefined ? undefined : enforcementText(reach);
+  } catch {
+    return "not measured: the verifiers' receipts could not be read";
+  }
 }
 
 /** An emergency within this long of another is refused: it would undo the first one's key. */

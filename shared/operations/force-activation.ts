@@ -2,10 +2,7 @@ import { currentKid, type Keyring } from "../keyring/keyring.ts";
 import { applyAction, planTransitions } from "../keyring/plan.ts";
 import { prePublicationMs } from "../keyring/policy.ts";
 import { restorePrevious } from "../keyring-store/store.ts";
-import { holdingOf } from "../receipts/holding.ts";
-import { laggardText } from "../receipts/propagation.ts";
-import type { Receipt } from "../receipts/receipt.ts";
-import type { ReceiptReader } from "../receipts/store.ts";
+import { type EvidenceSources, reachOf, readEvidence } from "../receipts/propagation.ts";
 import { commitChange, complete, journalRefusal, noKeyring } from "./change.ts";
 import type { OperationDeps, OperationResult, Request } from "./deps.ts";
 import { refusal } from "./refusals.ts";
@@ -30,13 +27,17 @@ export interface ForcedActivation {
  * scheduled one is.
  */
 export async function forceActivation(
-  deps: OperationDeps & { readonly receipts?: ReceiptReader },
+  deps: OperationDeps & EvidenceSources,
   request: Request & { readonly kid: string },
 ): Promise<OperationResult<ForcedActivation>> {
   const { kid } = request;
-  const receipts = await liveOrNone(deps.receipts, deps.clock.now());
-  const holding = holdingOf(receipts ?? [], deps.keyringName, kid);
-  const laggards = holding.laggards.map(laggardText);
+  const evidence = await readEvidence(deps, deps.clock.now());
+  const stored = (await deps.keyrings.load())?.keys.find((k) => k.kid === kid);
+  const holding =
+    evidence?.readable === true && stored !== undefined
+      ? reachOf(evidence, deps.keyringName, stored)
+      : { live: 0, held: 0, laggards: [] };
+  const { laggards } = holding;
   let before: Keyring | undefined;
   let step: ForcedActivation["step"] = "activate";
   const { result, intended } = await commitChange(
@@ -73,8 +74,7 @@ export async function forceActivation(
         replaces: before === undefined ? "" : currentKid(before),
         live: holding.live,
         held: holding.held,
-        evidence:
-          deps.receipts === undefined ? "none" : receipts === undefined ? "unreadable" : "read",
+        evidence: evidence === undefined ? "none" : evidence.readable ? "read" : "unreadable",
         ...(laggards.length === 0 ? {} : { laggards: laggards.slice(0, 20).join("; ") }),
       };
       return {
@@ -133,16 +133,4 @@ export async function forceActivation(
     await complete(deps, intended);
   }
   return { ok: true, value: { kid, step, laggards, keyring: result.keyring } };
-}
-
-/** The live receipts, or undefined when they cannot be read (the journal then says so). */
-async function liveOrNone(
-  receipts: ReceiptReader | undefined,
-  now: number,
-): Promise<readonly Receipt[] | undefined> {
-  try {
-    return await receipts?.live(now);
-  } catch {
-    return undefined;
-  }
 }

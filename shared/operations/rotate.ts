@@ -1,6 +1,7 @@
 import type { Keyring } from "../keyring/keyring.ts";
 import { prePublicationMs } from "../keyring/policy.ts";
 import { publishKey } from "../keyring/transitions.ts";
+import type { ReceiptReader } from "../receipts/store.ts";
 import { addGeneratedKey } from "./add-key.ts";
 import { noKeyring } from "./change.ts";
 import type { OperationDeps, OperationResult, Request } from "./deps.ts";
@@ -12,6 +13,11 @@ export interface RotationOutcome {
   readonly kid: string;
   /** When the new key signs: now for an emergency, after pre-publication for a graceful rotation. */
   readonly activatesAt: string;
+  /**
+   * An emergency's reach, where the verifiers' receipts are kept: "enforced by 37 of 37 live
+   * verifiers within 640 ms", or who did not say so within 5 s.
+   */
+  readonly enforcement?: string;
   readonly keyring: Keyring;
 }
 
@@ -20,7 +26,7 @@ export interface RotationOutcome {
  * verifier knows it. immediate: see `emergency`.
  */
 export async function rotate(
-  deps: OperationDeps,
+  deps: OperationDeps & { readonly receipts?: ReceiptReader },
   request: Request & { readonly mode: "graceful" | "immediate" },
 ): Promise<OperationResult<RotationOutcome>> {
   if (request.mode === "immediate") return emergency(deps, request);

@@ -1,5 +1,4 @@
 import type { KeyringName } from "../keyring/names.ts";
-import type { OperationDeps } from "./deps.ts";
 import { type TickDeps, type TickOutcome, tick } from "./tick.ts";
 
 /** The keyring whose previous key past its minimum grace carries the largest share, if any. */

@@ -12,12 +12,8 @@ import {
   staleSignerHolds,
 } from "../keyring/plan.ts";
 import { KeyringConflict, restorePrevious } from "../keyring-store/store.ts";
-import {
-  type Evidence,
-  laggardText,
-  type PropagationHold,
-  propagationHold,
-} from "../receipts/propagation.ts";
+import type { JwksConsumerLog } from "../receipts/jwks-consumer.ts";
+import { type PropagationHold, propagationHold, readEvidence } from "../receipts/propagation.ts";
 import type { ReceiptReader } from "../receipts/store.ts";
 import { StoreUnavailable } from "../revocation/store.ts";
 import type { UsageStore } from "../usage/counts.ts";
@@ -75,12 +71,14 @@ const EVENT_OF: Record<PolicyAction["type"], EventType | undefined> = {
 };
 
 /**
- * What a tick reads besides the keyring: the usage figures, and the live verifiers' receipts
- * where they are kept (without them, a pending key signs once its pre-publication period ends).
+ * What a tick reads besides the keyring: the usage figures, and the live verifiers' receipts and
+ * the JWKS's consumers where they are kept (without receipts, a pending key signs once its
+ * pre-publication period ends).
  */
 export type TickDeps = OperationDeps & {
   readonly usage: UsageSource;
   readonly receipts?: ReceiptReader;
+  readonly jwksConsumers?: Pick<JwksConsumerLog, "recent">;
 };
 
 /**
@@ -158,7 +156,7 @@ export async function tick(deps: TickDeps, now: number): Promise<TickOutcome> {
     now,
     deps.policy,
     planTransitions(keyring, now, usage, deps.policy),
-    await evidenceOf(deps.receipts, now),
+    await readEvidence(deps, now),
   );
   if (hold?.incomplete)
     await deps.events.publish([labelEvent(deps, incompleteEvent(hold, now, at))]);
@@ -249,28 +247,12 @@ function incompleteEvent(hold: PropagationHold, now: number, at: string): Keywar
       live: hold.live,
       held: hold.held,
       waitingMinutes,
-      laggards: hold.laggards.slice(0, LAGGARDS_NAMED).map(laggardText),
+      laggards: hold.laggards.slice(0, LAGGARDS_NAMED),
       detail: hold.unreadable
         ? `the verifiers' receipts could not be read for ${waitingMinutes} minutes, so nobody can tell whether they hold the new key: its first signing waits (check Upstash; keyward activate --force proceeds without the evidence)`
         : `${hold.live - hold.held} of ${hold.live} live verifiers still do not hold the new key ${waitingMinutes} minutes after it could sign: its first signing waits (keyward verifiers names them; restart or fix them, or keyward activate --force)`,
     },
   };
-}
-
-/**
- * The receipts as evidence: none where no reader is given, `unreadable` when the store fails
- * (the gate then holds: no evidence is not evidence that every verifier holds the key).
- */
-async function evidenceOf(
-  receipts: ReceiptReader | undefined,
-  now: number,
-): Promise<Evidence | undefined> {
-  if (receipts === undefined) return undefined;
-  try {
-    return { readable: true, receipts: await receipts.live(now) };
-  } catch {
-    return { readable: false };
-  }
 }
 
 /**

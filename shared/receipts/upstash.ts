@@ -40,19 +40,38 @@ export class UpstashReceipts implements ReceiptReader {
   }
 
   async live(): Promise<readonly Receipt[]> {
-    const instances = await this.#rest.command<string[]>(["ZRANGE", indexKey(this.#prefix), 0, -1]);
-    const receipts: Receipt[] = [];
-    for (let start = 0; start < instances.length; start += CHUNK) {
-      const chunk = instances.slice(start, start + CHUNK);
-      const values = await this.#rest.command<(string | null)[]>([
-        "MGET",
-        ...chunk.map((instance) => receiptKey(this.#prefix, instance)),
-      ]);
-      for (const value of values) {
-        const receipt = typeof value === "string" ? parseReceipt(value) : undefined;
-        if (receipt !== undefined) receipts.push(receipt);
-      }
-    }
-    return ordered(receipts);
+    return ordered(
+      await readIndexed(
+        this.#rest,
+        indexKey(this.#prefix),
+        (instance) => receiptKey(this.#prefix, instance),
+        parseReceipt,
+      ),
+    );
   }
+}
+
+/**
+ * The values an index (a sorted set of names) lists, read `CHUNK` at a time, each parsed; a
+ * value expired since the index was pruned, or one that does not parse, is left out.
+ */
+export async function readIndexed<T>(
+  rest: UpstashRest,
+  index: string,
+  keyOf: (name: string) => string,
+  parse: (text: string) => T | undefined,
+): Promise<T[]> {
+  const names = await rest.command<string[]>(["ZRANGE", index, 0, -1]);
+  const found: T[] = [];
+  for (let start = 0; start < names.length; start += CHUNK) {
+    const values = await rest.command<(string | null)[]>([
+      "MGET",
+      ...names.slice(start, start + CHUNK).map(keyOf),
+    ]);
+    for (const value of values) {
+      const parsed = typeof value === "string" ? parse(value) : undefined;
+      if (parsed !== undefined) found.push(parsed);
+    }
+  }
+  return found;
 }

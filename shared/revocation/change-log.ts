@@ -37,7 +37,7 @@ local function log_rule(log, seq, key, value, exat)
   local t = redis.call('TIME')
   local minid = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - ${LOG_RETENTION_MS}
   local n = redis.call('INCR', seq)
-  redis.call('XADD', log, 'MINID', string.format('%d-0', math.max(0, minid)), '*',
+  return redis.call('XADD', log, 'MINID', string.format('%d-0', math.max(0, minid)), '*',
     'n', tostring(n), 'k', key, 'v', tostring(value), 'x', tostring(exat))
 end`;
 

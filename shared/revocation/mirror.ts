@@ -12,7 +12,7 @@ import {
 } from "./change-log.ts";
 import { LagMeter, type RevocationLag } from "./lag.ts";
 import { MirroredRules } from "./mirrored-rules.ts";
-import type { RevocationStatus, TokenFacts } from "./rules.ts";
+import { type RevocationStatus, revocationKey, type TokenFacts } from "./rules.ts";
 import type { RevocationStore } from "./store.ts";
 
 /**
@@ -86,6 +86,12 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
   #overflowed = false;
   #stats = { local: 0, refreshes: 0, snapshots: 0, gaps: 0, lookups: 0 };
   readonly #lag = new LagMeter();
+  readonly #keyRulePrefix: string;
+  /**
+   * Called after a refresh applied a key rule (an emergency's): the instance reports at once
+   * rather than at its next minute, so the emergency can tell who enforces it.
+   */
+  onKeyRuleApplied: (() => void) | undefined;
 
   constructor(options: MirrorOptions) {
     this.#log = options.log;
@@ -97,6 +103,7 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
     this.#maxRules = options.maxRules ?? 200_000;
     this.#onOverflow = options.onOverflow ?? (() => undefined);
     this.#rules = new MirroredRules(options.log.prefix);
+    this.#keyRulePrefix = revocationKey(options.log.prefix, { kind: "kid", kid: "" });
     const problems: string[] = [];
     if (!(Number.isInteger(this.#freshnessMs) && this.#freshnessMs >= 1))
       problems.push("freshnessMs must be a whole number of milliseconds above 0");
@@ -228,10 +235,12 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
           this.#stats.gaps++;
           return;
         }
-        this.#apply(delta.entries, now);
+        const keyRule = this.#apply(delta.entries, now);
         this.#measureLag(delta.entries);
         this.#position = delta.position;
         this.#stats.refreshes++;
+        // A snapshot's key rules are old ones: only a new one is news worth a receipt now.
+        if (keyRule) this.onKeyRuleApplied?.();
       }
     } catch (error) {
       if (error instanceof StoreUnavailable) throw error;
@@ -249,9 +258,14 @@ export class RevocationMirror implements Pick<RevocationStore, "check"> {
     }
   }
 
-  /** Entries only ever raise a live rule (`MirroredRules.apply`). */
-  #apply(entries: readonly LogEntry[], now: number): void {
-    for (const entry of entries) this.#rules.apply(entry, now);
+  /** Entries only ever raise a live rule (`MirroredRules.apply`). Answers whether one was a key rule. */
+  #apply(entries: readonly LogEntry[], now: number): boolean {
+    let keyRule = false;
+    for (const entry of entries) {
+      this.#rules.apply(entry, now);
+      if (entry.key.startsWith(this.#keyRulePrefix)) keyRule = true;
+    }
+    return keyRule;
   }
 
   /** How late each entry of a delta reached this mirror, from when the log took it. */

@@ -1,7 +1,12 @@
 import type { RevocationStatus, RevocationTarget, TokenFacts } from "./rules.ts";
 
 export type RevokeResult =
-  | { readonly ok: true; readonly noop: boolean }
+  | {
+      readonly ok: true;
+      readonly noop: boolean;
+      /** The change-log entry the rule was appended as (its stream id), where the store keeps one. */
+      readonly logged?: string;
+    }
   | { readonly ok: false; readonly error: string };
 
 /**

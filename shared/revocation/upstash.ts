@@ -40,8 +40,7 @@ else
   exat = math.max(tonumber(ARGV[2]), kept)
   redis.call('SET', KEYS[1], value, 'EXAT', exat)
 end
-log_rule(KEYS[2], KEYS[3], KEYS[1], value, string.format('%d', exat))
-return value`;
+return log_rule(KEYS[2], KEYS[3], KEYS[1], value, string.format('%d', exat))`;
 
 /**
  * Revocations in Upstash Redis. A check is `UpstashRevocationCheck`'s one `MGET`; writes are
@@ -92,7 +91,7 @@ export class UpstashRevocationStore implements RevocationStore {
           [String(Math.floor(nowMs)), Number.isFinite(expiry) ? String(expiry) : "0"],
         );
       }
-      let answers: { error?: string }[];
+      let answers: { error?: string; result?: unknown }[];
       try {
         answers = await pipeline.exec({ keepErrors: true });
       } catch (error) {
@@ -101,8 +100,10 @@ export class UpstashRevocationStore implements RevocationStore {
         continue;
       }
       chunk.forEach(({ index }, i) => {
-        const error = answers[i]?.error;
-        results[index] = error ? { ok: false, error } : { ok: true, noop: false };
+        const { error, result } = answers[i] ?? {};
+        results[index] = error
+          ? { ok: false, error }
+          : { ok: true, noop: false, ...(typeof result === "string" ? { logged: result } : {}) };
       });
     }
     return results;

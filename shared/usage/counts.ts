@@ -87,18 +87,30 @@ export class UsageRecorder {
     this.#verified = new Map();
     this.#refused = new Map();
     this.#stale = new Map();
-    this.#flushing = this.store.add(counts, nowMs, receipt).then(
-      () => undefined,
-      (error: unknown) => {
-        for (const [kid, n] of counts.verified) increment(this.#verified, kid, n);
-        for (const [kid, n] of counts.refused) increment(this.#refused, kid, n);
-        for (const [kid, n] of counts.stale) increment(this.#stale, kid, n);
-        this.onError(error);
-      },
-    );
-    return this.#flushing.finally(() => {
-      this.#flushing = undefined;
-    });
+    this.#flushing = this.store
+      .add(counts, nowMs, receipt)
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          for (const [kid, n] of counts.verified) increment(this.#verified, kid, n);
+          for (const [kid, n] of counts.refused) increment(this.#refused, kid, n);
+          for (const [kid, n] of counts.stale) increment(this.#stale, kid, n);
+          this.onError(error);
+        },
+      )
+      .finally(() => {
+        this.#flushing = undefined;
+      });
+    return this.#flushing;
+  }
+
+  /**
+   * Writes now, or right after the write in flight (which may have been built before what
+   * changed): the receipt then says what the instance holds at once, not at its next minute.
+   */
+  report(now: () => number): Promise<void> {
+    const inFlight = this.#flushing;
+    return inFlight === undefined ? this.flush(now()) : inFlight.then(() => this.flush(now()));
   }
 }
 

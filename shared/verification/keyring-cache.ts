@@ -101,6 +101,12 @@ export class KeyringCache<T = Keyring> {
    * served meanwhile; only with no usable keyring (none yet, or past the stale bound) does the
    * caller wait for the load.
    */
+  /**
+   * Called after each successful load with the keyring it replaces (undefined at the first): an
+   * instance reports at once when its keyring changed, rather than at its next minute.
+   */
+  onLoaded: ((before: T | undefined, after: T) => void) | undefined;
+
   async get(): Promise<KeyringRead<T>> {
     const wait = this.#reloadDue(this.#clock.now());
     if (wait !== undefined) await wait;
@@ -190,9 +196,11 @@ export class KeyringCache<T = Keyring> {
       try {
         const keyring = await this.#load();
         if (keyring === undefined) throw new StoreUnavailable("no keyring is stored");
+        const before = this.#keyring;
         this.#keyring = keyring;
         this.#loadedAt = this.#clock.now();
         this.#lastError = undefined;
+        this.onLoaded?.(before, keyring);
       } catch (error) {
         this.#failedAt = this.#clock.now();
         this.#lastError = error;

@@ -84,7 +84,7 @@ describe("what each function may do", () => {
     ]);
   });
 
-  it("the public JWKS function may read the published public keys and nothing else: never the keyring", () => {
+  it("the public JWKS function may read the published public keys and the readers' Upstash credentials (to record its consumers), and nothing else: never the keyring", () => {
     const made = stackWith({ algorithm: "ES256" });
     const t = made.template();
     const statements = statementsOf(t, logicalId(made.stack, made.keyward.jwks as never));
@@ -102,6 +102,7 @@ describe("what each function may do", () => {
           ],
         },
       ],
+      [READ_SECRET, { Ref: logicalId(made.stack, made.keyward.upstashReaderSecret) }],
     ]);
   });
 

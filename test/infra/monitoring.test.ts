@@ -95,6 +95,16 @@ describe("keyward's alarms and dashboard", () => {
       Dimensions: [{ Name: "Type", Value: "PropagationIncomplete" }],
       Threshold: 1,
     });
+    expect(alarm("RevocationLagExceeded")).toMatchObject({
+      MetricName: "Events",
+      Dimensions: [{ Name: "Type", Value: "RevocationLagExceeded" }],
+    });
+    expect(alarm("AuthorizerRevocationLag")).toMatchObject({
+      MetricName: "RevocationLagP99",
+      Dimensions: [{ Name: "Function", Value: "authorizer" }],
+      Statistic: "Maximum",
+      Threshold: 1000,
+    });
     expect(alarm("RevocationStoreFailures")).toMatchObject({
       MetricName: "RevocationStoreUnavailable",
     });
@@ -105,9 +115,9 @@ describe("keyward's alarms and dashboard", () => {
     });
   });
 
-  it("sends every alarm, and every RotationFailed, StaleSigner and PropagationIncomplete event, to a topic that requires TLS, with undeliverable events dead-lettered", () => {
+  it("sends every alarm, and every RotationFailed, StaleSigner, PropagationIncomplete and RevocationLagExceeded event, to a topic that requires TLS, with undeliverable events dead-lettered", () => {
     const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm"));
-    expect(alarms).toHaveLength(9);
+    expect(alarms).toHaveLength(11);
     for (const a of alarms) {
       expect(a.Properties.AlarmActions).toEqual([{ Ref: ids.topic }]);
       expect(a.Properties.OKActions).toEqual([{ Ref: ids.topic }]);
@@ -116,7 +126,12 @@ describe("keyward's alarms and dashboard", () => {
       EventBusName: { Ref: ids.bus },
       EventPattern: {
         source: ["keyward"],
-        "detail-type": ["RotationFailed", "StaleSigner", "PropagationIncomplete"],
+        "detail-type": [
+          "RotationFailed",
+          "StaleSigner",
+          "PropagationIncomplete",
+          "RevocationLagExceeded",
+        ],
       },
       Targets: [
         Match.objectLike({

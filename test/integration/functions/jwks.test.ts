@@ -1,10 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { DeleteSecretCommand, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  ListSecretsCommand,
+} from "@aws-sdk/client-secrets-manager";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { describe, expect, inject, it } from "vitest";
 import { createJwksAppFromEnv } from "../../../functions/jwks/wiring.ts";
 import { createIssuer } from "../../../shared/issuing/issuer.ts";
 import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secrets-manager.ts";
+import { UpstashJwksConsumers } from "../../../shared/receipts/upstash-jwks.ts";
 import { motoEnvironment, secretsManagerClient } from "../../support/aws.ts";
 import { newKeyring } from "../../support/keyrings.ts";
 
@@ -62,5 +67,47 @@ describe("the public JWKS function from its environment (moto)", () => {
     const answer = await createJwksAppFromEnv(env).request("/.well-known/jwks.json");
     expect(answer.status).toBe(200);
     expect(((await answer.json()) as { keys: unknown[] }).keys).toHaveLength(1);
+  });
+
+  it("records who fetched the keys in Upstash with the readers' credentials (agent and source network), and the rotation reads them back", async () => {
+    const { motoUrl, upstashUrl, upstashToken } = inject("services");
+    const prefix = `keyward/${randomUUID()}`;
+    const client = secretsManagerClient(motoUrl);
+    await new SecretsManagerKeyringStore({ client, prefix, publishesPublicKeys: true }).save(
+      await newKeyring("ES256"),
+    );
+    const upstashSecret = `keyward/upstash-readers-${randomUUID()}`;
+    await client.send(
+      new CreateSecretCommand({
+        Name: upstashSecret,
+        SecretString: JSON.stringify({ url: upstashUrl, token: upstashToken }),
+      }),
+    );
+    const redisPrefix = `r${randomUUID()}:`;
+    const app = createJwksAppFromEnv({
+      ...motoEnvironment(motoUrl),
+      KEYWARD_SECRET_PREFIX: prefix,
+      KEYWARD_UPSTASH_SECRET_ID: upstashSecret,
+      KEYWARD_REDIS_PREFIX: redisPrefix,
+    });
+    // As the Lambda adapter hands a Function URL's request over: the event's requestContext.
+    const answer = await app.request(
+      "/.well-known/jwks.json",
+      { headers: { "user-agent": "PyJWT/2.8.0" } },
+      { requestContext: { http: { sourceIp: "203.0.113.77" } } },
+    );
+    expect(answer.status).toBe(200);
+    const consumers = await new UpstashJwksConsumers(
+      { url: upstashUrl, token: upstashToken },
+      redisPrefix,
+    ).recent();
+    expect(consumers).toEqual([
+      {
+        consumer: expect.stringMatching(/^[0-9a-f]{16}$/),
+        agent: "PyJWT/2.8.0",
+        source: "203.0.113.0/24",
+        fetchedAt: expect.any(Number),
+      },
+    ]);
   });
 });

@@ -172,6 +172,31 @@ describe("the rotation function and the ops API from their environment (moto, lo
     });
   });
 
+  it("publishes RevocationLagExceeded on EventBridge when a live verifier's receipt in Upstash says it applied revocations later than 1 s, and warns", async () => {
+    const { env, received, keyrings } = await deployedEnvironment();
+    await keyrings.save(await newKeyring("HS256", Date.now()));
+    const flush = new UpstashUsageCounter(
+      { url: inject("services").upstashUrl, token: inject("services").upstashToken },
+      env.KEYWARD_REDIS_PREFIX,
+    );
+    const lag = { applied: 30, p50Ms: 400, p99Ms: 1800, maxMs: 2100 };
+    await flush.add(usageCounts({}), Date.now(), receiptOf("slow-1", Date.now(), { lag }));
+    const lines: string[] = [];
+    await (await createRotationFromEnv(env, (line) => lines.push(line)))();
+    const [event] = await received(1);
+    expect(event).toMatchObject({
+      "detail-type": "RevocationLagExceeded",
+      detail: {
+        instances: 1,
+        worstP99Ms: 1800,
+        late: ["authorizer eu-west-1 slow-1: p99 1800 ms, max 2100 ms over 30 applied"],
+      },
+    });
+    expect(lines.map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({ level: "warn", instances: 1 }),
+    );
+  });
+
   it("raises the UpstashEvicts metric and logs an error, every tick, when Upstash may evict keys", async () => {
     const evicting = await startOwnUpstash(["--maxmemory-policy", "volatile-lru"]);
     try {

@@ -10,6 +10,7 @@ import {
 } from "../../../../shared/keyring/policy.ts";
 import { MemoryKeyringStore } from "../../../../shared/keyring-store/memory.ts";
 import { noUsage, tick } from "../../../../shared/operations/tick.ts";
+import { consumerOf, MemoryJwksConsumers } from "../../../../shared/receipts/jwks-consumer.ts";
 import type { Receipt } from "../../../../shared/receipts/receipt.ts";
 import type { ReceiptReader } from "../../../../shared/receipts/store.ts";
 import { MemoryRevocationStore } from "../../../../shared/revocation/memory.ts";
@@ -155,6 +156,22 @@ describe("tick: a pending key signs only once every live verifier holds it", () 
     receipts.receipts = [verifier("b", false)];
     await tick(deps, DUE_AT + 5 * MINUTE);
     expect(events.published.map((e) => e.type)).toContain("PropagationIncomplete");
+  });
+
+  it("counts a JWKS consumer of the last day like a verifier: one that has not fetched since the key was published holds it, until it fetches again", async () => {
+    const { deps, events, pending } = await setup();
+    const jwksConsumers = new MemoryJwksConsumers();
+    await jwksConsumers.record(consumerOf("PyJWT/2.8", "203.0.113.9", PUBLISH_AT(deps.policy) - 1));
+    const withConsumers = { ...deps, jwksConsumers };
+    expect(await tick(withConsumers, DUE_AT + HOUR)).toMatchObject({
+      status: "idle",
+      propagation: { kid: pending, live: 1, held: 0, incomplete: true },
+    });
+    expect(events.published.at(-1)?.detail.laggards).toEqual([
+      `jwks "PyJWT/2.8" from 203.0.113.0/24 (last fetched ${new Date(PUBLISH_AT(deps.policy) - 1).toISOString()})`,
+    ]);
+    await jwksConsumers.record(consumerOf("PyJWT/2.8", "203.0.113.9", DUE_AT + HOUR));
+    expect(await tick(withConsumers, DUE_AT + HOUR + 1)).toMatchObject({ status: "applied" });
   });
 
   it("holds a rolling rotation's first cohort the same way, and not its later steps", async () => {

@@ -50,6 +50,27 @@ describe("UsageRecorder", () => {
     expect(await store.verificationsByKid(T0 + 2 * MINUTE)).toEqual({ k1: 1 });
   });
 
+  it("reports a change at once, after the write in flight when there is one: the receipt that lands says what changed", async () => {
+    const written: (number | undefined)[] = [];
+    let release: () => void = () => undefined;
+    const slow: Pick<UsageStore, "add"> = {
+      add: async (_counts, _now, receipt) => {
+        if (written.length === 0) await new Promise<void>((resolve) => (release = resolve));
+        written.push(receipt?.revision);
+      },
+    };
+    let revision = 1;
+    const recorder = new UsageRecorder(slow, T0, MINUTE, undefined, () =>
+      receiptOf("me", T0, { revision }),
+    );
+    const minute = recorder.flush(T0 + MINUTE);
+    revision = 2;
+    const reported = recorder.report(() => T0 + MINUTE + 5);
+    release();
+    await Promise.all([minute, reported]);
+    expect(written).toEqual([1, 2]);
+  });
+
   it("counts a token from a stale signer as a verification and as a stale signer's, for two hours", async () => {
     const store = new MemoryUsageStore();
     const recorder = new UsageRecorder(store, T0, MINUTE);
