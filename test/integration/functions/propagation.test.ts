@@ -1,6 +1,8 @@
 import { describe, expect, inject, it } from "vitest";
 import { createAuthorizerFromEnv } from "../../../functions/authorizer/wiring.ts";
+import { createOpsAppFromEnv } from "../../../functions/ops-api/wiring.ts";
 import { createRotationFromEnv } from "../../../functions/rotation/wiring.ts";
+import { sha256, toHex } from "../../../shared/access/operators.ts";
 import { DAY, MINUTE } from "../../../shared/kernel/clock.ts";
 import type { Keyring } from "../../../shared/keyring/keyring.ts";
 import { UpstashReceipts } from "../../../shared/receipts/upstash.ts";
@@ -14,7 +16,7 @@ import { startProxy } from "../../support/http-proxy.ts";
 import { newKeyring, withPending } from "../../support/keyrings.ts";
 
 describe("a pending key waits for every live authorizer to hold it (moto, Upstash)", () => {
-  it("holds the activation while one authorizer cannot reload its keyring, activates once it catches up, and no valid token is refused", async () => {
+  it("holds the activation while one authorizer cannot reload its keyring; forced, the laggard's refusals are counted; once it catches up it verifies the new key's tokens", async () => {
     const services = inject("services");
     const { env, keyrings } = await deployedEnvironment();
     const now = Date.now();
@@ -25,6 +27,7 @@ describe("a pending key waits for every live authorizer to hold it (moto, Upstas
     const secretsProxy = await startProxy(services.motoUrl);
     const container = async (awsEndpoint: string) => {
       const clock = movableClock();
+      const lines: string[] = [];
       const handler = await createAuthorizerFromEnv(
         {
           ...motoEnvironment(awsEndpoint),
@@ -33,9 +36,9 @@ describe("a pending key waits for every live authorizer to hold it (moto, Upstas
           UPSTASH_REDIS_REST_URL: services.upstashUrl,
           UPSTASH_REDIS_REST_TOKEN: services.upstashToken,
         },
-        { clock, write: () => undefined },
+        { clock, write: (line) => lines.push(line) },
       );
-      return { clock, handler };
+      return { clock, handler, lines };
     };
     const healthy = await container(services.motoUrl);
     const lagging = await container(secretsProxy.url);
@@ -80,18 +83,52 @@ describe("a pending key waits for every live authorizer to hold it (moto, Upstas
     });
     expect((await keyrings.load())!.keys.map((k) => k.status)).toEqual(["current", "pending"]);
 
+    // An operator goes ahead without it: the new key signs; the lagging container, which cannot
+    // reload, refuses its tokens (unknown_kid), and its metrics count each refusal.
+    const credential = "an-operator-credential-0123456789abcdef";
+    const ops = await createOpsAppFromEnv(
+      {
+        ...env,
+        KEYWARD_OPERATORS: JSON.stringify([
+          { name: "alice", role: "admin", tokenSha256: toHex(sha256(credential)) },
+        ]),
+      },
+      () => undefined,
+    );
+    const forced = await ops.request(`/v1/keys/${pending}/activate`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${credential}`, "content-type": "application/json" },
+      body: JSON.stringify({ force: true, reason: "the lagging region is being drained" }),
+    });
+    expect(forced.status).toBe(200);
+    expect(await forced.json()).toMatchObject({
+      kid: pending,
+      step: "activate",
+      laggards: [expect.stringMatching(/^authorizer us-east-1 \S+ \(revision 1, /)],
+    });
+    const activated = (await keyrings.load())!;
+    expect(await verifies(activated, healthy)).toMatchObject({ isAuthorized: true });
+    lagging.lines.length = 0;
+    for (let i = 0; i < 3; i++) {
+      lagging.clock.advance(11_000);
+      expect(await verifies(activated, lagging)).toEqual({ isAuthorized: false });
+    }
+    lagging.clock.advance(2_000);
+    await verifies(first, lagging);
+    const refusals = lagging.lines
+      .map((line) => JSON.parse(line))
+      .filter((l) => l.Reason === "unknown_kid")
+      .reduce((n, l) => n + l.Requests, 0);
+    expect(refusals).toBe(3);
+
     // Secrets Manager answers again: the lagging container reloads at its next request.
     secretsProxy.setFault({ kind: "none" });
     lagging.clock.advance(61_000);
     await verifies(first, lagging);
     await verifies(first, lagging);
     await receiptsSay(2);
-    expect(await tick()).toMatchObject({
-      signing: { status: "applied", actions: [{ type: "activate", kid: pending }] },
-    });
 
-    // The new key signs; both containers verify its tokens, and the old key's still.
-    const activated = (await keyrings.load())!;
+    // Both containers verify the new key's tokens, and the old key's still.
     for (const c of [healthy, lagging]) {
       expect(await verifies(activated, c)).toMatchObject({ isAuthorized: true });
       expect(await verifies(first, c)).toMatchObject({ isAuthorized: true });
