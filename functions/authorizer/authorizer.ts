@@ -35,12 +35,13 @@ export function createAuthorizer(deps: AuthorizerDeps): (event: unknown) => Prom
   const metrics = new RequestMetrics(deps.writeMetrics, deps.metricsFlushMs);
   const policies = new AllowPolicies();
   return async (event) => {
-    const started = performance.now();
+    const timed = metrics.timesNext();
+    const started = timed ? performance.now() : 0;
     const parsed = parseEvent(event);
     const answer =
       parsed === undefined ? MALFORMED : deps.authenticate(extractToken(parsed, deps.tokenSource));
     const result = answer instanceof Promise ? await answer : answer;
-    const latencyMs = performance.now() - started;
+    const latencyMs = timed ? performance.now() - started : undefined;
     const nowMs = deps.now();
     record(deps, metrics, result, latencyMs, nowMs, parsed === undefined);
     if (deps.recordUsage !== undefined) countUsage(result, deps.recordUsage, nowMs);
@@ -57,7 +58,7 @@ function record(
   deps: AuthorizerDeps,
   metrics: RequestMetrics,
   result: AuthResult,
-  latencyMs: number,
+  latencyMs: number | undefined,
   nowMs: number,
   unrecognised: boolean,
 ): void {
@@ -77,7 +78,7 @@ function record(
     outcome: outcomeOf(result),
     reason: reasonOf(result),
     keyStatus: result.keyStatus ?? "none",
-    latencyMs: Math.round(latencyMs * 100) / 100,
+    ...(latencyMs === undefined ? {} : { latencyMs: Math.round(latencyMs * 100) / 100 }),
     ...(result.kid === undefined ? {} : { kid: result.kid }),
     ...(result.ok && typeof result.claims.jti === "string" ? { jti: result.claims.jti } : {}),
     ...(!result.ok && result.rule !== undefined ? { rule: result.rule } : {}),

@@ -61,4 +61,37 @@ describe("RequestMetrics", () => {
     // Drawn from the whole second, not its first hundred requests.
     expect(sorted[99]).toBeGreaterThan(90);
   });
+
+  it("times every request at low traffic, and about 200 a second, each with the same chance, at high traffic", () => {
+    const { metrics } = recorder();
+    const second = (start: number, requests: number) => {
+      let timed = 0;
+      for (let i = 0; i < requests; i++) {
+        const timing = metrics.timesNext();
+        if (timing) timed++;
+        metrics.record(allowed, timing ? 1 : undefined, start + (i * 999) / requests);
+      }
+      return timed;
+    };
+    expect(second(0, 150)).toBe(150);
+    expect(second(1000, 10_000)).toBe(10_000);
+    // The last second came at 10,000 a second: 2 % of this one's requests are timed.
+    const timed = second(2000, 10_000);
+    expect(timed).toBeGreaterThan(150);
+    expect(timed).toBeLessThan(250);
+    second(3000, 60);
+    second(4000, 60);
+    // After a quiet second, every request is timed again.
+    expect(second(5000, 60)).toBe(60);
+  });
+
+  it("keeps only the latencies measured, counting every request", () => {
+    const { lines, metrics } = recorder();
+    metrics.record(allowed, 2, 0);
+    metrics.record(allowed, undefined, 10);
+    metrics.record(allowed, 3, 20);
+    metrics.flush(1000);
+    expect(lines[1]).toMatchObject({ Requests: 2, Latency: [3] });
+    expect(lines[0]).toMatchObject({ Requests: 1, Latency: [2] });
+  });
 });
