@@ -33,6 +33,13 @@ export function keyRoutes(ctx: OpsContext, deps: OperationDeps): Hono<Env> {
   const { options, authenticated, body, json } = ctx;
   const sessions = keyringKindOf(deps).protects === "sessions";
   const keyringOrFail = () => ctx.keyringOrFail(deps);
+  // What the verifiers said, for the operations that read it (an emergency's reach, a forced
+  // activation's laggards).
+  const withEvidence = {
+    ...deps,
+    ...(options.receipts === undefined ? {} : { receipts: options.receipts }),
+    ...(options.jwksConsumers === undefined ? {} : { jwksConsumers: options.jwksConsumers }),
+  };
 
   app.get("/keys", authenticated("viewer"), async (c) =>
     c.json(
@@ -71,14 +78,11 @@ export function keyRoutes(ctx: OpsContext, deps: OperationDeps): Hono<Env> {
     if (mode !== "graceful" && mode !== "immediate")
       throw new ApiError(400, "invalid_request", "body.mode must be graceful or immediate");
     // An emergency waits (up to 5 s) to say which live verifiers enforce its key rules.
-    const result = await rotate(
-      { ...deps, ...(options.receipts === undefined ? {} : { receipts: options.receipts }) },
-      {
-        mode,
-        reason: text(fields, "reason", 500),
-        actor: c.get("operator").name,
-      },
-    );
+    const result = await rotate(withEvidence, {
+      mode,
+      reason: text(fields, "reason", 500),
+      actor: c.get("operator").name,
+    });
     if (!result.ok) throw refusedError(result);
     const { keyring: _, ...outcome } = result.value;
     return c.json(outcome satisfies RotateResponse, mode === "graceful" ? 202 : 200);
@@ -121,14 +125,11 @@ export function keyRoutes(ctx: OpsContext, deps: OperationDeps): Hono<Env> {
         "invalid_request",
         "body.force must be true: a pending key signs by itself once every live verifier holds it; forcing goes ahead without that evidence",
       );
-    const result = await forceActivation(
-      {
-        ...deps,
-        ...(options.receipts === undefined ? {} : { receipts: options.receipts }),
-        ...(options.jwksConsumers === undefined ? {} : { jwksConsumers: options.jwksConsumers }),
-      },
-      { kid, reason: text(fields, "reason", 500), actor: c.get("operator").name },
-    );
+    const result = await forceActivation(withEvidence, {
+      kid,
+      reason: text(fields, "reason", 500),
+      actor: c.get("operator").name,
+    });
     if (!result.ok) throw refusedError(result);
     const { keyring: _, ...outcome } = result.value;
     return c.json(outcome satisfies ForcedActivationResponse);

@@ -22,8 +22,10 @@ export interface Keyring {
   readonly rollout?: Rollout;
 }
 
+/** The key of `kid`; a loop, not `find`: verifiers call it per request, and a callback allocates. */
 export function findKey(keyring: Keyring, kid: string): KeyRecord | undefined {
-  return keyring.keys.find((key) => key.kid === kid);
+  for (const key of keyring.keys) if (key.kid === kid) return key;
+  return undefined;
 }
 
 /** The one `current` key. A keyring without one never passes validation, so this is a bug if it throws. */

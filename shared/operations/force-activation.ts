@@ -2,7 +2,14 @@ import { currentKid, type Keyring } from "../keyring/keyring.ts";
 import { applyAction, planTransitions } from "../keyring/plan.ts";
 import { prePublicationMs } from "../keyring/policy.ts";
 import { restorePrevious } from "../keyring-store/store.ts";
-import { type EvidenceSources, reachOf, readEvidence } from "../receipts/propagation.ts";
+import {
+  type EvidenceSources,
+  firstSigning,
+  type Reach,
+  reachOf,
+  readEvidence,
+} from "../receipts/propagation.ts";
+import { NAMED_AT_MOST } from "../receipts/receipt.ts";
 import { commitChange, complete, journalRefusal, noKeyring } from "./change.ts";
 import type { OperationDeps, OperationResult, Request } from "./deps.ts";
 import { refusal } from "./refusals.ts";
@@ -32,12 +39,7 @@ export async function forceActivation(
 ): Promise<OperationResult<ForcedActivation>> {
   const { kid } = request;
   const evidence = await readEvidence(deps, deps.clock.now());
-  const stored = (await deps.keyrings.load())?.keys.find((k) => k.kid === kid);
-  const holding =
-    evidence?.readable === true && stored !== undefined
-      ? reachOf(evidence, deps.keyringName, stored)
-      : { live: 0, held: 0, laggards: [] };
-  const { laggards } = holding;
+  let holding: Reach = { live: 0, held: 0, laggards: [] };
   let before: Keyring | undefined;
   let step: ForcedActivation["step"] = "activate";
   const { result, intended } = await commitChange(
@@ -49,13 +51,9 @@ export async function forceActivation(
       if (key === undefined) return refusal("key_not_found", `key ${kid} does not exist`);
       if (key.status !== "pending")
         return refusal("activation_not_due", `key ${kid} is ${key.status}, not pending`);
-      const first = planTransitions(keyring, now, undefined, deps.policy).find(
-        (action) =>
-          (action.type === "activate" || action.type === "rollout") &&
-          action.kid === kid &&
-          keyring.rollout?.kid !== kid,
-      );
-      if (first === undefined || (first.type !== "activate" && first.type !== "rollout")) {
+      if (evidence?.readable === true) holding = reachOf(evidence, deps.keyringName, key);
+      const first = firstSigning(keyring, planTransitions(keyring, now, undefined, deps.policy));
+      if (first === undefined || first.kid !== kid) {
         const dueAt = new Date(key.createdAt + prePublicationMs(deps.policy)).toISOString();
         return refusal(
           "activation_not_due",
@@ -75,7 +73,9 @@ export async function forceActivation(
         live: holding.live,
         held: holding.held,
         evidence: evidence === undefined ? "none" : evidence.readable ? "read" : "unreadable",
-        ...(laggards.length === 0 ? {} : { laggards: laggards.slice(0, 20).join("; ") }),
+        ...(holding.laggards.length === 0
+          ? {}
+          : { laggards: holding.laggards.slice(0, NAMED_AT_MOST).join("; ") }),
       };
       return {
         entry: {
@@ -132,5 +132,5 @@ export async function forceActivation(
     }
     await complete(deps, intended);
   }
-  return { ok: true, value: { kid, step, laggards, keyring: result.keyring } };
+  return { ok: true, value: { kid, step, laggards: holding.laggards, keyring: result.keyring } };
 }

@@ -1,10 +1,7 @@
 import type { EventPublisher, KeywardEvent } from "../events/events.ts";
-import type { Receipt } from "../receipts/receipt.ts";
+import { NAMED_AT_MOST, type Receipt } from "../receipts/receipt.ts";
 import type { ReceiptReader } from "../receipts/store.ts";
 import { REVOCATION_PROMISE_MS } from "../revocation/mirror.ts";
-
-/** Instances named in one event, at most: the event says how many there are in all. */
-const NAMED = 20;
 
 /** The live instances whose last receipt measured a revocation lag (p99) beyond the promise. */
 export function lateInstances(
@@ -44,7 +41,7 @@ function lagEvent(late: readonly Receipt[], now: number): KeywardEvent {
       worstP99Ms: worst,
       promiseMs: REVOCATION_PROMISE_MS,
       late: late
-        .slice(0, NAMED)
+        .slice(0, NAMED_AT_MOST)
         .map(
           (r) =>
             `${r.kind} ${r.region} ${r.instance}: p99 ${r.lag?.p99Ms} ms, max ${r.lag?.maxMs} ms over ${r.lag?.applied} applied`,

@@ -14,6 +14,7 @@ import {
 import { KeyringConflict, restorePrevious } from "../keyring-store/store.ts";
 import type { JwksConsumerLog } from "../receipts/jwks-consumer.ts";
 import { type PropagationHold, propagationHold, readEvidence } from "../receipts/propagation.ts";
+import { NAMED_AT_MOST } from "../receipts/receipt.ts";
 import type { ReceiptReader } from "../receipts/store.ts";
 import { StoreUnavailable } from "../revocation/store.ts";
 import type { UsageStore } from "../usage/counts.ts";
@@ -233,9 +234,6 @@ export async function tick(deps: TickDeps, now: number): Promise<TickOutcome> {
   return { status: "applied", actions: applied, revision: next.revision, ...notes };
 }
 
-/** Laggards named in one event, at most: the event says how many there are in all. */
-const LAGGARDS_NAMED = 20;
-
 function incompleteEvent(hold: PropagationHold, now: number, at: string): KeywardEvent {
   const waitingMinutes = Math.floor((now - hold.dueAt) / 60_000);
   return {
@@ -247,7 +245,7 @@ function incompleteEvent(hold: PropagationHold, now: number, at: string): Keywar
       live: hold.live,
       held: hold.held,
       waitingMinutes,
-      laggards: hold.laggards.slice(0, LAGGARDS_NAMED),
+      laggards: hold.laggards.slice(0, NAMED_AT_MOST),
       detail: hold.unreadable
         ? `the verifiers' receipts could not be read for ${waitingMinutes} minutes, so nobody can tell whether they hold the new key: its first signing waits (check Upstash; keyward activate --force proceeds without the evidence)`
         : `${hold.live - hold.held} of ${hold.live} live verifiers still do not hold the new key ${waitingMinutes} minutes after it could sign: its first signing waits (keyward verifiers names them; restart or fix them, or keyward activate --force)`,

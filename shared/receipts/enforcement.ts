@@ -1,6 +1,6 @@
 import { type Clock, SECOND } from "../kernel/clock.ts";
 import { laggardText } from "./propagation.ts";
-import type { Receipt } from "./receipt.ts";
+import { NAMED_AT_MOST, type Receipt } from "./receipt.ts";
 import type { ReceiptReader } from "./store.ts";
 
 /** How long an emergency waits for the live verifiers to say they enforce its key rules. */
@@ -17,22 +17,27 @@ export interface Enforcement {
   readonly missing: readonly string[];
 }
 
-/** A stream id's parts ("ms-seq"), compared in order; undefined when it is not one. */
+/** A stream id's parts ("ms-seq"); undefined when it is not one. */
 function streamId(id: string): [number, number] | undefined {
   const match = /^(\d+)-(\d+)$/.exec(id);
   return match === null ? undefined : [Number(match[1]), Number(match[2])];
 }
 
-/** Whether stream id `a` comes after `b` (both "ms-seq"). */
+/** How stream id `a` orders against `b`: negative before, 0 the same, positive after. */
+function order(a: [number, number], b: [number, number]): number {
+  return a[0] - b[0] || a[1] - b[1];
+}
+
+/** Whether stream id `a` comes after `b` (false when either is not a stream id). */
 export function laterStreamId(a: string, b: string): boolean {
   const x = streamId(a);
   const y = streamId(b);
-  return x !== undefined && y !== undefined && (x[0] > y[0] || (x[0] === y[0] && x[1] > y[1]));
+  return x !== undefined && y !== undefined && order(x, y) > 0;
 }
 
 function atOrAfter(position: string, entry: [number, number]): boolean {
   const at = streamId(position);
-  return at !== undefined && (at[0] > entry[0] || (at[0] === entry[0] && at[1] >= entry[1]));
+  return at !== undefined && order(at, entry) >= 0;
 }
 
 /**
@@ -86,6 +91,6 @@ export function enforcementText(enforcement: Enforcement): string {
   const missing =
     enforcement.missing.length === 0
       ? ""
-      : `; not within ${ENFORCEMENT_WAIT_MS / SECOND} s: ${enforcement.missing.slice(0, 20).join("; ")}`;
+      : `; not within ${ENFORCEMENT_WAIT_MS / SECOND} s: ${enforcement.missing.slice(0, NAMED_AT_MOST).join("; ")}`;
   return `enforced by ${enforcement.enforced} of ${enforcement.live} live verifiers${within}${missing}`;
 }

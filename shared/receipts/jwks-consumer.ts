@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { DAY } from "../kernel/clock.ts";
+import { isInstant, isText } from "./receipt.ts";
 
 /** A JWKS consumer counts for a pending key's activation while it fetched within this window. */
 export const CONSUMER_WINDOW_MS = DAY;
@@ -73,9 +74,6 @@ function expandIpv6(address: string): string[] | undefined {
     : undefined;
 }
 
-const isText = (value: unknown, max: number): value is string =>
-  typeof value === "string" && value.length > 0 && value.length <= max;
-
 /** A stored consumer, checked field by field; anything else is left out. */
 export function parseConsumer(text: string): JwksConsumer | undefined {
   let raw: unknown;
@@ -87,8 +85,7 @@ export function parseConsumer(text: string): JwksConsumer | undefined {
   if (typeof raw !== "object" || raw === null) return undefined;
   const { consumer, agent, source, fetchedAt } = raw as Record<string, unknown>;
   if (!isText(consumer, 16) || !isText(agent, MAX_AGENT) || !isText(source, 64)) return undefined;
-  if (typeof fetchedAt !== "number" || !Number.isFinite(fetchedAt) || fetchedAt < 0)
-    return undefined;
+  if (!isInstant(fetchedAt)) return undefined;
   return { consumer, agent, source, fetchedAt };
 }
 

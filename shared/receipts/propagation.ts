@@ -103,11 +103,7 @@ export function propagationHold(
   evidence: Evidence | undefined,
 ): PropagationHold | undefined {
   if (evidence === undefined) return undefined;
-  const first = planned.find(
-    (action): action is PolicyAction & { readonly type: "activate" | "rollout" } =>
-      (action.type === "activate" || action.type === "rollout") &&
-      keyring.rollout?.kid !== action.kid,
-  );
+  const first = firstSigning(keyring, planned);
   const key = keyring.keys.find((k) => k.kid === first?.kid && k.status === "pending");
   if (first === undefined || key === undefined) return undefined;
   const dueAt = key.createdAt + prePublicationMs(policy);
@@ -118,6 +114,25 @@ export function propagationHold(
   const reach = reachOf(evidence, keyringName, key);
   if (reach.laggards.length === 0) return undefined;
   return { ...waiting, ...reach, unreadable: false, incomplete };
+}
+
+/** An action that makes a pending key sign for the first time. */
+export type FirstSigning = PolicyAction & { readonly type: "activate" | "rollout" };
+
+/**
+ * The action of `planned` that makes the pending key sign for the first time: a graceful
+ * activation, or a rolling rotation's first cohort (its later cohorts, and its final activation,
+ * are of a key that signs already).
+ */
+export function firstSigning(
+  keyring: Keyring,
+  planned: readonly PolicyAction[],
+): FirstSigning | undefined {
+  return planned.find(
+    (action): action is FirstSigning =>
+      (action.type === "activate" || action.type === "rollout") &&
+      keyring.rollout?.kid !== action.kid,
+  );
 }
 
 /** A laggard as an operator reads it: kind, region, instance, revision, and when it was last heard. */

@@ -11,6 +11,9 @@ export type InstanceKind = (typeof INSTANCE_KINDS)[number];
 /** An instance drops out of the live ones this long after its last receipt. */
 export const DEFAULT_RECEIPT_WINDOW_MS = 5 * MINUTE;
 
+/** Instances (or JWKS consumers) named in one event or journal entry, at most: it says how many in all. */
+export const NAMED_AT_MOST = 20;
+
 /**
  * What one verifying instance said it held, at most once a minute with its usage counts: the
  * keyring's revision and the kids it verifies with (and their status), where its revocation
@@ -45,10 +48,14 @@ export function newInstanceId(random: RandomSource): string {
 /** The latest instant a `Date` holds (ECMAScript's time range). */
 const MAX_DATE_MS = 8.64e15;
 
-const isCount = (value: unknown): value is number =>
+// Checks of a stored record's fields (a receipt, a JWKS consumer): what does not pass is left out.
+export const isCount = (value: unknown): value is number =>
   typeof value === "number" && Number.isFinite(value) && value >= 0;
-const isText = (value: unknown, max: number): value is string =>
+export const isText = (value: unknown, max: number): value is string =>
   typeof value === "string" && value.length > 0 && value.length <= max;
+/** A time a `Date` can hold: operators read it as one. */
+export const isInstant = (value: unknown): value is number =>
+  isCount(value) && value <= MAX_DATE_MS;
 
 /**
  * A stored receipt, checked field by field: anything that does not read as one (written by
@@ -67,9 +74,7 @@ export function parseReceipt(text: string): Receipt | undefined {
   if (!isText(region, 64) || !isText(version, 64) || !isText(keyring, 64)) return undefined;
   if (revision !== undefined && !isCount(revision)) return undefined;
   if (position !== undefined && !isText(position, 64)) return undefined;
-  // A time a Date can hold: shown as one by `keyward verifiers`.
-  if (!isCount(at) || at > MAX_DATE_MS || !Array.isArray(keys) || keys.length > 64)
-    return undefined;
+  if (!isInstant(at) || !Array.isArray(keys) || keys.length > 64) return undefined;
   const held: { kid: string; status: KeyStatus }[] = [];
   for (const key of keys) {
     if (typeof key !== "object" || key === null) return undefined;

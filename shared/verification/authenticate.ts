@@ -1,6 +1,6 @@
 import { type Clock, MINUTE } from "../kernel/clock.ts";
-import type { KeyRecord, VerifyingStatus } from "../keyring/key.ts";
-import type { Keyring } from "../keyring/keyring.ts";
+import type { VerifyingStatus } from "../keyring/key.ts";
+import { findKey } from "../keyring/keyring.ts";
 import type { RevocationCheck, RevocationOutcome } from "../revocation/guard.ts";
 import { factsOf, type RevocationRule } from "../revocation/rules.ts";
 import type { TokenClaims } from "../tokens/claims.ts";
@@ -159,7 +159,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
         revocationMs,
       };
     }
-    const key = keyOf(read.keyring, kid);
+    const key = findKey(read.keyring, kid);
     return {
       ok: true,
       claims,
@@ -229,12 +229,6 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
 }
 
 const TOKEN_MISSING: AuthResult = { ok: false, reason: "token_missing" };
-
-/** The keyring's key of `kid`, found without a callback (a closure a request would allocate). */
-function keyOf(keyring: Keyring, kid: string): KeyRecord | undefined {
-  for (const key of keyring.keys) if (key.kid === kid) return key;
-  return undefined;
-}
 
 /** A kid the keyring lacks (`withUnknownKid` reloads the keyring and verifies again). */
 const unknownKid = (verified: Verification) => !verified.ok && verified.reason === "unknown_kid";

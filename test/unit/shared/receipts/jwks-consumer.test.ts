@@ -40,6 +40,8 @@ describe("JWKS consumers", () => {
     expect(parseConsumer(JSON.stringify(good))).toEqual(good);
     expect(parseConsumer("{")).toBeUndefined();
     expect(parseConsumer(JSON.stringify({ ...good, fetchedAt: "soon" }))).toBeUndefined();
+    // A time no Date can hold would break every page that shows it.
+    expect(parseConsumer(JSON.stringify({ ...good, fetchedAt: 1e16 }))).toBeUndefined();
     expect(parseConsumer(JSON.stringify({ ...good, consumer: "x".repeat(40) }))).toBeUndefined();
   });
 
