@@ -13,6 +13,7 @@ export interface Flags {
   reason?: string;
   immediate?: boolean;
   force?: boolean;
+  impact?: boolean;
   token?: string;
   jti?: string;
   exp?: string;

@@ -1,20 +1,55 @@
-import type { PlanResponse } from "../../functions/ops-api/wire.ts";
+import type { ImpactResponse, PlanResponse } from "../../functions/ops-api/wire.ts";
+import { KID_PATTERN } from "../../shared/keyring/key.ts";
 import { wholeNumber } from "../arguments.ts";
-import { EXIT } from "../client.ts";
+import { CliError, EXIT } from "../client.ts";
 import type { Command } from "../command.ts";
+import { impactText } from "../output/impact.ts";
 import { planText } from "../output/text.ts";
 
-/** `keyward plan`: what the policy will do in the next days. */
+/** `keyward plan`: what the policy will do in the next days, and who a retirement would refuse. */
 export const plan: Command = {
   positionals: [],
-  options: ["days", "keyring"],
-  synopsis: "plan [--days N] [--keyring signing|sessions]",
-  summary: "the transitions the policy will make in the next N days (1 to 3650, default 365)",
-  examples: ["keyward plan --days 30"],
+  options: ["days", "keyring", "impact", "kid"],
+  synopsis: "plan [--days N] [--impact [--kid KID]] [--keyring signing|sessions]",
+  summary:
+    "the transitions the policy will make in the next N days (1 to 3650, default 365); with --impact, for each key it retires (or --kid), who would be refused if that key retired now: the last day's verifications of its tokens by consumer (azp, client_id or aud) and verifier kind",
+  examples: ["keyward plan --days 30", "keyward plan --impact", "keyward plan --impact --kid K1"],
   async run({ values, client, base, out }) {
     const days = wholeNumber("days", values.days, 1, 3650) ?? 365;
+    if (values.kid !== undefined && values.impact !== true)
+      throw new CliError(EXIT.usage, "--kid goes with --impact");
+    if (values.kid !== undefined && !KID_PATTERN.test(values.kid))
+      throw new CliError(EXIT.usage, "--kid takes a key id as keyward status lists them");
     const { body } = await client().expect("GET", `${base}/plan?days=${days}`);
-    out(planText(body as PlanResponse), body);
+    const planned = body as PlanResponse;
+    if (values.impact !== true) {
+      out(planText(planned), planned);
+      return EXIT.ok;
+    }
+    const kids =
+      values.kid === undefined
+        ? [
+            ...new Set(
+              planned.transitions.flatMap((t) =>
+                t.action === "retire" && t.kid !== undefined ? [t.kid] : [],
+              ),
+            ),
+          ]
+        : [values.kid];
+    const impacts: ImpactResponse[] = [];
+    for (const kid of kids)
+      impacts.push(
+        (await client().expect("GET", `${base}/keys/${encodeURIComponent(kid)}/impact`))
+          .body as ImpactResponse,
+      );
+    const text = [
+      planText(planned),
+      "",
+      ...(impacts.length === 0
+        ? [`no key retires in the next ${days} days`]
+        : impacts.map(impactText)),
+    ].join("\n");
+    out(text, { ...planned, impact: impacts });
     return EXIT.ok;
   },
 };

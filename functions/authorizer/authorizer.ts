@@ -1,9 +1,9 @@
 import type { Logger } from "../../shared/observability/log.ts";
-import type { UsageOutcome } from "../../shared/usage/counts.ts";
 import {
   type Authenticate,
   type AuthResult,
   countUsage,
+  type UsageCount,
 } from "../../shared/verification/authenticate.ts";
 import { AllowPolicies, allow, refuse } from "./answers.ts";
 import { parseEvent } from "./events.ts";
@@ -21,9 +21,10 @@ export interface AuthorizerDeps {
   readonly now: () => number;
   /**
    * Counts a verification for its key (the rotation's grace gate reads the figures), or a refusal
-   * caused by a retirement (the journal reads those), at `nowMs` (the request's `now`).
+   * caused by a retirement (the journal reads those), at `nowMs` (the request's `now`); a
+   * verification with the party the token was issued for (the impact preview reads those).
    */
-  readonly recordUsage?: (kid: string, outcome: UsageOutcome, nowMs: number) => void;
+  readonly recordUsage?: UsageCount;
 }
 
 /**

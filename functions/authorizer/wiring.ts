@@ -71,7 +71,7 @@ export async function createAuthorizerFromEnv(env: Environment, overrides: Overr
     log,
     writeMetrics: write,
     now: () => clock.now(),
-    recordUsage: (kid, outcome, nowMs) => usage.record(kid, nowMs, outcome),
+    recordUsage: (kid, outcome, nowMs, consumer) => usage.record(kid, nowMs, outcome, consumer),
   });
 }
 

@@ -10,7 +10,6 @@ import { JwksReader } from "../../shared/keyring-store/jwks-reader.ts";
 import { readerFromEnvironment } from "../../shared/keyring-store/secrets-reader.ts";
 import type { createLogger, LineWriter } from "../../shared/observability/log.ts";
 import { directWebCrypto } from "../../shared/tokens/direct-webcrypto.ts";
-import type { UsageOutcome } from "../../shared/usage/counts.ts";
 import {
   reportingChanges,
   reportMirrorOverflow,
@@ -20,7 +19,7 @@ import {
   verificationFromConfig,
   verifierReceipts,
 } from "../../shared/verification/assembly.ts";
-import { countUsage } from "../../shared/verification/authenticate.ts";
+import { countUsage, type UsageCount } from "../../shared/verification/authenticate.ts";
 import type { KeywardMiddlewareOptions } from "./middleware.ts";
 
 /**
@@ -94,8 +93,8 @@ export function edgeVerification(
   reportingChanges(verification, usage, clock, (flush) => {
     flushing = flush;
   });
-  const count = (kid: string, outcome: UsageOutcome, nowMs: number) => {
-    flushing = usage.record(kid, nowMs, outcome) ?? flushing;
+  const count: UsageCount = (kid, outcome, nowMs, consumer) => {
+    flushing = usage.record(kid, nowMs, outcome, consumer) ?? flushing;
   };
   return {
     verification,

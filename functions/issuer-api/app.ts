@@ -102,7 +102,9 @@ export function createIssuingApp(options: IssuingAppOptions): Hono {
     const issued = await issuing(() =>
       options.issuer.issue({
         sub,
-        claims,
+        // The authorized party names the client, so verifiers count who uses each key (the
+        // impact preview); a client allowed to set azp itself keeps its own.
+        claims: "azp" in claims ? claims : { ...claims, azp: client.name },
         lifetimeSeconds: lifetime,
         client: client.name,
         ...(audience === undefined ? {} : { audience }),

@@ -4,8 +4,12 @@ import type { Clock } from "../../shared/kernel/clock.ts";
 import { OPEN_REFUSALS } from "../../shared/sealing/sealer.ts";
 import type { Sessions } from "../../shared/sealing/sessions.ts";
 import { type TokenSource, tokenOfRequest } from "../../shared/tokens/token-source.ts";
-import type { UsageOutcome, UsageRecorder } from "../../shared/usage/counts.ts";
-import { type Authenticate, countUsage } from "../../shared/verification/authenticate.ts";
+import type { UsageRecorder } from "../../shared/usage/counts.ts";
+import {
+  type Authenticate,
+  countUsage,
+  type UsageCount,
+} from "../../shared/verification/authenticate.ts";
 import { errorAnswer, errorBody } from "../http/errors.ts";
 
 export interface SampleAppOptions {
@@ -36,8 +40,9 @@ export function createSampleApp(options: SampleAppOptions): Hono {
   const stamp = () => new Date(clock.now()).toISOString();
   const app = new Hono();
   app.onError(errorAnswer);
-  const count = (kid: string, outcome: UsageOutcome, nowMs: number) =>
-    usage.record(kid, nowMs, outcome);
+  const count: UsageCount = (kid, outcome, nowMs, consumer) => {
+    usage.record(kid, nowMs, outcome, consumer);
+  };
   app.get("/whoami", async (c) => {
     const result = await authenticate(tokenOfRequest((name) => c.req.header(name), tokenSource));
     countUsage(result, count, clock.now());

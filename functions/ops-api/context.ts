@@ -19,10 +19,10 @@ export interface OpsAppOptions {
   /** Largest request body accepted. Default 4 MiB (a batch of 10,000 revocations). */
   readonly maxBodyBytes?: number;
   /**
-   * Verification figures: each key's share of the last day in `GET /v1/keys`, refusals per
-   * rotation in `GET /v1/journal`.
+   * Verification figures: each key's share of the last day in `GET /v1/keys`, its consumers in
+   * `GET …/keys/{kid}/impact`, refusals per rotation in `GET /v1/journal`.
    */
-  readonly usage?: Pick<UsageStore, "verificationsByKid" | "refusalsByKid"> &
+  readonly usage?: Pick<UsageStore, "verificationsByKid" | "refusalsByKid" | "consumersOf"> &
     Partial<Pick<UsageStore, "staleSignersByKid">>;
   /**
    * The other keyrings (the sessions keyring), each its own deps (`onKeyring`), served under

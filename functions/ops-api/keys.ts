@@ -4,6 +4,7 @@ import { KID_PATTERN } from "../../shared/keyring/key.ts";
 import { planAhead } from "../../shared/keyring/schedule.ts";
 import { keyringKindOf, type OperationDeps } from "../../shared/operations/deps.ts";
 import { forceActivation } from "../../shared/operations/force-activation.ts";
+import { keyImpact } from "../../shared/operations/impact.ts";
 import { importSecret } from "../../shared/operations/import.ts";
 import { initKeyring } from "../../shared/operations/init.ts";
 import { reinstate, rollbackKeys } from "../../shared/operations/rollback.ts";
@@ -15,6 +16,7 @@ import type { Env, OpsContext } from "./context.ts";
 import { refusedError } from "./statuses.ts";
 import type {
   ForcedActivationResponse,
+  ImpactResponse,
   ImportResponse,
   InitResponse,
   KeysResponse,
@@ -25,7 +27,8 @@ import type {
 } from "./wire.ts";
 
 /**
- * `/keys…` and `/plan` of one keyring: its keys, its plan, and the key operations (admin). Mounted
+ * `/keys…` and `/plan` of one keyring: its keys, a key's impact, its plan, and the key operations
+ * (admin). Mounted
  * under `/v1` for the signing keyring and under `/v1/keyrings/<name>` for each keyring.
  */
 export function keyRoutes(ctx: OpsContext, deps: OperationDeps): Hono<Env> {
@@ -51,6 +54,24 @@ export function keyRoutes(ctx: OpsContext, deps: OperationDeps): Hono<Env> {
       )) satisfies KeysResponse,
     ),
   );
+
+  // Who would be refused if the key retired now: its consumers of the last day.
+  app.get("/keys/:kid/impact", authenticated("viewer"), async (c) => {
+    const kid = c.req.param("kid");
+    if (!KID_PATTERN.test(kid))
+      throw new ApiError(400, "invalid_request", "the kid in the path is not a valid kid");
+    if (options.usage === undefined)
+      throw new ApiError(404, "not_found", "this deployment keeps no usage figures");
+    const result = await keyImpact(
+      await keyringOrFail(),
+      kid,
+      deps.policy,
+      options.usage,
+      deps.clock.now(),
+    );
+    if (!result.ok) throw refusedError(result);
+    return c.json(result.value satisfies ImpactResponse);
+  });
 
   app.get("/plan", authenticated("viewer"), async (c) => {
     const query = strictObject(c.req.query(), ["days"], "query");

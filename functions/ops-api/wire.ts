@@ -1,6 +1,7 @@
 import type { AuditPage } from "../../shared/audit/journal.ts";
 import type { KeyringName } from "../../shared/keyring/names.ts";
 import type { PlannedTransition } from "../../shared/keyring/schedule.ts";
+import type { KeyImpact } from "../../shared/operations/impact.ts";
 import type { RotationRecord } from "../../shared/operations/journal.ts";
 import type { RotationOutcome } from "../../shared/operations/rotate.ts";
 import type { KeyringStatus } from "../../shared/operations/status.ts";
@@ -57,6 +58,9 @@ export interface ImportResponse {
 }
 
 /** `GET …/plan?days=`. */
+/** `GET …/keys/{kid}/impact`: who would be refused if the key retired now. */
+export type ImpactResponse = KeyImpact;
+
 export interface PlanResponse {
   readonly days: number;
   readonly transitions: readonly PlannedTransition[];

@@ -2,6 +2,14 @@ import { HOUR, MINUTE } from "../kernel/clock.ts";
 import type { KeyUsage } from "../keyring/plan.ts";
 import type { Receipt } from "../receipts/receipt.ts";
 import type { MemoryReceipts } from "../receipts/store.ts";
+import {
+  consumerField,
+  consumerLabel,
+  consumersOfKid,
+  MAX_CONSUMERS_PER_KEY,
+  OTHER_CONSUMERS,
+  UNNAMED_CONSUMER,
+} from "./consumer.ts";
 
 /** What verifiers counted since their last write, per kid. */
 export interface UsageCounts {
@@ -11,6 +19,18 @@ export interface UsageCounts {
   readonly refused: ReadonlyMap<string, number>;
   /** Tokens signed after their key stopped signing (`signedByStaleSigner`): the migration guard's figures. */
   readonly stale: ReadonlyMap<string, number>;
+  /** Tokens allowed per signing key and consumer (`consumerOf`): the impact preview's figures. */
+  readonly consumers?: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /** The kind of instance that counted them (`authorizer`, `edge`, …), where it says. */
+  readonly kind?: string;
+}
+
+/** Who verified tokens of one key over the last day: a consumer, through one kind of verifier. */
+export interface KeyConsumer {
+  readonly consumer: string;
+  /** `authorizer`, `edge`, `sessions`, `local`, or `unknown`. */
+  readonly verifier: string;
+  readonly verifications: number;
 }
 
 /** Where verification counts are added up and read back. */
@@ -19,6 +39,8 @@ export interface UsageStore {
   add(counts: UsageCounts, nowMs: number, receipt?: Receipt): Promise<void>;
   /** Verifications per kid over the 24 hours before `nowMs` (the grace gate's figures). */
   verificationsByKid(nowMs: number): Promise<KeyUsage>;
+  /** Verifications of `kid` over the 24 hours before `nowMs` by consumer and verifier, most first. */
+  consumersOf(kid: string, nowMs: number): Promise<readonly KeyConsumer[]>;
   /** Refusals per kid since counting began (kept as long as the store keeps them). */
   refusalsByKid(): Promise<Readonly<Record<string, number>>>;
   /** Tokens from stale signers per kid, this hour and the one before. */
@@ -36,7 +58,8 @@ export const hourOf = (ms: number) => Math.floor(ms / HOUR);
  * flush loses at most that interval's counts: the gate needs a share, not an exact figure.
  */
 export class UsageRecorder {
-  #verified = new Map<string, number>();
+  /** Per kid, per consumer (as the token names it; cleaned at the flush). */
+  #verified = new Map<string, Map<string, number>>();
   #refused = new Map<string, number>();
   #stale = new Map<string, number>();
   #lastFlush: number;
@@ -57,16 +80,29 @@ export class UsageRecorder {
   }
 
   /**
-   * Counts one outcome; once a minute it also starts a flush and returns it (a runtime that ends a
-   * request's work with its answer keeps it alive with `waitUntil`).
+   * Counts one outcome (a verification for `consumer`, `consumerOf` its claims); once a minute it
+   * also starts a flush and returns it (a runtime that ends a request's work with its answer keeps
+   * it alive with `waitUntil`).
    */
   record(
     kid: string,
     nowMs: number,
     outcome: UsageOutcome = "verified",
+    consumer: string = UNNAMED_CONSUMER,
   ): Promise<void> | undefined {
-    increment(outcome === "refused" ? this.#refused : this.#verified, kid, 1);
-    if (outcome === "stale-signer") increment(this.#stale, kid, 1);
+    if (outcome === "refused") increment(this.#refused, kid, 1);
+    else {
+      let byConsumer = this.#verified.get(kid);
+      if (byConsumer === undefined) {
+        byConsumer = new Map();
+        this.#verified.set(kid, byConsumer);
+      }
+      const n = byConsumer.get(consumer);
+      if (n !== undefined) byConsumer.set(consumer, n + 1);
+      else if (byConsumer.size < MAX_CONSUMERS_PER_KEY) byConsumer.set(consumer, 1);
+      else increment(byConsumer, OTHER_CONSUMERS, 1);
+      if (outcome === "stale-signer") increment(this.#stale, kid, 1);
+    }
     if (nowMs - this.#lastFlush >= this.flushEveryMs && this.#flushing === undefined)
       return this.flush(nowMs);
     return undefined;
@@ -76,14 +112,10 @@ export class UsageRecorder {
   flush(nowMs: number): Promise<void> {
     if (this.#flushing !== undefined) return this.#flushing;
     this.#lastFlush = nowMs;
-    const counts: UsageCounts = {
-      verified: this.#verified,
-      refused: this.#refused,
-      stale: this.#stale,
-    };
     const receipt = this.receipt?.();
-    if (counts.verified.size === 0 && counts.refused.size === 0 && receipt === undefined)
+    if (this.#verified.size === 0 && this.#refused.size === 0 && receipt === undefined)
       return Promise.resolve();
+    const counts = countsOf(this.#verified, this.#refused, this.#stale, receipt?.kind);
     this.#verified = new Map();
     this.#refused = new Map();
     this.#stale = new Map();
@@ -92,7 +124,11 @@ export class UsageRecorder {
       .then(
         () => undefined,
         (error: unknown) => {
-          for (const [kid, n] of counts.verified) increment(this.#verified, kid, n);
+          for (const [kid, byConsumer] of counts.consumers ?? []) {
+            const kept = this.#verified.get(kid) ?? new Map<string, number>();
+            for (const [consumer, n] of byConsumer) increment(kept, consumer, n);
+            this.#verified.set(kid, kept);
+          }
           for (const [kid, n] of counts.refused) increment(this.#refused, kid, n);
           for (const [kid, n] of counts.stale) increment(this.#stale, kid, n);
           this.onError(error);
@@ -114,6 +150,26 @@ export class UsageRecorder {
   }
 }
 
+/** A flush's counts: each key's total, and its consumers under their cleaned names. */
+function countsOf(
+  byKid: ReadonlyMap<string, ReadonlyMap<string, number>>,
+  refused: ReadonlyMap<string, number>,
+  stale: ReadonlyMap<string, number>,
+  kind: string | undefined,
+): UsageCounts {
+  const verified = new Map<string, number>();
+  const consumers = new Map<string, Map<string, number>>();
+  for (const [kid, byConsumer] of byKid) {
+    const labelled = new Map<string, number>();
+    for (const [consumer, n] of byConsumer) {
+      increment(verified, kid, n);
+      increment(labelled, consumerLabel(consumer), n);
+    }
+    consumers.set(kid, labelled);
+  }
+  return { verified, refused, stale, consumers, ...(kind === undefined ? {} : { kind }) };
+}
+
 function increment(counts: Map<string, number>, kid: string, n: number): void {
   counts.set(kid, (counts.get(kid) ?? 0) + n);
 }
@@ -123,6 +179,8 @@ export class MemoryUsageStore implements UsageStore {
   readonly #hours = new Map<number, Map<string, number>>();
   readonly #refused = new Map<string, number>();
   readonly #staleHours = new Map<number, Map<string, number>>();
+  /** Per hour, `consumerField` → verifications. */
+  readonly #consumerHours = new Map<number, Map<string, number>>();
 
   constructor(private readonly receipts?: MemoryReceipts) {}
 
@@ -135,6 +193,18 @@ export class MemoryUsageStore implements UsageStore {
     const stale = this.#staleHours.get(hourOf(nowMs)) ?? new Map<string, number>();
     for (const [kid, n] of counts.stale ?? []) increment(stale, kid, n);
     this.#staleHours.set(hourOf(nowMs), stale);
+    const consumers = this.#consumerHours.get(hourOf(nowMs)) ?? new Map<string, number>();
+    for (const [kid, byConsumer] of counts.consumers ?? [])
+      for (const [consumer, n] of byConsumer)
+        increment(consumers, consumerField(kid, counts.kind, consumer), n);
+    this.#consumerHours.set(hourOf(nowMs), consumers);
+  }
+
+  async consumersOf(kid: string, nowMs: number): Promise<readonly KeyConsumer[]> {
+    const hours = [];
+    for (let h = hourOf(nowMs) - 23; h <= hourOf(nowMs); h++)
+      hours.push(this.#consumerHours.get(h) ?? []);
+    return consumersOfKid(hours, kid);
   }
 
   async staleSignersByKid(nowMs: number): Promise<Readonly<Record<string, number>>> {

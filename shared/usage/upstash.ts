@@ -5,13 +5,15 @@ import { StoreUnavailable } from "../revocation/store.ts";
 import { createUpstashClient } from "../upstash/client.ts";
 import { DEFAULT_REDIS_PREFIX } from "../upstash/prefix.ts";
 import type { UpstashSettings } from "../upstash/settings.ts";
-import { hourOf, type UsageCounts, type UsageStore } from "./counts.ts";
+import { consumersOfKid } from "./consumer.ts";
+import { hourOf, type KeyConsumer, type UsageCounts, type UsageStore } from "./counts.ts";
 import { UpstashUsageCounter } from "./upstash-counter.ts";
 
 /**
  * Usage in Upstash: verifications in one hash per hour, `<prefix>usage:<hour>`, field = kid
  * (tokens of stale signers likewise, `<prefix>usage:stale:<hour>`, kept 3 hours);
- * refusals in one hash without expiry, `<prefix>usage:refused`, field = kid (a few kids a year).
+ * refusals in one hash without expiry, `<prefix>usage:refused`, field = kid (a few kids a year);
+ * verifications by consumer in one hash per hour, `<prefix>usage:by:<hour>` (`consumerField`).
  * A flush is one pipelined request (HINCRBY per kid, EXPIRE); reading the last day is one
  * pipelined request of 24 HGETALLs; the refusals, one HGETALL.
  */
@@ -60,6 +62,22 @@ export class UpstashUsageStore implements UsageStore {
 
   get #refusedKey(): string {
     return `${this.prefix}usage:refused`;
+  }
+
+  async consumersOf(kid: string, nowMs: number): Promise<readonly KeyConsumer[]> {
+    const pipeline = this.#redis.pipeline();
+    for (let h = hourOf(nowMs) - 23; h <= hourOf(nowMs); h++)
+      pipeline.hgetall(`${this.prefix}usage:by:${h}`);
+    let hours: (Record<string, unknown> | null)[];
+    try {
+      hours = await pipeline.exec<(Record<string, unknown> | null)[]>();
+    } catch (error) {
+      throw new StoreUnavailable("usage figures unavailable", { cause: error });
+    }
+    return consumersOfKid(
+      hours.map((hour) => Object.entries(hour ?? {})),
+      kid,
+    );
   }
 
   async verificationsByKid(nowMs: number): Promise<KeyUsage> {

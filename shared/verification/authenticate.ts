@@ -7,6 +7,7 @@ import type { TokenClaims } from "../tokens/claims.ts";
 import type { RefusalReason } from "../tokens/refusal.ts";
 import { signedByStaleSigner } from "../tokens/stale-signer.ts";
 import type { TokenVerifier, Verification } from "../tokens/verifier.ts";
+import { consumerOf } from "../usage/consumer.ts";
 import type { UsageOutcome } from "../usage/counts.ts";
 import type { KeyringCache, KeyringRead } from "./keyring-cache.ts";
 
@@ -62,18 +63,28 @@ export interface Refused {
 
 export type AuthResult = Authenticated | Refused;
 
+/** Adds one outcome to the usage figures; `consumer` (`consumerOf`) for an allowed token. */
+export type UsageCount = (
+  kid: string,
+  outcome: UsageOutcome,
+  nowMs: number,
+  consumer?: string,
+) => void;
+
 /**
  * What a result adds to the usage figures, handed to `count` (nothing is built per request): an
- * allowed token counts for its key; an unexpired token refused because its key was retired or
- * compromised counts against that key (the journal's "refused because of this rotation"); every
- * other refusal counts for nothing.
+ * allowed token counts for its key and the party it was issued for; an unexpired token refused
+ * because its key was retired or compromised counts against that key (the journal's "refused
+ * because of this rotation"); every other refusal counts for nothing.
  */
-export function countUsage(
-  result: AuthResult,
-  count: (kid: string, outcome: UsageOutcome, nowMs: number) => void,
-  nowMs: number,
-): void {
-  if (result.ok) count(result.kid, result.staleSigner ? "stale-signer" : "verified", nowMs);
+export function countUsage(result: AuthResult, count: UsageCount, nowMs: number): void {
+  if (result.ok)
+    count(
+      result.kid,
+      result.staleSigner ? "stale-signer" : "verified",
+      nowMs,
+      consumerOf(result.claims),
+    );
   else if (
     result.kid !== undefined &&
     (result.reason === "key_retired" || result.reason === "key_compromised")

@@ -32,6 +32,45 @@ describe("usage figures in Upstash", () => {
     expect(await store.verificationsByKid(now + 20 * HOUR)).toEqual({ a: 2 });
   });
 
+  it("adds each key's verifications by verifier kind and consumer, and reads a key's last day in one request", async () => {
+    const store = new UpstashUsageStore(
+      { url: proxy.url, token: inject("services").upstashToken },
+      `u${randomUUID()}:`,
+    );
+    const now = Date.now();
+    const byConsumer = (kid: string, counts: Record<string, number>) =>
+      new Map([[kid, new Map(Object.entries(counts))]]);
+    await store.add(
+      {
+        ...usageCounts({ a: 4 }),
+        consumers: byConsumer("a", { checkout: 3, mobile: 1 }),
+        kind: "edge",
+      },
+      now - 2 * HOUR,
+    );
+    await store.add(
+      {
+        ...usageCounts({ a: 2, b: 1 }),
+        consumers: new Map([
+          ...byConsumer("a", { checkout: 2 }),
+          ...byConsumer("b", { checkout: 1 }),
+        ]),
+        kind: "authorizer",
+      },
+      now,
+    );
+    proxy.reset();
+    expect(await store.consumersOf("a", now)).toEqual([
+      { consumer: "checkout", verifier: "edge", verifications: 3 },
+      { consumer: "checkout", verifier: "authorizer", verifications: 2 },
+      { consumer: "mobile", verifier: "edge", verifications: 1 },
+    ]);
+    expect(proxy.requests()).toBe(1);
+    expect(await store.consumersOf("a", now + 23 * HOUR)).toEqual([
+      { consumer: "checkout", verifier: "authorizer", verifications: 2 },
+    ]);
+  });
+
   it("receives the authorizer's counts per kid, written off the request path once a minute", async () => {
     const services = inject("services");
     const { handler, keyring, token, clock, redisPrefix } = await authorizerWithKeyring(services);
@@ -49,5 +88,9 @@ describe("usage figures in Upstash", () => {
       figures = await store.verificationsByKid(clock.t);
     }
     expect(figures).toEqual({ [keyring.keys[0]!.kid]: 6 });
+    // Its token names no party: counted as (unnamed), through the authorizer.
+    expect(await store.consumersOf(keyring.keys[0]!.kid, clock.t)).toEqual([
+      { consumer: "(unnamed)", verifier: "authorizer", verifications: 6 },
+    ]);
   });
 });

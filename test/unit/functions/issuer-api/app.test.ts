@@ -72,7 +72,7 @@ async function fixture(keyring: Keyring | undefined, refreshing = false) {
 }
 
 describe("the issuing endpoint", () => {
-  it("issues a token the verifier accepts, with the claims and audience the client may set (201), counted by client and kid", async () => {
+  it("issues a token the verifier accepts, with the claims and audience the client may set and the client's name as azp (201), counted by client and kid", async () => {
     const keyring = await newKeyring("ES256", T0);
     const { post, lines, clock } = await fixture(keyring);
     const answer = await post({
@@ -96,7 +96,7 @@ describe("the issuing endpoint", () => {
     );
     expect(verified).toMatchObject({
       ok: true,
-      claims: { sub: "alice", role: "staff", aud: "api" },
+      claims: { sub: "alice", role: "staff", aud: "api", azp: "django-login" },
     });
     expect(lines.map((l) => JSON.parse(l))).toMatchObject([
       { Client: "django-login", Kid: keyring.keys[0]?.kid, TokensIssued: 1 },
@@ -159,7 +159,7 @@ describe("the issuing endpoint", () => {
     expect(refreshed.body.refreshToken).not.toBe(login.body.refreshToken);
     expect(await createVerifier().verify(refreshed.body.token, keyring, clock.t)).toMatchObject({
       ok: true,
-      claims: { sub: "alice", role: "staff", fid: login.body.familyId },
+      claims: { sub: "alice", role: "staff", azp: "django-login", fid: login.body.familyId },
     });
     expect(lines).toHaveLength(2);
     expect(lines.join("")).not.toContain(String(login.body.refreshToken));

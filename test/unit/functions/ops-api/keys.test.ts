@@ -355,6 +355,50 @@ describe("the ops API: keys", () => {
     expect(later.body.rotations).toEqual([]);
   });
 
+  it("answers a key's impact to a viewer: who verified its tokens over the last day, by consumer and verifier", async () => {
+    const usage = new MemoryUsageStore();
+    const { call, keyring, clock } = await opsFixture({ usage });
+    const kid = keyring!.keys[0]!.kid;
+    await usage.add(
+      {
+        ...usageCounts({ [kid]: 3 }),
+        consumers: new Map([[kid, new Map([["checkout", 3]])]]),
+        kind: "authorizer",
+      },
+      clock.t,
+    );
+    expect(await call("GET", `/v1/keys/${kid}/impact`, undefined, "viewer")).toMatchObject({
+      status: 200,
+      body: expect.objectContaining({
+        kid,
+        status: "current",
+        verifications: 3,
+        share: 1,
+        consumers: [{ consumer: "checkout", verifier: "authorizer", verifications: 3 }],
+      }),
+    });
+    expect(
+      await call("GET", `/v1/keys/${"A".repeat(22)}/impact`, undefined, "viewer"),
+    ).toMatchObject({
+      status: 404,
+      body: { error: { code: "key_not_found" } },
+    });
+    expect(await call("GET", "/v1/keys/not%20a%20kid/impact", undefined, "viewer")).toMatchObject({
+      status: 400,
+      body: { error: { code: "invalid_request" } },
+    });
+    expect(await call("GET", `/v1/keys/${kid}/impact`, undefined, null)).toMatchObject({
+      status: 401,
+    });
+  });
+
+  it("answers 404 for a key's impact where no usage figures are kept", async () => {
+    const { call, keyring } = await opsFixture();
+    expect(
+      await call("GET", `/v1/keys/${keyring!.keys[0]!.kid}/impact`, undefined, "viewer"),
+    ).toMatchObject({ status: 404, body: { error: { code: "not_found" } } });
+  });
+
   it("plans the policy's transitions with dates", async () => {
     const { call } = await opsFixture();
     const answer = await call("GET", "/v1/plan?days=200");

@@ -22,6 +22,7 @@ describe("UsageRecorder", () => {
       verificationsByKid: (now) => store.verificationsByKid(now),
       refusalsByKid: () => store.refusalsByKid(),
       staleSignersByKid: (now) => store.staleSignersByKid(now),
+      consumersOf: (kid, now) => store.consumersOf(kid, now),
     };
     const recorder = new UsageRecorder(counting, T0, MINUTE);
     for (let i = 0; i < 50; i++) recorder.record(i % 5 === 0 ? "old" : "new", T0 + i * 1000);
@@ -82,6 +83,56 @@ describe("UsageRecorder", () => {
     expect(await store.staleSignersByKid(T0 + 3 * 60 * MINUTE)).toEqual({});
   });
 
+  it("counts each key's verifications by consumer and verifier kind, and a failed write keeps them", async () => {
+    const store = new MemoryUsageStore();
+    let fail = true;
+    // Fault injected: the memory store cannot fail by itself.
+    const flaky: Pick<UsageStore, "add"> = {
+      add: async (c, now, receipt) => {
+        if (fail) throw new Error("down");
+        await store.add(c, now, receipt);
+      },
+    };
+    const recorder = new UsageRecorder(
+      flaky,
+      T0,
+      MINUTE,
+      () => undefined,
+      () => receiptOf("me", T0, { kind: "edge" }),
+    );
+    for (let i = 0; i < 3; i++) recorder.record("old", T0, "verified", "checkout");
+    recorder.record("old", T0, "stale-signer", "mobile\u001b[31m");
+    recorder.record("new", T0, "verified", "checkout");
+    recorder.record("old", T0, "refused", "checkout");
+    await recorder.flush(T0);
+    fail = false;
+    recorder.record("old", T0 + 1, "verified", "checkout");
+    await recorder.flush(T0 + 2);
+    expect(await store.consumersOf("old", T0 + 2)).toEqual([
+      { consumer: "checkout", verifier: "edge", verifications: 4 },
+      { consumer: "mobile?[31m", verifier: "edge", verifications: 1 },
+    ]);
+    expect(await store.consumersOf("new", T0 + 2)).toEqual([
+      { consumer: "checkout", verifier: "edge", verifications: 1 },
+    ]);
+    expect(await store.consumersOf("old", T0 + 25 * HOUR)).toEqual([]);
+    expect(await store.verificationsByKid(T0 + 2)).toEqual({ old: 5, new: 1 });
+  });
+
+  it("counts a key's consumers beyond the first hundred of a minute as (others)", async () => {
+    const store = new MemoryUsageStore();
+    const recorder = new UsageRecorder(store, T0, MINUTE);
+    for (let i = 0; i < 105; i++) recorder.record("k", T0, "verified", `client-${i}`);
+    recorder.record("k", T0, "verified", "client-0");
+    await recorder.flush(T0);
+    const consumers = await store.consumersOf("k", T0);
+    expect(consumers).toHaveLength(101);
+    expect(consumers.slice(0, 2)).toEqual([
+      { consumer: "(others)", verifier: "unknown", verifications: 5 },
+      { consumer: "client-0", verifier: "unknown", verifications: 2 },
+    ]);
+  });
+
   it("keeps the counts of a failed write for the next one", async () => {
     const store = new MemoryUsageStore();
     let fail = true;
@@ -94,6 +145,7 @@ describe("UsageRecorder", () => {
       verificationsByKid: (now) => store.verificationsByKid(now),
       refusalsByKid: () => store.refusalsByKid(),
       staleSignersByKid: (now) => store.staleSignersByKid(now),
+      consumersOf: (kid, now) => store.consumersOf(kid, now),
     };
     const errors: unknown[] = [];
     const recorder = new UsageRecorder(flaky, T0, MINUTE, (error) => errors.push(error));
