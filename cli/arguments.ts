@@ -30,6 +30,8 @@ export interface Flags {
   users?: string;
   "emergency-day"?: string;
   "rollback-day"?: string;
+  "cold-hours"?: string;
+  "cut-off-day"?: string;
   "from-env"?: string;
   "token-lifetime"?: string;
   "sample-from-env"?: string;

@@ -23,6 +23,8 @@ export const VALUE_OPTIONS = new Set([
   "users",
   "emergency-day",
   "rollback-day",
+  "cold-hours",
+  "cut-off-day",
   "from-env",
   "encoding",
   "family",

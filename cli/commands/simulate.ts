@@ -20,11 +20,19 @@ import {
 /** `keyward simulate`: a keyring's policy against simulated traffic, locally (no API). */
 export const simulate: Command = {
   positionals: [],
-  options: ["days", "users", "emergency-day", "rollback-day", "keyring"],
+  options: [
+    "days",
+    "users",
+    "emergency-day",
+    "rollback-day",
+    "cold-hours",
+    "cut-off-day",
+    "keyring",
+  ],
   synopsis:
-    "simulate [--days N] [--users N] [--emergency-day D|none] [--rollback-day D|none] [--keyring signing|sessions]",
+    "simulate [--days N] [--users N] [--emergency-day D|none] [--rollback-day D|none] [--cold-hours H] [--cut-off-day D|none] [--keyring signing|sessions]",
   summary:
-    "runs a keyring's policy (KEYWARD_* or KEYWARD_SESSIONS_* settings) against simulated traffic, locally (no API): logins and tokens, or sessions opened and lazily re-sealed",
+    "runs a keyring's policy (KEYWARD_* or KEYWARD_SESSIONS_* settings) against simulated traffic, locally (no API): logins and tokens through three verifiers (one frozen for --cold-hours, default 6, after the first key is published; one cut off for the day --cut-off-day, default the emergency's), or sessions opened and lazily re-sealed",
   examples: [
     "keyward simulate --days 365",
     "keyward simulate --emergency-day none --json",
@@ -47,6 +55,13 @@ async function simulateKeyring(values: Flags, keyring: KeyringName): Promise<num
     Math.min(45, days),
   );
   const rollbackDay = simulationNumber("rollback-day", values["rollback-day"], Math.min(317, days));
+  const coldHours = simulationNumber("cold-hours", values["cold-hours"], 6) ?? 0;
+  const cutOffDay = simulationNumber("cut-off-day", values["cut-off-day"], emergencyDay);
+  if (keyring === "sessions" && (values["cold-hours"] ?? values["cut-off-day"]) !== undefined)
+    throw new CliError(
+      EXIT.usage,
+      "--cold-hours and --cut-off-day simulate token verifiers: not with --keyring sessions",
+    );
   const users =
     simulationNumber("users", values.users, keyring === "sessions" ? 50 : 20) ??
     (keyring === "sessions" ? 50 : 20);
@@ -74,7 +89,11 @@ async function simulateKeyring(values: Flags, keyring: KeyringName): Promise<num
         sessionSimulationHolds(sessions),
       ];
     } else {
-      const tokens = await simulateTokens(settings);
+      const tokens = await simulateTokens({
+        ...settings,
+        coldHours,
+        ...(cutOffDay === undefined ? {} : { cutOffDay }),
+      });
       [report, text, holds] = [tokens, simulationText(tokens), simulationHolds(tokens)];
     }
   } catch (error) {

@@ -19,9 +19,19 @@ export function simulationText(report: SimulationReport): string {
           `emergency on day ${r.day}: the issuer (keyring cache 60 s) signed ${r.issuerLag.logins} login(s) with the compromised key, the last ${r.issuerLag.lastAfterSeconds} s after it; each token was refused and its user logged in again`,
         ],
   );
+  const verifiers = report.verifiers.map((v) => {
+    const away =
+      v.away === undefined
+        ? ""
+        : v.lag === "cold"
+          ? `, frozen (no request, no receipt) from ${v.away.from} to ${v.away.until}`
+          : `, cut off (no request, no store, no receipt) from ${v.away.from} to ${v.away.until}`;
+    return `verifier ${v.name} (${v.kind}${away}): ${v.verifications} verifications`;
+  });
   const { totals } = report;
   return [
     `${report.days} days, ${report.users} users, ${report.verifications} verifications`,
+    ...verifiers,
     "",
     "| # | day | trigger | old → new key | self-test | valid tokens refused | forced re-logins | old-key tokens worked after |",
     "|---|---|---|---|---|---|---|---|",

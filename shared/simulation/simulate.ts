@@ -9,12 +9,11 @@ import { createKeyring } from "../keyring/transitions.ts";
 import { MemoryKeyringStore } from "../keyring-store/memory.ts";
 import { rotationJournal } from "../operations/journal.ts";
 import { tick } from "../operations/tick.ts";
+import { MemoryReceipts } from "../receipts/store.ts";
 import { guardRevocations } from "../revocation/guard.ts";
 import { MemoryRevocationStore } from "../revocation/memory.ts";
-import { createVerifier } from "../tokens/verifier.ts";
-import { MemoryUsageStore, UsageRecorder } from "../usage/counts.ts";
-import { createAuthenticator } from "../verification/authenticate.ts";
-import { KeyringCache } from "../verification/keyring-cache.ts";
+import { MemoryUsageStore } from "../usage/counts.ts";
+import { type LaggingSettings, type SimulatedVerifier, VerifierFleet } from "./fleet.ts";
 import {
   checkTimeline,
   rotationPeriods,
@@ -27,7 +26,7 @@ import {
 
 export type { DrillOutcome } from "./timeline.ts";
 
-export interface SimulationOptions extends TimelineSettings {
+export interface SimulationOptions extends TimelineSettings, LaggingSettings {
   readonly policy: RotationPolicy;
   /** Users, each holding one token and presenting it every `requestEveryMs`. Default 50. */
   readonly users?: number;
@@ -58,6 +57,8 @@ export interface SimulatedRotation extends SimulatedRotationBase {
 
 export interface SimulationReport extends SimulationReportBase<SimulatedRotation> {
   readonly verifications: number;
+  /** The verifiers the requests went to, and when each lagging one was away. */
+  readonly verifiers: readonly SimulatedVerifier[];
   readonly totals: {
     readonly refusedValidTokens: number;
     readonly forcedRelogins: number;
@@ -103,7 +104,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     maxTokenLifetimeSeconds: Math.ceil(policy.maxTokenLifetimeMs / SECOND),
     clockToleranceSeconds: 5,
   };
-  const usageStore = new MemoryUsageStore();
+  const receipts = new MemoryReceipts();
+  const usageStore = new MemoryUsageStore(receipts);
   const deps = {
     keyringName: "signing" as const,
     keyrings: new MemoryKeyringStore(),
@@ -115,21 +117,23 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     policy,
     timing,
     usage: usageStore,
+    receipts,
   };
   await deps.keyrings.save(
     createKeyring(await generateKey(policy.algorithm, startMs, random), startMs),
   );
-  const authenticate = createAuthenticator({
-    keyrings: new KeyringCache({
-      load: () => deps.keyrings.load(),
+  const fleet = new VerifierFleet(
+    {
+      keyrings: deps.keyrings,
+      revocations: guardRevocations(deps.revocations),
+      usage: usageStore,
+      policy,
+      maxTokenLifetimeSeconds: deps.timing.maxTokenLifetimeSeconds,
       clock,
-      ttlMs: policy.keyringCacheTtlMs,
-    }),
-    verifier: createVerifier({ maxLifetimeSeconds: deps.timing.maxTokenLifetimeSeconds }),
-    revocations: guardRevocations(deps.revocations),
-    clock,
-  });
-  const usage = new UsageRecorder(usageStore, startMs, HOUR);
+    },
+    startMs,
+    options,
+  );
   const lifetimeSeconds = Math.max(1, Math.floor(tokenLifetimeMs / SECOND));
   const issuer = createIssuer({
     keyring: { load: () => deps.keyrings.load() },
@@ -160,7 +164,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
    */
   const loginAgain = async (user: number): Promise<Holder> => {
     const holder = await login(user);
-    const { ok } = await authenticate(holder.token);
+    const { ok } = await fleet.verify(user, holder.token, clock.t);
     if (compromised.has(holder.kid)) {
       if (ok) lastOldTokenAccepted = clock.t;
     } else if (!ok) refusedNewLogins++;
@@ -181,8 +185,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     firstVisitAt: (user) => startMs + (user * requestEveryMs) / users,
     everyMs: () => requestEveryMs,
     onTick: async (at) => {
-      await usage.flush(at);
+      await fleet.beforeTick(at);
       await tick(deps, at);
+      fleet.afterTick(await deps.keyrings.load(), at);
     },
     // The worst case for the issuer: it loaded the keyring for a login just before the drill.
     beforeDrill: async (_, at) => {
@@ -199,10 +204,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       if (holder === undefined || holder.expiresAt <= at)
         holder = holders[user] = await login(user);
       verifications++;
-      const result = await authenticate(holder.token);
+      const result = await fleet.verify(user, holder.token, at);
       const leaked = compromised.has(holder.kid);
       if (result.ok) {
-        usage.record(result.kid, at);
         if (leaked) lastOldTokenAccepted = at;
         return;
       }
@@ -213,7 +217,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       holders[user] = await loginAgain(user);
     },
   });
-  await usage.flush(endMs);
+  await fleet.flush(endMs);
 
   const rotations = (await rotationJournal({ audit: deps.audit }, startMs)).filter(
     (record) => !record.rolledBack,
@@ -245,6 +249,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     days: options.days,
     users,
     verifications,
+    verifiers: fleet.report(),
     rotations: simulated,
     drills,
     totals: {
@@ -274,6 +279,10 @@ function checkedSettings(options: SimulationOptions) {
     problems.push("the request interval must be from 1 s to 1 day");
   if (!whole(settings.tokenLifetimeMs, SECOND, 365 * DAY))
     problems.push("the token lifetime must be from 1 s to 365 days");
+  if (options.coldHours !== undefined && !whole(options.coldHours, 0, 720))
+    problems.push("cold hours must be a whole number from 0 to 720");
+  if (options.cutOffDay !== undefined && !whole(options.cutOffDay, 1, options.days))
+    problems.push(`the cut-off day must be a day of the simulation, from 1 to ${options.days}`);
   checkTimeline(options, settings.users, problems);
   return settings;
 }

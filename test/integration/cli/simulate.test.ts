@@ -10,7 +10,19 @@ describe("keyward simulate", () => {
     const report = JSON.parse(run.stdout) as {
       rotations: { trigger: string; forcedRelogins: number; issuerLag?: { logins: number } }[];
       totals: { gracefulForcedRelogins: number; refusedValidTokens: number };
+      verifiers: { name: string; lag: string; away?: { from: string; until: string } }[];
     };
+    // Three verifiers, two of them lagging: an edge isolate frozen 6 h after the first key is
+    // published, an authorizer cut off for the day of the emergency (45).
+    expect(report.verifiers.map((v) => [v.name, v.lag])).toEqual([
+      ["authorizer-1", "steady"],
+      ["edge-1", "cold"],
+      ["authorizer-2", "cut-off"],
+    ]);
+    const cutOff = report.verifiers[2]!.away!;
+    expect(Date.parse(cutOff.until) - Date.parse(cutOff.from)).toBe(86_400_000);
+    const frozen = report.verifiers[1]!.away!;
+    expect(Date.parse(frozen.until) - Date.parse(frozen.from)).toBe(6 * 3_600_000);
     expect(report.rotations.map((r) => r.trigger)).toEqual([
       "emergency",
       "scheduled",

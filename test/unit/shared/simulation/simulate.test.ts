@@ -51,6 +51,47 @@ describe("simulate", () => {
     expect(report.verifications).toBe(365 * 8 * 4);
   });
 
+  it("verifiers that lag — an edge isolate frozen for hours right after a key is published, an authorizer cut off for the emergency's day — refuse no valid token and accept no leaked one", async () => {
+    const report = await simulate({
+      policy: resolvePolicy(),
+      days: 200,
+      users: 6,
+      requestEveryMs: HOUR,
+      emergencyDay: 45,
+      cutOffDay: 45,
+      coldHours: 12,
+      rollbackDay: 137,
+      startMs: T0,
+      random: seededRandom("lagging"),
+    });
+    expect(report.rotations.map((r) => [r.trigger, r.day])).toEqual([
+      ["emergency", 45],
+      ["scheduled", 135],
+      ["rollback", 137],
+    ]);
+    const [steady, edge, cutOff] = report.verifiers;
+    // The edge froze a minute after the first pending key was published (the scheduled rotation
+    // publishes its key two minutes before day 135's activation is due), and missed its activation.
+    expect(edge?.away).toBeDefined();
+    const frozenFrom = Date.parse(edge!.away!.from);
+    expect(Date.parse(report.rotations[1]!.at)).toBeGreaterThan(frozenFrom);
+    expect(Date.parse(report.rotations[1]!.at)).toBeLessThan(Date.parse(edge!.away!.until));
+    expect(cutOff?.away).toEqual({
+      from: new Date(T0 + 44 * DAY).toISOString(),
+      until: new Date(T0 + 45 * DAY).toISOString(),
+    });
+    // While away, their users' requests went to the steady authorizer.
+    expect(steady!.verifications).toBeGreaterThan(edge!.verifications);
+    expect(edge!.verifications).toBeGreaterThan(0);
+    expect(cutOff!.verifications).toBeGreaterThan(0);
+    expect(report.rotations[0]).toMatchObject({ oldKeyTokensWorkedForSeconds: 0 });
+    expect(report.totals).toMatchObject({
+      refusedValidTokens: 0,
+      gracefulForcedRelogins: 0,
+      refusedNewLogins: 0,
+    });
+  });
+
   it("a year of rolling rotations logs nobody out either", async () => {
     const report = await simulate({
       policy: resolvePolicy({ strategy: "rolling" }),
