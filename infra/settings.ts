@@ -51,6 +51,11 @@ export interface KeywardSettings {
   readonly clockTolerance?: Duration;
   /** While Secrets Manager fails, the last good keyring verifies this long. Default 15 min. */
   readonly keyringMaxStale?: Duration;
+  /**
+   * A verifier counts as live this long after its last receipt: a pending key waits for the live
+   * ones. Default 5 min (2 min to 1 hour).
+   */
+  readonly receiptWindow?: Duration;
   /** A token naming an unknown kid reloads the keyring at most once per this. Default 10 s. */
   readonly unknownKidCooldown?: Duration;
   /** A request naming an unknown kid waits this long for the reload. Default 1 s. */

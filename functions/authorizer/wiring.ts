@@ -60,7 +60,7 @@ export async function createAuthorizerFromEnv(env: Environment, overrides: Overr
   }
   const region = env.AWS_REGION ?? "unknown";
   const receipts = reportingLag(verifierReceipts("authorizer", region, verification, clock), write);
-  const usage = usageRecorderFor(upstash, config.redisPrefix, clock, log, receipts);
+  const usage = usageRecorderFor(upstash, config, clock, log, receipts);
   reportingChanges(verification, usage, clock);
   return createAuthorizer({
     authenticate,

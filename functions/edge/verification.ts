@@ -88,7 +88,7 @@ export function edgeVerification(
     },
   );
   const receipts = verifierReceipts("edge", "edge", verification, clock);
-  const usage = usageRecorderFor(upstash, config.redisPrefix, clock, log, receipts);
+  const usage = usageRecorderFor(upstash, config, clock, log, receipts);
   let flushing: Promise<void> | undefined;
   reportingChanges(verification, usage, clock, (flush) => {
     flushing = flush;

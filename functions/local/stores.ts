@@ -5,6 +5,7 @@ import { UpstashAuditJournal } from "../../shared/audit/upstash.ts";
 import { AWS_CLIENT_LIMITS } from "../../shared/config/aws-env.ts";
 import type { VerificationSettings } from "../../shared/config/verifier-config.ts";
 import type { Clock } from "../../shared/kernel/clock.ts";
+import { SECOND } from "../../shared/kernel/clock.ts";
 import { type KeyringName, keyringSecretPrefix } from "../../shared/keyring/names.ts";
 import { FileKeyringStore, localKeyringPath } from "../../shared/keyring-store/file.ts";
 import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-manager.ts";
@@ -71,7 +72,7 @@ export function localStores(
   const prefix = verification.redisPrefix;
   if (upstash === undefined) {
     const memory = new MemoryRevocationStore(timing, clock);
-    const receipts = new MemoryReceipts();
+    const receipts = new MemoryReceipts(verification.receiptWindowSeconds * SECOND);
     return {
       keyrings,
       revocations: memory,
@@ -88,7 +89,7 @@ export function localStores(
     revocations: new UpstashRevocationStore({ ...upstash, prefix, timing }),
     rules: upstashRevocationSources(upstash, verification),
     audit: new UpstashAuditJournal(upstash, undefined, prefix),
-    usage: new UpstashUsageStore(upstash, prefix),
+    usage: new UpstashUsageStore(upstash, prefix, verification.receiptWindowSeconds * SECOND),
     receipts: new UpstashReceipts(upstash, prefix),
     jwksConsumers: new UpstashJwksConsumers(upstash, prefix),
     refresh: new UpstashRefreshStore({ ...upstash, prefix }),

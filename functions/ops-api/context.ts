@@ -33,6 +33,8 @@ export interface OpsAppOptions {
   readonly families?: Pick<RefreshStore, "families">;
   /** The verifiers' receipts, for `GET /v1/verifiers` (answered 404 without). */
   readonly receipts?: ReceiptReader;
+  /** How long a verifier is live after its last receipt (`KEYWARD_RECEIPT_WINDOW_SECONDS`). Default 5 min. */
+  readonly receiptWindowMs?: number;
   /** Who fetched the public JWKS: listed with the verifiers, and counted like them. */
   readonly jwksConsumers?: Pick<JwksConsumerLog, "recent">;
   /** Where this app's own `/.well-known/jwks.json` records its fetches (the local stack). */

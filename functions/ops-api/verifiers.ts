@@ -27,7 +27,7 @@ export function verifierRoutes(ctx: OpsContext): Hono<Env> {
     const pending = await pendingReach(stores, verifiers, consumers);
     return c.json({
       at: new Date(now).toISOString(),
-      windowSeconds: DEFAULT_RECEIPT_WINDOW_MS / 1000,
+      windowSeconds: (ctx.options.receiptWindowMs ?? DEFAULT_RECEIPT_WINDOW_MS) / 1000,
       verifiers,
       jwksConsumers: consumers,
       pending,

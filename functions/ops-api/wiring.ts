@@ -36,5 +36,6 @@ export async function createOpsAppFromEnv(env: Environment, write: LineWriter = 
     jwksConsumers,
     families: refreshes,
     keyrings: { sessions: deps.keyring("sessions") },
+    receiptWindowMs: config.receiptWindowMs,
   });
 }

@@ -18,6 +18,8 @@ export const SETTING_MEANINGS: Readonly<Record<SettingName, string>> = {
   keyringCacheTtl:
     "how long a verifier or signer uses a loaded keyring (both keyrings); a new key stays pending at least this long",
   keyringMaxStale: "how long the last good keyring serves while Secrets Manager fails; then refuse",
+  receiptWindow:
+    "an instance counts as live this long after its last receipt (a frozen container drops out after it); a pending key waits only for live ones",
   unknownKidCooldown: "at most one keyring reload per this period for unknown kids",
   unknownKidWait: "how long requests with an unknown kid wait for that reload",
   revocationBudget: "time budget of a revocation check (a lookup, or a refresh of the mirror)",

@@ -26,4 +26,5 @@ export const VERIFICATION_SETTINGS = named({
   revocationMirror: choice("KEYWARD_REVOCATION_MIRROR", ["on", "off"], "on"),
   revocationFreshness: number("milliseconds", "KEYWARD_REVOCATION_FRESHNESS_MS", 900, 100, 990),
   revocationMirrorMaxRules: number("count", "KEYWARD_REVOCATION_MIRROR_MAX_RULES", 200_000, 1, 5_000_000),
+  receiptWindow: number("seconds", "KEYWARD_RECEIPT_WINDOW_SECONDS", 300, 120, 3600),
 });

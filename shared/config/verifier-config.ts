@@ -44,6 +44,8 @@ export interface VerificationSettings {
   readonly revocationFreshnessMs: number;
   /** Above this many live rules the mirror stops and every check is a lookup. */
   readonly revocationMirrorMaxRules: number;
+  /** The instance's receipt lives this long: it counts as live this long after its last one. */
+  readonly receiptWindowSeconds: number;
   /** Header carrying the token; `authorization` means the Bearer scheme. */
   readonly tokenHeader: string;
   readonly tokenCookie?: string;
@@ -135,6 +137,7 @@ export function readVerificationSettings(read: EnvReader): VerificationSettings 
     revocationMirror: readChoice(read, VERIFICATION_SETTINGS.revocationMirror) === "on",
     revocationFreshnessMs: readNumber(read, VERIFICATION_SETTINGS.revocationFreshness),
     revocationMirrorMaxRules: readNumber(read, VERIFICATION_SETTINGS.revocationMirrorMaxRules),
+    receiptWindowSeconds: readNumber(read, VERIFICATION_SETTINGS.receiptWindow),
     tokenHeader,
     ...(tokenCookie === undefined ? {} : { tokenCookie }),
   };

@@ -34,6 +34,8 @@ export interface WriterConfig {
   readonly replicaRegions: readonly string[];
   /** The customer-managed KMS key of the keyrings' secrets (`KEYWARD_KMS_KEY_ID`). */
   readonly kmsKeyId?: string;
+  /** The verifiers' receipt window (same setting), as `GET /v1/verifiers` states it. */
+  readonly receiptWindowMs: number;
 }
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -69,6 +71,7 @@ export function readWriterConfig(env: Environment, read = new EnvReader(env)): W
   if (replicaRegions.some((region) => !REGION.test(region)))
     read.problem("KEYWARD_REPLICA_REGIONS must be AWS region names, comma-separated");
   const kmsKeyId = read.string(SETTINGS.kmsKey.env);
+  const receiptWindowMs = readNumber(read, SETTINGS.receiptWindow) * SECOND;
   read.done();
   return {
     secretPrefix,
@@ -78,6 +81,7 @@ export function readWriterConfig(env: Environment, read = new EnvReader(env)): W
     timing,
     policy,
     policies,
+    receiptWindowMs,
     ...(owner === undefined ? {} : { owner }),
     replicaRegions,
     ...(kmsKeyId === undefined ? {} : { kmsKeyId }),

@@ -42,6 +42,11 @@ export interface SessionsOptions {
   readonly revocationBudgetMs?: number;
   /** No answer from the key rules: `closed` (default) refuses the session, `open` opens it. */
   readonly failureMode?: FailureMode;
+  /**
+   * This service counts as live this long after its last receipt (`KEYWARD_RECEIPT_WINDOW_SECONDS`
+   * of the verifiers). Default 300.
+   */
+  readonly receiptWindowSeconds?: number;
   /** Must match `KEYWARD_SESSIONS_MAX_LIFETIME_SECONDS` of the rotation function. Default 7 days. */
   readonly maxSessionLifetimeSeconds?: number;
   /** Envelopes from before keyward; `false` refuses them. Default: base64 of IV ‖ ciphertext ‖ tag. */
@@ -84,6 +89,16 @@ export function createSessions(options: SessionsOptions): Sessions {
   const { cacheTtlSeconds, maxStaleSeconds, revocationBudgetMs, maxEnvelopeLength } = options;
   problems.push(...wholeNumberProblems({ cacheTtlSeconds, maxStaleSeconds }, 0));
   problems.push(...wholeNumberProblems({ revocationBudgetMs, maxEnvelopeLength }, 1));
+  const { receiptWindowSeconds } = options;
+  if (
+    receiptWindowSeconds !== undefined &&
+    !(
+      Number.isInteger(receiptWindowSeconds) &&
+      receiptWindowSeconds >= 120 &&
+      receiptWindowSeconds <= 3600
+    )
+  )
+    problems.push("receiptWindowSeconds must be a whole number from 120 to 3600");
   if (options.failureMode !== undefined && !["closed", "open"].includes(options.failureMode))
     problems.push('failureMode must be "closed" or "open"');
   const prefixProblem =
@@ -111,7 +126,10 @@ export function createSessions(options: SessionsOptions): Sessions {
       timing: { maxTokenLifetimeSeconds: lifetime, clockToleranceSeconds: 0 },
     });
   const usageStore =
-    options.usage ?? (upstash === undefined ? undefined : new UpstashUsageCounter(upstash, prefix));
+    options.usage ??
+    (upstash === undefined
+      ? undefined
+      : new UpstashUsageCounter(upstash, prefix, (options.receiptWindowSeconds ?? 300) * SECOND));
   // Its receipt says which sessions keys this service holds (`keyward verifiers`).
   const receipt = receiptReporter({
     instance: newInstanceId(cryptoRandom),

@@ -1,6 +1,6 @@
 import type { Redis } from "@upstash/redis";
 import type { KeyUsage } from "../keyring/plan.ts";
-import type { Receipt } from "../receipts/receipt.ts";
+import { DEFAULT_RECEIPT_WINDOW_MS, type Receipt } from "../receipts/receipt.ts";
 import { StoreUnavailable } from "../revocation/store.ts";
 import { createUpstashClient } from "../upstash/client.ts";
 import { DEFAULT_REDIS_PREFIX } from "../upstash/prefix.ts";
@@ -21,12 +21,14 @@ export class UpstashUsageStore implements UsageStore {
   readonly #redis: Redis;
   readonly #counter: UpstashUsageCounter;
 
+  /** `receiptWindowMs`: how long the receipts `add` writes live (the local stack's verifier's). */
   constructor(
     settings: UpstashSettings,
     private readonly prefix = DEFAULT_REDIS_PREFIX,
+    receiptWindowMs = DEFAULT_RECEIPT_WINDOW_MS,
   ) {
     this.#redis = createUpstashClient(settings, 5_000, 1);
-    this.#counter = new UpstashUsageCounter(settings, prefix);
+    this.#counter = new UpstashUsageCounter(settings, prefix, receiptWindowMs);
   }
 
   add(counts: UsageCounts, nowMs: number, receipt?: Receipt): Promise<void> {

@@ -188,13 +188,13 @@ export function readOrLog<T>(read: () => T, log: Logger): T {
  */
 export function usageRecorderFor(
   upstash: UpstashSettings,
-  redisPrefix: string,
+  settings: Pick<VerificationSettings, "redisPrefix" | "receiptWindowSeconds">,
   clock: Clock,
   log: Logger,
   receipt?: () => Receipt,
 ): UsageRecorder {
   return new UsageRecorder(
-    new UpstashUsageCounter(upstash, redisPrefix),
+    new UpstashUsageCounter(upstash, settings.redisPrefix, settings.receiptWindowSeconds * SECOND),
     clock.now(),
     undefined,
     (error) =>

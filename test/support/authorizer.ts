@@ -26,13 +26,16 @@ export async function authorizerOn(
 /**
  * A new HS256 keyring in moto under a fresh prefix and the authorizer that reads it, on the
  * local Upstash REST server under a fresh `redisPrefix`, its time on `clock` (moved by the test);
- * `token` was signed for alice.
+ * `token` was signed for alice. `env`: settings of its own.
  */
-export async function authorizerWithKeyring(services: {
-  readonly motoUrl: string;
-  readonly upstashUrl: string;
-  readonly upstashToken: string;
-}) {
+export async function authorizerWithKeyring(
+  services: {
+    readonly motoUrl: string;
+    readonly upstashUrl: string;
+    readonly upstashToken: string;
+  },
+  env: Readonly<Record<string, string>> = {},
+) {
   const secretPrefix = `keyward/${randomUUID()}`;
   const redisPrefix = `r${randomUUID()}:`;
   const clock = { t: Date.now(), now: () => clock.t };
@@ -48,6 +51,7 @@ export async function authorizerWithKeyring(services: {
       UPSTASH_REDIS_REST_URL: services.upstashUrl,
       UPSTASH_REDIS_REST_TOKEN: services.upstashToken,
       ...motoEnvironment(services.motoUrl),
+      ...env,
     },
     { clock, write: () => undefined },
   );

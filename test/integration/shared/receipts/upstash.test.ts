@@ -56,6 +56,29 @@ describe("receipts in Upstash", () => {
     expect(live).toEqual([]);
   });
 
+  it("live as long as the verifier's KEYWARD_RECEIPT_WINDOW_SECONDS says", async () => {
+    const services = inject("services");
+    const { handler, token, clock, redisPrefix } = await authorizerWithKeyring(services, {
+      KEYWARD_RECEIPT_WINDOW_SECONDS: "120",
+    });
+    clock.t += MINUTE;
+    await handler(httpApiEvent({ authorization: `Bearer ${token}` }));
+    const receipts = new UpstashReceipts(upstash(), redisPrefix);
+    let live = await receipts.live();
+    for (let i = 0; i < 40 && live.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      live = await receipts.live();
+    }
+    const answer = await fetch(services.upstashUrl, {
+      method: "POST",
+      headers: { authorization: `Bearer ${services.upstashToken}` },
+      body: JSON.stringify(["PTTL", `${redisPrefix}receipt:i:${live[0]!.instance}`]),
+    });
+    const { result: ttl } = (await answer.json()) as { result: number };
+    expect(ttl).toBeGreaterThan(60_000);
+    expect(ttl).toBeLessThanOrEqual(120_000);
+  });
+
   it("carry an authorizer's keyring, its mirror's position and how late the revocations reached it", async () => {
     const services = inject("services");
     const { handler, keyring, token, clock, redisPrefix } = await authorizerWithKeyring(services);

@@ -88,6 +88,7 @@ describe("authorizer configuration", () => {
       revocationMirror: true,
       revocationFreshnessMs: 900,
       revocationMirrorMaxRules: 200_000,
+      receiptWindowSeconds: 300,
       tokenHeader: "authorization",
     });
   });
