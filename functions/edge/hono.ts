@@ -9,7 +9,12 @@ import { systemClock } from "../../shared/kernel/clock.ts";
 import { ConfigInvalid } from "../../shared/kernel/errors.ts";
 import { createLogger, type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
 import { type KeywardEnv, keyward as keywardMiddleware } from "./middleware.ts";
-import { type EdgeVerification, edgeVerification, readEdgeVerifierConfig } from "./verification.ts";
+import {
+  coloOf,
+  type EdgeVerification,
+  edgeVerification,
+  readEdgeVerifierConfig,
+} from "./verification.ts";
 
 export { ConfigInvalid, KeywardError } from "../../shared/kernel/errors.ts";
 export type { KeywardEnv, KeywardIdentity } from "./middleware.ts";
@@ -45,8 +50,16 @@ export function keyward(options: KeywardOptions): MiddlewareHandler<KeywardEnv> 
   const config = readEdgeVerifierConfig(env, new EnvReader(env));
   const write = options.write ?? stdoutWriter;
   let edge: EdgeVerification | undefined;
+  let colo: string | undefined;
   const verification = () => {
-    edge ??= edgeVerification(config, env, systemClock, createLogger("keyward-hono", write), write);
+    edge ??= edgeVerification(
+      config,
+      env,
+      systemClock,
+      createLogger("keyward-hono", write),
+      write,
+      colo,
+    );
     return edge.middleware;
   };
   const handler = keywardMiddleware({
@@ -59,6 +72,7 @@ export function keyward(options: KeywardOptions): MiddlewareHandler<KeywardEnv> 
     ...(options.realm === undefined ? {} : { realm: options.realm }),
   });
   return async (c, next) => {
+    colo ??= coloOf(c.req.raw);
     const answer = await handler(c, next);
     const pending = edge?.pending() ?? [];
     if (pending.length > 0) keepAlive(c, pending);

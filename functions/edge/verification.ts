@@ -44,6 +44,18 @@ export function readEdgeVerifierConfig(
   return readVerifierConfig(env, "secrets-or-jwks", read);
 }
 
+/** The region an edge receipt names when the request did not say where it ran (Node, tests). */
+const UNKNOWN_COLO = "edge";
+
+/**
+ * Where a Worker runs, as its receipts name it: the data centre (`request.cf.colo`, three
+ * letters) of the request that started the isolate, which stays there.
+ */
+export function coloOf(request: Request): string {
+  const colo = (request as { cf?: { colo?: unknown } }).cf?.colo;
+  return typeof colo === "string" && /^[A-Z]{3}$/.test(colo) ? colo : UNKNOWN_COLO;
+}
+
 export interface EdgeVerification {
   readonly verification: Verification;
   /** The middleware's options: the verification path, the token's place, usage and logs. */
@@ -54,8 +66,9 @@ export interface EdgeVerification {
 
 /**
  * One edge verifier's state, for as long as its isolate or process lives: the keyring cache, the
- * revocation mirror, usage counts flushed to Upstash (so the grace gate sees the edge's share of
- * old keys), a log line per refusal or degraded allow, never the token.
+ * revocation mirror, usage counts flushed to Upstash with its receipt (naming `colo`, where it
+ * runs), so the grace gate sees the edge's share of old keys, a log line per refusal or degraded
+ * allow, never the token.
  */
 export function edgeVerification(
   config: VerifierConfig<KeySource>,
@@ -63,6 +76,7 @@ export function edgeVerification(
   clock: Clock,
   log: ReturnType<typeof createLogger>,
   write: LineWriter,
+  colo = UNKNOWN_COLO,
 ): EdgeVerification {
   const keys = config.keys;
   // Always `fetch` here: a Worker with Node compatibility may offer Node's modules, not its sockets.
@@ -87,7 +101,7 @@ export function edgeVerification(
       directAsync: directWebCrypto(),
     },
   );
-  const receipts = verifierReceipts("edge", "edge", verification, clock);
+  const receipts = verifierReceipts("edge", colo, verification, clock);
   const usage = usageRecorderFor(upstash, config, clock, log, receipts);
   let flushing: Promise<void> | undefined;
   reportingChanges(verification, usage, clock, (flush) => {

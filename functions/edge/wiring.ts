@@ -51,12 +51,16 @@ export function readEdgeConfig(env: Environment): EdgeConfig {
  * `X-Keyward-Sub` and `X-Keyward-Scope`. One per isolate: its caches (keyring, verified
  * signatures, usage counts) live as long as the isolate.
  */
-export function createEdgeVerifier(env: Environment, overrides: EdgeOverrides = {}): EdgeVerifier {
+export function createEdgeVerifier(
+  env: Environment,
+  overrides: EdgeOverrides = {},
+  colo?: string,
+): EdgeVerifier {
   const write = overrides.write ?? stdoutWriter;
   const log = createLogger("keyward-edge", write);
   const config = readOrLog(() => readEdgeConfig(env), log);
   const clock = overrides.clock ?? systemClock;
-  const edge = edgeVerification(config, env, clock, log, write);
+  const edge = edgeVerification(config, env, clock, log, write, colo);
   const fetchOrigin = overrides.fetchOrigin ?? ((request: Request) => fetch(request));
   const origin = new URL(config.origin);
 

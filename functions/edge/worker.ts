@@ -1,5 +1,6 @@
 import type { Environment } from "../../shared/config/env.ts";
 import { errorBody } from "../http/errors.ts";
+import { coloOf } from "./verification.ts";
 import { createEdgeVerifier, type EdgeOverrides, type EdgeVerifier } from "./wiring.ts";
 
 export interface ExecutionContext {
@@ -15,10 +16,10 @@ export interface ExecutionContext {
  */
 export function createWorker(overrides: EdgeOverrides = {}) {
   const isolate: { verifier?: EdgeVerifier | Error } = {};
-  const verifierFor = (env: Environment): EdgeVerifier | Error => {
+  const verifierFor = (env: Environment, request: Request): EdgeVerifier | Error => {
     if (isolate.verifier === undefined) {
       try {
-        isolate.verifier = createEdgeVerifier(env, overrides);
+        isolate.verifier = createEdgeVerifier(env, overrides, coloOf(request));
       } catch (error) {
         isolate.verifier = error instanceof Error ? error : new Error("configuration is invalid");
       }
@@ -27,7 +28,7 @@ export function createWorker(overrides: EdgeOverrides = {}) {
   };
   return {
     async fetch(request: Request, env: Environment, ctx: ExecutionContext): Promise<Response> {
-      const verifier = verifierFor(env);
+      const verifier = verifierFor(env, request);
       if (verifier instanceof Error) {
         return Response.json(
           errorBody("config_invalid", "the edge verifier is misconfigured: see its logs"),

@@ -14,9 +14,11 @@ import { activateKey, publishKey } from "../../shared/keyring/transitions.ts";
 import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-manager.ts";
 import type { OperationDeps } from "../../shared/operations/deps.ts";
 import { emergency } from "../../shared/operations/emergency.ts";
+import { UpstashReceipts } from "../../shared/receipts/upstash.ts";
 import type { RevocationTarget } from "../../shared/revocation/rules.ts";
 import { UpstashRevocationStore } from "../../shared/revocation/upstash.ts";
 import { createSigner } from "../../shared/tokens/signer.ts";
+import { UpstashUsageStore } from "../../shared/usage/upstash.ts";
 import { secretsManagerClient } from "../support/aws.ts";
 import { type CountingProxy, startProxy } from "../support/http-proxy.ts";
 import { expectOk, newKeyring } from "../support/keyrings.ts";
@@ -125,7 +127,7 @@ async function secretsDeployment(settings: Record<string, string> = {}, { clocke
       headers: { authorization: `Bearer ${token}`, ...(init.headers as object) },
     });
   const revoke = (target: RevocationTarget) => revocations.revoke([target], Date.now());
-  return { worker, keyrings, deps, moto, upstashProxy, mint, get, revoke };
+  return { worker, keyrings, deps, moto, upstashProxy, mint, get, revoke, upstash, redisPrefix };
 }
 
 async function timed(work: () => Promise<Response>): Promise<{ response: Response; ms: number }> {
@@ -230,6 +232,32 @@ describe("the edge Worker inside workerd (Miniflare), keys from Secrets Manager"
       next.kid,
     );
     for (const token of [early, fresh, early]) expect((await get(token)).status).toBe(200);
+  });
+
+  it("writes its receipt naming the data centre it runs in, and counts each key's verifications by consumer", async () => {
+    const { worker, get, mint, keyrings, upstash, redisPrefix } = await secretsDeployment(
+      {},
+      { clocked: true },
+    );
+    const token = await mint("alice", { azp: "storefront" });
+    // The request that starts the isolate says where it runs (Cloudflare's request.cf).
+    expect((await get(token, { cf: { colo: "AMS" } } as RequestInit)).status).toBe(200);
+    await worker.advance(60_000);
+    expect((await get(token)).status).toBe(200); // a minute on: the flush, with the receipt
+    const receipts = new UpstashReceipts(upstash, redisPrefix);
+    let live = await receipts.live();
+    for (let i = 0; i < 100 && live.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      live = await receipts.live();
+    }
+    const kid = (await keyrings.load())!.keys[0]!.kid;
+    expect(live).toEqual([
+      expect.objectContaining({ kind: "edge", region: "AMS", keys: [{ kid, status: "current" }] }),
+    ]);
+    const usage = new UpstashUsageStore(upstash, redisPrefix);
+    expect(await usage.consumersOf(kid, Date.now() + 60_000)).toEqual([
+      { consumer: "storefront", verifier: "edge", verifications: 2 },
+    ]);
   });
 
   it("refuses every token of the old key once an emergency has reached it, whatever its cache holds", async () => {
