@@ -11,7 +11,7 @@ import type { LineWriter } from "../../shared/observability/log.ts";
 import { reportReuse } from "../../shared/refresh/reuse.ts";
 import type { RefreshOptions } from "../../shared/refresh/settings.ts";
 import { UpstashRefreshStore } from "../../shared/refresh/upstash.ts";
-import { upstashSettingsFromSecret } from "../../shared/upstash/settings.ts";
+import type { UpstashSettings } from "../../shared/upstash/settings.ts";
 
 export interface RefreshEnvironment {
   readonly secretId: string;
@@ -54,17 +54,17 @@ export function readRefreshSettings(read: EnvReader): RefreshEnvironment | undef
   };
 }
 
-/** The issuer's refresh options as deployed: families in Upstash, reuse journaled and published. */
+/**
+ * The issuer's refresh options as deployed: families in Upstash (`upstash`, the issuer's
+ * credentials), reuse journaled and published.
+ */
 export async function refreshFromEnv(
   settings: RefreshEnvironment,
+  upstash: UpstashSettings,
   env: Environment,
   secretString: (secretId: string) => Promise<string>,
   write: LineWriter,
 ): Promise<RefreshOptions> {
-  const upstash = upstashSettingsFromSecret(
-    settings.upstashSecretId,
-    await secretString(settings.upstashSecretId),
-  );
   const prefix = settings.redisPrefix;
   const events = withEventMetrics(
     new EventBridgePublisher(

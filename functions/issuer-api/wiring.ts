@@ -6,6 +6,7 @@ import { createIssuer } from "../../shared/issuing/issuer.ts";
 import { systemClock } from "../../shared/kernel/clock.ts";
 import { readerFromEnvironment } from "../../shared/keyring-store/secrets-reader.ts";
 import { type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
+import { upstashSettingsFromSecret } from "../../shared/upstash/settings.ts";
 import { createIssuingApp } from "./app.ts";
 import { readRefreshSettings, refreshFromEnv } from "./refresh-wiring.ts";
 
@@ -29,12 +30,21 @@ export async function createIssuingAppFromEnv(env: Environment, write: LineWrite
   const maxLifetimeSeconds = readNumber(read, SETTINGS.maxTokenLifetime);
   const cacheTtlSeconds = readNumber(read, SETTINGS.keyringCacheTtl);
   const maxStaleSeconds = readNumber(read, SETTINGS.keyringMaxStale);
+  const receiptWindowSeconds = readNumber(read, SETTINGS.receiptWindow);
   const iss = readText(read, SETTINGS.issuer);
   const type = readText(read, SETTINGS.tokenType);
   const refresh = readRefreshSettings(read);
   read.done();
   const secrets = readerFromEnvironment(env, secretPrefix);
   const clientsJson = inline ?? (await secrets.secretString(secretId ?? ""));
+  // With refresh tokens the endpoint has Upstash: its receipts go there too.
+  const upstash =
+    refresh === undefined
+      ? undefined
+      : upstashSettingsFromSecret(
+          refresh.upstashSecretId,
+          await secrets.secretString(refresh.upstashSecretId),
+        );
   const issuer = createIssuer({
     keyring: { secretPrefix, env },
     cacheTtlSeconds,
@@ -42,9 +52,20 @@ export async function createIssuingAppFromEnv(env: Environment, write: LineWrite
     maxLifetimeSeconds,
     ...(iss === undefined ? {} : { issuer: iss }),
     ...(type === undefined ? {} : { type }),
-    ...(refresh === undefined
+    ...(refresh === undefined || upstash === undefined
       ? {}
-      : { refresh: await refreshFromEnv(refresh, env, (id) => secrets.secretString(id), write) }),
+      : {
+          refresh: await refreshFromEnv(
+            refresh,
+            upstash,
+            env,
+            (id) => secrets.secretString(id),
+            write,
+          ),
+          upstash,
+          redisPrefix: refresh.redisPrefix,
+          receiptWindowSeconds,
+        }),
   });
   return createIssuingApp({
     issuer,

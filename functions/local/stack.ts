@@ -204,6 +204,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         clock,
         cacheTtlSeconds: 0,
         maxLifetimeSeconds,
+        receipts: stores.usage,
         refresh: {
           store: refresh,
           // Successors are HMACs under this secret: it must survive a restart, as the families do.

@@ -8,6 +8,7 @@ import {
 } from "../kernel/errors.ts";
 import type { Keyring } from "../keyring/keyring.ts";
 import { type KeyringSource, keyringLoader } from "../keyring-store/source.ts";
+import { instanceRecorder, upstashOptionProblems } from "../receipts/instance-recorder.ts";
 import { type RefreshOptions, refreshSettings } from "../refresh/settings.ts";
 import { REFRESH_REFUSALS, type RefreshRefusal } from "../refresh/store.ts";
 import {
@@ -18,6 +19,10 @@ import {
   successorOf,
 } from "../refresh/tokens.ts";
 import { createSigner, type SignerOptions, type TokenRequest } from "../tokens/signer.ts";
+import { DEFAULT_REDIS_PREFIX } from "../upstash/prefix.ts";
+import type { UpstashSettings } from "../upstash/settings.ts";
+import type { UsageStore } from "../usage/counts.ts";
+import { UpstashUsageCounter } from "../usage/upstash-counter.ts";
 import { KeyringCache } from "../verification/keyring-cache.ts";
 
 /** Where an issuer reads the keyring: Secrets Manager under a prefix, or any loader. */
@@ -35,6 +40,18 @@ export interface IssuerOptions extends SignerOptions {
   readonly refresh?: RefreshOptions;
   /** The verifiers' clock tolerance, for how long a reused family's rule must live. Default 5. */
   readonly clockToleranceSeconds?: number;
+  /**
+   * Upstash (`UPSTASH_REDIS_REST_URL`/`_TOKEN`, the issuer's credentials): where this issuer
+   * writes its receipt, what keyring revision it signs with, at most once a minute with no round
+   * trip of a login's own (`keyward verifiers`). None without it.
+   */
+  readonly upstash?: UpstashSettings;
+  /** Instead of `upstash`: where the receipts go (the local stack, tests). */
+  readonly receipts?: Pick<UsageStore, "add">;
+  /** Prefix of the Upstash keys (`KEYWARD_REDIS_PREFIX`). Default `kw:`. */
+  readonly redisPrefix?: string;
+  /** This issuer counts as live this long after its last receipt. Default 300. */
+  readonly receiptWindowSeconds?: number;
 }
 
 export interface IssueRequest extends Omit<TokenRequest, "familyId"> {
@@ -99,6 +116,10 @@ export function createIssuer(options: IssuerOptions): Issuer {
     clock: given,
     refresh: refreshing,
     clockToleranceSeconds,
+    upstash,
+    receipts,
+    redisPrefix,
+    receiptWindowSeconds,
     ...signing
   } = options;
   const clock = given ?? systemClock;
@@ -107,6 +128,7 @@ export function createIssuer(options: IssuerOptions): Issuer {
   if ("problems" in loader) problems.push(...loader.problems);
   problems.push(
     ...wholeNumberProblems({ cacheTtlSeconds, maxStaleSeconds, clockToleranceSeconds }, 0),
+    ...upstashOptionProblems({ upstash, redisPrefix, receiptWindowSeconds }),
   );
   const signer = collectProblems(problems, () => createSigner(signing));
   const ttlMs = (cacheTtlSeconds ?? 60) * SECOND;
@@ -133,7 +155,21 @@ export function createIssuer(options: IssuerOptions): Issuer {
     // issuer stops signing with a key an emergency compromised within the TTL, never later.
     backgroundReloadForMs: 0,
   });
+  const store =
+    receipts ??
+    (upstash === undefined
+      ? undefined
+      : new UpstashUsageCounter(
+          upstash,
+          redisPrefix ?? DEFAULT_REDIS_PREFIX,
+          (receiptWindowSeconds ?? 300) * SECOND,
+        ));
+  const reporting =
+    store === undefined
+      ? undefined
+      : instanceRecorder({ kind: "issuer", keyring: "signing", keyrings, store, clock });
   const keyring = async () => {
+    reporting?.touch(clock.now());
     const read = await keyrings.get();
     if (!read.ok) {
       throw new IssuerUnavailable(

@@ -1,6 +1,6 @@
 import { type Clock, SECOND } from "../kernel/clock.ts";
 import { laggardText } from "./propagation.ts";
-import { NAMED_AT_MOST, type Receipt } from "./receipt.ts";
+import { NAMED_AT_MOST, type Receipt, verifies } from "./receipt.ts";
 import type { ReceiptReader } from "./store.ts";
 
 /** How long an emergency waits for the live verifiers to say they enforce its key rules. */
@@ -60,7 +60,8 @@ export async function awaitEnforcement(
   const entry = streamId(logged);
   if (entry === undefined) return undefined;
   const begun = clock.now();
-  const ofKeyring = (all: readonly Receipt[]) => all.filter((r) => r.keyring === keyring);
+  const ofKeyring = (all: readonly Receipt[]) =>
+    all.filter((r) => r.keyring === keyring && verifies(r));
   // Each instance live when the wait began, as it said last.
   const live = new Map(ofKeyring(await receipts.live(begun)).map((r) => [r.instance, r]));
   const enforcedAt = new Map<string, number>();

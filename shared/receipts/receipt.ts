@@ -5,8 +5,14 @@ import { KEY_STATUSES, type KeyStatus } from "../keyring/key.ts";
 import type { RevocationLag } from "../revocation/lag.ts";
 
 /** What kind of instance wrote a receipt. */
-export const INSTANCE_KINDS = ["authorizer", "edge", "sessions", "local"] as const;
+export const INSTANCE_KINDS = ["authorizer", "edge", "sessions", "local", "issuer"] as const;
 export type InstanceKind = (typeof INSTANCE_KINDS)[number];
+
+/**
+ * Whether an instance verifies (its receipt counts for a pending key's activation and an
+ * emergency's reach): every kind but an issuer, which only signs with what it holds.
+ */
+export const verifies = (receipt: Pick<Receipt, "kind">): boolean => receipt.kind !== "issuer";
 
 /** An instance drops out of the live ones this long after its last receipt. */
 export const DEFAULT_RECEIPT_WINDOW_MS = 5 * MINUTE;

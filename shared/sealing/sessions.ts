@@ -1,15 +1,13 @@
-import { type Clock, MINUTE, SECOND, systemClock } from "../kernel/clock.ts";
+import { type Clock, SECOND, systemClock } from "../kernel/clock.ts";
 import { ConfigInvalid, wholeNumberProblems } from "../kernel/errors.ts";
-import { cryptoRandom } from "../kernel/random.ts";
 import { type KeyringSource, keyringLoader } from "../keyring-store/source.ts";
-import { newInstanceId } from "../receipts/receipt.ts";
-import { receiptReporter } from "../receipts/reporter.ts";
+import { instanceRecorder, upstashOptionProblems } from "../receipts/instance-recorder.ts";
 import type { FailureMode } from "../revocation/guard.ts";
 import type { RevocationStore } from "../revocation/store.ts";
 import { UpstashRevocationCheck } from "../revocation/upstash-check.ts";
-import { DEFAULT_REDIS_PREFIX, redisPrefixProblem } from "../upstash/prefix.ts";
-import { type UpstashSettings, upstashProblems } from "../upstash/settings.ts";
-import { UsageRecorder, type UsageStore } from "../usage/counts.ts";
+import { DEFAULT_REDIS_PREFIX } from "../upstash/prefix.ts";
+import type { UpstashSettings } from "../upstash/settings.ts";
+import type { UsageStore } from "../usage/counts.ts";
 import { UpstashUsageCounter } from "../usage/upstash-counter.ts";
 import { KeyringCache } from "../verification/keyring-cache.ts";
 import type { LegacyLayout } from "./envelope.ts";
@@ -82,30 +80,15 @@ export function createSessions(options: SessionsOptions): Sessions {
     problems.push(
       "upstash (or revocations) is required: without the key rules an emergency would not reach sessions sealed under the leaked key until the keyring cache expires",
     );
-  if (options.upstash !== undefined) problems.push(...upstashProblems(options.upstash));
+  problems.push(...upstashOptionProblems(options));
   const lifetime = options.maxSessionLifetimeSeconds ?? DEFAULT_MAX_SESSION_LIFETIME_SECONDS;
   if (!(Number.isInteger(lifetime) && lifetime >= 60))
     problems.push("maxSessionLifetimeSeconds must be a whole number of seconds >= 60");
   const { cacheTtlSeconds, maxStaleSeconds, revocationBudgetMs, maxEnvelopeLength } = options;
   problems.push(...wholeNumberProblems({ cacheTtlSeconds, maxStaleSeconds }, 0));
   problems.push(...wholeNumberProblems({ revocationBudgetMs, maxEnvelopeLength }, 1));
-  const { receiptWindowSeconds } = options;
-  if (
-    receiptWindowSeconds !== undefined &&
-    !(
-      Number.isInteger(receiptWindowSeconds) &&
-      receiptWindowSeconds >= 120 &&
-      receiptWindowSeconds <= 3600
-    )
-  )
-    problems.push("receiptWindowSeconds must be a whole number from 120 to 3600");
   if (options.failureMode !== undefined && !["closed", "open"].includes(options.failureMode))
     problems.push('failureMode must be "closed" or "open"');
-  const prefixProblem =
-    options.redisPrefix === undefined
-      ? undefined
-      : redisPrefixProblem(options.redisPrefix, "redisPrefix");
-  if (prefixProblem !== undefined) problems.push(prefixProblem);
   if (problems.length > 0 || "problems" in loader) throw new ConfigInvalid(problems);
 
   const keyrings = new KeyringCache({
@@ -131,18 +114,16 @@ export function createSessions(options: SessionsOptions): Sessions {
       ? undefined
       : new UpstashUsageCounter(upstash, prefix, (options.receiptWindowSeconds ?? 300) * SECOND));
   // Its receipt says which sessions keys this service holds (`keyward verifiers`).
-  const receipt = receiptReporter({
-    instance: newInstanceId(cryptoRandom),
-    kind: "sessions",
-    region: globalThis.process?.env?.AWS_REGION ?? "unknown",
-    keyring: "sessions",
-    held: () => keyrings.held,
-    clock,
-  });
   const usage =
     usageStore === undefined
       ? undefined
-      : new UsageRecorder(usageStore, clock.now(), MINUTE, undefined, receipt);
+      : instanceRecorder({
+          kind: "sessions",
+          keyring: "sessions",
+          keyrings,
+          store: usageStore,
+          clock,
+        });
   const sealer = createSealer({
     keyrings,
     revocations,

@@ -103,6 +103,15 @@ export class UsageRecorder {
       else increment(byConsumer, OTHER_CONSUMERS, 1);
       if (outcome === "stale-signer") increment(this.#stale, kid, 1);
     }
+    return this.touch(nowMs);
+  }
+
+  /**
+   * Starts a flush once a minute, counts or not, and returns it: an instance that counts nothing
+   * per request (an issuer) calls it per request, so its receipt is written in every minute it
+   * serves.
+   */
+  touch(nowMs: number): Promise<void> | undefined {
     if (nowMs - this.#lastFlush >= this.flushEveryMs && this.#flushing === undefined)
       return this.flush(nowMs);
     return undefined;
