@@ -41,6 +41,15 @@ export default defineConfig({
       },
       {
         test: {
+          // The operator console in a real headless Chromium (test/support/browser.ts).
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           // Projects of a team's own, each installing the packed tarball (test/consumers/apps).
           name: "consumers",
           include: ["test/consumers/**/*.test.ts"],

@@ -14,6 +14,9 @@ export interface Flags {
   immediate?: boolean;
   force?: boolean;
   impact?: boolean;
+  port?: string;
+  html?: string;
+  "no-open"?: boolean;
   token?: string;
   jti?: string;
   exp?: string;

@@ -29,4 +29,6 @@ export const VALUE_OPTIONS = new Set([
   "encoding",
   "family",
   "session-lifetime",
+  "port",
+  "html",
 ]);

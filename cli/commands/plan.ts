@@ -1,4 +1,6 @@
+import { keyringReport, writeReport } from "../../console/report.ts";
 import type { ImpactResponse, PlanResponse } from "../../functions/ops-api/wire.ts";
+import { DAY } from "../../shared/kernel/clock.ts";
 import { KID_PATTERN } from "../../shared/keyring/key.ts";
 import { wholeNumber } from "../arguments.ts";
 import { CliError, EXIT } from "../client.ts";
@@ -9,17 +11,36 @@ import { planText } from "../output/text.ts";
 /** `keyward plan`: what the policy will do in the next days, and who a retirement would refuse. */
 export const plan: Command = {
   positionals: [],
-  options: ["days", "keyring", "impact", "kid"],
-  synopsis: "plan [--days N] [--impact [--kid KID]] [--keyring signing|sessions]",
+  options: ["days", "keyring", "impact", "kid", "html"],
+  synopsis: "plan [--days N] [--impact [--kid KID]] [--html FILE] [--keyring signing|sessions]",
   summary:
     "the transitions the policy will make in the next N days (1 to 3650, default 365); with --impact, for each key it retires (or --kid), who would be refused if that key retired now: the last day's verifications of its tokens by consumer (azp, client_id or aud) and verifier kind",
-  examples: ["keyward plan --days 30", "keyward plan --impact", "keyward plan --impact --kid K1"],
-  async run({ values, client, base, out }) {
+  examples: [
+    "keyward plan --days 30",
+    "keyward plan --impact",
+    "keyward plan --impact --kid K1",
+    "keyward plan --html plan.html",
+  ],
+  async run({ values, client, base, out, keyring }) {
     const days = wholeNumber("days", values.days, 1, 3650) ?? 365;
     if (values.kid !== undefined && values.impact !== true)
       throw new CliError(EXIT.usage, "--kid goes with --impact");
     if (values.kid !== undefined && !KID_PATTERN.test(values.kid))
       throw new CliError(EXIT.usage, "--kid takes a key id as keyward status lists them");
+    if (values.html !== undefined) {
+      await writeReport(
+        values.html,
+        await keyringReport(
+          client(),
+          keyring,
+          sinceAYearAgo(),
+          Date.now(),
+          `${keyring} keyring: plan`,
+        ),
+      );
+      console.log(`wrote ${values.html}`);
+      return EXIT.ok;
+    }
     const { body } = await client().expect("GET", `${base}/plan?days=${days}`);
     const planned = body as PlanResponse;
     if (values.impact !== true) {
@@ -53,3 +74,6 @@ export const plan: Command = {
     return EXIT.ok;
   },
 };
+
+/** The journal a plan's report shows: the last year's rotations. */
+const sinceAYearAgo = () => new Date(Date.now() - 365 * DAY).toISOString().slice(0, 10);

@@ -1,3 +1,4 @@
+import { simulationReport, writeReport } from "../../console/report.ts";
 import { EnvReader } from "../../shared/config/env.ts";
 import { readRotationPolicy } from "../../shared/config/writer-config.ts";
 import { DAY } from "../../shared/kernel/clock.ts";
@@ -28,9 +29,10 @@ export const simulate: Command = {
     "cold-hours",
     "cut-off-day",
     "keyring",
+    "html",
   ],
   synopsis:
-    "simulate [--days N] [--users N] [--emergency-day D|none] [--rollback-day D|none] [--cold-hours H] [--cut-off-day D|none] [--keyring signing|sessions]",
+    "simulate [--days N] [--users N] [--emergency-day D|none] [--rollback-day D|none] [--cold-hours H] [--cut-off-day D|none] [--html FILE] [--keyring signing|sessions]",
   summary:
     "runs a keyring's policy (KEYWARD_* or KEYWARD_SESSIONS_* settings) against simulated traffic, locally (no API): logins and tokens through three verifiers (one frozen for --cold-hours, default 6, after the first key is published; one cut off for the day --cut-off-day, default the emergency's), or sessions opened and lazily re-sealed",
   examples: [
@@ -57,6 +59,8 @@ async function simulateKeyring(values: Flags, keyring: KeyringName): Promise<num
   const rollbackDay = simulationNumber("rollback-day", values["rollback-day"], Math.min(317, days));
   const coldHours = simulationNumber("cold-hours", values["cold-hours"], 6) ?? 0;
   const cutOffDay = simulationNumber("cut-off-day", values["cut-off-day"], emergencyDay);
+  if (keyring === "sessions" && values.html !== undefined)
+    throw new CliError(EXIT.usage, "--html draws token simulations: not with --keyring sessions");
   if (keyring === "sessions" && (values["cold-hours"] ?? values["cut-off-day"]) !== undefined)
     throw new CliError(
       EXIT.usage,
@@ -94,6 +98,11 @@ async function simulateKeyring(values: Flags, keyring: KeyringName): Promise<num
         coldHours,
         ...(cutOffDay === undefined ? {} : { cutOffDay }),
       });
+      if (values.html !== undefined)
+        await writeReport(
+          values.html,
+          await simulationReport(tokens, `simulation of ${days} days`),
+        );
       [report, text, holds] = [tokens, simulationText(tokens), simulationHolds(tokens)];
     }
   } catch (error) {

@@ -30,6 +30,7 @@ try {
     `keyward local stack on ${stack.url}`,
     `  ops API        ${stack.url}/v1/...   (operator "local", credential in ${stack.tokenFile})`,
     `  protected      ${stack.url}/whoami`,
+    `  console        ${stack.consoleUrl}`,
     `  issue a token  curl -s -X POST ${stack.url}/v1/tokens -H "Authorization: Bearer $(cat ${stack.issuerTokenFile})" -d '{"sub":"alice"}'`,
     `  JWKS           ${stack.url}/.well-known/jwks.json`,
     `  a session      curl -c jar -X PUT ${stack.url}/session -d 'cart=3'; curl -b jar -c jar ${stack.url}/session`,

@@ -6,6 +6,9 @@ import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { Hono } from "hono";
+import { createConsoleApp } from "../../console/app.ts";
+import { inProcessCaller } from "../../console/in-process.ts";
+import type { Operator } from "../../shared/access/operators.ts";
 import { sha256 } from "../../shared/access/operators.ts";
 import { EnvReader } from "../../shared/config/env.ts";
 import {
@@ -60,6 +63,8 @@ export interface LocalStackOptions {
   /** The verifier's settings, as the authorizer reads them. Default: the authorizer's defaults. */
   readonly verification?: VerificationSettings;
   readonly clock?: Clock;
+  /** Operators besides `local` (an admin whose credential is generated): a viewer, a responder. */
+  readonly operators?: readonly Operator[];
   /** Real stores instead of the local ones (`storesFromEnv`): Secrets Manager, Upstash. */
   readonly stores?: LocalStores;
   /**
@@ -72,6 +77,8 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   readonly url: string;
+  /** The operator console's address, with this start's secret (`/console?k=…`). */
+  readonly consoleUrl: string;
   readonly tokenFile: string;
   /** The local issuing client's credential, for POST /v1/tokens. */
   readonly issuerTokenFile: string;
@@ -176,21 +183,29 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       log,
     }),
   );
+  const opsApp = createOpsApp(deps, {
+    families: refresh,
+    usage: stores.usage,
+    receipts: stores.receipts,
+    jwksConsumers: stores.jwksConsumers,
+    jwksRecording: {
+      log: stores.jwksConsumers,
+      addressOf: (c) => getConnInfo(c).remote.address,
+      clock,
+    },
+    operators: [
+      { name: "local", role: "admin", tokenSha256: sha256(credential) },
+      ...(options.operators ?? []),
+    ],
+    keyrings: { sessions: sessionDeps },
+  });
+  app.route("/", opsApp);
+  // The operator console, as `keyward console` serves it, over this process's ops API; its
+  // address carries a secret made at each start.
+  const consoleSecret = randomBytes(32).toString("base64url");
   app.route(
     "/",
-    createOpsApp(deps, {
-      families: refresh,
-      usage: stores.usage,
-      receipts: stores.receipts,
-      jwksConsumers: stores.jwksConsumers,
-      jwksRecording: {
-        log: stores.jwksConsumers,
-        addressOf: (c) => getConnInfo(c).remote.address,
-        clock,
-      },
-      operators: [{ name: "local", role: "admin", tokenSha256: sha256(credential) }],
-      keyrings: { sessions: sessionDeps },
-    }),
+    createConsoleApp({ api: inProcessCaller(opsApp, credential), secret: consoleSecret, clock }),
   );
   // The issuing endpoint as deployed (POST /v1/tokens), for one local client that may set any
   // claim and audience. Unlike a deployed issuer (60 s) it reads the keyring at every login: the
@@ -260,6 +275,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await writeFile(urlFile, `${url}\n`);
   return {
     url,
+    consoleUrl: `${url}/console?k=${consoleSecret}`,
     tokenFile: join(options.dir, "ops-token"),
     issuerTokenFile: join(options.dir, "issuer-token"),
     tick: scheduler.tick,

@@ -8,7 +8,9 @@ import { familyRoutes } from "./families.ts";
 import { auditRoutes, journalRoutes } from "./journal.ts";
 import { initRoutes, keyRoutes } from "./keys.ts";
 import { revocationRoutes } from "./revocations.ts";
+import { usageRoutes } from "./usage.ts";
 import { verifierRoutes } from "./verifiers.ts";
+import type { WhoamiResponse } from "./wire.ts";
 
 export type { OpsAppOptions } from "./context.ts";
 export { MAX_BATCH } from "./revocations.ts";
@@ -30,6 +32,13 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
 
   app.get("/v1/health", (c) => c.json({ status: "ok" }));
 
+  const ctx = opsContext(deps, options);
+  // Who the credential is: the console shows a viewer no action it may not take.
+  app.get("/v1/whoami", ctx.authenticated("viewer"), (c) => {
+    const { name, role } = c.get("operator");
+    return c.json({ name, role } satisfies WhoamiResponse);
+  });
+
   app.route(
     "/",
     createJwksApp({
@@ -39,14 +48,16 @@ export function createOpsApp(deps: OperationDeps, options: OpsAppOptions): Hono<
     }),
   );
 
-  const ctx = opsContext(deps, options);
   // Each keyring under /v1/keyrings/<name>; the signing keyring's routes also at /v1 itself.
   const keyrings: Partial<Record<KeyringName, OperationDeps>> = {
     ...options.keyrings,
     signing: deps,
   };
   const keyringApp = (keyring: OperationDeps) =>
-    new Hono<Env>().route("/", keyRoutes(ctx, keyring)).route("/", journalRoutes(ctx, keyring));
+    new Hono<Env>()
+      .route("/", keyRoutes(ctx, keyring))
+      .route("/", journalRoutes(ctx, keyring))
+      .route("/", usageRoutes(ctx, keyring));
   app.route("/v1", keyringApp(deps));
   for (const name of KEYRING_NAMES) {
     const keyring = keyrings[name];

@@ -22,7 +22,10 @@ export interface OpsAppOptions {
    * Verification figures: each key's share of the last day in `GET /v1/keys`, its consumers in
    * `GET …/keys/{kid}/impact`, refusals per rotation in `GET /v1/journal`.
    */
-  readonly usage?: Pick<UsageStore, "verificationsByKid" | "refusalsByKid" | "consumersOf"> &
+  readonly usage?: Pick<
+    UsageStore,
+    "verificationsByKid" | "refusalsByKid" | "consumersOf" | "verificationsByHour"
+  > &
     Partial<Pick<UsageStore, "staleSignersByKid">>;
   /**
    * The other keyrings (the sessions keyring), each its own deps (`onKeyring`), served under

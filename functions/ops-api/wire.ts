@@ -1,3 +1,4 @@
+import type { Role } from "../../shared/access/operators.ts";
 import type { AuditPage } from "../../shared/audit/journal.ts";
 import type { KeyringName } from "../../shared/keyring/names.ts";
 import type { PlannedTransition } from "../../shared/keyring/schedule.ts";
@@ -58,6 +59,21 @@ export interface ImportResponse {
 }
 
 /** `GET …/plan?days=`. */
+/** `GET …/usage`: the last 24 hours' verifications per key of the keyring, oldest hour first. */
+export interface UsageResponse {
+  readonly hours: readonly {
+    /** The hour's start, ISO 8601. */
+    readonly from: string;
+    readonly verified: Readonly<Record<string, number>>;
+  }[];
+}
+
+/** `GET /v1/whoami`: the operator the credential names, and its role. */
+export interface WhoamiResponse {
+  readonly name: string;
+  readonly role: Role;
+}
+
 /** `GET …/keys/{kid}/impact`: who would be refused if the key retired now. */
 export type ImpactResponse = KeyImpact;
 

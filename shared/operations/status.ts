@@ -32,6 +32,8 @@ export interface KeyView {
 export interface KeyringStatus {
   readonly revision: number;
   readonly updatedAt: string;
+  /** A previous key retires (past its minimum grace) once its share is below this, 0 to 1. */
+  readonly retireBelowShare: number;
   readonly rollout?: Rollout;
   readonly keys: readonly KeyView[];
 }
@@ -54,6 +56,7 @@ export async function keyringStatus(
   return {
     revision: keyring.revision,
     updatedAt: iso(keyring.updatedAt),
+    retireBelowShare: policy.retireBelowShare,
     ...(keyring.rollout ? { rollout: keyring.rollout } : {}),
     keys: keyring.keys.map((key) => ({
       kid: key.kid,

@@ -25,6 +25,21 @@ export interface UsageCounts {
   readonly kind?: string;
 }
 
+/** One hour's verifications per kid. */
+export interface HourOfUsage {
+  /** The hour's first millisecond. */
+  readonly from: number;
+  readonly verified: Readonly<Record<string, number>>;
+}
+
+/** The last day's total per kid, from its hours. */
+export function totalOf(hours: readonly HourOfUsage[]): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const hour of hours)
+    for (const [kid, n] of Object.entries(hour.verified)) totals[kid] = (totals[kid] ?? 0) + n;
+  return totals;
+}
+
 /** Who verified tokens of one key over the last day: a consumer, through one kind of verifier. */
 export interface KeyConsumer {
   readonly consumer: string;
@@ -39,6 +54,8 @@ export interface UsageStore {
   add(counts: UsageCounts, nowMs: number, receipt?: Receipt): Promise<void>;
   /** Verifications per kid over the 24 hours before `nowMs` (the grace gate's figures). */
   verificationsByKid(nowMs: number): Promise<KeyUsage>;
+  /** Verifications per kid in each of the 24 hours up to `nowMs`, oldest first (the console's chart). */
+  verificationsByHour(nowMs: number): Promise<readonly HourOfUsage[]>;
   /** Verifications of `kid` over the 24 hours before `nowMs` by consumer and verifier, most first. */
   consumersOf(kid: string, nowMs: number): Promise<readonly KeyConsumer[]>;
   /** Refusals per kid since counting began (kept as long as the store keeps them). */
@@ -224,11 +241,14 @@ export class MemoryUsageStore implements UsageStore {
   }
 
   async verificationsByKid(nowMs: number): Promise<KeyUsage> {
-    const totals: Record<string, number> = {};
-    for (let h = hourOf(nowMs) - 23; h <= hourOf(nowMs); h++) {
-      for (const [kid, n] of this.#hours.get(h) ?? []) totals[kid] = (totals[kid] ?? 0) + n;
-    }
-    return totals;
+    return totalOf(await this.verificationsByHour(nowMs));
+  }
+
+  async verificationsByHour(nowMs: number): Promise<readonly HourOfUsage[]> {
+    const hours: HourOfUsage[] = [];
+    for (let h = hourOf(nowMs) - 23; h <= hourOf(nowMs); h++)
+      hours.push({ from: h * HOUR, verified: Object.fromEntries(this.#hours.get(h) ?? []) });
+    return hours;
   }
 
   async refusalsByKid(): Promise<Readonly<Record<string, number>>> {

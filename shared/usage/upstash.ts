@@ -1,4 +1,5 @@
 import type { Redis } from "@upstash/redis";
+import { HOUR } from "../kernel/clock.ts";
 import type { KeyUsage } from "../keyring/plan.ts";
 import { DEFAULT_RECEIPT_WINDOW_MS, type Receipt } from "../receipts/receipt.ts";
 import { StoreUnavailable } from "../revocation/store.ts";
@@ -6,7 +7,14 @@ import { createUpstashClient } from "../upstash/client.ts";
 import { DEFAULT_REDIS_PREFIX } from "../upstash/prefix.ts";
 import type { UpstashSettings } from "../upstash/settings.ts";
 import { consumersOfKid } from "./consumer.ts";
-import { hourOf, type KeyConsumer, type UsageCounts, type UsageStore } from "./counts.ts";
+import {
+  type HourOfUsage,
+  hourOf,
+  type KeyConsumer,
+  totalOf,
+  type UsageCounts,
+  type UsageStore,
+} from "./counts.ts";
 import { UpstashUsageCounter } from "./upstash-counter.ts";
 
 /**
@@ -83,20 +91,22 @@ export class UpstashUsageStore implements UsageStore {
   }
 
   async verificationsByKid(nowMs: number): Promise<KeyUsage> {
+    return totalOf(await this.verificationsByHour(nowMs));
+  }
+
+  async verificationsByHour(nowMs: number): Promise<readonly HourOfUsage[]> {
+    const first = hourOf(nowMs) - 23;
     const pipeline = this.#redis.pipeline();
-    for (let h = hourOf(nowMs) - 23; h <= hourOf(nowMs); h++)
-      pipeline.hgetall(`${this.prefix}usage:${h}`);
+    for (let h = first; h <= hourOf(nowMs); h++) pipeline.hgetall(`${this.prefix}usage:${h}`);
     let hours: (Record<string, unknown> | null)[];
     try {
       hours = await pipeline.exec<(Record<string, unknown> | null)[]>();
     } catch (error) {
       throw new StoreUnavailable("usage figures unavailable", { cause: error });
     }
-    const totals: Record<string, number> = {};
-    for (const hour of hours) {
-      for (const [kid, n] of Object.entries(hour ?? {}))
-        totals[kid] = (totals[kid] ?? 0) + Number(n);
-    }
-    return totals;
+    return hours.map((hour, i) => ({
+      from: (first + i) * HOUR,
+      verified: Object.fromEntries(Object.entries(hour ?? {}).map(([kid, n]) => [kid, Number(n)])),
+    }));
   }
 }

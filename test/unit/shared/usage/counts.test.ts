@@ -23,6 +23,7 @@ describe("UsageRecorder", () => {
       refusalsByKid: () => store.refusalsByKid(),
       staleSignersByKid: (now) => store.staleSignersByKid(now),
       consumersOf: (kid, now) => store.consumersOf(kid, now),
+      verificationsByHour: (now) => store.verificationsByHour(now),
     };
     const recorder = new UsageRecorder(counting, T0, MINUTE);
     for (let i = 0; i < 50; i++) recorder.record(i % 5 === 0 ? "old" : "new", T0 + i * 1000);
@@ -146,6 +147,7 @@ describe("UsageRecorder", () => {
       refusalsByKid: () => store.refusalsByKid(),
       staleSignersByKid: (now) => store.staleSignersByKid(now),
       consumersOf: (kid, now) => store.consumersOf(kid, now),
+      verificationsByHour: (now) => store.verificationsByHour(now),
     };
     const errors: unknown[] = [];
     const recorder = new UsageRecorder(flaky, T0, MINUTE, (error) => errors.push(error));
