@@ -24,7 +24,7 @@ const clock = movableClock();
 let stack: LocalStack;
 let browser: Browser;
 /** A console of the viewer's, as `keyward console` serves it, over the stack's ops API. */
-const viewer = { url: "", secret: "", stop: () => undefined as void };
+const viewer = { url: "", secret: "", stop: (): void => undefined };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "keyward-console-"));

@@ -29,9 +29,7 @@ describe("keyward console", () => {
     expect(page).toContain("signing keyring");
     expect(overview.headers.get("content-security-policy")).toContain("default-src 'none'");
     // Nothing of the operator's credential reaches the page.
-    const credential = (await import("node:fs"))
-      .readFileSync(`${local.dir}/ops-token`, "utf8")
-      .trim();
+    const credential = readFileSync(join(local.dir, "ops-token"), "utf8").trim();
     expect(page).not.toContain(credential);
     child.kill("SIGINT");
     expect((await done).code).toBe(0);
