@@ -128,7 +128,7 @@ ${
 }
 ${when(forms, "responder", () => html`<h2>Revoke</h2>${revokeForm(forms as FormContext)}`)}
 <h2>${search.value === undefined ? "Recent revocations" : "Revocations matching"}</h2>
-${entriesTable(matching, "No revocation in the latest entries of the journal.")}
+${entriesTable(base, matching, "No revocation in the latest entries of the journal.")}
 <h2>Key rules</h2>
 ${
   keyRules.length === 0
@@ -155,14 +155,27 @@ export function journalBody(
 <label for="filter-action">Action contains <input id="filter-action" name="action" value="${filter.action ?? ""}" maxlength="64"></label>
 <label for="filter-actor">Actor contains <input id="filter-actor" name="actor" value="${filter.actor ?? ""}" maxlength="64"></label>
 <button type="submit">Filter</button></fieldset></form>
-${entriesTable(entries, "No entry matches.")}
+${entriesTable(base, entries, "No entry matches.")}
 ${audit.next === undefined ? "" : html`<p><a href="${base}/journal?before=${audit.next}">Older entries</a></p>`}`;
 }
 
-function entriesTable(entries: readonly Entry[], none: string) {
+/** What an entry changed, linked to where it can be looked at: a rule to its check, a key to its rules. */
+function targetCell(base: string, target: string | undefined) {
+  const shown = visible(target);
+  const [, kind, value] = /^(sub|jti|claim|kid):(.+)$/.exec(target ?? "") ?? [];
+  if (kind === undefined || value === undefined) return shown;
+  const family = kind === "claim" && value.startsWith("fid=");
+  const query = new URLSearchParams({
+    kind: family ? "family" : kind,
+    value: family ? value.slice(4) : value,
+  });
+  return html`<a href="${base}/revocations?${query}">${shown}</a>`;
+}
+
+function entriesTable(base: string, entries: readonly Entry[], none: string) {
   if (entries.length === 0) return html`<p class="muted">${none}</p>`;
   return html`<div class="scroll"><table><thead><tr><th scope="col">when</th><th scope="col">actor</th><th scope="col">action</th><th scope="col">target</th><th scope="col">reason</th><th scope="col">result</th></tr></thead><tbody>${entries.map(
     (e) =>
-      html`<tr><td>${isoMinute(e.at)}</td><td>${visible(e.actor)}</td><td>${visible(e.action)}</td><td class="kid">${visible(e.target)}</td><td>${visible(e.reason)}</td><td>${e.result}</td></tr>`,
+      html`<tr><td>${isoMinute(e.at)}</td><td>${visible(e.actor)}</td><td>${visible(e.action)}</td><td class="kid">${targetCell(base, e.target)}</td><td>${visible(e.reason)}</td><td>${e.result}</td></tr>`,
   )}</tbody></table></div>`;
 }

@@ -74,6 +74,7 @@ ${row.segments.map(
   (s) =>
     html`<rect x="${x(s.from).toFixed(1)}" y="${y + 5}" width="${Math.max(2, x(s.to) - x(s.from)).toFixed(1)}" height="${ROW - 10}" fill="${PHASE_COLOURS[s.phase]}" fill-opacity="${s.planned ? 0.35 : 1}" stroke="${PHASE_COLOURS[s.phase]}"${s.planned ? html` stroke-dasharray="4 3"` : ""}><title>${s.phase}${s.planned ? " (planned)" : ""}: ${iso(s.from)} to ${iso(s.to)}</title></rect>`,
 )}
+${retirementWindow(row.key, x, y)}
 ${row.key.compromised ? html`<text x="${(x(now) + 6).toFixed(1)}" y="${y + 17}" fill="#a4161a">compromised</text>` : ""}
 </g>`;
 })}
@@ -124,6 +125,17 @@ function segmentsOf(key: Key, plan: PlanResponse, now: number): Segment[] {
     } else segments.push({ phase, from: start, to: stop, planned: start >= now });
   });
   return segments;
+}
+
+/**
+ * A previous key's retirement window, earliest to latest, under its bar: it retires inside it once
+ * its share falls below the gate, at the latest at its end.
+ */
+function retirementWindow(key: Key, x: (t: number) => number, y: number) {
+  if (key.next?.action !== "retire" || key.next.latest === undefined) return "";
+  const from = x(Date.parse(key.next.earliest));
+  const to = x(Date.parse(key.next.latest));
+  return html`<line x1="${from.toFixed(1)}" x2="${to.toFixed(1)}" y1="${y + ROW - 3}" y2="${y + ROW - 3}" stroke="#1b1f24" stroke-width="2"><title>retirement window: ${key.next.earliest.slice(0, 16)} to ${key.next.latest.slice(0, 16)} (it retires once its share is below the gate, at the latest at the end)</title></line>`;
 }
 
 function axis(from: number, to: number, x: (t: number) => number, y: number) {
