@@ -12,6 +12,7 @@ export type ErrorCode =
   | "keyring_conflict"
   | "jwks_read_failed"
   | "secrets_read_failed"
+  | "kms_unavailable"
   | "keyring_unavailable"
   | "upstash_request_failed";
 

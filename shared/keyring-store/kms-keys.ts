@@ -1,0 +1,242 @@
+import type { JWK } from "jose";
+import { type AwsCredentials, awsSettings } from "../config/aws-env.ts";
+import type { Environment } from "../config/env.ts";
+import { awsSigner } from "../http/aws-signature.ts";
+import { type HttpAnswer, type HttpTransport, platformTransport } from "../http/transport.ts";
+import { encodeBase64url } from "../kernel/base64url.ts";
+import { type Clock, systemClock } from "../kernel/clock.ts";
+import { KeywardError } from "../kernel/errors.ts";
+
+export interface KmsKeysOptions {
+  readonly region: string;
+  readonly credentials: AwsCredentials;
+  /** Default `https://kms.<region>.amazonaws.com`. */
+  readonly endpoint?: string;
+  /** Each call answers within this or fails. Default 3,000 ms. */
+  readonly timeoutMs?: number;
+  /** How requests are sent. Default: the platform's `fetch`. */
+  readonly transport?: HttpTransport;
+  readonly clock?: Clock;
+}
+
+/** A KMS call failed or did not answer in time; `awsType` is AWS's error type, e.g. DisabledException. */
+export class KmsUnavailable extends KeywardError {
+  override readonly code = "kms_unavailable";
+  constructor(
+    message: string,
+    readonly awsType?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** ES256 signatures by KMS are DER; a JWS holds `r‖s`, 32 bytes each. */
+const P256_SIZE = 32;
+
+/** The longest message KMS signs as it is (`MessageType: RAW`). */
+const KMS_RAW_LIMIT = 4096;
+
+/**
+ * Asymmetric signing keys that never leave AWS KMS (ECC_NIST_P256, ES256), over SigV4-signed
+ * HTTP like the Secrets Manager reader: the same code in Node and Workers, no SDK to load. Only
+ * `Sign` and `GetPublicKey` are needed to sign and verify; the lifecycle's calls (create, disable,
+ * enable, schedule deletion) are the rotation function's, which IAM alone allows them. No call
+ * here asks for private material: KMS has none to give.
+ */
+export class KmsKeys {
+  readonly #sign: ReturnType<typeof awsSigner>;
+  readonly #send: HttpTransport;
+  readonly #clock: Clock;
+  readonly #endpoint: string;
+  readonly #timeoutMs: number;
+
+  constructor(options: KmsKeysOptions) {
+    const { region, credentials } = options;
+    this.#sign = awsSigner({ service: "kms", region, credentials });
+    this.#send = options.transport ?? platformTransport();
+    this.#clock = options.clock ?? systemClock;
+    this.#endpoint = options.endpoint ?? `https://kms.${region}.amazonaws.com`;
+    this.#timeoutMs = options.timeoutMs ?? 3000;
+  }
+
+  /** A new P-256 signing key, tagged (its keyring, its owner); answers its ARN. */
+  async create(description: string, tags: Readonly<Record<string, string>>): Promise<string> {
+    const answer = (await this.#call("CreateKey", {
+      KeySpec: "ECC_NIST_P256",
+      KeyUsage: "SIGN_VERIFY",
+      Description: description,
+      Tags: Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+    })) as { KeyMetadata?: { Arn?: string } };
+    const arn = answer.KeyMetadata?.Arn;
+    if (typeof arn !== "string") throw new KmsUnavailable("KMS CreateKey answered no key ARN");
+    return arn;
+  }
+
+  /** The key's public half as a JWK (`kid`, `alg: ES256`, `use: sig`): what verifiers hold. */
+  async publicJwk(keyArn: string, kid: string): Promise<JWK> {
+    const answer = (await this.#call("GetPublicKey", { KeyId: keyArn })) as {
+      PublicKey?: string;
+      KeySpec?: string;
+      CustomerMasterKeySpec?: string;
+    };
+    // KMS answers both names of the spec; the older one alone from some emulators.
+    const spec = answer.KeySpec ?? answer.CustomerMasterKeySpec;
+    if (spec !== "ECC_NIST_P256" || typeof answer.PublicKey !== "string")
+      throw new KmsUnavailable(`KMS key ${keyArn} is not an ECC_NIST_P256 key`);
+    const spki = decodeBase64(answer.PublicKey);
+    const key = await crypto.subtle.importKey(
+      "spki",
+      spki,
+      { name: "ECDSA", namedCurve: "P-256" },
+      true,
+      ["verify"],
+    );
+    const { kty, crv, x, y } = await crypto.subtle.exportKey("jwk", key);
+    return { kty, crv, x, y, kid, alg: "ES256", use: "sig" } as JWK;
+  }
+
+  /**
+   * The ES256 signature of a JWS signing input (`header.payload`), the DER answer converted to
+   * JWS's `r‖s`. Up to KMS's 4,096 bytes the input goes as it is (`MessageType: RAW`; KMS hashes
+   * it with the same SHA-256); a longer one is hashed here and only its digest sent (`DIGEST`).
+   * RAW first because moto, which the tests run against, ignores `DIGEST` and hashes the digest
+   * again (getmoto/moto#10202): a token of any usual size is signed the way the tests prove.
+   */
+  async sign(keyArn: string, signingInput: string): Promise<string> {
+    const bytes = new TextEncoder().encode(signingInput);
+    const raw = bytes.length <= KMS_RAW_LIMIT;
+    const message = raw ? bytes : new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+    const answer = (await this.#call("Sign", {
+      KeyId: keyArn,
+      Message: encodeBase64(message),
+      MessageType: raw ? "RAW" : "DIGEST",
+      SigningAlgorithm: "ECDSA_SHA_256",
+    })) as { Signature?: string };
+    if (typeof answer.Signature !== "string")
+      throw new KmsUnavailable("KMS Sign answered no signature");
+    return encodeBase64url(derToJose(decodeBase64(answer.Signature)));
+  }
+
+  /** The key's state as KMS says it: `Enabled`, `Disabled`, `PendingDeletion`, … */
+  async state(keyArn: string): Promise<string> {
+    const answer = (await this.#call("DescribeKey", { KeyId: keyIdOf(keyArn) })) as {
+      KeyMetadata?: { KeyState?: string };
+    };
+    return answer.KeyMetadata?.KeyState ?? "Unknown";
+  }
+
+  /** Reversible: a retired key signs nothing, and a rollback or reinstate enables it again. */
+  async disable(keyArn: string): Promise<void> {
+    await this.#call("DisableKey", { KeyId: keyIdOf(keyArn) });
+  }
+
+  async enable(keyArn: string): Promise<void> {
+    await this.#call("EnableKey", { KeyId: keyIdOf(keyArn) });
+  }
+
+  /**
+   * Destruction as KMS allows it: deletion after the shortest window (7 days). Answers when the
+   * material is gone, for the journal.
+   */
+  async scheduleDeletion(keyArn: string): Promise<number> {
+    const answer = (await this.#call("ScheduleKeyDeletion", {
+      KeyId: keyIdOf(keyArn),
+      PendingWindowInDays: 7,
+    })) as { DeletionDate?: number };
+    return typeof answer.DeletionDate === "number"
+      ? Math.round(answer.DeletionDate * 1000)
+      : this.#clock.now() + 7 * 86_400_000;
+  }
+
+  async #call(operation: string, payload: unknown): Promise<unknown> {
+    const request = {
+      url: this.#endpoint,
+      method: "POST",
+      headers: {
+        "content-type": "application/x-amz-json-1.1",
+        "x-amz-target": `TrentService.${operation}`,
+      },
+      body: JSON.stringify(payload),
+    } as const;
+    let answer: HttpAnswer;
+    try {
+      const headers = await this.#sign(request, this.#clock.now());
+      answer = await this.#send({ ...request, headers, timeoutMs: this.#timeoutMs });
+    } catch (error) {
+      throw new KmsUnavailable(`KMS ${operation} failed: ${(error as Error).name}`);
+    }
+    if (answer.status < 200 || answer.status > 299) {
+      const type = /"__type"\s*:\s*"(?:[^"#]*#)?([^"]+)"/.exec(answer.body)?.[1];
+      throw new KmsUnavailable(
+        `KMS ${operation} answered ${answer.status} ${type ?? ""}`.trim(),
+        type,
+      );
+    }
+    return JSON.parse(answer.body);
+  }
+}
+
+/**
+ * The key id an ARN ends with. The lifecycle's calls send it: KMS takes an ARN or an id alike in
+ * its own account, and moto only the id there.
+ */
+const keyIdOf = (keyArn: string): string => keyArn.slice(keyArn.lastIndexOf("/") + 1);
+
+/** Standard base64, as KMS's JSON API carries bytes. */
+function decodeBase64(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
+function encodeBase64(bytes: Uint8Array): string {
+  let text = "";
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return btoa(text);
+}
+
+/**
+ * An ECDSA signature from DER (`SEQUENCE { INTEGER r, INTEGER s }`, each with a leading zero when
+ * its high bit is set, or shorter when it has leading zeros) to JWS's fixed-size `r‖s`.
+ */
+export function derToJose(der: Uint8Array, size = P256_SIZE): Uint8Array {
+  const fail = () => {
+    throw new KmsUnavailable("KMS answered a signature that is not DER ECDSA");
+  };
+  let at = 0;
+  const byte = () => (at < der.length ? (der[at++] as number) : fail());
+  const length = () => {
+    const first = byte();
+    if (first < 0x80) return first;
+    if (first !== 0x81) return fail();
+    return byte();
+  };
+  if (byte() !== 0x30) return fail();
+  if (length() !== der.length - at) return fail();
+  const out = new Uint8Array(2 * size);
+  for (const half of [0, 1]) {
+    if (byte() !== 0x02) return fail();
+    const n = length();
+    let value = der.subarray(at, at + n);
+    at += n;
+    if (value.length !== n) return fail();
+    while (value.length > size && value[0] === 0) value = value.subarray(1);
+    if (value.length > size) return fail();
+    out.set(value, half * size + size - value.length);
+  }
+  if (at !== der.length) return fail();
+  return out;
+}
+
+/** The KMS keys of this environment: region, endpoint (`AWS_ENDPOINT_URL_KMS`) and credentials. */
+export function kmsFromEnvironment(env: Environment, transport?: HttpTransport): KmsKeys {
+  const { region, endpoint, credentials } = awsSettings(env, "AWS_ENDPOINT_URL_KMS");
+  if (region === undefined || credentials === undefined)
+    throw new KmsUnavailable(
+      "AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set (Lambda sets them)",
+    );
+  return new KmsKeys({
+    region,
+    credentials,
+    ...(endpoint === undefined ? {} : { endpoint }),
+    ...(transport === undefined ? {} : { transport }),
+  });
+}

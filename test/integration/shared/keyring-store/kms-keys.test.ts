@@ -1,0 +1,72 @@
+import { importJWK, jwtVerify } from "jose";
+import { describe, expect, inject, it } from "vitest";
+import { encodeBase64url } from "../../../../shared/kernel/base64url.ts";
+import { KEYRING_SCHEMA, type Keyring } from "../../../../shared/keyring/keyring.ts";
+import { KmsUnavailable, kmsFromEnvironment } from "../../../../shared/keyring-store/kms-keys.ts";
+import { createVerifier } from "../../../../shared/tokens/verifier.ts";
+import { motoEnvironment } from "../../../support/aws.ts";
+
+const kms = () => kmsFromEnvironment(motoEnvironment(inject("services").motoUrl));
+const text = (value: unknown) => encodeBase64url(new TextEncoder().encode(JSON.stringify(value)));
+
+/** A JWS whose signature KMS made: only the digest of `header.payload` left this process. */
+async function kmsToken(keyArn: string, kid: string, claims: Record<string, unknown>) {
+  const input = `${text({ alg: "ES256", typ: "JWT", kid })}.${text(claims)}`;
+  return `${input}.${await kms().sign(keyArn, input)}`;
+}
+
+describe("signing keys held in KMS (moto)", () => {
+  it("signs a token that keyward's verifier and plain jose accept with the key's public JWK", async () => {
+    const arn = await kms().create("keyward signing key", { "keyward:keyring": "signing" });
+    const kid = "kms-key-0123456789abcd";
+    const jwk = await kms().publicJwk(arn, kid);
+    expect(jwk).toMatchObject({ kty: "EC", crv: "P-256", kid, alg: "ES256", use: "sig" });
+    expect(Object.keys(jwk)).not.toContain("d");
+    const now = Math.floor(Date.now() / 1000);
+    const token = await kmsToken(arn, kid, { sub: "alice", iat: now, exp: now + 600, jti: "j1" });
+
+    const { payload } = await jwtVerify(token, await importJWK(jwk, "ES256"));
+    expect(payload.sub).toBe("alice");
+    const keyring: Keyring = {
+      schema: KEYRING_SCHEMA,
+      revision: 1,
+      updatedAt: 0,
+      keys: [
+        {
+          kid,
+          alg: "ES256" as const,
+          status: "current" as const,
+          jwk,
+          createdAt: 0,
+          compromised: false,
+          legacy: false,
+        },
+      ],
+    };
+    expect(await createVerifier().verify(token, keyring, Date.now())).toMatchObject({
+      ok: true,
+      kid,
+      claims: { sub: "alice" },
+    });
+  });
+
+  it("disables a retired key and enables it again for a rollback: KMS says which", async () => {
+    const arn = await kms().create("keyward signing key", { "keyward:keyring": "signing" });
+    expect(await kms().state(arn)).toBe("Enabled");
+    await kms().disable(arn);
+    // AWS refuses Sign on a disabled key (DisabledException); moto does not, so the state is
+    // what is checked here, and keyward signs only with its keyring's signing key anyway.
+    expect(await kms().state(arn)).toBe("Disabled");
+    await kms().enable(arn);
+    expect(await kms().state(arn)).toBe("Enabled");
+  });
+
+  it("schedules a key's deletion with the shortest window KMS allows, and says when the material is gone", async () => {
+    const arn = await kms().create("keyward signing key", { "keyward:keyring": "signing" });
+    const gone = await kms().scheduleDeletion(arn);
+    const days = (gone - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(6.9);
+    expect(days).toBeLessThan(7.1);
+    expect(await kms().state(arn)).toBe("PendingDeletion");
+  });
+});
