@@ -2,14 +2,14 @@ import { importJWK, jwtVerify } from "jose";
 import { describe, expect, inject, it } from "vitest";
 import { encodeBase64url } from "../../../../shared/kernel/base64url.ts";
 import { KEYRING_SCHEMA, type Keyring } from "../../../../shared/keyring/keyring.ts";
-import { KmsUnavailable, kmsFromEnvironment } from "../../../../shared/keyring-store/kms-keys.ts";
+import { kmsFromEnvironment } from "../../../../shared/keyring-store/kms-keys.ts";
 import { createVerifier } from "../../../../shared/tokens/verifier.ts";
 import { motoEnvironment } from "../../../support/aws.ts";
 
 const kms = () => kmsFromEnvironment(motoEnvironment(inject("services").motoUrl));
 const text = (value: unknown) => encodeBase64url(new TextEncoder().encode(JSON.stringify(value)));
 
-/** A JWS whose signature KMS made: only the digest of `header.payload` left this process. */
+/** A JWS whose signature KMS made: the private key never left it. */
 async function kmsToken(keyArn: string, kid: string, claims: Record<string, unknown>) {
   const input = `${text({ alg: "ES256", typ: "JWT", kid })}.${text(claims)}`;
   return `${input}.${await kms().sign(keyArn, input)}`;
