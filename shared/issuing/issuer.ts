@@ -7,6 +7,7 @@ import {
   wholeNumberProblems,
 } from "../kernel/errors.ts";
 import type { Keyring } from "../keyring/keyring.ts";
+import { KmsUnavailable, kmsFromEnvironment } from "../keyring-store/kms-keys.ts";
 import { type KeyringSource, keyringLoader } from "../keyring-store/source.ts";
 import { instanceRecorder, upstashOptionProblems } from "../receipts/instance-recorder.ts";
 import { type RefreshOptions, refreshSettings } from "../refresh/settings.ts";
@@ -18,6 +19,7 @@ import {
   refreshDigest,
   successorOf,
 } from "../refresh/tokens.ts";
+import type { KmsSigning } from "../tokens/kms-jws.ts";
 import { createSigner, type SignerOptions, type TokenRequest } from "../tokens/signer.ts";
 import { DEFAULT_REDIS_PREFIX } from "../upstash/prefix.ts";
 import type { UpstashSettings } from "../upstash/settings.ts";
@@ -95,6 +97,20 @@ export interface Issuer {
   refresh(refreshToken: string, options?: { readonly client?: string }): Promise<RefreshResult>;
 }
 
+/**
+ * KMS as this process's AWS variables reach it, made when a key held in KMS first signs (a
+ * keyring without one never needs AWS credentials for it).
+ */
+function kmsOfProcess(): KmsSigning {
+  let kms: KmsSigning | undefined;
+  return {
+    sign: (keyArn, input) => {
+      kms ??= kmsFromEnvironment(globalThis.process?.env ?? {});
+      return kms.sign(keyArn, input);
+    },
+  };
+}
+
 /** No keyring to sign with: none could be loaded, or the last good one is past the stale bound. */
 export class IssuerUnavailable extends KeywardError {
   override readonly code = "keyring_unavailable";
@@ -130,7 +146,9 @@ export function createIssuer(options: IssuerOptions): Issuer {
     ...wholeNumberProblems({ cacheTtlSeconds, maxStaleSeconds, clockToleranceSeconds }, 0),
     ...upstashOptionProblems({ upstash, redisPrefix, receiptWindowSeconds }),
   );
-  const signer = collectProblems(problems, () => createSigner(signing));
+  const signer = collectProblems(problems, () =>
+    createSigner({ ...signing, kms: signing.kms ?? kmsOfProcess() }),
+  );
   const ttlMs = (cacheTtlSeconds ?? 60) * SECOND;
   const maxLifetime = signing.maxLifetimeSeconds ?? 86_400;
   const refresh =
@@ -179,7 +197,17 @@ export function createIssuer(options: IssuerOptions): Issuer {
     return read.keyring;
   };
   const sign = async (request: TokenRequest, current: Keyring) => {
-    const signed = await signer.issue(current, request, clock.now());
+    let signed: Awaited<ReturnType<typeof signer.issue>>;
+    try {
+      signed = await signer.issue(current, request, clock.now());
+    } catch (error) {
+      // A key held in KMS signs only when KMS answers (within its budget): no token otherwise.
+      if (error instanceof KmsUnavailable)
+        throw new IssuerUnavailable(
+          `the signing key is in KMS, which did not sign: ${error.message}`,
+        );
+      throw error;
+    }
     return {
       token: signed.token,
       kid: signed.kid,

@@ -57,7 +57,15 @@ export interface KeyRecord {
    * `current` or `pending`, and a rollback never picks it.
    */
   readonly verifyOnly?: true;
+  /**
+   * A key held in AWS KMS (ES256 on ECC_NIST_P256): `jwk` is its public half only, and it signs
+   * through KMS's `Sign` alone; its private key exists nowhere else.
+   */
+  readonly kms?: { readonly arn: string };
 }
+
+/** An AWS KMS key's ARN, as `CreateKey` answers it. */
+export const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]{1,128}$/;
 
 const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
 

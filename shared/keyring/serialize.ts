@@ -21,6 +21,7 @@ export interface SerializedKey {
   legacy: boolean;
   verifyOnly?: true;
   jwk?: JWK;
+  kms?: { arn: string };
 }
 
 export interface SerializedKeyring {
@@ -46,6 +47,7 @@ const KEY_FIELDS = new Set<string>([
   "legacy",
   "verifyOnly",
   "jwk",
+  "kms",
   ...TIMESTAMPS,
 ]);
 const KEYRING_FIELDS = new Set(["schema", "revision", "updatedAt", "keys", "rollout"]);
@@ -70,6 +72,7 @@ export function toSerialized(keyring: Keyring): SerializedKeyring {
       }
       if (key.verifyOnly) serialized.verifyOnly = true;
       if (key.jwk !== undefined) serialized.jwk = key.jwk;
+      if (key.kms !== undefined) serialized.kms = { arn: key.kms.arn };
       return serialized;
     }),
   };
@@ -158,6 +161,8 @@ function readKey(raw: unknown, index: number, problems: string[]): KeyRecord | u
   if (raw.verifyOnly !== undefined && raw.verifyOnly !== true)
     say("verifyOnly must be true when set");
   if (raw.jwk !== undefined && !isPlainObject(raw.jwk)) say("jwk must be a JSON object");
+  if (raw.kms !== undefined && !(isPlainObject(raw.kms) && typeof raw.kms.arn === "string"))
+    say("kms must be an object with the key's arn");
   const stamps: Partial<Record<(typeof TIMESTAMPS)[number], number>> = {};
   for (const stamp of TIMESTAMPS) {
     if (raw[stamp] === undefined && stamp !== "createdAt") continue;
@@ -175,6 +180,7 @@ function readKey(raw: unknown, index: number, problems: string[]): KeyRecord | u
     legacy: raw.legacy as boolean,
     ...(raw.verifyOnly === true ? { verifyOnly: true as const } : {}),
     ...(raw.jwk === undefined ? {} : { jwk: raw.jwk as JWK }),
+    ...(raw.kms === undefined ? {} : { kms: { arn: (raw.kms as { arn: string }).arn } }),
   };
 }
 

@@ -7,6 +7,7 @@ import { cohortOf } from "./cohort.ts";
 import { CryptoKeyCache } from "./crypto-keys.ts";
 import { hs256Jws } from "./hmac-jws.ts";
 import { timeOrderedJti } from "./issuance.ts";
+import { type KmsSigning, kmsJws } from "./kms-jws.ts";
 
 export interface SignerOptions {
   readonly issuer?: string;
@@ -19,6 +20,8 @@ export interface SignerOptions {
   readonly maxLifetimeSeconds?: number;
   /** Randomness of the jti. Default: the platform's CSPRNG (simulations pass a seeded one). */
   readonly random?: RandomSource;
+  /** Where keys held in KMS sign (`KmsKeys`); a KMS key without it is a `UsageError`. */
+  readonly kms?: KmsSigning;
 }
 
 export interface TokenRequest {
@@ -101,11 +104,13 @@ export function createSigner(options: SignerOptions = {}): TokenSigner {
       ...(request.familyId === undefined ? {} : { fid: request.familyId }),
     };
     const token =
-      key.alg === "HS256"
-        ? hs256Jws(key, header, payload)
-        : await new SignJWT(payload)
-            .setProtectedHeader(header)
-            .sign(await cryptoKeys.get(key, "sign"));
+      key.kms !== undefined
+        ? await kmsJws(key, header, payload, options.kms)
+        : key.alg === "HS256"
+          ? hs256Jws(key, header, payload)
+          : await new SignJWT(payload)
+              .setProtectedHeader(header)
+              .sign(await cryptoKeys.get(key, "sign"));
     return { token, kid: key.kid, jti, exp };
   };
   return {

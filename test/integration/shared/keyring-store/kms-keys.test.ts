@@ -1,8 +1,12 @@
-import { importJWK, jwtVerify } from "jose";
+import { createServer } from "node:net";
+import { createLocalJWKSet, importJWK, jwtVerify } from "jose";
 import { describe, expect, inject, it } from "vitest";
+import { publicKeysOf } from "../../../../functions/jwks/app.ts";
+import { createIssuer, IssuerUnavailable } from "../../../../shared/issuing/issuer.ts";
 import { encodeBase64url } from "../../../../shared/kernel/base64url.ts";
+import { keyringProblems } from "../../../../shared/keyring/invariants.ts";
 import { KEYRING_SCHEMA, type Keyring } from "../../../../shared/keyring/keyring.ts";
-import { kmsFromEnvironment } from "../../../../shared/keyring-store/kms-keys.ts";
+import { KmsKeys, kmsFromEnvironment } from "../../../../shared/keyring-store/kms-keys.ts";
 import { createVerifier } from "../../../../shared/tokens/verifier.ts";
 import { motoEnvironment } from "../../../support/aws.ts";
 
@@ -15,7 +19,60 @@ async function kmsToken(keyArn: string, kid: string, claims: Record<string, unkn
   return `${input}.${await kms().sign(keyArn, input)}`;
 }
 
+/** A keyring whose current key is held in KMS: its public JWK and ARN, no private material. */
+async function kmsKeyring(): Promise<Keyring> {
+  const arn = await kms().create("keyward signing key", { "keyward:keyring": "signing" });
+  const kid = "kms-current-0123456789";
+  const now = Date.now();
+  const keyring: Keyring = {
+    schema: KEYRING_SCHEMA,
+    revision: 1,
+    updatedAt: now,
+    keys: [
+      {
+        kid,
+        alg: "ES256",
+        status: "current",
+        jwk: await kms().publicJwk(arn, kid),
+        kms: { arn },
+        createdAt: now,
+        activatedAt: now,
+        compromised: false,
+        legacy: false,
+      },
+    ],
+  };
+  expect(keyringProblems(keyring)).toEqual([]);
+  return keyring;
+}
+
 describe("signing keys held in KMS (moto)", () => {
+  it("lets keyward/issuer sign with a key held in KMS: the token verifies with keyward's verifier and with jose through the JWKS", async () => {
+    const keyring = await kmsKeyring();
+    const issuer = createIssuer({ keyring: { load: async () => keyring }, kms: kms() });
+    const issued = await issuer.issue({ sub: "alice", claims: { role: "user" } });
+    expect(issued.kid).toBe(keyring.keys[0]!.kid);
+    expect(await createVerifier().verify(issued.token, keyring, Date.now())).toMatchObject({
+      ok: true,
+      claims: { sub: "alice", role: "user" },
+    });
+    const jwks = createLocalJWKSet({ keys: publicKeysOf(keyring) });
+    expect((await jwtVerify(issued.token, jwks)).payload.sub).toBe("alice");
+    expect(JSON.stringify(publicKeysOf(keyring))).not.toContain('"d"');
+  });
+
+  it("answers IssuerUnavailable, never a token, when KMS does not answer within its budget", async () => {
+    const keyring = await kmsKeyring();
+    const silent = new KmsKeys({
+      region: "us-east-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      endpoint: `http://127.0.0.1:${await closedPort()}`,
+      timeoutMs: 500,
+    });
+    const issuer = createIssuer({ keyring: { load: async () => keyring }, kms: silent });
+    await expect(issuer.issue({ sub: "alice" })).rejects.toBeInstanceOf(IssuerUnavailable);
+  });
+
   it("signs a token that keyward's verifier and plain jose accept with the key's public JWK", async () => {
     const arn = await kms().create("keyward signing key", { "keyward:keyring": "signing" });
     const kid = "kms-key-0123456789abcd";
@@ -70,3 +127,12 @@ describe("signing keys held in KMS (moto)", () => {
     expect(await kms().state(arn)).toBe("PendingDeletion");
   });
 });
+
+/** A port nothing listens on: taken, then freed. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

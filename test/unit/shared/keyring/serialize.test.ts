@@ -40,6 +40,22 @@ describe("serializeKeyring / parseKeyring", () => {
     expect(JSON.parse(text)).toMatchObject({ schema: 1, updatedAt: "2026-01-01T00:00:00.005Z" });
   });
 
+  it("round-trips a key held in KMS: its ARN and its public half, no private key", async () => {
+    const value = await stored();
+    const { d: _, ...publicHalf } = value.keys[1]!.jwk!;
+    value.keys[1] = {
+      ...value.keys[1]!,
+      jwk: publicHalf,
+      kms: { arn: "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" },
+    };
+    const keyring = parseKeyring(value);
+    expect(keyring.keys[1]).toMatchObject({
+      alg: "ES256",
+      kms: { arn: "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" },
+    });
+    expect(parseKeyring(serializeKeyring(keyring))).toEqual(keyring);
+  });
+
   it("accepts the parsed JSON value as well as the text", async () => {
     const value = await stored();
     expect(parseKeyring(value).keys.map((k) => k.kid)).toEqual(["k1", "k2"]);
@@ -92,6 +108,31 @@ describe("parseKeyring refuses, naming the key and the rule", () => {
       "an unknown status",
       (s) => withKey(s, 0, { status: "active" }),
       'key k1: status "active" is not one of pending, current, previous, retired, destroyed',
+    ],
+    [
+      "a KMS key whose material holds a private key",
+      (s) =>
+        withKey(s, 1, {
+          kms: {
+            arn: "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+          },
+        }),
+      "key k2: a KMS key holds its public half only: its private key never leaves KMS",
+    ],
+    [
+      "a KMS key that is not ES256",
+      (s) =>
+        withKey(s, 0, {
+          kms: {
+            arn: "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+          },
+        }),
+      "key k1: a KMS key is ES256, not HS256",
+    ],
+    [
+      "a kms field without an ARN",
+      (s) => withKey(s, 0, { kms: "x" }),
+      "key k1: kms must be an object with the key's arn",
     ],
     [
       "a non-boolean flag",
