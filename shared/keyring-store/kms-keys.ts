@@ -1,23 +1,16 @@
 import type { JWK } from "jose";
-import { type AwsCredentials, awsSettings } from "../config/aws-env.ts";
 import type { Environment } from "../config/env.ts";
-import { awsSigner } from "../http/aws-signature.ts";
-import { type HttpAnswer, type HttpTransport, platformTransport } from "../http/transport.ts";
+import {
+  type AwsJsonOptions,
+  awsJsonCaller,
+  awsJsonOptionsFromEnvironment,
+} from "../http/aws-json.ts";
+import type { HttpTransport } from "../http/transport.ts";
 import { encodeBase64url } from "../kernel/base64url.ts";
 import { type Clock, systemClock } from "../kernel/clock.ts";
 import { KeywardError } from "../kernel/errors.ts";
 
-export interface KmsKeysOptions {
-  readonly region: string;
-  readonly credentials: AwsCredentials;
-  /** Default `https://kms.<region>.amazonaws.com`. */
-  readonly endpoint?: string;
-  /** Each call answers within this or fails. Default 3,000 ms. */
-  readonly timeoutMs?: number;
-  /** How requests are sent. Default: the platform's `fetch`. */
-  readonly transport?: HttpTransport;
-  readonly clock?: Clock;
-}
+const KMS = { service: "kms", target: "TrentService", name: "KMS" };
 
 /** A KMS call failed or did not answer in time; `awsType` is AWS's error type, e.g. DisabledException. */
 export class KmsUnavailable extends KeywardError {
@@ -44,19 +37,12 @@ const KMS_RAW_LIMIT = 4096;
  * here asks for private material: KMS has none to give.
  */
 export class KmsKeys {
-  readonly #sign: ReturnType<typeof awsSigner>;
-  readonly #send: HttpTransport;
+  readonly #call: (operation: string, payload: unknown) => Promise<unknown>;
   readonly #clock: Clock;
-  readonly #endpoint: string;
-  readonly #timeoutMs: number;
 
-  constructor(options: KmsKeysOptions) {
-    const { region, credentials } = options;
-    this.#sign = awsSigner({ service: "kms", region, credentials });
-    this.#send = options.transport ?? platformTransport();
+  constructor(options: AwsJsonOptions) {
+    this.#call = awsJsonCaller(KMS, options, (message, type) => new KmsUnavailable(message, type));
     this.#clock = options.clock ?? systemClock;
-    this.#endpoint = options.endpoint ?? `https://kms.${region}.amazonaws.com`;
-    this.#timeoutMs = options.timeoutMs ?? 3000;
   }
 
   /** A new P-256 signing key, tagged (its keyring, its owner); answers its ARN. */
@@ -147,33 +133,6 @@ export class KmsKeys {
       ? Math.round(answer.DeletionDate * 1000)
       : this.#clock.now() + 7 * 86_400_000;
   }
-
-  async #call(operation: string, payload: unknown): Promise<unknown> {
-    const request = {
-      url: this.#endpoint,
-      method: "POST",
-      headers: {
-        "content-type": "application/x-amz-json-1.1",
-        "x-amz-target": `TrentService.${operation}`,
-      },
-      body: JSON.stringify(payload),
-    } as const;
-    let answer: HttpAnswer;
-    try {
-      const headers = await this.#sign(request, this.#clock.now());
-      answer = await this.#send({ ...request, headers, timeoutMs: this.#timeoutMs });
-    } catch (error) {
-      throw new KmsUnavailable(`KMS ${operation} failed: ${(error as Error).name}`);
-    }
-    if (answer.status < 200 || answer.status > 299) {
-      const type = /"__type"\s*:\s*"(?:[^"#]*#)?([^"]+)"/.exec(answer.body)?.[1];
-      throw new KmsUnavailable(
-        `KMS ${operation} answered ${answer.status} ${type ?? ""}`.trim(),
-        type,
-      );
-    }
-    return JSON.parse(answer.body);
-  }
 }
 
 /**
@@ -228,15 +187,12 @@ export function derToJose(der: Uint8Array, size = P256_SIZE): Uint8Array {
 
 /** The KMS keys of this environment: region, endpoint (`AWS_ENDPOINT_URL_KMS`) and credentials. */
 export function kmsFromEnvironment(env: Environment, transport?: HttpTransport): KmsKeys {
-  const { region, endpoint, credentials } = awsSettings(env, "AWS_ENDPOINT_URL_KMS");
-  if (region === undefined || credentials === undefined)
-    throw new KmsUnavailable(
-      "AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set (Lambda sets them)",
-    );
-  return new KmsKeys({
-    region,
-    credentials,
-    ...(endpoint === undefined ? {} : { endpoint }),
-    ...(transport === undefined ? {} : { transport }),
-  });
+  return new KmsKeys(
+    awsJsonOptionsFromEnvironment(
+      env,
+      "AWS_ENDPOINT_URL_KMS",
+      (message) => new KmsUnavailable(message),
+      transport,
+    ),
+  );
 }
