@@ -44,10 +44,15 @@ export interface ApiAnswer {
  * `X-Keyward-Credential`, since the signature takes the Authorization header.
  */
 export class OpsClient {
+  /**
+   * `send`: how a request goes out, `fetch` by default; the local stack's console passes its ops
+   * API's own `request`, so it calls it in process with the same client.
+   */
   constructor(
     readonly url: string,
     private readonly credential: string,
     private readonly signer?: AwsClient,
+    private readonly send: (url: string, init: RequestInit) => Promise<Response> = fetch,
   ) {}
 
   static fromEnvironment(
@@ -106,7 +111,7 @@ export class OpsClient {
       };
       const request = `${this.url}${path}`;
       response = await (this.signer === undefined
-        ? fetch(request, init)
+        ? this.send(request, init)
         : this.signer.fetch(request, init));
     } catch (error) {
       throw new CliError(

@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { Hono } from "hono";
+import { OpsClient } from "../../cli/client.ts";
 import { createConsoleApp } from "../../console/app.ts";
-import { inProcessCaller } from "../../console/in-process.ts";
 import type { Operator } from "../../shared/access/operators.ts";
 import { sha256 } from "../../shared/access/operators.ts";
 import { EnvReader } from "../../shared/config/env.ts";
@@ -205,7 +205,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const consoleSecret = randomBytes(32).toString("base64url");
   app.route(
     "/",
-    createConsoleApp({ api: inProcessCaller(opsApp, credential), secret: consoleSecret, clock }),
+    createConsoleApp({
+      // The ops API of this process, called by path without a network hop, as the generated
+      // operator: the same client `keyward console` uses over HTTPS.
+      api: new OpsClient("", credential, undefined, async (path, init) =>
+        opsApp.request(path, init),
+      ),
+      secret: consoleSecret,
+      clock,
+    }),
   );
   // The issuing endpoint as deployed (POST /v1/tokens), for one local client that may set any
   // claim and audience. Unlike a deployed issuer (60 s) it reads the keyring at every login: the
