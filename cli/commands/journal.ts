@@ -1,8 +1,9 @@
-import { keyringReport, writeReport } from "../../console/report.ts";
+import { keyringReport } from "../../console/report.ts";
 import type { JournalResponse } from "../../functions/ops-api/wire.ts";
 import { calendarDate } from "../arguments.ts";
 import { EXIT } from "../client.ts";
 import type { Command } from "../command.ts";
+import { writeHtml } from "../html-report.ts";
 import { journalMarkdown } from "../output/journal-markdown.ts";
 
 /** `keyward journal --since`: one Markdown entry per rotation. */
@@ -18,10 +19,10 @@ export const journal: Command = {
   ],
   async run({ values, client, base, keyring, out }) {
     const since = calendarDate("since", values.since);
-    if (values.html !== undefined) {
-      await writeReport(
+    if (values.html !== undefined)
+      return writeHtml(
         values.html,
-        await keyringReport(
+        keyringReport(
           client(),
           keyring,
           since,
@@ -29,9 +30,6 @@ export const journal: Command = {
           `${keyring} keyring: journal since ${since}`,
         ),
       );
-      console.log(`wrote ${values.html}`);
-      return EXIT.ok;
-    }
     const { body } = await client().expect("GET", `${base}/journal?since=${since}`);
     const journal = body as JournalResponse;
     out(journalMarkdown(journal.since, journal.rotations, keyring), body);

@@ -1,10 +1,11 @@
-import { keyringReport, writeReport } from "../../console/report.ts";
+import { keyringReport } from "../../console/report.ts";
 import type { ImpactResponse, PlanResponse } from "../../functions/ops-api/wire.ts";
 import { DAY } from "../../shared/kernel/clock.ts";
 import { KID_PATTERN } from "../../shared/keyring/key.ts";
 import { wholeNumber } from "../arguments.ts";
 import { CliError, EXIT } from "../client.ts";
 import type { Command } from "../command.ts";
+import { writeHtml } from "../html-report.ts";
 import { impactText } from "../output/impact.ts";
 import { planText } from "../output/text.ts";
 
@@ -27,20 +28,11 @@ export const plan: Command = {
       throw new CliError(EXIT.usage, "--kid goes with --impact");
     if (values.kid !== undefined && !KID_PATTERN.test(values.kid))
       throw new CliError(EXIT.usage, "--kid takes a key id as keyward status lists them");
-    if (values.html !== undefined) {
-      await writeReport(
+    if (values.html !== undefined)
+      return writeHtml(
         values.html,
-        await keyringReport(
-          client(),
-          keyring,
-          sinceAYearAgo(),
-          Date.now(),
-          `${keyring} keyring: plan`,
-        ),
+        keyringReport(client(), keyring, sinceAYearAgo(), Date.now(), `${keyring} keyring: plan`),
       );
-      console.log(`wrote ${values.html}`);
-      return EXIT.ok;
-    }
     const { body } = await client().expect("GET", `${base}/plan?days=${days}`);
     const planned = body as PlanResponse;
     if (values.impact !== true) {
