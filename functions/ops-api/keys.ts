@@ -57,9 +57,7 @@ export function keyRoutes(ctx: OpsContext, deps: OperationDeps): Hono<Env> {
 
   // Who would be refused if the key retired now: its consumers of the last day.
   app.get("/keys/:kid/impact", authenticated("viewer"), async (c) => {
-    const kid = c.req.param("kid");
-    if (!KID_PATTERN.test(kid))
-      throw new ApiError(400, "invalid_request", "the kid in the path is not a valid kid");
+    const kid = kidInPath(c.req.param("kid"));
     if (options.usage === undefined)
       throw new ApiError(404, "not_found", "this deployment keeps no usage figures");
     const result = await keyImpact(
@@ -120,9 +118,7 @@ export function keyRoutes(ctx: OpsContext, deps: OperationDeps): Hono<Env> {
   });
 
   app.post("/keys/:kid/reinstate", authenticated("admin"), body, async (c) => {
-    const kid = c.req.param("kid");
-    if (!KID_PATTERN.test(kid))
-      throw new ApiError(400, "invalid_request", "the kid in the path is not a valid kid");
+    const kid = kidInPath(c.req.param("kid"));
     const fields = await json(c, ["reason"]);
     const result = await reinstate(deps, {
       kid,
@@ -136,9 +132,7 @@ export function keyRoutes(ctx: OpsContext, deps: OperationDeps): Hono<Env> {
   // Only forced: without `force` a pending key signs when the rotation function finds every live
   // verifier holding it; this is the operator's way past a PropagationIncomplete.
   app.post("/keys/:kid/activate", authenticated("admin"), body, async (c) => {
-    const kid = c.req.param("kid");
-    if (!KID_PATTERN.test(kid))
-      throw new ApiError(400, "invalid_request", "the kid in the path is not a valid kid");
+    const kid = kidInPath(c.req.param("kid"));
     const fields = await json(c, ["force", "reason"]);
     if (fields.force !== true)
       throw new ApiError(
@@ -242,4 +236,11 @@ export function initRoutes(ctx: OpsContext, deps: OperationDeps): Hono<Env> {
     );
   });
   return app;
+}
+
+/** The kid a route's path names, or a 400 when it is not one. */
+function kidInPath(kid: string): string {
+  if (!KID_PATTERN.test(kid))
+    throw new ApiError(400, "invalid_request", "the kid in the path is not a valid kid");
+  return kid;
 }
