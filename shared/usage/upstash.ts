@@ -44,15 +44,7 @@ export class UpstashUsageStore implements UsageStore {
   }
 
   async staleSignersByKid(nowMs: number): Promise<Readonly<Record<string, number>>> {
-    const pipeline = this.#redis.pipeline();
-    for (const h of [hourOf(nowMs) - 1, hourOf(nowMs)])
-      pipeline.hgetall(`${this.prefix}usage:stale:${h}`);
-    let hours: (Record<string, unknown> | null)[];
-    try {
-      hours = await pipeline.exec<(Record<string, unknown> | null)[]>();
-    } catch (error) {
-      throw new StoreUnavailable("stale-signer figures unavailable", { cause: error });
-    }
+    const hours = await this.#hours("usage:stale:", hourOf(nowMs) - 1, nowMs, "stale-signer");
     const totals: Record<string, number> = {};
     for (const hour of hours)
       for (const [kid, n] of Object.entries(hour ?? {}))
@@ -75,15 +67,7 @@ export class UpstashUsageStore implements UsageStore {
   }
 
   async consumersOf(kid: string, nowMs: number): Promise<readonly KeyConsumer[]> {
-    const pipeline = this.#redis.pipeline();
-    for (let h = hourOf(nowMs) - 23; h <= hourOf(nowMs); h++)
-      pipeline.hgetall(`${this.prefix}usage:by:${h}`);
-    let hours: (Record<string, unknown> | null)[];
-    try {
-      hours = await pipeline.exec<(Record<string, unknown> | null)[]>();
-    } catch (error) {
-      throw new StoreUnavailable("usage figures unavailable", { cause: error });
-    }
+    const hours = await this.#hours("usage:by:", hourOf(nowMs) - 23, nowMs, "usage");
     return consumersOfKid(
       hours.map((hour) => Object.entries(hour ?? {})),
       kid,
@@ -96,17 +80,29 @@ export class UpstashUsageStore implements UsageStore {
 
   async verificationsByHour(nowMs: number): Promise<readonly HourOfUsage[]> {
     const first = hourOf(nowMs) - 23;
-    const pipeline = this.#redis.pipeline();
-    for (let h = first; h <= hourOf(nowMs); h++) pipeline.hgetall(`${this.prefix}usage:${h}`);
-    let hours: (Record<string, unknown> | null)[];
-    try {
-      hours = await pipeline.exec<(Record<string, unknown> | null)[]>();
-    } catch (error) {
-      throw new StoreUnavailable("usage figures unavailable", { cause: error });
-    }
+    const hours = await this.#hours("usage:", first, nowMs, "usage");
     return hours.map((hour, i) => ({
       from: (first + i) * HOUR,
       verified: Object.fromEntries(Object.entries(hour ?? {}).map(([kid, n]) => [kid, Number(n)])),
     }));
+  }
+
+  /**
+   * The hourly hashes `<prefix><name><hour>` from hour `first` to the hour of `nowMs`, oldest
+   * first, in one pipelined request; `StoreUnavailable` naming `what` figures when it fails.
+   */
+  async #hours(
+    name: string,
+    first: number,
+    nowMs: number,
+    what: string,
+  ): Promise<(Record<string, unknown> | null)[]> {
+    const pipeline = this.#redis.pipeline();
+    for (let h = first; h <= hourOf(nowMs); h++) pipeline.hgetall(`${this.prefix}${name}${h}`);
+    try {
+      return await pipeline.exec<(Record<string, unknown> | null)[]>();
+    } catch (error) {
+      throw new StoreUnavailable(`${what} figures unavailable`, { cause: error });
+    }
   }
 }
