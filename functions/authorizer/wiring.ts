@@ -7,11 +7,11 @@ import {
   type SecretsManagerReader,
 } from "../../shared/keyring-store/secrets-reader.ts";
 import { createLogger, type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
+import { reportingChanges } from "../../shared/receipts/instance-recorder.ts";
 import { directNode } from "../../shared/tokens/direct.ts";
 import { type UpstashSettings, upstashSettingsFromSecret } from "../../shared/upstash/settings.ts";
 import {
   readOrLog,
-  reportingChanges,
   reportMirrorOverflow,
   upstashRevocationSources,
   usageRecorderFor,

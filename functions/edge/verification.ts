@@ -9,9 +9,9 @@ import type { Clock } from "../../shared/kernel/clock.ts";
 import { JwksReader } from "../../shared/keyring-store/jwks-reader.ts";
 import { readerFromEnvironment } from "../../shared/keyring-store/secrets-reader.ts";
 import type { createLogger, LineWriter } from "../../shared/observability/log.ts";
+import { reportingChanges } from "../../shared/receipts/instance-recorder.ts";
 import { directWebCrypto } from "../../shared/tokens/direct-webcrypto.ts";
 import {
-  reportingChanges,
   reportMirrorOverflow,
   upstashRevocationSources,
   usageRecorderFor,

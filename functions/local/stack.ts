@@ -28,17 +28,14 @@ import {
 import { createKeyring } from "../../shared/keyring/transitions.ts";
 import type { KeyringStore } from "../../shared/keyring-store/store.ts";
 import { type OperationDeps, onKeyring } from "../../shared/operations/deps.ts";
+import { reportingChanges } from "../../shared/receipts/instance-recorder.ts";
 import { reportReuse } from "../../shared/refresh/reuse.ts";
 import { DEFAULT_REFRESH } from "../../shared/refresh/store.ts";
 import { revealingRefreshes, revealingRevocations } from "../../shared/revocation/colocated.ts";
 import { createSessions } from "../../shared/sealing/sessions.ts";
 import { directNode } from "../../shared/tokens/direct.ts";
 import { UsageRecorder } from "../../shared/usage/counts.ts";
-import {
-  reportingChanges,
-  verificationFromConfig,
-  verifierReceipts,
-} from "../../shared/verification/assembly.ts";
+import { verificationFromConfig, verifierReceipts } from "../../shared/verification/assembly.ts";
 import { errorAnswer } from "../http/errors.ts";
 import { createIssuingApp } from "../issuer-api/app.ts";
 import { createOpsApp } from "../ops-api/app.ts";

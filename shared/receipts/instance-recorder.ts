@@ -16,8 +16,8 @@ export interface HeldKeyring {
 /**
  * The usage recorder of a library instance (a `keyward/sessions` service, a `keyward/issuer`
  * login service): a random id, its receipt with each flush (at most once a minute, in each minute
- * it serves), and at once when it loads a new revision of its keyring, so an emergency's journal
- * and `keyward verifiers` see it follow without waiting for its next minute. Its region is the
+ * it serves), and at once when it loads a new revision of its keyring (`reportingChanges`), so an
+ * emergency's journal and `keyward verifiers` see it follow without waiting for its next minute. Its region is the
  * process's `AWS_REGION`, else `unknown`; a failed write is kept for the next and never thrown.
  */
 export function instanceRecorder(options: {
@@ -42,11 +42,32 @@ export function instanceRecorder(options: {
       clock,
     }),
   );
-  keyrings.onLoaded = (before, after) => {
-    if (before !== undefined && before.revision !== after.revision)
-      void recorder.report(() => clock.now());
-  };
+  reportingChanges({ keyrings }, recorder, clock);
   return recorder;
+}
+
+/**
+ * The instance writes its usage counts and receipt at once, whatever the minute, when its mirror
+ * applies a key rule or it loads a new revision of its keyring: an emergency reads the receipts
+ * to tell who enforces it, and a pending key's activation who holds it. The write runs beside the
+ * request that caused it (`keep` hands it to a runtime that must be told to wait for it, as
+ * Workers' `waitUntil`); a failed write keeps its counts for the next.
+ */
+export function reportingChanges(
+  sources: {
+    readonly keyrings: HeldKeyring;
+    readonly mirror?: { onKeyRuleApplied: (() => void) | undefined } | undefined;
+  },
+  usage: Pick<UsageRecorder, "report">,
+  clock: Clock,
+  keep: (flush: Promise<void>) => void = () => undefined,
+): void {
+  const report = () => keep(usage.report(() => clock.now()));
+  const { mirror, keyrings } = sources;
+  if (mirror !== undefined) mirror.onKeyRuleApplied = report;
+  keyrings.onLoaded = (before, after) => {
+    if (before !== undefined && before.revision !== after.revision) report();
+  };
 }
 
 /**

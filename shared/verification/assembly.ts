@@ -203,27 +203,6 @@ export function usageRecorderFor(
   );
 }
 
-/**
- * The instance writes its usage counts and receipt at once, whatever the minute, when its mirror
- * applies a key rule or it loads a new revision of its keyring: an emergency reads the receipts
- * to tell who enforces it, and a pending key's activation who holds it. The write runs beside the
- * request that caused it (`keep` hands it to a runtime that must be told to wait for it, as
- * Workers' `waitUntil`); a failed write keeps its counts for the next.
- */
-export function reportingChanges(
-  verification: Pick<Verification, "mirror" | "keyrings">,
-  usage: Pick<UsageRecorder, "report">,
-  clock: Clock,
-  keep: (flush: Promise<void>) => void = () => undefined,
-): void {
-  const report = () => keep(usage.report(() => clock.now()));
-  const { mirror, keyrings } = verification;
-  if (mirror !== undefined) mirror.onKeyRuleApplied = report;
-  keyrings.onLoaded = (before, after) => {
-    if (before !== undefined && before.revision !== after.revision) report();
-  };
-}
-
 /** A verifier's receipts: a new instance id, its keyring as held and its mirror's position and lag. */
 export function verifierReceipts(
   kind: InstanceKind,
