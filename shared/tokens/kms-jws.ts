@@ -1,13 +1,11 @@
-import { encodeBase64url } from "../kernel/base64url.ts";
 import { UsageError } from "../kernel/errors.ts";
 import type { KeyRecord } from "../keyring/key.ts";
+import { jwsSegment } from "./hmac-jws.ts";
 
 /** Where a key held in KMS signs: `KmsKeys.sign` (the JWS signing input in, `r‖s` out). */
 export interface KmsSigning {
   sign(keyArn: string, signingInput: string): Promise<string>;
 }
-
-const encode = (value: unknown) => encodeBase64url(new TextEncoder().encode(JSON.stringify(value)));
 
 /** A compact JWS whose ES256 signature KMS made: the private key never leaves it. */
 export async function kmsJws(
@@ -20,6 +18,6 @@ export async function kmsJws(
     throw new UsageError(`key ${key.kid} is not an ES256 key held in KMS`);
   if (kms === undefined)
     throw new UsageError(`key ${key.kid} is held in KMS: the signer needs the kms option`);
-  const input = `${encode(header)}.${encode(payload)}`;
+  const input = `${jwsSegment(header)}.${jwsSegment(payload)}`;
   return `${input}.${await kms.sign(key.kms.arn, input)}`;
 }
