@@ -48,12 +48,11 @@ export function createConsoleApp(options: ConsoleOptions): Hono {
   const token = formTokenOf(options.secret);
   const app = new Hono();
 
+  // `${base}/*` matches `${base}` itself too: one registration covers every console page.
   app.use(`${base}/*`, securityHeaders);
-  app.use(base, securityHeaders);
   app.get(`${base}/console.css`, (c) =>
     c.body(CONSOLE_CSS, 200, { "content-type": "text/css; charset=utf-8" }),
   );
-  app.use(base, launchGuard(options.secret, base));
   app.use(`${base}/*`, launchGuard(options.secret, base));
 
   const nav = [

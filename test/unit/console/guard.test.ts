@@ -6,7 +6,6 @@ const SECRET = "launch-secret-0123456789abcdefghijklmnop";
 
 function guarded() {
   const app = new Hono();
-  app.use("/console", launchGuard(SECRET, "/console"));
   app.use("/console/*", launchGuard(SECRET, "/console"));
   app.get("/console", (c) => c.text("page"));
   app.post("/console/actions/x", (c) => c.text("done"));
