@@ -23,6 +23,7 @@ import { secretsManagerClient } from "../support/aws.ts";
 import { type CountingProxy, startProxy } from "../support/http-proxy.ts";
 import { expectOk, newKeyring } from "../support/keyrings.ts";
 import { freePort } from "../support/processes.ts";
+import { receiptsOnceWritten } from "../support/receipts.ts";
 import { type RunningWorker, startOrigin, startWorker } from "../support/workerd.ts";
 
 const timing = { maxTokenLifetimeSeconds: 86_400, clockToleranceSeconds: 5 };
@@ -245,11 +246,7 @@ describe("the edge Worker inside workerd (Miniflare), keys from Secrets Manager"
     await worker.advance(60_000);
     expect((await get(token)).status).toBe(200); // a minute on: the flush, with the receipt
     const receipts = new UpstashReceipts(upstash, redisPrefix);
-    let live = await receipts.live();
-    for (let i = 0; i < 100 && live.length === 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      live = await receipts.live();
-    }
+    const live = await receiptsOnceWritten(receipts, 100);
     const kid = (await keyrings.load())!.keys[0]!.kid;
     expect(live).toEqual([
       expect.objectContaining({ kind: "edge", region: "AMS", keys: [{ kid, status: "current" }] }),

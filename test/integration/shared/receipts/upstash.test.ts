@@ -11,7 +11,7 @@ import { UpstashUsageCounter } from "../../../../shared/usage/upstash-counter.ts
 import { authorizerWithKeyring } from "../../../support/authorizer.ts";
 import { httpApiEvent } from "../../../support/authorizer-events.ts";
 import { type CountingProxy, startProxy } from "../../../support/http-proxy.ts";
-import { receiptOf } from "../../../support/receipts.ts";
+import { receiptOf, receiptsOnceWritten } from "../../../support/receipts.ts";
 import { usageCounts } from "../../../support/usage.ts";
 
 const timing = { maxTokenLifetimeSeconds: 3600, clockToleranceSeconds: 5 };
@@ -64,11 +64,7 @@ describe("receipts in Upstash", () => {
     clock.t += MINUTE;
     await handler(httpApiEvent({ authorization: `Bearer ${token}` }));
     const receipts = new UpstashReceipts(upstash(), redisPrefix);
-    let live = await receipts.live();
-    for (let i = 0; i < 40 && live.length === 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      live = await receipts.live();
-    }
+    const live = await receiptsOnceWritten(receipts, 40);
     const answer = await fetch(services.upstashUrl, {
       method: "POST",
       headers: { authorization: `Bearer ${services.upstashToken}` },
@@ -89,11 +85,7 @@ describe("receipts in Upstash", () => {
     clock.t += MINUTE;
     await handler(httpApiEvent({ authorization: `Bearer ${token}` }));
     const receipts = new UpstashReceipts(upstash(), redisPrefix);
-    let live = await receipts.live();
-    for (let i = 0; i < 40 && live.length === 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      live = await receipts.live();
-    }
+    const live = await receiptsOnceWritten(receipts, 40);
     expect(live).toEqual([
       expect.objectContaining({
         kind: "authorizer",
