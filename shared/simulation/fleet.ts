@@ -6,7 +6,7 @@ import type { InstanceKind } from "../receipts/receipt.ts";
 import { receiptReporter } from "../receipts/reporter.ts";
 import type { RevocationCheck } from "../revocation/guard.ts";
 import { createVerifier } from "../tokens/verifier.ts";
-import { type UsageRecorder as Recorder, UsageRecorder, type UsageStore } from "../usage/counts.ts";
+import { UsageRecorder, type UsageStore } from "../usage/counts.ts";
 import { type Authenticate, createAuthenticator } from "../verification/authenticate.ts";
 import { KeyringCache } from "../verification/keyring-cache.ts";
 
@@ -44,7 +44,7 @@ interface Member {
   readonly lag: Lag;
   readonly keyrings: KeyringCache;
   readonly authenticate: Authenticate;
-  readonly usage: Recorder;
+  readonly usage: UsageRecorder;
   away?: { from: number; until: number };
   verifications: number;
 }
