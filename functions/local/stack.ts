@@ -152,12 +152,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     verifierReceipts("local", "local", verifier, clock),
   );
   reportingChanges(verifier, usage, clock);
+  // Like the local issuer, the sample app's sessions read the keyring at every seal and open: the
+  // ops API that imports and rotates it is in this process, so a session sealed right after
+  // `keys import` is sealed with the imported key (with a cache, only once it had expired).
   const sessions = createSessions({
     keyring: { load: () => sessionKeyrings.load() },
     revocations: deps.revocations,
     usage: stores.usage,
     clock,
-    cacheTtlSeconds: sessionsPolicy.keyringCacheTtlMs / SECOND,
+    cacheTtlSeconds: 0,
     maxSessionLifetimeSeconds: sessionsPolicy.maxTokenLifetimeMs / SECOND,
   });
 
