@@ -30,11 +30,15 @@ export function trimPrefix(prefix: string): string {
   return prefix.replace(/\/+$/, "");
 }
 
-/** The state text (no material) and each live key's material text. */
+/**
+ * The state text (no material) and each live key's material text. A key held in KMS has no
+ * material to store: its public half stays in the state, and no secret is made for it.
+ */
 export function splitKeyring(keyring: Keyring): { state: string; materials: Map<string, string> } {
   const serialized = toSerialized(keyring);
   const materials = new Map<string, string>();
   for (const key of serialized.keys) {
+    if (key.kms !== undefined) continue;
     if (key.jwk !== undefined) {
       materials.set(key.kid, JSON.stringify({ kid: key.kid, alg: key.alg, jwk: key.jwk }));
     }
@@ -55,7 +59,7 @@ export async function assembleKeyring(
 ): Promise<Keyring> {
   const serialized = JSON.parse(state) as SerializedKeyring;
   for (const key of serialized.keys ?? []) {
-    if (key.status === "destroyed") continue;
+    if (key.status === "destroyed" || key.kms !== undefined) continue;
     const text = await material(key.kid);
     if (text !== undefined) {
       const stored = JSON.parse(text) as {

@@ -1,6 +1,4 @@
-import type { RandomSource } from "../kernel/random.ts";
-import { generateKey } from "./generate.ts";
-import type { KeyRecord } from "./key.ts";
+import type { Algorithm, KeyRecord } from "./key.ts";
 import type { Keyring } from "./keyring.ts";
 import { prePublicationMs, type RotationPolicy } from "./policy.ts";
 import {
@@ -204,17 +202,20 @@ export function lingeringPreviousKey(
   return lingering;
 }
 
-/** Applies one planned action. `publish` generates the key, hence async. */
+/** Makes a new `pending` key: generated here, or created where it will be held (KMS). */
+export type NewKey = (alg: Algorithm, now: number) => Promise<KeyRecord>;
+
+/** Applies one planned action. `publish` makes the key with `newKey`, hence async. */
 export async function applyAction(
   keyring: Keyring,
   action: PolicyAction,
   now: number,
   policy: RotationPolicy,
-  random: RandomSource,
+  newKey: NewKey,
 ): Promise<TransitionResult> {
   switch (action.type) {
     case "publish":
-      return publishKey(keyring, await generateKey(policy.algorithm, now, random), now);
+      return publishKey(keyring, await newKey(policy.algorithm, now), now);
     case "activate":
       return activateKey(keyring, action.kid, now);
     case "rollout":
@@ -243,7 +244,7 @@ export async function applyPlan(
   now: number,
   usage: KeyUsage,
   policy: RotationPolicy,
-  random: RandomSource,
+  newKey: NewKey,
   stale: StaleSigners = {},
   unpropagated?: { readonly kid: string; readonly holds: "activate" | "rollout" },
 ): Promise<TickResult> {
@@ -259,7 +260,7 @@ export async function applyPlan(
   );
   let next = keyring;
   for (const action of actions) {
-    const result = await applyAction(next, action, now, policy, random);
+    const result = await applyAction(next, action, now, policy, newKey);
     if (!result.ok) throw new Error(`planned ${action.type} was refused: ${result.message}`);
     next = result.keyring;
   }

@@ -1,5 +1,6 @@
 import { DAY } from "../kernel/clock.ts";
 import type { RandomSource } from "../kernel/random.ts";
+import { generateKey } from "./generate.ts";
 import type { KeyRecord } from "./key.ts";
 import type { Keyring } from "./keyring.ts";
 import { applyPlan, retirementWindow } from "./plan.ts";
@@ -65,7 +66,10 @@ export async function planAhead(
   let state = keyring;
   let t = now;
   for (let steps = 0; steps < 1000; steps++) {
-    const { keyring: next, applied } = await applyPlan(state, t, undefined, policy, random);
+    // The dry run's keys are made here, whatever holds the real ones: nothing is created.
+    const { keyring: next, applied } = await applyPlan(state, t, undefined, policy, (alg, at) =>
+      generateKey(alg, at, random),
+    );
     for (const action of applied) {
       // Keys the dry run creates get random kids that the real run will not reuse: not shown.
       const kid = "kid" in action && existing.has(action.kid) ? action.kid : undefined;

@@ -1,8 +1,8 @@
-import { generateKey } from "../keyring/generate.ts";
 import type { KeyRecord } from "../keyring/key.ts";
 import type { Keyring } from "../keyring/keyring.ts";
 import type { TransitionResult } from "../keyring/transitions.ts";
 import { commitChange, complete, journalRefusal } from "./change.ts";
+import { newKeyOnce } from "./custody.ts";
 import type { OperationDeps, OperationResult, Request } from "./deps.ts";
 import type { Refused } from "./refusals.ts";
 
@@ -29,13 +29,14 @@ export async function addGeneratedKey(
   decide: (keyring: Keyring | undefined) => Refused | Placement,
 ): Promise<OperationResult<AddedKey>> {
   const alg = deps.policy.algorithm;
+  const made = newKeyOnce(deps);
   let kid = "";
   const { result, intended } = await commitChange(
     deps,
     async (keyring, now) => {
       const placement = decide(keyring);
       if (typeof placement !== "function") return placement;
-      const key = await generateKey(alg, now, deps.random);
+      const key = await made.make(now);
       kid = key.kid;
       return placement(key, now);
     },
@@ -58,6 +59,7 @@ export async function addGeneratedKey(
     }),
   );
   if (!result.ok) {
+    await made.abandon();
     await journalRefusal(deps, request, action, result.code);
     return result;
   }

@@ -13,6 +13,7 @@ import type { TransitionResult } from "../keyring/transitions.ts";
 import { KeyringConflict } from "../keyring-store/store.ts";
 import { createLogger } from "../observability/log.ts";
 import type { RevocationTarget } from "../revocation/rules.ts";
+import { reconcileCustody } from "./custody.ts";
 import { labelEntry, labelEvent, type OperationDeps, type Request } from "./deps.ts";
 import { type Refused, refusal } from "./refusals.ts";
 
@@ -48,9 +49,11 @@ export async function commitChange(
     const now = deps.clock.now();
     const result = await transition(await deps.keyrings.load(), now);
     if (!result.ok) return { result };
-    const intended = await intend(deps, id, describe(result.keyring, now));
+    const change = describe(result.keyring, now);
+    const intended = await intend(deps, id, change);
     try {
       await deps.keyrings.save(result.keyring);
+      await reconcileCustody(deps, result.keyring, change.entry.actor, now);
       return { result, intended };
     } catch (error) {
       // Any other failure may have written (a timeout after the commit): recovery tells.

@@ -9,6 +9,7 @@ import {
   type KeyringName,
 } from "../keyring/names.ts";
 import type { RotationPolicy } from "../keyring/policy.ts";
+import { type KeyCustody, localCustody } from "../keyring-store/custody.ts";
 import type { KeyringStore } from "../keyring-store/store.ts";
 import type { RevocationTiming } from "../revocation/rules.ts";
 import type { RevocationStore } from "../revocation/store.ts";
@@ -29,6 +30,16 @@ export interface OperationDeps {
   readonly random: RandomSource;
   readonly policy: RotationPolicy;
   readonly timing: RevocationTiming;
+  /**
+   * Where new keys are made and their private halves kept; by default with the keyring
+   * (`localCustody`), or in AWS KMS for a signing keyring set so (`kmsCustody`).
+   */
+  readonly custody?: KeyCustody;
+}
+
+/** The custody of `deps`' keyring: its own, or keys made here and kept with the keyring. */
+export function custodyOf(deps: Pick<OperationDeps, "custody" | "random">): KeyCustody {
+  return deps.custody ?? localCustody(deps.random);
 }
 
 /** Who asked and why: every operation is journaled with both. */

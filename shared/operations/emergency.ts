@@ -1,5 +1,4 @@
 import { MINUTE } from "../kernel/clock.ts";
-import { generateKey } from "../keyring/generate.ts";
 import { currentKid, type Keyring } from "../keyring/keyring.ts";
 import { emergencyRotate } from "../keyring/transitions.ts";
 import { awaitEnforcement, enforcementText, laterStreamId } from "../receipts/enforcement.ts";
@@ -14,6 +13,7 @@ import {
   noKeyring,
   writeRules,
 } from "./change.ts";
+import { newKeyOnce } from "./custody.ts";
 import { keyringKindOf, type OperationDeps, type OperationResult, type Request } from "./deps.ts";
 import { type Refused, refusal } from "./refusals.ts";
 import type { RotationOutcome } from "./rotate.ts";
@@ -76,7 +76,7 @@ export async function emergency(
   }
   let kid = "";
   let before: Keyring | undefined;
-  const alg = deps.policy.algorithm;
+  const made = newKeyOnce(deps);
   const { result, intended } = await commitChange(
     deps,
     async (keyring, now) => {
@@ -85,7 +85,7 @@ export async function emergency(
       const won = keyring.revision !== loaded?.revision ? recentEmergency(keyring, now) : undefined;
       if (won !== undefined) return won;
       before = keyring;
-      const key = await generateKey(alg, now, deps.random);
+      const key = await made.make(now);
       kid = key.kid;
       return emergencyRotate(keyring, key, now);
     },
@@ -101,6 +101,7 @@ export async function emergency(
     id,
   );
   if (!result.ok || before === undefined || intended === undefined) {
+    await made.abandon();
     if (!result.ok && result.code === "keyring_conflict") {
       // The key rules are written and may refuse the current key: recovery finishes the emergency.
       await intend(deps, id, {

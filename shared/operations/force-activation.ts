@@ -11,7 +11,7 @@ import {
 } from "../receipts/propagation.ts";
 import { NAMED_AT_MOST } from "../receipts/receipt.ts";
 import { commitChange, complete, journalRefusal, noKeyring } from "./change.ts";
-import type { OperationDeps, OperationResult, Request } from "./deps.ts";
+import { custodyOf, type OperationDeps, type OperationResult, type Request } from "./deps.ts";
 import { refusal } from "./refusals.ts";
 import { activationSelfTest } from "./self-test.ts";
 
@@ -63,7 +63,7 @@ export async function forceActivation(
         );
       }
       step = first.type;
-      return applyAction(keyring, first, now, deps.policy, deps.random);
+      return applyAction(keyring, first, now, deps.policy, custodyOf(deps).create);
     },
     (keyring, now) => {
       const at = new Date(now).toISOString();

@@ -1,13 +1,14 @@
 import { SECOND } from "../kernel/clock.ts";
 import { UsageError } from "../kernel/errors.ts";
-import { generateKey } from "../keyring/generate.ts";
 import {
+  decodeLegacySecret,
   importLegacySecret,
   lifetimeOfSample,
   type SecretEncoding,
 } from "../keyring/import-legacy.ts";
 import { currentKid, type Keyring } from "../keyring/keyring.ts";
 import { commitChange, complete, journalRefusal } from "./change.ts";
+import { newKeyOnce } from "./custody.ts";
 import { keyringKindOf, type OperationDeps, type OperationResult, type Request } from "./deps.ts";
 import { refusal } from "./refusals.ts";
 
@@ -73,18 +74,21 @@ export async function importSecret(
   }
   let replaced = "";
   let kid = "";
-  const signingKey = await generateKey(deps.policy.algorithm, deps.clock.now(), deps.random);
+  const made = newKeyOnce(deps);
+  const decoded = decodeLegacySecret(request.secret, request.encoding);
   const { result, intended } = await commitChange(
     deps,
     async (keyring, now) => {
       replaced = keyring === undefined ? "" : currentKid(keyring);
+      // A secret too short to sign with needs a key that signs, unless a keyring has one.
+      const needsSigner = !sessions && decoded.ok && decoded.verifyOnly && keyring === undefined;
       return importLegacySecret(
         keyring,
         request.secret,
         request.encoding,
         now,
         deps.random,
-        signingKey,
+        needsSigner ? await made.make(now) : undefined,
         sessions ? "A256GCM" : "HS256",
       );
     },
@@ -123,6 +127,7 @@ export async function importSecret(
     },
   );
   if (!result.ok) {
+    await made.abandon();
     await journalRefusal(deps, request, "keys.import", result.code);
     return result;
   }

@@ -1,8 +1,11 @@
-import type { Keyring } from "../keyring/keyring.ts";
+import { isVerifying, type KeyRecord } from "../keyring/key.ts";
+import { currentKey, findKey, type Keyring } from "../keyring/keyring.ts";
+import type { KeyCustody } from "../keyring-store/custody.ts";
+import { KmsUnavailable } from "../keyring-store/kms-keys.ts";
 import { createSealer } from "../sealing/sealer.ts";
 import { createSigner } from "../tokens/signer.ts";
 import { createVerifier } from "../tokens/verifier.ts";
-import { keyringKindOf, type OperationDeps } from "./deps.ts";
+import { custodyOf, keyringKindOf, type OperationDeps } from "./deps.ts";
 
 /** What a self-test learns from one probe: accepted (with the key's status), or refused and why. */
 export type ProbeResult =
@@ -35,8 +38,46 @@ async function storedKeyringProbe(
   }
   const signer = createSigner({ maxLifetimeSeconds: 60, lifetimeSeconds: 60, random: deps.random });
   const verifier = createVerifier({ cacheSize: 0 });
-  return async (madeWith) =>
-    verifier.verify(await signer.sign(madeWith, { sub: "keyward-self-test" }, now), stored, now);
+  const custody = custodyOf(deps);
+  return async (madeWith) => {
+    // The probe signs with the current key, whatever cohort a rolling rotation gives its subject.
+    const { rollout: _, ...current } = madeWith;
+    const key = currentKey(current);
+    if (key.kms !== undefined) return heldInKmsProbe(custody, key, stored);
+    return verifier.verify(
+      await signer.sign(current, { sub: "keyward-self-test" }, now),
+      stored,
+      now,
+    );
+  };
+}
+
+/**
+ * The probe of a key held in KMS. Signing is the issuers' power alone (IAM grants `kms:Sign` to
+ * nobody else), so the writers prove what a signature would: the keyring as stored names the
+ * key as one that verifies, with the public half KMS holds for its ARN, and KMS has it enabled.
+ */
+async function heldInKmsProbe(
+  custody: KeyCustody,
+  key: KeyRecord,
+  stored: Keyring,
+): Promise<ProbeResult> {
+  const held = findKey(stored, key.kid);
+  if (held === undefined) return { ok: false, reason: "unknown_kid" };
+  if (held.compromised) return { ok: false, reason: "key_compromised" };
+  if (!isVerifying(held.status)) return { ok: false, reason: "key_retired" };
+  if (held.kms?.arn !== key.kms?.arn || held.jwk?.x !== key.jwk?.x || held.jwk?.y !== key.jwk?.y)
+    return { ok: false, reason: "signature_invalid" };
+  const problem = await custody
+    .check(held)
+    .catch((error: unknown) =>
+      error instanceof KmsUnavailable
+        ? `KMS did not answer (${error.awsType ?? error.code})`
+        : Promise.reject(error),
+    );
+  return problem === undefined
+    ? { ok: true, keyStatus: held.status }
+    : { ok: false, reason: problem };
 }
 
 /**

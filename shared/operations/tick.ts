@@ -11,6 +11,7 @@ import {
   type StaleSigners,
   staleSignerHolds,
 } from "../keyring/plan.ts";
+import { KmsUnavailable } from "../keyring-store/kms-keys.ts";
 import { KeyringConflict, restorePrevious } from "../keyring-store/store.ts";
 import type { JwksConsumerLog } from "../receipts/jwks-consumer.ts";
 import { type PropagationHold, propagationHold, readEvidence } from "../receipts/propagation.ts";
@@ -18,6 +19,7 @@ import { NAMED_AT_MOST } from "../receipts/receipt.ts";
 import type { ReceiptReader } from "../receipts/store.ts";
 import { StoreUnavailable } from "../revocation/store.ts";
 import type { UsageStore } from "../usage/counts.ts";
+import { newKeyOnce, reconcileCustody } from "./custody.ts";
 import { labelEntry, labelEvent, type OperationDeps } from "./deps.ts";
 import { recoverChanges } from "./recovery.ts";
 import { activationSelfTest } from "./self-test.ts";
@@ -161,21 +163,32 @@ export async function tick(deps: TickDeps, now: number): Promise<TickOutcome> {
   );
   if (hold?.incomplete)
     await deps.events.publish([labelEvent(deps, incompleteEvent(hold, now, at))]);
-  const { keyring: next, applied } = await applyPlan(
-    keyring,
-    now,
-    usage,
-    deps.policy,
-    deps.random,
-    stale,
-    hold,
-  );
+  const made = newKeyOnce(deps);
+  let planned: Awaited<ReturnType<typeof applyPlan>>;
+  try {
+    planned = await applyPlan(
+      keyring,
+      now,
+      usage,
+      deps.policy,
+      (_, at) => made.make(at),
+      stale,
+      hold,
+    );
+  } catch (error) {
+    if (!(error instanceof KmsUnavailable)) throw error;
+    return fail("kms_unavailable", { awsType: error.awsType ?? "" });
+  }
+  const { keyring: next, applied } = planned;
   try {
     await deps.keyrings.save(next);
   } catch (error) {
-    if (error instanceof KeyringConflict) return { status: "conflict" };
-    throw error;
+    if (!(error instanceof KeyringConflict)) throw error;
+    await made.abandon();
+    return { status: "conflict" };
   }
+  // Every tick, so a crash or an unanswered call after an earlier commit is repaired.
+  await reconcileCustody(deps, next, "rotation", now);
   const found = lingeringPreviousKey(next, now, usage, deps.policy);
   const notes: Held = {
     ...(found === undefined ? {} : { lingering: found }),

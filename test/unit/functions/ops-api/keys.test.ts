@@ -1,3 +1,4 @@
+import { localCustody } from "../../../../shared/keyring-store/custody.ts";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { MINUTE } from "../../../../shared/kernel/clock.ts";
@@ -148,7 +149,7 @@ describe("the ops API: keys", () => {
       clock.t,
       undefined,
       resolvePolicy(),
-      seededRandom("x"),
+      localCustody(seededRandom("x")).create,
     );
     await keyrings.save(activated.keyring);
     const before = activated.keyring.keys.find((k) => k.status === "previous")!.kid;

@@ -1,3 +1,4 @@
+import { localCustody } from "../../../../shared/keyring-store/custody.ts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DAY, HOUR, MINUTE } from "../../../../shared/kernel/clock.ts";
@@ -111,7 +112,7 @@ describe("the key lifecycle under random operations", () => {
                   if (key.status === "previous") usage[key.kid] = step.previousShare * 1000;
                   if (key.status === "current") usage[key.kid] = 1000;
                 }
-                keyring = (await applyPlan(keyring, now, usage, policy, random)).keyring;
+                keyring = (await applyPlan(keyring, now, usage, policy, localCustody(random).create)).keyring;
                 break;
               }
             }

@@ -1,3 +1,4 @@
+import { localCustody } from "../../../../shared/keyring-store/custody.ts";
 import { describe, expect, it } from "vitest";
 import { DAY } from "../../../../shared/kernel/clock.ts";
 import { findKey, type Keyring } from "../../../../shared/keyring/keyring.ts";
@@ -25,7 +26,7 @@ async function tick(
   usage: KeyUsage = undefined,
   p: RotationPolicy = policy,
 ) {
-  return (await applyPlan(keyring, now, usage, p, random)).keyring;
+  return (await applyPlan(keyring, now, usage, p, localCustody(random).create)).keyring;
 }
 
 /** A keyring one scheduled rotation in: key A previous since `rotatedAt`, key B current. */
@@ -148,7 +149,7 @@ describe("planTransitions", () => {
       rotatedAt + 90 * DAY,
       undefined,
       policy,
-      random,
+      localCustody(random).create,
     );
     expect(retiredAndPublished.applied.map((a) => a.type)).toEqual(["retire", "publish"]);
     expect(retiredAndPublished.keyring.revision).toBe(keyring.revision + 1);
