@@ -3,7 +3,6 @@ import { UsageError } from "../kernel/errors.ts";
 import type { RandomSource } from "../kernel/random.ts";
 import { newKid } from "../keyring/generate.ts";
 import { isVerifying, type KeyRecord } from "../keyring/key.ts";
-import type { Keyring } from "../keyring/keyring.ts";
 import type { CustodyChange, KeyCustody } from "./custody.ts";
 import { type KmsKeys, KmsUnavailable } from "./kms-keys.ts";
 

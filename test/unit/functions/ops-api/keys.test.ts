@@ -1,8 +1,8 @@
-import { localCustody } from "../../../../shared/keyring-store/custody.ts";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { MINUTE } from "../../../../shared/kernel/clock.ts";
 import { activateKey, retireKey } from "../../../../shared/keyring/transitions.ts";
+import { localCustody } from "../../../../shared/keyring-store/custody.ts";
 import { MemoryReceipts } from "../../../../shared/receipts/store.ts";
 import { createSigner } from "../../../../shared/tokens/signer.ts";
 import { createVerifier } from "../../../../shared/tokens/verifier.ts";

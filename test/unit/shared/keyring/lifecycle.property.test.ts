@@ -1,4 +1,3 @@
-import { localCustody } from "../../../../shared/keyring-store/custody.ts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DAY, HOUR, MINUTE } from "../../../../shared/kernel/clock.ts";
@@ -8,6 +7,7 @@ import { findKey, type Keyring } from "../../../../shared/keyring/keyring.ts";
 import { applyPlan } from "../../../../shared/keyring/plan.ts";
 import { resolvePolicy } from "../../../../shared/keyring/policy.ts";
 import { emergencyRotate, publishKey, rollback } from "../../../../shared/keyring/transitions.ts";
+import { localCustody } from "../../../../shared/keyring-store/custody.ts";
 import { createSigner } from "../../../../shared/tokens/signer.ts";
 import { createVerifier } from "../../../../shared/tokens/verifier.ts";
 import { seededRandom, T0 } from "../../../support/deterministic.ts";
@@ -112,7 +112,9 @@ describe("the key lifecycle under random operations", () => {
                   if (key.status === "previous") usage[key.kid] = step.previousShare * 1000;
                   if (key.status === "current") usage[key.kid] = 1000;
                 }
-                keyring = (await applyPlan(keyring, now, usage, policy, localCustody(random).create)).keyring;
+                keyring = (
+                  await applyPlan(keyring, now, usage, policy, localCustody(random).create)
+                ).keyring;
                 break;
               }
             }

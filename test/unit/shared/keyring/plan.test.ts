@@ -1,4 +1,3 @@
-import { localCustody } from "../../../../shared/keyring-store/custody.ts";
 import { describe, expect, it } from "vitest";
 import { DAY } from "../../../../shared/kernel/clock.ts";
 import { findKey, type Keyring } from "../../../../shared/keyring/keyring.ts";
@@ -13,6 +12,7 @@ import {
   type RotationPolicy,
   resolvePolicy,
 } from "../../../../shared/keyring/policy.ts";
+import { localCustody } from "../../../../shared/keyring-store/custody.ts";
 import { seededRandom, T0 } from "../../../support/deterministic.ts";
 import { newKeyring } from "../../../support/keyrings.ts";
 
