@@ -23,6 +23,7 @@ import {
 } from "./attach.ts";
 import { keywardFunction } from "./functions.ts";
 import { KeyringGrants } from "./grants.ts";
+import { KmsKeyGrants } from "./kms-grants.ts";
 import { KeywardMonitoring } from "./monitoring.ts";
 import { acknowledge, acknowledgeProvider, REASONS } from "./nag.ts";
 import { claimPrefix } from "./ownership.ts";
@@ -75,6 +76,8 @@ export class Keyward extends Construct {
   /** What a regional verifier needs to run beside this deployment (`KeywardRegion`). */
   readonly verifierEnvironment: Readonly<Record<string, string>>;
   readonly keyrings: KeyringGrants;
+  /** The signing keyring's keys in AWS KMS, with `signingKeys: "kms"`: who may sign, who manage. */
+  readonly signingKeys?: KmsKeyGrants;
   readonly #attachDefaults: AttachOptions;
 
   constructor(scope: Construct, id: string, props: KeywardProps = {}) {
@@ -105,6 +108,8 @@ export class Keyward extends Construct {
       props.encryptionKey,
       this.replicaRegions,
     );
+    if (settings.policy.KEYWARD_SIGNING_KEYS === "kms")
+      this.signingKeys = new KmsKeyGrants(this, this.secretPrefix);
     this.bus = new EventBus(this, "Events", { eventBusName: `${stack.stackName}-keyward` });
     const fill = (
       secretId: string,
@@ -189,6 +194,7 @@ export class Keyward extends Construct {
     });
     // The ops API writes both keyrings but never deletes material: only the rotation function does.
     this.keyrings.grant(this.opsApi, "write", KEYRING_NAMES);
+    this.signingKeys?.grantManage(this.opsApi, false);
     this.upstashSecret.grantRead(this.opsApi);
     this.operatorsSecret.grantRead(this.opsApi);
     this.bus.grantPutEventsTo(this.opsApi);
@@ -215,7 +221,7 @@ export class Keyward extends Construct {
         KEYWARD_EVENT_BUS: this.bus.eventBusName,
       },
     });
-    this.keyrings.grant(this.issuing, "read");
+    this.grantIssue(this.issuing);
     this.issuingClientsSecret.grantRead(this.issuing);
     this.refreshSecret.grantRead(this.issuing);
     this.upstashIssuerSecret.grantRead(this.issuing);
@@ -251,6 +257,7 @@ export class Keyward extends Construct {
       reservedConcurrentExecutions: 1,
     });
     this.keyrings.grant(this.rotation, "destroy", KEYRING_NAMES);
+    this.signingKeys?.grantManage(this.rotation, true);
     this.upstashSecret.grantRead(this.rotation);
     this.bus.grantPutEventsTo(this.rotation);
     this.deadLetters = new Queue(this, "RotationDeadLetters", {
@@ -287,7 +294,7 @@ export class Keyward extends Construct {
       // Outside AWS, a Worker signs its Secrets Manager reads with a user's access key: the
       // key can read the keyring (HMAC material included) and do nothing else.
       this.edgeReader = new User(this, "EdgeReader");
-      this.grantIssue(this.edgeReader);
+      this.keyrings.grant(this.edgeReader, "read");
     }
 
     if (removalPolicy === RemovalPolicy.DESTROY) {
@@ -333,6 +340,7 @@ export class Keyward extends Construct {
   /** Lets `grantee` (a login function using `keyward/issuer`) sign: read access to the keyring. */
   grantIssue(grantee: IGrantable): void {
     this.keyrings.grant(grantee, "read");
+    this.signingKeys?.grantSign(grantee);
   }
 
   /**

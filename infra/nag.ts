@@ -23,6 +23,10 @@ export const REASONS = {
     "Secrets Manager encrypts each secret with a data key of the keyring's KMS key: these actions come as one family (grantEncryptDecrypt), on that one key only",
   keyringSecrets:
     "a keyring is one secret per key plus its state, created at run time under the deployment's prefix: the prefix is the keyring, and deletion is further limited to secrets tagged with this deployment",
+  createKey:
+    "kms:CreateKey takes no resource: the key does not exist yet; the condition allows only keys tagged with this keyring, which every other KMS grant requires",
+  kmsKeys:
+    "a signing keyring's KMS keys are created at run time, so their ARNs are unknown at synth: the grant names them by the tag keyward:keyring (this keyring's prefix), which only this keyring's writers may set",
 } as const;
 
 /** Acknowledges `id` on `scope` (and everything under it), with its reason. */

@@ -12,6 +12,11 @@ export interface KeywardSettings {
   readonly algorithm?: Algorithm;
   /** graceful (default) or rolling. */
   readonly strategy?: "graceful" | "rolling";
+  /**
+   * Where new signing keys are held: `keyring` (default), with the keyring in Secrets Manager;
+   * `kms`, in AWS KMS, never leaving it (`algorithm: "ES256"` only). docs/kms.md.
+   */
+  readonly signingKeys?: "keyring" | "kms";
   /** A new key becomes current this long after the last activation. Default 90 days. */
   readonly rotationPeriod?: Duration;
   /** A previous key verifies at least this long. Default 7 days. */

@@ -9,6 +9,8 @@ import { withEventMetrics } from "../../shared/events/metrics.ts";
 import { systemClock } from "../../shared/kernel/clock.ts";
 import { cryptoRandom } from "../../shared/kernel/random.ts";
 import { type KeyringName, keyringSecretPrefix } from "../../shared/keyring/names.ts";
+import { kmsCustody, signingKeyTags } from "../../shared/keyring-store/kms-custody.ts";
+import { kmsFromEnvironment } from "../../shared/keyring-store/kms-keys.ts";
 import { SecretsManagerKeyringStore } from "../../shared/keyring-store/secrets-manager.ts";
 import { type LineWriter, stdoutWriter } from "../../shared/observability/log.ts";
 import { type OperationDeps, onKeyring } from "../../shared/operations/deps.ts";
@@ -39,7 +41,10 @@ export interface AwsOperationDeps extends OperationDeps {
 }
 
 export interface AwsDepsOptions {
-  /** Only the rotation function deletes key material; the ops API's role may not. */
+  /**
+   * Only the rotation function deletes key material (and schedules a KMS key's deletion); the ops
+   * API's role may not.
+   */
   readonly deletesMaterial: boolean;
   /** The `Function` dimension of the event metrics. */
   readonly functionName: string;
@@ -75,6 +80,17 @@ export async function awsOperationDeps(
     });
   const signing: AwsOperationDeps = {
     keyringName: "signing",
+    ...(config.signingKeys === "kms"
+      ? {
+          custody: kmsCustody({
+            kms: kmsFromEnvironment(env),
+            random: cryptoRandom,
+            tags: signingKeyTags(config.secretPrefix, config.owner),
+            // Like material: only the rotation function destroys.
+            schedulesDeletion: options.deletesMaterial,
+          }),
+        }
+      : {}),
     keyrings: storeOf("signing"),
     revocations: new UpstashRevocationStore({ ...upstash, prefix, timing, budgetMs: 2_000 }),
     audit: new UpstashAuditJournal(upstash, undefined, prefix),

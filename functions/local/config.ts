@@ -5,7 +5,10 @@ import {
   readVerificationSettings,
   type VerificationSettings,
 } from "../../shared/config/verifier-config.ts";
-import { readRotationPolicy } from "../../shared/config/writer-config.ts";
+import { readChoice } from "../../shared/config/setting.ts";
+import { SETTINGS } from "../../shared/config/settings.ts";
+import { readRotationPolicy, readSigningKeys } from "../../shared/config/writer-config.ts";
+import { type KmsKeys, KmsUnavailable, kmsFromEnvironment } from "../../shared/keyring-store/kms-keys.ts";
 import type { RotationPolicy } from "../../shared/keyring/policy.ts";
 import type { UpstashSettings } from "../../shared/upstash/settings.ts";
 
@@ -17,6 +20,11 @@ export interface LocalStores {
   readonly upstash?: UpstashSettings;
   /** Region, endpoint and credentials for Secrets Manager (the standard AWS variables). */
   readonly aws?: AwsSettings;
+  /**
+   * New signing keys in AWS KMS (`KEYWARD_SIGNING_KEYS=kms`, with the standard AWS variables and
+   * `AWS_ENDPOINT_URL_KMS`) instead of with the keyring; ES256 only.
+   */
+  readonly kms?: KmsKeys;
 }
 
 /** What `npm start` reads from its environment: the deployed functions' own settings. */
@@ -38,20 +46,27 @@ export function readLocalConfig(env: Environment): LocalConfig {
   const verification = readVerificationSettings(read);
   const policy = readRotationPolicy(read, "signing");
   const sessionsPolicy = readRotationPolicy(read, "sessions");
-  const stores = readLocalStores(read, env);
+  const stores = readLocalStores(read, env, readSigningKeys(read, policy));
   read.done();
   return { stores, verification, policy, sessionsPolicy };
 }
 
-/** `KEYWARD_SECRET_PREFIX` (with the AWS variables) and `UPSTASH_REDIS_REST_URL`/`_TOKEN`, when set. */
+/**
+ * `KEYWARD_SECRET_PREFIX` (with the AWS variables), `UPSTASH_REDIS_REST_URL`/`_TOKEN` and
+ * `KEYWARD_SIGNING_KEYS=kms`, when set.
+ */
 export function storesFromEnv(env: Environment): LocalStores {
   const read = new EnvReader(env);
-  const stores = readLocalStores(read, env);
+  const stores = readLocalStores(read, env, readChoice(read, SETTINGS.signingKeys));
   read.done();
   return stores;
 }
 
-function readLocalStores(read: EnvReader, env: Environment): LocalStores {
+function readLocalStores(
+  read: EnvReader,
+  env: Environment,
+  signingKeys: "keyring" | "kms",
+): LocalStores {
   const url = read.url("UPSTASH_REDIS_REST_URL");
   const token = read.string("UPSTASH_REDIS_REST_TOKEN");
   if ((read.string("UPSTASH_REDIS_REST_URL") === undefined) !== (token === undefined))
@@ -62,5 +77,16 @@ function readLocalStores(read: EnvReader, env: Environment): LocalStores {
       ? {}
       : { secretPrefix, aws: awsSettings(env, "AWS_ENDPOINT_URL_SECRETS_MANAGER") }),
     ...(url === undefined || token === undefined ? {} : { upstash: { url, token } }),
+    ...(signingKeys === "kms" ? kmsOf(read, env) : {}),
   };
+}
+
+function kmsOf(read: EnvReader, env: Environment): { kms?: KmsKeys } {
+  try {
+    return { kms: kmsFromEnvironment(env) };
+  } catch (error) {
+    if (!(error instanceof KmsUnavailable)) throw error;
+    read.problem(`KEYWARD_SIGNING_KEYS=kms: ${error.message}`);
+    return {};
+  }
 }

@@ -18,14 +18,16 @@ import {
 import { MemoryEventPublisher } from "../../shared/events/events.ts";
 import { createIssuer } from "../../shared/issuing/issuer.ts";
 import { type Clock, SECOND, systemClock } from "../../shared/kernel/clock.ts";
+import { ConfigInvalid } from "../../shared/kernel/errors.ts";
 import { cryptoRandom } from "../../shared/kernel/random.ts";
-import { generateKey } from "../../shared/keyring/generate.ts";
 import {
   type RotationPolicy,
   resolvePolicy,
   SESSIONS_POLICY_DEFAULTS,
 } from "../../shared/keyring/policy.ts";
 import { createKeyring } from "../../shared/keyring/transitions.ts";
+import { type KeyCustody, localCustody } from "../../shared/keyring-store/custody.ts";
+import { kmsCustody, signingKeyTags } from "../../shared/keyring-store/kms-custody.ts";
 import type { KeyringStore } from "../../shared/keyring-store/store.ts";
 import { type OperationDeps, onKeyring } from "../../shared/operations/deps.ts";
 import { reportingChanges } from "../../shared/receipts/instance-recorder.ts";
@@ -120,8 +122,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const stores = localStores(options.stores ?? {}, options.dir, verification, timing, clock);
   const keyrings = stores.keyrings("signing");
   const sessionKeyrings = stores.keyrings("sessions");
-  await createMissing(keyrings, policy, clock);
-  await createMissing(sessionKeyrings, sessionsPolicy, clock);
+  const kms = options.stores?.kms;
+  if (kms !== undefined && policy.algorithm !== "ES256")
+    throw new ConfigInvalid([
+      `KEYWARD_SIGNING_KEYS=kms holds ES256 keys: set KEYWARD_ALGORITHM=ES256, not ${policy.algorithm}`,
+    ]);
+  const custody =
+    kms === undefined
+      ? localCustody(cryptoRandom)
+      : kmsCustody({
+          kms,
+          random: cryptoRandom,
+          tags: signingKeyTags(options.stores?.secretPrefix ?? "keyward-local"),
+          schedulesDeletion: true,
+        });
+  await createMissing(keyrings, custody, policy, clock);
+  await createMissing(sessionKeyrings, localCustody(cryptoRandom), sessionsPolicy, clock);
 
   // The verifier, as the authorizer assembles it (HS256 by Node's direct path).
   const verifier = verificationFromConfig(
@@ -141,6 +157,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     random: cryptoRandom,
     policy,
     timing,
+    custody,
   };
   const sessionDeps = onKeyring(deps, "sessions", sessionKeyrings, sessionsPolicy);
   const refresh = revealingRefreshes(stores.refresh, verifier.mirror);
@@ -227,6 +244,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         clock,
         cacheTtlSeconds: 0,
         maxLifetimeSeconds,
+        ...(kms === undefined ? {} : { kms }),
         receipts: stores.usage,
         refresh: {
           store: refresh,
@@ -322,11 +340,16 @@ function defaultVerification(): VerificationSettings {
   return settings;
 }
 
-/** A keyring with one generated current key, where none is stored yet. */
-async function createMissing(store: KeyringStore, policy: RotationPolicy, clock: Clock) {
+/** A keyring with one new current key, where none is stored yet. */
+async function createMissing(
+  store: KeyringStore,
+  custody: KeyCustody,
+  policy: RotationPolicy,
+  clock: Clock,
+) {
   if ((await store.load()) !== undefined) return;
   const now = clock.now();
-  await store.save(createKeyring(await generateKey(policy.algorithm, now, cryptoRandom), now));
+  await store.save(createKeyring(await custody.create(policy.algorithm, now), now));
 }
 
 /** A local credential (the operator's, the issuing client's): created once, mode 0600. */

@@ -33,6 +33,8 @@ export const SETTING_MEANINGS: Readonly<Record<SettingName, string>> = {
     "above this many live rules the mirror stops and every check is a lookup",
   algorithm: "algorithm of new signing keys",
   strategy: "how a scheduled rotation rolls out",
+  signingKeys:
+    "where new signing keys are held: `keyring`, with the keyring in its store; `kms`, in AWS KMS, never leaving it (ES256 only)",
   rotationPeriod: "a new key becomes current this long after the last activation",
   prePublicationMargin:
     "a new key stays pending this long beyond the keyring cache TTL (both keyrings)",

@@ -19,6 +19,7 @@ export const POLICY_SETTINGS = named({
   // The signing keyring's rotation policy: the rotation function and the ops API read the same.
   algorithm: choice("KEYWARD_ALGORITHM", SIGNING_ALGORITHMS, "HS256"),
   strategy: choice("KEYWARD_STRATEGY", ["graceful", "rolling"], "graceful"),
+  signingKeys: choice("KEYWARD_SIGNING_KEYS", ["keyring", "kms"], "keyring"),
   rotationPeriod: number("days", "KEYWARD_ROTATION_PERIOD_DAYS", 90, 1, 3650),
   prePublicationMargin: number("seconds", "KEYWARD_PRE_PUBLICATION_MARGIN_SECONDS", 60, 0, 3600),
   propagationMaxWait: number("seconds", "KEYWARD_PROPAGATION_MAX_WAIT_SECONDS", 3600, 0, 7 * 86_400),

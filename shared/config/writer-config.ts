@@ -36,6 +36,8 @@ export interface WriterConfig {
   readonly kmsKeyId?: string;
   /** The verifiers' receipt window (same setting), as `GET /v1/verifiers` states it. */
   readonly receiptWindowMs: number;
+  /** Where new signing keys are held (`KEYWARD_SIGNING_KEYS`): with the keyring, or in KMS. */
+  readonly signingKeys: "keyring" | "kms";
 }
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -72,6 +74,7 @@ export function readWriterConfig(env: Environment, read = new EnvReader(env)): W
     read.problem("KEYWARD_REPLICA_REGIONS must be AWS region names, comma-separated");
   const kmsKeyId = read.string(SETTINGS.kmsKey.env);
   const receiptWindowMs = readNumber(read, SETTINGS.receiptWindow) * SECOND;
+  const signingKeys = readSigningKeys(read, policy);
   read.done();
   return {
     secretPrefix,
@@ -82,10 +85,21 @@ export function readWriterConfig(env: Environment, read = new EnvReader(env)): W
     policy,
     policies,
     receiptWindowMs,
+    signingKeys,
     ...(owner === undefined ? {} : { owner }),
     replicaRegions,
     ...(kmsKeyId === undefined ? {} : { kmsKeyId }),
   };
+}
+
+/** Where new signing keys are held; KMS holds them as ES256 keys (ECC_NIST_P256) only. */
+export function readSigningKeys(read: EnvReader, policy: RotationPolicy): "keyring" | "kms" {
+  const where = readChoice(read, SETTINGS.signingKeys);
+  if (where === "kms" && policy.algorithm !== "ES256")
+    read.problem(
+      `KEYWARD_SIGNING_KEYS=kms holds ES256 keys (KMS's ECC_NIST_P256): set KEYWARD_ALGORITHM=ES256, not ${policy.algorithm}`,
+    );
+  return where;
 }
 
 /** The settings of each keyring's policy, by the policy's own names (used in its problems). */

@@ -5,10 +5,22 @@ import { newKid } from "../keyring/generate.ts";
 import { isVerifying, type KeyRecord } from "../keyring/key.ts";
 import type { CustodyChange, KeyCustody } from "./custody.ts";
 import { type KmsKeys, KmsUnavailable } from "./kms-keys.ts";
+import { OWNER_TAG, trimPrefix } from "./secrets-layout.ts";
 
 /** The tags every key keyward creates in KMS carries; IAM grants `kms:Sign` on the first. */
 export const KMS_KEYRING_TAG = "keyward:keyring";
 export const KMS_KID_TAG = "keyward:kid";
+
+/**
+ * The tags of a signing keyring's KMS keys: the keyring (its Secrets Manager prefix, which IAM's
+ * `kms:Sign` grant names) and, deployed, the owner (as its secrets carry).
+ */
+export function signingKeyTags(keyringPrefix: string, owner?: string): Record<string, string> {
+  return {
+    [KMS_KEYRING_TAG]: trimPrefix(keyringPrefix),
+    ...(owner === undefined ? {} : { [OWNER_TAG]: owner }),
+  };
+}
 
 /**
  * How long after its destruction a key's deletion is still checked on every tick: long past

@@ -57,8 +57,8 @@ export function keyringKindOf(deps: Pick<OperationDeps, "keyringName">): Keyring
 }
 
 /**
- * The same stores on another keyring: its own store and policy, the same revocations, journal,
- * events, clock and randomness (kids are random, so the two keyrings' rules never collide).
+ * The same stores on another keyring: its own store and policy, its keys kept with it, the same
+ * revocations, journal, events, clock and randomness (kids are random, so the two keyrings' rules never collide).
  */
 export function onKeyring<D extends OperationDeps>(
   deps: D,
@@ -66,7 +66,9 @@ export function onKeyring<D extends OperationDeps>(
   keyrings: KeyringStore,
   policy: RotationPolicy,
 ): D {
-  return { ...deps, keyringName, keyrings, policy };
+  // Custody is the signing keyring's alone (KMS holds signing keys): another keeps its own keys.
+  const { custody: _, ...shared } = deps;
+  return { ...shared, keyringName, keyrings, policy } as D;
 }
 
 /** A journal entry names its keyring, unless it is the signing one (as before there were two). */

@@ -71,6 +71,16 @@ const variants: [string, (app: App) => void][] = [
     },
   ],
   [
+    "signing keys in KMS, with a team's login function as an issuer",
+    (app) => {
+      const stack = new Stack(app, "Kms", { env: TEST_ENV });
+      const keyward = new Keyward(stack, "Keyward", { algorithm: "ES256", signingKeys: "kms" });
+      keyward.grantIssue(
+        new Role(stack, "TeamLogin", { assumedBy: new ServicePrincipal("lambda.amazonaws.com") }),
+      );
+    },
+  ],
+  [
     "several regions: replicas, a regional verifier with an issuer",
     (app) => {
       app.node.setContext("keyward:region", "eu-west-1");
