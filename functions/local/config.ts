@@ -1,15 +1,19 @@
 import type { AwsSettings } from "../../shared/config/aws-env.ts";
 import { awsSettings } from "../../shared/config/aws-env.ts";
 import { type Environment, EnvReader } from "../../shared/config/env.ts";
+import { readChoice } from "../../shared/config/setting.ts";
+import { SETTINGS } from "../../shared/config/settings.ts";
 import {
   readVerificationSettings,
   type VerificationSettings,
 } from "../../shared/config/verifier-config.ts";
-import { readChoice } from "../../shared/config/setting.ts";
-import { SETTINGS } from "../../shared/config/settings.ts";
 import { readRotationPolicy, readSigningKeys } from "../../shared/config/writer-config.ts";
-import { type KmsKeys, KmsUnavailable, kmsFromEnvironment } from "../../shared/keyring-store/kms-keys.ts";
 import type { RotationPolicy } from "../../shared/keyring/policy.ts";
+import {
+  type KmsKeys,
+  KmsUnavailable,
+  kmsFromEnvironment,
+} from "../../shared/keyring-store/kms-keys.ts";
 import type { UpstashSettings } from "../../shared/upstash/settings.ts";
 
 /** The real stores the local stack uses instead of its own, when their settings are present. */
