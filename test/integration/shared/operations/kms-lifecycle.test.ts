@@ -1,0 +1,225 @@
+import { randomUUID } from "node:crypto";
+import { GetSecretValueCommand, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
+import { describe, expect, inject, it } from "vitest";
+import { createIssuer } from "../../../../shared/issuing/issuer.ts";
+import { DAY, MINUTE } from "../../../../shared/kernel/clock.ts";
+import type { Keyring } from "../../../../shared/keyring/keyring.ts";
+import { prePublicationMs } from "../../../../shared/keyring/policy.ts";
+import { kmsCustody, signingKeyTags } from "../../../../shared/keyring-store/kms-custody.ts";
+import { kmsFromEnvironment } from "../../../../shared/keyring-store/kms-keys.ts";
+import { SecretsManagerKeyringStore } from "../../../../shared/keyring-store/secrets-manager.ts";
+import type { OperationDeps } from "../../../../shared/operations/deps.ts";
+import { emergency } from "../../../../shared/operations/emergency.ts";
+import { initKeyring } from "../../../../shared/operations/init.ts";
+import { reinstate, rollbackKeys } from "../../../../shared/operations/rollback.ts";
+import { noUsage, tick } from "../../../../shared/operations/tick.ts";
+import { createVerifier } from "../../../../shared/tokens/verifier.ts";
+import { motoEnvironment, secretsManagerClient } from "../../../support/aws.ts";
+import { memoryOperations } from "../../../support/operation-deps.ts";
+
+const request = { actor: "alice", reason: "test" };
+
+/**
+ * The operations on a signing keyring whose keys KMS holds: the keyring in Secrets Manager and
+ * the keys in KMS, both moto's; the journal and revocations in memory; the clock the test's.
+ */
+async function kmsKeyring(kmsEndpoint?: string) {
+  const { motoUrl } = inject("services");
+  const prefix = `keyward/${randomUUID()}`;
+  const secrets = secretsManagerClient(motoUrl);
+  const made = await memoryOperations({
+    policy: { algorithm: "ES256" },
+    keyrings: () =>
+      new SecretsManagerKeyringStore({
+        client: secrets,
+        prefix,
+        clock: { now: () => made.clock.t },
+        publishesPublicKeys: true,
+      }),
+  });
+  const env = motoEnvironment(motoUrl);
+  const kms = kmsFromEnvironment(env);
+  const custodyOn = (endpoint: string) =>
+    kmsCustody({
+      kms: kmsFromEnvironment({ ...env, AWS_ENDPOINT_URL_KMS: endpoint }),
+      random: made.deps.random,
+      tags: signingKeyTags(prefix),
+      schedulesDeletion: true,
+    });
+  const deps: OperationDeps = { ...made.deps, custody: custodyOn(kmsEndpoint ?? motoUrl) };
+  const tickDeps = { ...deps, usage: noUsage };
+  const load = async () => (await deps.keyrings.load()) as Keyring;
+  const arnOf = async (kid: string) =>
+    (await load()).keys.find((k) => k.kid === kid)?.kms?.arn ?? "";
+  const stateOf = async (kid: string) => kms.state(await arnOf(kid));
+  const kmsEntries = async () =>
+    (await made.audit.read()).entries
+      .filter((e) => e.action.startsWith("kms."))
+      .map((e) => `${e.action} ${e.target}`)
+      .reverse();
+  return { ...made, deps, tickDeps, kms, load, stateOf, kmsEntries, prefix, secrets, custodyOn };
+}
+
+describe("a signing keyring whose keys KMS holds, through its whole lifecycle (moto)", () => {
+  it("creates each key in KMS, signs through it, disables a retired key, enables it on reinstate, and schedules a destroyed one's deletion, journaled with the date its material is gone", async () => {
+    const k = await kmsKeyring();
+    const { deps, tickDeps, clock } = k;
+    const init = await initKeyring(deps, request);
+    if (!init.ok) throw new Error(init.message);
+    const first = init.value.kid;
+    expect((await k.load()).keys[0]).toMatchObject({
+      kid: first,
+      kms: { arn: expect.any(String) },
+    });
+    expect(await k.stateOf(first)).toBe("Enabled");
+
+    const issuer = createIssuer({
+      keyring: { load: k.load },
+      kms: k.kms,
+      clock,
+      cacheTtlSeconds: 0,
+    });
+    const old = await issuer.issue({ sub: "alice" });
+    expect(old.kid).toBe(first);
+
+    // The scheduled rotation: published, then activated after its self-test through KMS.
+    clock.t += deps.policy.rotationPeriodMs - prePublicationMs(deps.policy);
+    expect(await tick(tickDeps, clock.t)).toMatchObject({
+      status: "applied",
+      actions: [{ type: "publish" }],
+    });
+    const second = (await k.load()).keys[1]?.kid ?? "";
+    clock.t += prePublicationMs(deps.policy);
+    expect(await tick(tickDeps, clock.t)).toMatchObject({ actions: [{ type: "activate" }] });
+    const activation = (await k.audit.read()).entries.find((e) => e.action === "policy.activate");
+    expect(activation?.details).toMatchObject({ selfTest: "passed", replaces: first });
+    const fresh = await issuer.issue({ sub: "bob" });
+    expect(fresh.kid).toBe(second);
+
+    // Past the maximum grace the first key retires: KMS disables it, and its tokens are refused.
+    clock.t += deps.policy.maxGraceMs;
+    expect(await tick(tickDeps, clock.t)).toMatchObject({ actions: [{ type: "retire" }] });
+    expect(await k.stateOf(first)).toBe("Disabled");
+    const verifier = createVerifier({ cacheSize: 0 });
+    expect(await verifier.verify(old.token, await k.load(), clock.t)).toMatchObject({
+      ok: false,
+      reason: "key_retired",
+    });
+
+    // Reinstated and rolled back to, it is enabled again and signs through KMS again.
+    expect(await reinstate(deps, { ...request, kid: first })).toMatchObject({ ok: true });
+    expect(await k.stateOf(first)).toBe("Enabled");
+    expect(await rollbackKeys(deps, request)).toMatchObject({ ok: true, value: { kid: first } });
+    const again = await issuer.issue({ sub: "carol" });
+    expect(again.kid).toBe(first);
+    expect(await verifier.verify(again.token, await k.load(), clock.t)).toMatchObject({ ok: true });
+
+    // Rolled forward, retired and destroyed: its deletion is scheduled, not done at once.
+    expect(await rollbackKeys(deps, request)).toMatchObject({ ok: true, value: { kid: second } });
+    clock.t += deps.policy.maxGraceMs;
+    await tick(tickDeps, clock.t);
+    expect(await k.stateOf(first)).toBe("Disabled");
+    clock.t += deps.policy.retentionMs;
+    expect(await tick(tickDeps, clock.t)).toMatchObject({
+      actions: [{ type: "destroy", kid: first }],
+    });
+    expect(await k.stateOf(first)).toBe("PendingDeletion");
+    const deletion = (await k.audit.read()).entries.find(
+      (e) => e.action === "kms.schedule-deletion",
+    );
+    expect(deletion).toMatchObject({ target: first, actor: "rotation", result: "ok" });
+    const goneAt = Date.parse(String(deletion?.details?.materialGoneAt));
+    expect(goneAt - Date.now()).toBeGreaterThan(6 * DAY);
+    expect(goneAt - Date.now()).toBeLessThan(8 * DAY);
+
+    // A tick repeats nothing: KMS is already in line.
+    const before = await k.kmsEntries();
+    clock.t += MINUTE;
+    await tick(tickDeps, clock.t);
+    expect(await k.kmsEntries()).toEqual(before);
+    expect(before).toEqual([
+      `kms.disable ${first}`,
+      `kms.enable ${first}`,
+      `kms.disable ${first}`,
+      `kms.schedule-deletion ${first}`,
+    ]);
+  }, 60_000);
+
+  it("an emergency disables every compromised key at once and its new key signs through KMS", async () => {
+    const k = await kmsKeyring();
+    const { deps, tickDeps, clock } = k;
+    const init = await initKeyring(deps, request);
+    if (!init.ok) throw new Error(init.message);
+    clock.t += deps.policy.rotationPeriodMs - prePublicationMs(deps.policy);
+    await tick(tickDeps, clock.t);
+    const pending = (await k.load()).keys[1]?.kid ?? "";
+    expect(await k.stateOf(pending)).toBe("Enabled");
+    const issuer = createIssuer({
+      keyring: { load: k.load },
+      kms: k.kms,
+      clock,
+      cacheTtlSeconds: 0,
+    });
+    const leaked = await issuer.issue({ sub: "mallory" });
+
+    const result = await emergency(deps, request);
+    if (!result.ok) throw new Error(result.message);
+    expect(await k.stateOf(init.value.kid)).toBe("Disabled");
+    expect(await k.stateOf(pending)).toBe("Disabled");
+    expect(await k.stateOf(result.value.kid)).toBe("Enabled");
+    expect(await createVerifier().verify(leaked.token, await k.load(), clock.t)).toMatchObject({
+      ok: false,
+      reason: "key_compromised",
+    });
+    const after = await issuer.issue({ sub: "alice" });
+    expect(after.kid).toBe(result.value.kid);
+    expect(await createVerifier().verify(after.token, await k.load(), clock.t)).toMatchObject({
+      ok: true,
+    });
+    const entry = (await k.audit.read()).entries.find((e) => e.action === "rotate.immediate");
+    expect(entry?.details).toMatchObject({ selfTest: "passed" });
+  }, 60_000);
+
+  it("a retirement committed while KMS did not answer is carried out by the next tick", async () => {
+    const k = await kmsKeyring();
+    const { deps, clock } = k;
+    const init = await initKeyring(deps, request);
+    if (!init.ok) throw new Error(init.message);
+    clock.t += deps.policy.rotationPeriodMs - prePublicationMs(deps.policy);
+    await tick(k.tickDeps, clock.t);
+    clock.t += prePublicationMs(deps.policy);
+    await tick(k.tickDeps, clock.t);
+    // KMS unreachable (a closed port): the retirement still commits; the key stays enabled.
+    clock.t += deps.policy.maxGraceMs;
+    const cutOff = { ...k.tickDeps, custody: k.custodyOn("http://127.0.0.1:9") };
+    expect(await tick(cutOff, clock.t)).toMatchObject({ actions: [{ type: "retire" }] });
+    expect((await k.load()).keys[0]?.status).toBe("retired");
+    expect(await k.stateOf(init.value.kid)).toBe("Enabled");
+    clock.t += MINUTE;
+    expect(await tick(k.tickDeps, clock.t)).toMatchObject({ status: "idle" });
+    expect(await k.stateOf(init.value.kid)).toBe("Disabled");
+  }, 60_000);
+
+  it("keeps no key material in Secrets Manager: no secret per key, and the state holds public halves only", async () => {
+    const k = await kmsKeyring();
+    const init = await initKeyring(k.deps, request);
+    if (!init.ok) throw new Error(init.message);
+    k.clock.t += k.deps.policy.rotationPeriodMs - prePublicationMs(k.deps.policy);
+    await tick(k.tickDeps, k.clock.t);
+    const listed = await k.secrets.send(
+      new ListSecretsCommand({ Filters: [{ Key: "name", Values: [`${k.prefix}/`] }] }),
+    );
+    expect(listed.SecretList?.map((s) => s.Name).sort()).toEqual(
+      [`${k.prefix}/keyring`, `${k.prefix}/public/jwks`].sort(),
+    );
+    const state = JSON.parse(
+      (await k.secrets.send(new GetSecretValueCommand({ SecretId: `${k.prefix}/keyring` })))
+        .SecretString ?? "{}",
+    ) as { keys: { jwk?: Record<string, unknown>; kms?: { arn: string } }[] };
+    expect(state.keys).toHaveLength(2);
+    for (const key of state.keys) {
+      expect(key.kms?.arn).toMatch(/^arn:aws:kms:/);
+      expect(Object.keys(key.jwk ?? {}).sort()).toEqual(["crv", "kty", "x", "y"]);
+    }
+  }, 60_000);
+});
