@@ -37,6 +37,11 @@ try {
     stores.secretPrefix === undefined
       ? `  keyrings       ${dir}/keyring.json (signing), ${dir}/sessions-keyring.json (sessions)`
       : `  keyrings       Secrets Manager, ${stores.secretPrefix}/* (signing), ${keyringSecretPrefix(stores.secretPrefix, "sessions")}/* (sessions)`,
+    ...(stores.kms === undefined
+      ? []
+      : [
+          "  signing keys   AWS KMS (ES256): they sign there, the keyring holds public halves only",
+        ]),
     stores.upstash === undefined
       ? "  revocations    in memory (and the journal)"
       : `  revocations    Upstash, ${new URL(stores.upstash.url).host} (and the journal)`,
