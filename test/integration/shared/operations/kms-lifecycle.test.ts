@@ -39,12 +39,12 @@ async function kmsKeyring(kmsEndpoint?: string) {
   });
   const env = motoEnvironment(motoUrl);
   const kms = kmsFromEnvironment(env);
-  const custodyOn = (endpoint: string) =>
+  const custodyOn = (endpoint: string, schedulesDeletion = true) =>
     kmsCustody({
       kms: kmsFromEnvironment({ ...env, AWS_ENDPOINT_URL_KMS: endpoint }),
       random: made.deps.random,
       tags: signingKeyTags(prefix),
-      schedulesDeletion: true,
+      schedulesDeletion,
     });
   const deps: OperationDeps = { ...made.deps, custody: custodyOn(kmsEndpoint ?? motoUrl) };
   const tickDeps = { ...deps, usage: noUsage };
@@ -198,6 +198,23 @@ describe("a signing keyring whose keys KMS holds, through its whole lifecycle (m
     clock.t += MINUTE;
     expect(await tick(k.tickDeps, clock.t)).toMatchObject({ status: "idle" });
     expect(await k.stateOf(init.value.kid)).toBe("Disabled");
+  }, 60_000);
+
+  it("a writer without the power to delete (the ops API) leaves a destroyed key's deletion to the rotation function", async () => {
+    const k = await kmsKeyring();
+    const { deps, clock } = k;
+    const init = await initKeyring(deps, request);
+    if (!init.ok) throw new Error(init.message);
+    clock.t += deps.policy.rotationPeriodMs;
+    await tick(k.tickDeps, clock.t);
+    await tick(k.tickDeps, (clock.t += prePublicationMs(deps.policy)));
+    await tick(k.tickDeps, (clock.t += deps.policy.maxGraceMs));
+    clock.t += deps.policy.retentionMs;
+    const opsApi = { ...k.tickDeps, custody: k.custodyOn(inject("services").motoUrl, false) };
+    expect(await tick(opsApi, clock.t)).toMatchObject({ actions: [{ type: "destroy" }] });
+    expect(await k.stateOf(init.value.kid)).toBe("Disabled");
+    await tick(k.tickDeps, (clock.t += MINUTE));
+    expect(await k.stateOf(init.value.kid)).toBe("PendingDeletion");
   }, 60_000);
 
   it("keeps no key material in Secrets Manager: no secret per key, and the state holds public halves only", async () => {

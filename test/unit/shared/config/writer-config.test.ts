@@ -23,6 +23,20 @@ describe("readWriterConfig", () => {
     });
   });
 
+  it("holds new signing keys with the keyring unless KEYWARD_SIGNING_KEYS=kms, which needs ES256", () => {
+    expect(readWriterConfig(REQUIRED).signingKeys).toBe("keyring");
+    expect(
+      readWriterConfig({ ...REQUIRED, KEYWARD_SIGNING_KEYS: "kms", KEYWARD_ALGORITHM: "ES256" })
+        .signingKeys,
+    ).toBe("kms");
+    expect(() => readWriterConfig({ ...REQUIRED, KEYWARD_SIGNING_KEYS: "kms" })).toThrow(
+      /KEYWARD_SIGNING_KEYS=kms holds ES256 keys .*KEYWARD_ALGORITHM=ES256, not HS256/,
+    );
+    expect(() => readWriterConfig({ ...REQUIRED, KEYWARD_SIGNING_KEYS: "hsm" })).toThrow(
+      /KEYWARD_SIGNING_KEYS/,
+    );
+  });
+
   it("keeps key rules as long as the verifiers' cache TTL and stale bound let them hold a key", () => {
     const config = readWriterConfig({
       ...REQUIRED,

@@ -56,3 +56,23 @@ describe("KmsKeys.sign", () => {
     expect(requests.every((r) => r.body.SigningAlgorithm === "ECDSA_SHA_256")).toBe(true);
   });
 });
+
+describe("KmsKeys when KMS refuses", () => {
+  // moto signs with a disabled key; real KMS answers DisabledException. The transport answers as
+  // KMS does, the one fault here the real part (moto) cannot produce.
+  const kms = new KmsKeys({
+    region: "eu-west-1",
+    credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
+    transport: async () => ({
+      status: 400,
+      headers: { "content-type": "application/x-amz-json-1.1" },
+      body: JSON.stringify({ __type: "DisabledException", message: "key is disabled" }),
+    }),
+  });
+
+  it("a disabled key signs nothing: the refusal comes back as kms_unavailable with AWS's type, never a token", async () => {
+    const refused = await kms.sign("arn:aws:kms:eu-west-1:1:key/k", "a.b").catch((e) => e);
+    expect(refused).toBeInstanceOf(KmsUnavailable);
+    expect(refused).toMatchObject({ code: "kms_unavailable", awsType: "DisabledException" });
+  });
+});
