@@ -205,15 +205,20 @@ describe("a signing keyring whose keys KMS holds, through its whole lifecycle (m
     const { deps, clock } = k;
     const init = await initKeyring(deps, request);
     if (!init.ok) throw new Error(init.message);
-    clock.t += deps.policy.rotationPeriodMs;
-    await tick(k.tickDeps, clock.t);
-    await tick(k.tickDeps, (clock.t += prePublicationMs(deps.policy)));
-    await tick(k.tickDeps, (clock.t += deps.policy.maxGraceMs));
+    for (const step of [
+      deps.policy.rotationPeriodMs,
+      prePublicationMs(deps.policy),
+      deps.policy.maxGraceMs,
+    ]) {
+      clock.t += step;
+      await tick(k.tickDeps, clock.t);
+    }
     clock.t += deps.policy.retentionMs;
     const opsApi = { ...k.tickDeps, custody: k.custodyOn(inject("services").motoUrl, false) };
     expect(await tick(opsApi, clock.t)).toMatchObject({ actions: [{ type: "destroy" }] });
     expect(await k.stateOf(init.value.kid)).toBe("Disabled");
-    await tick(k.tickDeps, (clock.t += MINUTE));
+    clock.t += MINUTE;
+    await tick(k.tickDeps, clock.t);
     expect(await k.stateOf(init.value.kid)).toBe("PendingDeletion");
   }, 60_000);
 
