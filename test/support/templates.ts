@@ -87,3 +87,20 @@ export function secretsArn(prefix: string, region: string = TEST_ENV.region) {
     ],
   };
 }
+
+/** The template's value with the pseudo parameters moto's account answers to. */
+export function resolvedForMoto(value: unknown): unknown {
+  if (typeof value === "string" || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(resolvedForMoto);
+  const object = value as Record<string, unknown>;
+  if (object.Ref === "AWS::Partition") return "aws";
+  if (object.Ref === "AWS::AccountId") return "123456789012";
+  if (object.Ref === "AWS::Region") return "us-east-1";
+  if (object.Ref !== undefined || object["Fn::GetAtt"] !== undefined)
+    return "arn:aws:events:us-east-1:123456789012:event-bus/other";
+  if (Array.isArray(object["Fn::Join"])) {
+    const [delimiter, items] = object["Fn::Join"] as [string, unknown[]];
+    return items.map(resolvedForMoto).join(delimiter);
+  }
+  return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, resolvedForMoto(v)]));
+}

@@ -17,7 +17,7 @@ import { keywardStackFromContext } from "../../../infra/stack.ts";
 import { motoClientConfig } from "../../support/aws.ts";
 import type { RunningProcess } from "../../support/processes.ts";
 import { startMoto } from "../../support/services.ts";
-import { logicalId } from "../../support/templates.ts";
+import { logicalId, resolvedForMoto } from "../../support/templates.ts";
 
 let moto: { url: string; process: RunningProcess };
 beforeAll(async () => {
@@ -25,23 +25,6 @@ beforeAll(async () => {
   moto = await startMoto();
 }, 60_000);
 afterAll(() => moto?.process.stop());
-
-/** The template's value with the pseudo parameters moto's account answers to. */
-function resolved(value: unknown): unknown {
-  if (typeof value === "string" || value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map(resolved);
-  const object = value as Record<string, unknown>;
-  if (object.Ref === "AWS::Partition") return "aws";
-  if (object.Ref === "AWS::AccountId") return "123456789012";
-  if (object.Ref === "AWS::Region") return "us-east-1";
-  if (object.Ref !== undefined || object["Fn::GetAtt"] !== undefined)
-    return "arn:aws:events:us-east-1:123456789012:event-bus/other";
-  if (Array.isArray(object["Fn::Join"])) {
-    const [delimiter, items] = object["Fn::Join"] as [string, unknown[]];
-    return items.map(resolved).join(delimiter);
-  }
-  return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, resolved(v)]));
-}
 
 describe("a staging stack cannot delete production's keyring (its synthesized IAM policy, enforced by moto)", () => {
   it("the staging rotation function's own policy is denied deleting a production secret", async () => {
@@ -76,7 +59,10 @@ describe("a staging stack cannot delete production's keyring (its synthesized IA
       new PutUserPolicyCommand({
         UserName: "staging-rotation",
         PolicyName: "rotation",
-        PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: resolved(statements) }),
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: resolvedForMoto(statements),
+        }),
       }),
     );
     const key = (await iam.send(new CreateAccessKeyCommand({ UserName: "staging-rotation" })))
