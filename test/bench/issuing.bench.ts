@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import { KMSClient, SignCommand } from "@aws-sdk/client-kms";
 import { serve } from "@hono/node-server";
 import { importJWK, SignJWT } from "jose";
 import { createIssuingApp } from "../../functions/issuer-api/app.ts";
@@ -8,7 +9,11 @@ import { systemClock } from "../../shared/kernel/clock.ts";
 import { cryptoRandom } from "../../shared/kernel/random.ts";
 import { generateKey } from "../../shared/keyring/generate.ts";
 import { createKeyring } from "../../shared/keyring/transitions.ts";
+import { kmsCustody, signingKeyTags } from "../../shared/keyring-store/kms-custody.ts";
+import { kmsFromEnvironment } from "../../shared/keyring-store/kms-keys.ts";
+import { motoClientConfig, motoEnvironment } from "../support/aws.ts";
 import { type Figure, figure, median } from "./harness.ts";
+import { benchServices } from "./services.ts";
 
 const ROUNDS = 7;
 const CALLS = 300;
@@ -112,6 +117,7 @@ export async function issuingBenchmarks(): Promise<Figure[]> {
       },
     });
     return [
+      ...(await kmsIssuing()),
       figure(
         "issuer.issue_p50_ms",
         library.issuer ?? 0,
@@ -132,4 +138,67 @@ export async function issuingBenchmarks(): Promise<Figure[]> {
   } finally {
     await new Promise((resolve) => server.close(resolve));
   }
+}
+
+/**
+ * Issuing with a key held in KMS (moto's, so only the client's side is measured: the signing
+ * input, the SigV4 request, one round trip, the DER signature converted): `keyward/issuer` against
+ * the AWS SDK's `Sign` of a signing input of the same size alone, and against the same issuer
+ * with a local ES256 key (what the round trip costs a login).
+ */
+async function kmsIssuing(): Promise<Figure[]> {
+  const { motoUrl } = await benchServices();
+  const env = motoEnvironment(motoUrl);
+  const kms = kmsFromEnvironment(env);
+  const now = Date.now();
+  const held = await kmsCustody({
+    kms,
+    random: cryptoRandom,
+    tags: signingKeyTags("keyward/bench"),
+    schedulesDeletion: false,
+  }).create("ES256", now);
+  const heldKeyring = createKeyring(held, now);
+  const localKeyring = createKeyring(await generateKey("ES256", now, cryptoRandom), now);
+  const inKms = createIssuer({
+    keyring: { load: async () => heldKeyring },
+    kms,
+    clock: systemClock,
+  });
+  const local = createIssuer({ keyring: { load: async () => localKeyring }, clock: systemClock });
+  const sample = (await inKms.issue({ sub: "alice", claims: { role: "user" } })).token;
+  const signingInput = sample.slice(0, sample.lastIndexOf("."));
+  const sdk = new KMSClient(motoClientConfig(motoUrl));
+  const arn = held.kms?.arn ?? "";
+  const p50 = await compareP50({
+    kms: () => inKms.issue({ sub: "alice", claims: { role: "user" } }),
+    sdk: () =>
+      sdk.send(
+        new SignCommand({
+          KeyId: arn,
+          Message: new TextEncoder().encode(signingInput),
+          MessageType: "RAW",
+          SigningAlgorithm: "ECDSA_SHA_256",
+        }),
+      ),
+    local: () => local.issue({ sub: "alice", claims: { role: "user" } }),
+  });
+  sdk.destroy();
+  return [
+    figure(
+      "issuer.kms_issue_p50_ms",
+      p50.kms ?? 0,
+      "ms",
+      "the AWS SDK's KMS Sign of the same signing input alone (one round trip to moto)",
+      p50.sdk ?? 1,
+      "ratio <= 1.2",
+    ),
+    figure(
+      "issuer.kms_vs_local_p50_ms",
+      p50.kms ?? 0,
+      "ms",
+      "the same issuer with a local ES256 key",
+      p50.local ?? 1,
+      "stated: what a key that never leaves KMS costs a login (docs/kms.md)",
+    ),
+  ];
 }
