@@ -35,6 +35,7 @@ export interface Flags {
   "rollback-day"?: string;
   "cold-hours"?: string;
   "cut-off-day"?: string;
+  "migrate-from"?: string;
   "from-env"?: string;
   "token-lifetime"?: string;
   "sample-from-env"?: string;

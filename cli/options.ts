@@ -25,6 +25,7 @@ export const VALUE_OPTIONS = new Set([
   "rollback-day",
   "cold-hours",
   "cut-off-day",
+  "migrate-from",
   "from-env",
   "encoding",
   "family",

@@ -1,12 +1,22 @@
 import { simulationReport, writeReport } from "../../console/report.ts";
 import { EnvReader } from "../../shared/config/env.ts";
-import { readRotationPolicy } from "../../shared/config/writer-config.ts";
+import { readRotationPolicy, readSigningKeys } from "../../shared/config/writer-config.ts";
 import { DAY } from "../../shared/kernel/clock.ts";
 import { ConfigInvalid } from "../../shared/kernel/errors.ts";
 import { cryptoRandom } from "../../shared/kernel/random.ts";
 import type { KeyringName } from "../../shared/keyring/names.ts";
+import type { RotationPolicy } from "../../shared/keyring/policy.ts";
+import { kmsCustody, signingKeyTags } from "../../shared/keyring-store/kms-custody.ts";
+import {
+  type KmsKeys,
+  KmsUnavailable,
+  kmsFromEnvironment,
+} from "../../shared/keyring-store/kms-keys.ts";
 import { simulateSessions } from "../../shared/simulation/sessions.ts";
-import { simulate as simulateTokens } from "../../shared/simulation/simulate.ts";
+import {
+  type SimulationOptions,
+  simulate as simulateTokens,
+} from "../../shared/simulation/simulate.ts";
 import type { Flags } from "../arguments.ts";
 import { CliError, EXIT } from "../client.ts";
 import type { Command } from "../command.ts";
@@ -28,16 +38,18 @@ export const simulate: Command = {
     "rollback-day",
     "cold-hours",
     "cut-off-day",
+    "migrate-from",
     "keyring",
     "html",
   ],
   synopsis:
-    "simulate [--days N] [--users N] [--emergency-day D|none] [--rollback-day D|none] [--cold-hours H] [--cut-off-day D|none] [--html FILE] [--keyring signing|sessions]",
+    "simulate [--days N] [--users N] [--emergency-day D|none] [--rollback-day D|none] [--cold-hours H] [--cut-off-day D|none] [--migrate-from HS256|ES256] [--html FILE] [--keyring signing|sessions]",
   summary:
-    "runs a keyring's policy (KEYWARD_* or KEYWARD_SESSIONS_* settings) against simulated traffic, locally (no API): logins and tokens through three verifiers (one frozen for --cold-hours, default 6, after the first key is published; one cut off for the day --cut-off-day, default the emergency's), or sessions opened and lazily re-sealed",
+    "runs a keyring's policy (KEYWARD_* or KEYWARD_SESSIONS_* settings) against simulated traffic, locally (no API): logins and tokens through three verifiers (one frozen for --cold-hours, default 6, after the first key is published; one cut off for the day --cut-off-day, default the emergency's), or sessions opened and lazily re-sealed. With KEYWARD_SIGNING_KEYS=kms the keys are made in AWS KMS (the AWS variables say where) and given up at the end; --migrate-from starts the keyring on a local key of that algorithm, as before a migration to KMS",
   examples: [
     "keyward simulate --days 365",
     "keyward simulate --emergency-day none --json",
+    "KEYWARD_ALGORITHM=ES256 KEYWARD_SIGNING_KEYS=kms keyward simulate --migrate-from HS256",
     "keyward simulate --keyring sessions --days 365 --json",
   ],
   run: ({ values, keyring }) => simulateKeyring(values, keyring),
@@ -69,6 +81,12 @@ async function simulateKeyring(values: Flags, keyring: KeyringName): Promise<num
   const users =
     simulationNumber("users", values.users, keyring === "sessions" ? 50 : 20) ??
     (keyring === "sessions" ? 50 : 20);
+  const held = keyring === "signing" ? signingKeysOf(read, policy, values["migrate-from"]) : {};
+  if (keyring === "sessions" && values["migrate-from"] !== undefined)
+    throw new CliError(
+      EXIT.usage,
+      "--migrate-from moves signing keys to KMS: not with --keyring sessions",
+    );
   const progress = progressBar(days, values.json === true);
   const settings = {
     policy,
@@ -95,6 +113,7 @@ async function simulateKeyring(values: Flags, keyring: KeyringName): Promise<num
     } else {
       const tokens = await simulateTokens({
         ...settings,
+        ...held,
         coldHours,
         ...(cutOffDay === undefined ? {} : { cutOffDay }),
       });
@@ -124,4 +143,34 @@ function simulationNumber(
   if (raw === "none") return undefined;
   if (!/^\d+$/.test(raw)) throw new CliError(EXIT.usage, `--${flag} takes a whole number`);
   return Number(raw);
+}
+
+/**
+ * Where the simulated signing keys are held: in KMS with KEYWARD_SIGNING_KEYS=kms (created and
+ * given up there, never signing a real login), else with the keyring; and the first key's
+ * algorithm when the run starts before a migration (`--migrate-from`).
+ */
+function signingKeysOf(
+  read: EnvReader,
+  policy: RotationPolicy,
+  migrateFrom: string | undefined,
+): Pick<SimulationOptions, "custody" | "kms" | "firstKey"> {
+  if (migrateFrom !== undefined && migrateFrom !== "HS256" && migrateFrom !== "ES256")
+    throw new CliError(EXIT.usage, "--migrate-from takes HS256 or ES256");
+  const firstKey = migrateFrom === undefined ? {} : { firstKey: migrateFrom as "HS256" | "ES256" };
+  if (readSigningKeys(read, policy) !== "kms") return firstKey;
+  let kms: KmsKeys;
+  try {
+    kms = kmsFromEnvironment(process.env);
+  } catch (error) {
+    if (!(error instanceof KmsUnavailable)) throw error;
+    throw new CliError(EXIT.usage, `KEYWARD_SIGNING_KEYS=kms: ${error.message}`);
+  }
+  const custody = kmsCustody({
+    kms,
+    random: cryptoRandom,
+    tags: signingKeyTags("keyward-simulation"),
+    schedulesDeletion: true,
+  });
+  return { ...firstKey, custody, kms };
 }

@@ -4,14 +4,18 @@ import { createIssuer } from "../issuing/issuer.ts";
 import { DAY, HOUR, SECOND } from "../kernel/clock.ts";
 import type { RandomSource } from "../kernel/random.ts";
 import { generateKey } from "../keyring/generate.ts";
+import type { Algorithm } from "../keyring/key.ts";
 import type { RotationPolicy } from "../keyring/policy.ts";
 import { createKeyring } from "../keyring/transitions.ts";
+import type { KeyCustody } from "../keyring-store/custody.ts";
 import { MemoryKeyringStore } from "../keyring-store/memory.ts";
+import { custodyOf } from "../operations/deps.ts";
 import { rotationJournal } from "../operations/journal.ts";
 import { tick } from "../operations/tick.ts";
 import { MemoryReceipts } from "../receipts/store.ts";
 import { guardRevocations } from "../revocation/guard.ts";
 import { MemoryRevocationStore } from "../revocation/memory.ts";
+import type { KmsSigning } from "../tokens/kms-jws.ts";
 import { MemoryUsageStore } from "../usage/counts.ts";
 import { type LaggingSettings, type SimulatedVerifier, VerifierFleet } from "./fleet.ts";
 import {
@@ -35,6 +39,18 @@ export interface SimulationOptions extends TimelineSettings, LaggingSettings {
   /** Lifetime of the tokens issued. Default: the policy's maximum token lifetime. */
   readonly tokenLifetimeMs?: number;
   readonly random: RandomSource;
+  /**
+   * Where the keyring's keys are made and held: with it (default), or in KMS (`kmsCustody`, with
+   * `kms` for the issuer to sign through). Keys left at the end are given up, so a run against
+   * real KMS leaves none enabled.
+   */
+  readonly custody?: KeyCustody;
+  readonly kms?: KmsSigning;
+  /**
+   * The first key's algorithm, made here, when the keyring starts as one about to move to
+   * `custody`'s keys (a migration to KMS: its next key is the first held there).
+   */
+  readonly firstKey?: Algorithm;
 }
 
 export interface SimulatedRotation extends SimulatedRotationBase {
@@ -118,10 +134,13 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     timing,
     usage: usageStore,
     receipts,
+    ...(options.custody === undefined ? {} : { custody: options.custody }),
   };
-  await deps.keyrings.save(
-    createKeyring(await generateKey(policy.algorithm, startMs, random), startMs),
-  );
+  const first =
+    options.firstKey === undefined
+      ? await custodyOf(deps).create(policy.algorithm, startMs)
+      : await generateKey(options.firstKey, startMs, random);
+  await deps.keyrings.save(createKeyring(first, startMs));
   const fleet = new VerifierFleet(
     {
       keyrings: deps.keyrings,
@@ -142,6 +161,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     random,
     lifetimeSeconds,
     maxLifetimeSeconds: lifetimeSeconds,
+    ...(options.kms === undefined ? {} : { kms: options.kms }),
   });
   /** Every key the emergency drill compromised, and the issuer's logins signed with one. */
   const compromised = new Set<string>();
@@ -218,6 +238,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     },
   });
   await fleet.flush(endMs);
+  for (const key of (await deps.keyrings.load())?.keys ?? [])
+    if (key.status !== "destroyed") await custodyOf(deps).abandon(key);
 
   const rotations = (await rotationJournal({ audit: deps.audit }, startMs)).filter(
     (record) => !record.rolledBack,

@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
+import { motoEnvironment } from "../../support/aws.ts";
 import { useLocalStack } from "../../support/cli.ts";
 
 const local = useLocalStack();
@@ -79,4 +80,28 @@ describe("keyward simulate", () => {
       "KEYWARD_MIN_GRACE_DAYS must be at least KEYWARD_MAX_TOKEN_LIFETIME_SECONDS",
     );
   });
+
+  it("with KEYWARD_SIGNING_KEYS=kms makes its keys in KMS (moto), migrating from an HS256 secret, and refuses a setting KMS cannot hold", async () => {
+    const kms = {
+      ...motoEnvironment(inject("services").motoUrl),
+      KEYWARD_ALGORITHM: "ES256",
+      KEYWARD_SIGNING_KEYS: "kms",
+      KEYWARD_ROTATION_PERIOD_DAYS: "20",
+    };
+    const args = ["simulate", "--days", "45", "--users", "2", "--emergency-day", "30"];
+    const run = await local.keyward([...args, "--migrate-from", "HS256", "--json"], kms);
+    expect(run).toMatchObject({ code: 0 });
+    const report = JSON.parse(run.stdout) as {
+      rotations: { trigger: string; forcedRelogins: number }[];
+      totals: { gracefulForcedRelogins: number; refusedValidTokens: number };
+    };
+    expect(report.rotations.map((r) => r.trigger)).toEqual(["scheduled", "emergency"]);
+    expect(report.totals).toMatchObject({ gracefulForcedRelogins: 0, refusedValidTokens: 0 });
+    const rsa = await local.keyward(args, { ...kms, KEYWARD_ALGORITHM: "RS256" });
+    expect(rsa.code).toBe(1);
+    expect(rsa.stderr).toContain("KEYWARD_SIGNING_KEYS=kms holds ES256 keys");
+    const bad = await local.keyward([...args, "--migrate-from", "RS256"], kms);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("--migrate-from takes HS256 or ES256");
+  }, 120_000);
 });
