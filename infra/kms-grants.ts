@@ -20,6 +20,8 @@ export class KmsKeyGrants {
   constructor(
     private readonly scope: Construct,
     keyringPrefix: string,
+    /** Where the keys are: the home deployment's region (a regional issuer signs there). */
+    private readonly region?: string,
   ) {
     const tag = trimPrefix(keyringPrefix);
     this.#tagged = { StringEquals: { [`aws:ResourceTag/${KMS_KEYRING_TAG}`]: tag } };
@@ -28,7 +30,15 @@ export class KmsKeyGrants {
 
   /** The ARN pattern of the account's keys in the stack's region: the tag narrows it. */
   keys(): string {
-    return Arn.format({ service: "kms", resource: "key", resourceName: "*" }, Stack.of(this.scope));
+    return Arn.format(
+      {
+        service: "kms",
+        resource: "key",
+        resourceName: "*",
+        ...(this.region === undefined ? {} : { region: this.region }),
+      },
+      Stack.of(this.scope),
+    );
   }
 
   /** An issuer (the issuing function, a login function with `keyward/issuer`): signs, nothing more. */

@@ -16,6 +16,7 @@ import {
 import { keywardFunction } from "./functions.ts";
 import { KeyringGrants } from "./grants.ts";
 import type { Keyward } from "./keyward.ts";
+import { KmsKeyGrants } from "./kms-grants.ts";
 import { acknowledge, REASONS } from "./nag.ts";
 import { checkRegion } from "./regions.ts";
 import { replicatedName } from "./secrets.ts";
@@ -117,6 +118,9 @@ export class KeywardRegion extends Stack {
         },
       });
       keyrings.grant(this.issuing, "read");
+      // Keys held in KMS stay in the home region: this issuer signs there (one round trip away).
+      if (keyward.signingKeys !== undefined)
+        new KmsKeyGrants(this, keyward.secretPrefix, home.region).grantSign(this.issuing);
       for (const name of ["upstash-issuer", "issuing-clients", "refresh"])
         secret(name).grantRead(this.issuing);
       bus.grantPutEventsTo(this.issuing);

@@ -37,12 +37,35 @@ const KMS_RAW_LIMIT = 4096;
  * here asks for private material: KMS has none to give.
  */
 export class KmsKeys {
-  readonly #call: (operation: string, payload: unknown) => Promise<unknown>;
+  readonly #options: AwsJsonOptions;
+  readonly #callers = new Map<string, (operation: string, payload: unknown) => Promise<unknown>>();
   readonly #clock: Clock;
 
   constructor(options: AwsJsonOptions) {
-    this.#call = awsJsonCaller(KMS, options, (message, type) => new KmsUnavailable(message, type));
+    this.#options = options;
     this.#clock = options.clock ?? systemClock;
+  }
+
+  /**
+   * A call in the region of the key it names (an issuer beside a replica signs with the home
+   * region's keys), or in the configured one for CreateKey.
+   */
+  #call(
+    operation: string,
+    payload: { readonly KeyId?: string; readonly [field: string]: unknown },
+    keyArn = payload.KeyId,
+  ): Promise<unknown> {
+    const region = regionOf(keyArn) ?? this.#options.region;
+    let call = this.#callers.get(region);
+    if (call === undefined) {
+      call = awsJsonCaller(
+        KMS,
+        { ...this.#options, region },
+        (message, type) => new KmsUnavailable(message, type),
+      );
+      this.#callers.set(region, call);
+    }
+    return call(operation, payload);
   }
 
   /** A new P-256 signing key, tagged (its keyring, its owner); answers its ARN. */
@@ -105,7 +128,7 @@ export class KmsKeys {
 
   /** The key's state as KMS says it: `Enabled`, `Disabled`, `PendingDeletion`, … */
   async state(keyArn: string): Promise<string> {
-    const answer = (await this.#call("DescribeKey", { KeyId: keyIdOf(keyArn) })) as {
+    const answer = (await this.#call("DescribeKey", { KeyId: keyIdOf(keyArn) }, keyArn)) as {
       KeyMetadata?: { KeyState?: string };
     };
     return answer.KeyMetadata?.KeyState ?? "Unknown";
@@ -113,11 +136,11 @@ export class KmsKeys {
 
   /** Reversible: a retired key signs nothing, and a rollback or reinstate enables it again. */
   async disable(keyArn: string): Promise<void> {
-    await this.#call("DisableKey", { KeyId: keyIdOf(keyArn) });
+    await this.#call("DisableKey", { KeyId: keyIdOf(keyArn) }, keyArn);
   }
 
   async enable(keyArn: string): Promise<void> {
-    await this.#call("EnableKey", { KeyId: keyIdOf(keyArn) });
+    await this.#call("EnableKey", { KeyId: keyIdOf(keyArn) }, keyArn);
   }
 
   /**
@@ -125,15 +148,20 @@ export class KmsKeys {
    * material is gone, for the journal.
    */
   async scheduleDeletion(keyArn: string): Promise<number> {
-    const answer = (await this.#call("ScheduleKeyDeletion", {
-      KeyId: keyIdOf(keyArn),
-      PendingWindowInDays: 7,
-    })) as { DeletionDate?: number };
+    const answer = (await this.#call(
+      "ScheduleKeyDeletion",
+      { KeyId: keyIdOf(keyArn), PendingWindowInDays: 7 },
+      keyArn,
+    )) as { DeletionDate?: number };
     return typeof answer.DeletionDate === "number"
       ? Math.round(answer.DeletionDate * 1000)
       : this.#clock.now() + 7 * 86_400_000;
   }
 }
+
+/** The region an ARN names (`arn:aws:kms:<region>:…`); undefined for a bare key id. */
+const regionOf = (keyId: string | undefined): string | undefined =>
+  keyId?.startsWith("arn:") ? keyId.split(":")[3] || undefined : undefined;
 
 /**
  * The key id an ARN ends with. The lifecycle's calls send it: KMS takes an ARN or an id alike in

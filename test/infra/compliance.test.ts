@@ -71,10 +71,14 @@ const variants: [string, (app: App) => void][] = [
     },
   ],
   [
-    "signing keys in KMS, with a team's login function as an issuer",
+    "signing keys in KMS, with a team's login function and a regional endpoint as issuers",
     (app) => {
-      const stack = new Stack(app, "Kms", { env: TEST_ENV });
-      const keyward = new Keyward(stack, "Keyward", { algorithm: "ES256", signingKeys: "kms" });
+      app.node.setContext("keyward:region", "eu-west-1");
+      app.node.setContext("keyward:algorithm", "ES256");
+      app.node.setContext("keyward:signingKeys", "kms");
+      app.node.setContext("keyward:replicaRegions", "us-east-1");
+      app.node.setContext("keyward:regionalIssuers", "us-east-1");
+      const { stack, keyward } = keywardStackFromContext(app);
       keyward.grantIssue(
         new Role(stack, "TeamLogin", { assumedBy: new ServicePrincipal("lambda.amazonaws.com") }),
       );

@@ -1,12 +1,16 @@
+import { App, Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Keyward } from "../../infra/keyward.ts";
+import { Keyward } from "../../infra/keyward.ts";
+import { KeywardRegion } from "../../infra/region.ts";
 import {
   actionsOf,
   logicalId,
   roleStatements,
   stackWith,
   statementsOf,
+  TEST_ENV,
 } from "../support/templates.ts";
 
 type Statement = ReturnType<typeof statementsOf>[number];
@@ -112,5 +116,28 @@ describe('signingKeys: "kms": who may do what with the keys', () => {
     expect(() => stackWith({ algorithm: "RS256", signingKeys: "kms" }, "Rsa")).toThrow(
       /signingKeys=kms holds ES256 keys .*algorithm=ES256/,
     );
+  });
+
+  it("an issuer beside a replica may sign with the home region's keys; its authorizer holds nothing of KMS", () => {
+    const app = new App();
+    const home = new Stack(app, "Home", { env: TEST_ENV });
+    const keys = new Keyward(home, "Keyward", {
+      algorithm: "ES256",
+      signingKeys: "kms",
+      replicaRegions: ["us-east-1"],
+    });
+    const region = new KeywardRegion(app, "Replica", {
+      env: { account: TEST_ENV.account, region: "us-east-1" },
+      keyward: keys,
+      issuer: true,
+    });
+    const t = Template.fromStack(region);
+    const kmsOf = (fn: Parameters<typeof logicalId>[1]) =>
+      kmsOnly(statementsOf(t, logicalId(region, fn)));
+    if (region.issuing === undefined) throw new Error("an issuer was asked for");
+    expect(kmsOf(region.issuing)).toEqual([
+      [["kms:Sign"], KEYS, { StringEquals: { "aws:ResourceTag/keyward:keyring": "keyward/Home" } }],
+    ]);
+    expect(kmsOf(region.authorizer)).toEqual([]);
   });
 });

@@ -76,3 +76,26 @@ describe("KmsKeys when KMS refuses", () => {
     expect(refused).toMatchObject({ code: "kms_unavailable", awsType: "DisabledException" });
   });
 });
+
+describe("KmsKeys across regions", () => {
+  it("calls the region a key's ARN names (an issuer beside a replica signs with the home region's key), and its own for a new key", async () => {
+    const hosts: string[] = [];
+    const kms = new KmsKeys({
+      region: "eu-west-1",
+      credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
+      transport: async (request) => {
+        hosts.push(`${new URL(request.url).host} ${request.headers.authorization?.split("/")[2]}`);
+        const body = request.headers["x-amz-target"]?.endsWith("CreateKey")
+          ? { KeyMetadata: { Arn: "arn:aws:kms:eu-west-1:123456789012:key/k" } }
+          : { Signature: Buffer.from(der([1], [2])).toString("base64") };
+        return { status: 200, headers: {}, body: JSON.stringify(body) };
+      },
+    });
+    await kms.sign("arn:aws:kms:us-east-1:123456789012:key/k", "a.b");
+    await kms.create("k", {});
+    expect(hosts).toEqual([
+      "kms.us-east-1.amazonaws.com us-east-1",
+      "kms.eu-west-1.amazonaws.com eu-west-1",
+    ]);
+  });
+});
