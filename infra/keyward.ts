@@ -306,6 +306,7 @@ export class Keyward extends Construct {
         environment: { KEYWARD_SECRET_PREFIX: this.secretPrefix, KEYWARD_OWNER: this.owner },
       });
       this.keyrings.grant(teardown, "destroy", KEYRING_NAMES);
+      this.signingKeys?.grantDestroy(teardown);
       const provider = new Provider(this, "KeyringTeardownProvider", { onEventHandler: teardown });
       acknowledgeProvider(provider, teardown.functionArn);
       new CustomResource(this, "KeyringSecrets", {

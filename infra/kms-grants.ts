@@ -71,6 +71,11 @@ export class KmsKeyGrants {
       acknowledge(on as IConstruct, "AwsSolutions-IAM5[Resource::*]", REASONS.createKey);
   }
 
+  /** The teardown of a deployment taken down: schedules its keys' deletion, nothing else. */
+  grantDestroy(grantee: IGrantable): void {
+    this.#grant(grantee, ["kms:ScheduleKeyDeletion"], this.#tagged);
+  }
+
   #grant(
     grantee: IGrantable,
     actions: string[],

@@ -1,4 +1,4 @@
-import { App, Stack } from "aws-cdk-lib";
+import { App, RemovalPolicy, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -105,6 +105,24 @@ describe('signingKeys: "kms": who may do what with the keys', () => {
       "kms:CancelKeyDeletion",
     ])
       expect(text).not.toContain(`"${action}"`);
+  });
+
+  it("a deployment torn down (removalPolicy DESTROY) may schedule its keys' deletion, and nothing else in KMS", () => {
+    const torn = stackWith(
+      { algorithm: "ES256", signingKeys: "kms", removalPolicy: RemovalPolicy.DESTROY },
+      "Torn",
+    );
+    const t = torn.template();
+    const teardown = Object.keys(t.findResources("AWS::Lambda::Function")).find((id) =>
+      id.startsWith("KeywardKeyringTeardown"),
+    );
+    expect(kmsOnly(statementsOf(t, teardown ?? ""))).toEqual([
+      [
+        ["kms:ScheduleKeyDeletion"],
+        KEYS,
+        { StringEquals: { "aws:ResourceTag/keyward:keyring": "keyward/torn" } },
+      ],
+    ]);
   });
 
   it("an HS256 or local-key keyring grants nothing in KMS", () => {

@@ -3,10 +3,13 @@ import { CreateSecretCommand, ListSecretsCommand } from "@aws-sdk/client-secrets
 import { describe, expect, inject, it } from "vitest";
 import { createTeardownFromEnv } from "../../../functions/teardown/wiring.ts";
 import { keyringSecretPrefix } from "../../../shared/keyring/names.ts";
+import { createKeyring, publishKey } from "../../../shared/keyring/transitions.ts";
+import { kmsCustody, signingKeyTags } from "../../../shared/keyring-store/kms-custody.ts";
+import { kmsFromEnvironment } from "../../../shared/keyring-store/kms-keys.ts";
 import { SecretsManagerKeyringStore } from "../../../shared/keyring-store/secrets-manager.ts";
 import { motoEnvironment, secretsManagerClient } from "../../support/aws.ts";
 import { seededRandom, T0 } from "../../support/deterministic.ts";
-import { newKeyring, withPending } from "../../support/keyrings.ts";
+import { expectOk, newKeyring, withPending } from "../../support/keyrings.ts";
 
 const OWNER = "Staging/Keyward";
 
@@ -74,6 +77,47 @@ describe("the keyring teardown (the custom resource of removalPolicy DESTROY, ag
         count: 2,
       },
     ]);
+  });
+
+  it("schedules the deletion of each signing key KMS holds before the secrets go, and goes on past one KMS refuses", async () => {
+    const { motoUrl } = inject("services");
+    const client = secretsManagerClient(motoUrl);
+    const prefix = `keyward/${randomUUID()}`;
+    const env = {
+      KEYWARD_SECRET_PREFIX: prefix,
+      KEYWARD_OWNER: OWNER,
+      ...motoEnvironment(motoUrl),
+    };
+    const kms = kmsFromEnvironment(env);
+    const custody = kmsCustody({
+      kms,
+      random: seededRandom("teardown-kms"),
+      tags: signingKeyTags(prefix, OWNER),
+      schedulesDeletion: true,
+    });
+    const current = await custody.create("ES256", T0);
+    const pending = await custody.create("ES256", T0 + 1);
+    const keyring = expectOk(publishKey(createKeyring(current, T0), pending, T0 + 1));
+    // A key already gone from KMS (deleted by hand): named, and the teardown goes on.
+    const gone = { ...pending, kid: "gone-key-0123456789ab", kms: { arn: `${current.kms?.arn}0` } };
+    await new SecretsManagerKeyringStore({ client, prefix, owner: OWNER }).save({
+      ...keyring,
+      keys: [...keyring.keys, gone],
+    });
+    const lines: string[] = [];
+    await createTeardownFromEnv(env, (line) => lines.push(line))({
+      RequestType: "Delete",
+      PhysicalResourceId: prefix,
+    });
+    for (const key of [current, pending])
+      expect(await kms.state(key.kms?.arn ?? "")).toBe("PendingDeletion");
+    const [scheduled] = lines.map((line) => JSON.parse(line));
+    expect(scheduled).toMatchObject({
+      level: "warn",
+      message: "KMS keys' deletion scheduled",
+      count: 2,
+      problems: [expect.stringMatching(/^gone-key-0123456789ab: KMS ScheduleKeyDeletion/)],
+    });
   });
 
   it("deletes nothing on create or update, even when the prefix changed", async () => {
