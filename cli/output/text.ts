@@ -32,7 +32,8 @@ export function statusText(body: KeysResponse, counted: string): string {
         (k.staleSigner ?? 0) > 0
           ? `\n           stale signer: ${k.staleSigner} tokens in the last two hours were signed with ${oneLine(k.kid)} after it stopped signing${k.legacy ? " (or with the imported secret, outside keyward)" : ""}: a login service does not sign through keyward; its retirement waits. Restart or fix that service (keyward/issuer, or POST /v1/tokens).`
           : "";
-      return `${oneLine(k.status).padEnd(10)} ${oneLine(k.kid)}  ${oneLine(k.alg).padEnd(6)}${k.compromised ? " compromised" : ""}${share}${next}${stale}`;
+      const held = k.kmsKeyArn === undefined ? "" : `\n           in KMS: ${oneLine(k.kmsKeyArn)}`;
+      return `${oneLine(k.status).padEnd(10)} ${oneLine(k.kid)}  ${oneLine(k.alg).padEnd(6)}${k.compromised ? " compromised" : ""}${share}${next}${held}${stale}`;
     })
     .join("\n");
 }

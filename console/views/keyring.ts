@@ -72,7 +72,7 @@ export function keysTable(view: KeyringView, actions?: (kid: string, status: str
 <thead><tr><th scope="col">status</th><th scope="col">kid</th><th scope="col">alg</th><th scope="col">created</th><th scope="col">activated</th><th scope="col">share (24 h)</th><th scope="col">next</th>${actions === undefined ? "" : html`<th scope="col">actions</th>`}</tr></thead>
 <tbody>${view.keys.keys.map(
     (key) => html`<tr>
-<td class="status-${key.status}">${key.status}${key.compromised ? html` <span class="compromised">compromised</span>` : ""}${key.legacy ? " (legacy)" : ""}</td>
+<td class="status-${key.status}">${key.status}${key.compromised ? html` <span class="compromised">compromised</span>` : ""}${key.legacy ? " (legacy)" : ""}${key.kmsKeyArn === undefined ? "" : html` <span title="${key.kmsKeyArn}">(KMS)</span>`}</td>
 <td class="kid">${key.kid}</td><td>${key.alg}</td><td>${isoMinute(key.createdAt)}</td><td>${isoMinute(key.activatedAt)}</td>
 <td>${key.share === null ? "–" : `${(key.share * 100).toFixed(1)} %`}</td>
 <td>${key.next === null ? "–" : `${key.next.action} from ${isoMinute(key.next.earliest)}${key.next.latest === undefined ? "" : ` to ${isoMinute(key.next.latest)}`}`}</td>

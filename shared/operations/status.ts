@@ -14,6 +14,8 @@ export interface KeyView {
   readonly status: KeyStatus;
   readonly compromised: boolean;
   readonly legacy: boolean;
+  /** The AWS KMS key holding it (`KEYWARD_SIGNING_KEYS=kms`): an ARN, nothing secret. */
+  readonly kmsKeyArn?: string;
   readonly createdAt: string;
   readonly activatedAt?: string;
   readonly deactivatedAt?: string;
@@ -64,6 +66,7 @@ export async function keyringStatus(
       status: key.status,
       compromised: key.compromised,
       legacy: key.legacy,
+      ...(key.kms === undefined ? {} : { kmsKeyArn: key.kms.arn }),
       createdAt: iso(key.createdAt),
       ...(key.activatedAt === undefined ? {} : { activatedAt: iso(key.activatedAt) }),
       ...(key.deactivatedAt === undefined ? {} : { deactivatedAt: iso(key.deactivatedAt) }),

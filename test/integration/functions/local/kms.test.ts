@@ -65,6 +65,12 @@ describe("npm start with signing keys in KMS (moto)", () => {
       expect(JSON.parse(verified.stdout)).toMatchObject({ sub: "alice" });
 
       const credential = readFileSync(join(local, "ops-token"), "utf8").trim();
+      const listed = await fetch(`${url}/v1/keys`, {
+        headers: { authorization: `Bearer ${credential}` },
+      });
+      expect(((await listed.json()) as { keys: unknown[] }).keys).toEqual([
+        expect.objectContaining({ kid: first.kid, kmsKeyArn: first.kms.arn }),
+      ]);
       const rotated = await fetch(`${url}/v1/keys/rotate`, {
         method: "POST",
         headers: { authorization: `Bearer ${credential}`, "content-type": "application/json" },
