@@ -95,6 +95,10 @@ export async function rotationJournal(
       outOfUseBy.set(target, owner);
     } else if (action === "policy.destroy") {
       owner.phases.push({ phase: `${target} destroyed`, at: entry.at });
+    } else if (action === "kms.schedule-deletion") {
+      // KMS cannot destroy at once: the day its material is gone is a phase of its own.
+      const gone = String(entry.details?.materialGoneAt ?? "").slice(0, 10);
+      owner.phases.push({ phase: `${target}'s KMS key deleted by ${gone}`, at: entry.at });
     } else if (action === "reinstate") {
       owner.phases.push({ phase: `${target} reinstated`, at: entry.at });
       outOfUseBy.delete(target);

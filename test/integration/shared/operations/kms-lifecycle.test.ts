@@ -11,6 +11,7 @@ import { SecretsManagerKeyringStore } from "../../../../shared/keyring-store/sec
 import type { OperationDeps } from "../../../../shared/operations/deps.ts";
 import { emergency } from "../../../../shared/operations/emergency.ts";
 import { initKeyring } from "../../../../shared/operations/init.ts";
+import { rotationJournal } from "../../../../shared/operations/journal.ts";
 import { reinstate, rollbackKeys } from "../../../../shared/operations/rollback.ts";
 import { noUsage, tick } from "../../../../shared/operations/tick.ts";
 import { createVerifier } from "../../../../shared/tokens/verifier.ts";
@@ -131,6 +132,14 @@ describe("a signing keyring whose keys KMS holds, through its whole lifecycle (m
     const goneAt = Date.parse(String(deletion?.details?.materialGoneAt));
     expect(goneAt - Date.now()).toBeGreaterThan(6 * DAY);
     expect(goneAt - Date.now()).toBeLessThan(8 * DAY);
+
+    // The rotation journal shows the day the material is gone beside the destruction.
+    const journal = await rotationJournal({ audit: k.audit }, 0);
+    const phases = journal.flatMap((record) => record.phases.map((p) => p.phase));
+    expect(phases).toContain(`${first} destroyed`);
+    expect(phases).toContain(
+      `${first}'s KMS key deleted by ${new Date(goneAt).toISOString().slice(0, 10)}`,
+    );
 
     // A tick repeats nothing: KMS is already in line.
     const before = await k.kmsEntries();
