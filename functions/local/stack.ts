@@ -15,6 +15,7 @@ import {
   readVerificationSettings,
   type VerificationSettings,
 } from "../../shared/config/verifier-config.ts";
+import { kmsAlgorithmProblem } from "../../shared/config/writer-config.ts";
 import { MemoryEventPublisher } from "../../shared/events/events.ts";
 import { createIssuer } from "../../shared/issuing/issuer.ts";
 import { type Clock, SECOND, systemClock } from "../../shared/kernel/clock.ts";
@@ -123,10 +124,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const keyrings = stores.keyrings("signing");
   const sessionKeyrings = stores.keyrings("sessions");
   const kms = options.stores?.kms;
-  if (kms !== undefined && policy.algorithm !== "ES256")
-    throw new ConfigInvalid([
-      `KEYWARD_SIGNING_KEYS=kms holds ES256 keys: set KEYWARD_ALGORITHM=ES256, not ${policy.algorithm}`,
-    ]);
+  const kmsProblem = kms === undefined ? undefined : kmsAlgorithmProblem(policy);
+  if (kmsProblem !== undefined) throw new ConfigInvalid([kmsProblem]);
   const custody =
     kms === undefined
       ? localCustody(cryptoRandom)

@@ -95,11 +95,16 @@ export function readWriterConfig(env: Environment, read = new EnvReader(env)): W
 /** Where new signing keys are held; KMS holds them as ES256 keys (ECC_NIST_P256) only. */
 export function readSigningKeys(read: EnvReader, policy: RotationPolicy): "keyring" | "kms" {
   const where = readChoice(read, SETTINGS.signingKeys);
-  if (where === "kms" && policy.algorithm !== "ES256")
-    read.problem(
-      `KEYWARD_SIGNING_KEYS=kms holds ES256 keys (KMS's ECC_NIST_P256): set KEYWARD_ALGORITHM=ES256, not ${policy.algorithm}`,
-    );
+  const problem = where === "kms" ? kmsAlgorithmProblem(policy) : undefined;
+  if (problem !== undefined) read.problem(problem);
   return where;
+}
+
+/** Why keys held in KMS cannot follow `policy`, if they cannot. */
+export function kmsAlgorithmProblem(policy: Pick<RotationPolicy, "algorithm">): string | undefined {
+  return policy.algorithm === "ES256"
+    ? undefined
+    : `KEYWARD_SIGNING_KEYS=kms holds ES256 keys (KMS's ECC_NIST_P256): set KEYWARD_ALGORITHM=ES256, not ${policy.algorithm}`;
 }
 
 /** The settings of each keyring's policy, by the policy's own names (used in its problems). */

@@ -53,8 +53,6 @@ export async function commitChange(
     const intended = await intend(deps, id, change);
     try {
       await deps.keyrings.save(result.keyring);
-      await reconcileCustody(deps, result.keyring, change.entry.actor, now);
-      return { result, intended };
     } catch (error) {
       // Any other failure may have written (a timeout after the commit): recovery tells.
       if (!(error instanceof KeyringConflict)) throw error;
@@ -62,7 +60,12 @@ export async function commitChange(
         await deps.audit.settle(id);
         return { result: refusal("keyring_conflict", error.message) };
       }
+      continue;
     }
+    // Committed: KMS (where it holds the keys) follows at once, e.g. disabling what an emergency
+    // compromised.
+    await reconcileCustody(deps, result.keyring, change.entry.actor, now);
+    return { result, intended };
   }
 }
 
