@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { GetSecretValueCommand, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, inject, it } from "vitest";
+import { type HttpTransport, platformTransport } from "../../../../shared/http/transport.ts";
 import { createIssuer } from "../../../../shared/issuing/issuer.ts";
 import { DAY, MINUTE } from "../../../../shared/kernel/clock.ts";
 import type { Keyring } from "../../../../shared/keyring/keyring.ts";
@@ -40,9 +41,16 @@ async function kmsKeyring(kmsEndpoint?: string) {
   });
   const env = motoEnvironment(motoUrl);
   const kms = kmsFromEnvironment(env);
+  // Every KMS operation keyward's writers call, as sent (the real transport, only watched).
+  const operations = new Set<string>();
+  const send = platformTransport();
+  const watched: HttpTransport = (request) => {
+    operations.add(request.headers["x-amz-target"] ?? "");
+    return send(request);
+  };
   const custodyOn = (endpoint: string, schedulesDeletion = true) =>
     kmsCustody({
-      kms: kmsFromEnvironment({ ...env, AWS_ENDPOINT_URL_KMS: endpoint }),
+      kms: kmsFromEnvironment({ ...env, AWS_ENDPOINT_URL_KMS: endpoint }, watched),
       random: made.deps.random,
       tags: signingKeyTags(prefix),
       schedulesDeletion,
@@ -58,7 +66,10 @@ async function kmsKeyring(kmsEndpoint?: string) {
       .filter((e) => e.action.startsWith("kms."))
       .map((e) => `${e.action} ${e.target}`)
       .reverse();
-  return { ...made, deps, tickDeps, kms, load, stateOf, kmsEntries, prefix, secrets, custodyOn };
+  return {
+    ...made,
+    ...{ deps, tickDeps, kms, load, stateOf, kmsEntries, prefix, secrets, custodyOn, operations },
+  };
 }
 
 describe("a signing keyring whose keys KMS holds, through its whole lifecycle (moto)", () => {
@@ -146,6 +157,19 @@ describe("a signing keyring whose keys KMS holds, through its whole lifecycle (m
     clock.t += MINUTE;
     await tick(tickDeps, clock.t);
     expect(await k.kmsEntries()).toEqual(before);
+    // The writers never asked KMS for private material, nor to sign: only these operations were
+    // ever called (a KMS asymmetric key has no export; GenerateDataKeyPair, the one call that
+    // returns a private key, is never among them). The issuer above only called Sign.
+    expect([...k.operations].sort()).toEqual(
+      [
+        "CreateKey",
+        "DescribeKey",
+        "DisableKey",
+        "EnableKey",
+        "GetPublicKey",
+        "ScheduleKeyDeletion",
+      ].map((op) => `TrentService.${op}`),
+    );
     expect(before).toEqual([
       `kms.disable ${first}`,
       `kms.enable ${first}`,
