@@ -65,11 +65,14 @@ describe("an emergency's reach, measured from the verifiers' receipts (moto, Ups
     expect((await receipts.live()).length).toBe(2);
     await proxy.stop();
 
-    // Traffic on the healthy container while the emergency waits for the receipts.
+    // Traffic on the healthy container while the emergency waits for the receipts. Its clock
+    // moves 10 s a request, so its usage flush (once a minute on its clock) writes a receipt
+    // every few requests: with 1 s a request, the next receipt could come 6 s of real time later
+    // on a busy machine, past the emergency's 5 s wait.
     let pumping = true;
     const pump = (async () => {
       while (pumping) {
-        healthy.clock.advance(1_000);
+        healthy.clock.advance(10_000);
         await healthy.handler(request).catch(() => undefined);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
