@@ -16,6 +16,8 @@ import { rotationJournal } from "../../../../shared/operations/journal.ts";
 import { reinstate, rollbackKeys } from "../../../../shared/operations/rollback.ts";
 import { noUsage, tick } from "../../../../shared/operations/tick.ts";
 import { createVerifier } from "../../../../shared/tokens/verifier.ts";
+import { authorizerOn } from "../../../support/authorizer.ts";
+import { httpApiEvent } from "../../../support/authorizer-events.ts";
 import { motoEnvironment, secretsManagerClient } from "../../../support/aws.ts";
 import { memoryOperations } from "../../../support/operation-deps.ts";
 
@@ -253,6 +255,24 @@ describe("a signing keyring whose keys KMS holds, through its whole lifecycle (m
     clock.t += MINUTE;
     await tick(k.tickDeps, clock.t);
     expect(await k.stateOf(init.value.kid)).toBe("PendingDeletion");
+  }, 60_000);
+
+  it("the authorizer, reading the keyring from Secrets Manager as deployed, accepts a token KMS signed", async () => {
+    const k = await kmsKeyring();
+    k.clock.t = Date.now();
+    const init = await initKeyring(k.deps, request);
+    if (!init.ok) throw new Error(init.message);
+    const issuer = createIssuer({ keyring: { load: k.load }, kms: k.kms });
+    const { token } = await issuer.issue({ sub: "alice" });
+    const authorizer = await authorizerOn(
+      motoEnvironment(inject("services").motoUrl),
+      k.prefix,
+      inject("services"),
+    );
+    expect(await authorizer(httpApiEvent({ authorization: `Bearer ${token}` }))).toMatchObject({
+      isAuthorized: true,
+      context: { sub: "alice", kid: init.value.kid },
+    });
   }, 60_000);
 
   it("keeps no key material in Secrets Manager: no secret per key, and the state holds public halves only", async () => {
