@@ -14,7 +14,7 @@ export interface KeywardSettings {
   readonly strategy?: "graceful" | "rolling";
   /**
    * Where new signing keys are held: `keyring` (default), with the keyring in Secrets Manager;
-   * `kms`, in AWS KMS, never leaving it (`algorithm: "ES256"` only). docs/kms.md.
+   * `kms`, in AWS KMS, never leaving it (`algorithm` ES256 or RS256). docs/kms.md.
    */
   readonly signingKeys?: "keyring" | "kms";
   /** A new key becomes current this long after the last activation. Default 90 days. */

@@ -4,6 +4,7 @@ import { readRotationPolicy, readSigningKeys } from "../../shared/config/writer-
 import { DAY } from "../../shared/kernel/clock.ts";
 import { ConfigInvalid } from "../../shared/kernel/errors.ts";
 import { cryptoRandom } from "../../shared/kernel/random.ts";
+import { SIGNING_ALGORITHMS } from "../../shared/keyring/key.ts";
 import type { KeyringName } from "../../shared/keyring/names.ts";
 import type { RotationPolicy } from "../../shared/keyring/policy.ts";
 import { kmsCustody, signingKeyTags } from "../../shared/keyring-store/kms-custody.ts";
@@ -43,9 +44,9 @@ export const simulate: Command = {
     "html",
   ],
   synopsis:
-    "simulate [--days N] [--users N] [--emergency-day D|none] [--rollback-day D|none] [--cold-hours H] [--cut-off-day D|none] [--migrate-from HS256|ES256] [--html FILE] [--keyring signing|sessions]",
+    "simulate [--days N] [--users N] [--emergency-day D|none] [--rollback-day D|none] [--cold-hours H] [--cut-off-day D|none] [--migrate-from ALG] [--html FILE] [--keyring signing|sessions]",
   summary:
-    "runs a keyring's policy (KEYWARD_* or KEYWARD_SESSIONS_* settings) against simulated traffic, locally (no API): logins and tokens through three verifiers (one frozen for --cold-hours, default 6, after the first key is published; one cut off for the day --cut-off-day, default the emergency's), or sessions opened and lazily re-sealed. With KEYWARD_SIGNING_KEYS=kms the keys are made in AWS KMS (the AWS variables say where) and given up at the end; --migrate-from starts the keyring on a local key of that algorithm, as before a migration to KMS",
+    "runs a keyring's policy (KEYWARD_* or KEYWARD_SESSIONS_* settings) against simulated traffic, locally (no API): logins and tokens through three verifiers (one frozen for --cold-hours, default 6, after the first key is published; one cut off for the day --cut-off-day, default the emergency's), or sessions opened and lazily re-sealed. With KEYWARD_SIGNING_KEYS=kms the keys are made in AWS KMS (the AWS variables say where) and given up at the end; --migrate-from starts the keyring on a local key of that algorithm (HS256, ES256, EdDSA, RS256), as before a migration to KMS",
   examples: [
     "keyward simulate --days 365",
     "keyward simulate --emergency-day none --json",
@@ -155,9 +156,10 @@ function signingKeysOf(
   policy: RotationPolicy,
   migrateFrom: string | undefined,
 ): Pick<SimulationOptions, "custody" | "kms" | "firstKey"> {
-  if (migrateFrom !== undefined && migrateFrom !== "HS256" && migrateFrom !== "ES256")
-    throw new CliError(EXIT.usage, "--migrate-from takes HS256 or ES256");
-  const firstKey = migrateFrom === undefined ? {} : { firstKey: migrateFrom as "HS256" | "ES256" };
+  const algorithm = SIGNING_ALGORITHMS.find((alg) => alg === migrateFrom);
+  if (migrateFrom !== undefined && algorithm === undefined)
+    throw new CliError(EXIT.usage, "--migrate-from takes HS256, ES256, EdDSA or RS256");
+  const firstKey = algorithm === undefined ? {} : { firstKey: algorithm };
   if (readSigningKeys(read, policy) !== "kms") return firstKey;
   let kms: KmsKeys;
   try {

@@ -26,7 +26,7 @@ export interface LocalStores {
   readonly aws?: AwsSettings;
   /**
    * New signing keys in AWS KMS (`KEYWARD_SIGNING_KEYS=kms`, with the standard AWS variables and
-   * `AWS_ENDPOINT_URL_KMS`) instead of with the keyring; ES256 only.
+   * `AWS_ENDPOINT_URL_KMS`) instead of with the keyring; ES256 or RS256.
    */
   readonly kms?: KmsKeys;
 }

@@ -40,7 +40,7 @@ try {
     ...(stores.kms === undefined
       ? []
       : [
-          "  signing keys   AWS KMS (ES256): they sign there, the keyring holds public halves only",
+          `  signing keys   AWS KMS (${policy.algorithm}): they sign there, the keyring holds public halves only`,
         ]),
     stores.upstash === undefined
       ? "  revocations    in memory (and the journal)"

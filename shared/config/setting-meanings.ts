@@ -34,7 +34,7 @@ export const SETTING_MEANINGS: Readonly<Record<SettingName, string>> = {
   algorithm: "algorithm of new signing keys",
   strategy: "how a scheduled rotation rolls out",
   signingKeys:
-    "where new signing keys are held: `keyring`, with the keyring in its store; `kms`, in AWS KMS, never leaving it (ES256 only)",
+    "where new signing keys are held: `keyring`, with the keyring in its store; `kms`, in AWS KMS, never leaving it (ES256 or RS256)",
   rotationPeriod: "a new key becomes current this long after the last activation",
   prePublicationMargin:
     "a new key stays pending this long beyond the keyring cache TTL (both keyrings)",

@@ -1,5 +1,6 @@
 import { DAY, SECOND } from "../kernel/clock.ts";
 import { ConfigInvalid } from "../kernel/errors.ts";
+import { isKmsAlgorithm } from "../keyring/key.ts";
 import type { KeyringName } from "../keyring/names.ts";
 import {
   DEFAULT_POLICY,
@@ -92,7 +93,7 @@ export function readWriterConfig(env: Environment, read = new EnvReader(env)): W
   };
 }
 
-/** Where new signing keys are held; KMS holds them as ES256 keys (ECC_NIST_P256) only. */
+/** Where new signing keys are held; KMS holds ES256 (ECC_NIST_P256) and RS256 (RSA_2048) keys. */
 export function readSigningKeys(read: EnvReader, policy: RotationPolicy): "keyring" | "kms" {
   const where = readChoice(read, SETTINGS.signingKeys);
   const problem = where === "kms" ? kmsAlgorithmProblem(policy) : undefined;
@@ -102,9 +103,9 @@ export function readSigningKeys(read: EnvReader, policy: RotationPolicy): "keyri
 
 /** Why keys held in KMS cannot follow `policy`, if they cannot. */
 export function kmsAlgorithmProblem(policy: Pick<RotationPolicy, "algorithm">): string | undefined {
-  return policy.algorithm === "ES256"
+  return isKmsAlgorithm(policy.algorithm)
     ? undefined
-    : `KEYWARD_SIGNING_KEYS=kms holds ES256 keys (KMS's ECC_NIST_P256): set KEYWARD_ALGORITHM=ES256, not ${policy.algorithm}`;
+    : `KEYWARD_SIGNING_KEYS=kms holds ES256 or RS256 keys (KMS's ECC_NIST_P256, RSA_2048): set KEYWARD_ALGORITHM=ES256 or RS256, not ${policy.algorithm}`;
 }
 
 /** The settings of each keyring's policy, by the policy's own names (used in its problems). */

@@ -104,9 +104,9 @@ export interface Issuer {
 function kmsOfProcess(): KmsSigning {
   let kms: KmsSigning | undefined;
   return {
-    sign: (keyArn, input) => {
+    sign: (keyArn, input, alg) => {
       kms ??= kmsFromEnvironment(globalThis.process?.env ?? {});
-      return kms.sign(keyArn, input);
+      return kms.sign(keyArn, input, alg);
     },
   };
 }

@@ -2,7 +2,7 @@ import { DAY } from "../kernel/clock.ts";
 import { UsageError } from "../kernel/errors.ts";
 import type { RandomSource } from "../kernel/random.ts";
 import { newKid } from "../keyring/generate.ts";
-import { isVerifying, type KeyRecord } from "../keyring/key.ts";
+import { isKmsAlgorithm, isVerifying, type KeyRecord, samePublicKey } from "../keyring/key.ts";
 import type { CustodyChange, KeyCustody } from "./custody.ts";
 import { type KmsKeys, KmsUnavailable } from "./kms-keys.ts";
 import { OWNER_TAG, trimPrefix } from "./secrets-layout.ts";
@@ -45,7 +45,7 @@ export interface KmsCustodyOptions {
 }
 
 /**
- * ES256 keys held in AWS KMS: `create` makes one there and keeps only its ARN and public half;
+ * Keys held in AWS KMS (ES256, or RS256): `create` makes one there and keeps only its ARN and public half;
  * `reconcile` maps the lifecycle onto KMS: keys that verify are enabled, a retired key is
  * disabled (reversible: a reinstate or a recovery enables it again), a destroyed key's deletion
  * is scheduled at KMS's shortest window. An emergency's compromised keys are retired, so the
@@ -55,18 +55,20 @@ export function kmsCustody(options: KmsCustodyOptions): KeyCustody {
   const { kms } = options;
   return {
     async create(alg, now) {
-      if (alg !== "ES256") throw new UsageError(`a key held in KMS is ES256, not ${alg}`);
+      if (!isKmsAlgorithm(alg))
+        throw new UsageError(`a key held in KMS is ES256 or RS256, not ${alg}`);
       const kid = newKid(options.random);
-      const arn = await kms.create(`keyward signing key ${kid}`, {
-        ...options.tags,
-        [KMS_KID_TAG]: kid,
-      });
-      const held = await kms.publicJwk(arn, kid);
+      const arn = await kms.create(
+        `keyward signing key ${kid}`,
+        { ...options.tags, [KMS_KID_TAG]: kid },
+        alg,
+      );
+      const { kid: _, alg: __, use: ___, ...half } = await kms.publicJwk(arn, kid);
       return {
         kid,
         alg,
         status: "pending",
-        jwk: { kty: "EC", crv: "P-256", x: String(held.x), y: String(held.y) },
+        jwk: half,
         kms: { arn },
         createdAt: now,
         compromised: false,
@@ -94,8 +96,7 @@ export function kmsCustody(options: KmsCustodyOptions): KeyCustody {
       if (key.kms === undefined) return undefined;
       const state = await kms.state(key.kms.arn);
       if (state !== "Enabled") return `KMS key of ${key.kid} is ${state}, not Enabled`;
-      const held = await kms.publicJwk(key.kms.arn, key.kid);
-      if (held.x !== key.jwk?.x || held.y !== key.jwk?.y)
+      if (!samePublicKey(await kms.publicJwk(key.kms.arn, key.kid), key.jwk))
         return `KMS key of ${key.kid} has another public key than the keyring holds`;
       return undefined;
     },

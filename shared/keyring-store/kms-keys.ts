@@ -9,6 +9,7 @@ import type { HttpTransport } from "../http/transport.ts";
 import { encodeBase64url } from "../kernel/base64url.ts";
 import { type Clock, systemClock } from "../kernel/clock.ts";
 import { KeywardError } from "../kernel/errors.ts";
+import type { KmsAlgorithm } from "../keyring/key.ts";
 
 const KMS = { service: "kms", target: "TrentService", name: "KMS" };
 
@@ -26,11 +27,31 @@ export class KmsUnavailable extends KeywardError {
 /** ES256 signatures by KMS are DER; a JWS holds `r‖s`, 32 bytes each. */
 const P256_SIZE = 32;
 
+/**
+ * Each algorithm a key held in KMS signs with (`KMS_ALGORITHMS`): its KMS key spec, signing
+ * algorithm and WebCrypto import. ES256 on P-256 is the default.
+ */
+const KMS_ALGORITHM: Record<
+  KmsAlgorithm,
+  { keySpec: string; signing: string; import: Parameters<typeof crypto.subtle.importKey>[2] }
+> = {
+  ES256: {
+    keySpec: "ECC_NIST_P256",
+    signing: "ECDSA_SHA_256",
+    import: { name: "ECDSA", namedCurve: "P-256" },
+  },
+  RS256: {
+    keySpec: "RSA_2048",
+    signing: "RSASSA_PKCS1_V1_5_SHA_256",
+    import: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+  },
+};
+
 /** The longest message KMS signs as it is (`MessageType: RAW`). */
 const KMS_RAW_LIMIT = 4096;
 
 /**
- * Asymmetric signing keys that never leave AWS KMS (ECC_NIST_P256, ES256), over SigV4-signed
+ * Asymmetric signing keys that never leave AWS KMS (ES256, RS256), over SigV4-signed
  * HTTP like the Secrets Manager reader: the same code in Node and Workers, no SDK to load. Only
  * `Sign` and `GetPublicKey` are needed to sign and verify; the lifecycle's calls (create, disable,
  * enable, schedule deletion) are the rotation function's, which IAM alone allows them. No call
@@ -68,10 +89,14 @@ export class KmsKeys {
     return call(operation, payload);
   }
 
-  /** A new P-256 signing key, tagged (its keyring, its owner); answers its ARN. */
-  async create(description: string, tags: Readonly<Record<string, string>>): Promise<string> {
+  /** A new signing key for `alg`, tagged (its keyring, its owner); answers its ARN. */
+  async create(
+    description: string,
+    tags: Readonly<Record<string, string>>,
+    alg: KmsAlgorithm = "ES256",
+  ): Promise<string> {
     const answer = (await this.#call("CreateKey", {
-      KeySpec: "ECC_NIST_P256",
+      KeySpec: KMS_ALGORITHM[alg].keySpec,
       KeyUsage: "SIGN_VERIFY",
       Description: description,
       Tags: Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
@@ -81,7 +106,10 @@ export class KmsKeys {
     return arn;
   }
 
-  /** The key's public half as a JWK (`kid`, `alg: ES256`, `use: sig`): what verifiers hold. */
+  /**
+   * The key's public half as a JWK (`kid`, `alg`, `use: sig`): what verifiers hold. Its `alg`
+   * follows the key's spec, which must be one keyward signs with.
+   */
   async publicJwk(keyArn: string, kid: string): Promise<JWK> {
     const answer = (await this.#call("GetPublicKey", { KeyId: keyArn })) as {
       PublicKey?: string;
@@ -90,28 +118,31 @@ export class KmsKeys {
     };
     // KMS answers both names of the spec; the older one alone from some emulators.
     const spec = answer.KeySpec ?? answer.CustomerMasterKeySpec;
-    if (spec !== "ECC_NIST_P256" || typeof answer.PublicKey !== "string")
-      throw new KmsUnavailable(`KMS key ${keyArn} is not an ECC_NIST_P256 key`);
-    const spki = decodeBase64(answer.PublicKey);
+    const alg = (Object.keys(KMS_ALGORITHM) as KmsAlgorithm[]).find(
+      (name) => KMS_ALGORITHM[name].keySpec === spec,
+    );
+    if (alg === undefined || typeof answer.PublicKey !== "string")
+      throw new KmsUnavailable(`KMS key ${keyArn} is neither an ECC_NIST_P256 nor an RSA_2048 key`);
     const key = await crypto.subtle.importKey(
       "spki",
-      spki,
-      { name: "ECDSA", namedCurve: "P-256" },
+      decodeBase64(answer.PublicKey),
+      KMS_ALGORITHM[alg].import,
       true,
       ["verify"],
     );
-    const { kty, crv, x, y } = await crypto.subtle.exportKey("jwk", key);
-    return { kty, crv, x, y, kid, alg: "ES256", use: "sig" } as JWK;
+    const { kty, crv, x, y, n, e } = await crypto.subtle.exportKey("jwk", key);
+    const half = alg === "ES256" ? { kty, crv, x, y } : { kty, n, e };
+    return { ...half, kid, alg, use: "sig" } as JWK;
   }
 
   /**
-   * The ES256 signature of a JWS signing input (`header.payload`), the DER answer converted to
-   * JWS's `r‖s`. Up to KMS's 4,096 bytes the input goes as it is (`MessageType: RAW`; KMS hashes
+   * The signature of a JWS signing input (`header.payload`) as JWS holds it: for ES256 the DER
+   * answer converted to `r‖s`, for RS256 the answer as it is. Up to KMS's 4,096 bytes the input goes as it is (`MessageType: RAW`; KMS hashes
    * it with the same SHA-256); a longer one is hashed here and only its digest sent (`DIGEST`).
    * RAW first because moto, which the tests run against, ignores `DIGEST` and hashes the digest
    * again (getmoto/moto#10202): a token of any usual size is signed the way the tests prove.
    */
-  async sign(keyArn: string, signingInput: string): Promise<string> {
+  async sign(keyArn: string, signingInput: string, alg: KmsAlgorithm = "ES256"): Promise<string> {
     const bytes = new TextEncoder().encode(signingInput);
     const raw = bytes.length <= KMS_RAW_LIMIT;
     const message = raw ? bytes : new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
@@ -119,11 +150,13 @@ export class KmsKeys {
       KeyId: keyArn,
       Message: encodeBase64(message),
       MessageType: raw ? "RAW" : "DIGEST",
-      SigningAlgorithm: "ECDSA_SHA_256",
+      SigningAlgorithm: KMS_ALGORITHM[alg].signing,
     })) as { Signature?: string };
     if (typeof answer.Signature !== "string")
       throw new KmsUnavailable("KMS Sign answered no signature");
-    return encodeBase64url(derToJose(decodeBase64(answer.Signature)));
+    const signature = decodeBase64(answer.Signature);
+    // An RSA signature is JWS's as it is; an ECDSA one comes as DER.
+    return encodeBase64url(alg === "RS256" ? signature : derToJose(signature));
   }
 
   /** The key's state as KMS says it: `Enabled`, `Disabled`, `PendingDeletion`, … */

@@ -1,6 +1,13 @@
 import type { JWK } from "jose";
 import { decodeBase64url } from "../kernel/base64url.ts";
-import { isEncryption, isVerifying, type KeyRecord, KID_PATTERN, KMS_KEY_ARN } from "./key.ts";
+import {
+  isEncryption,
+  isKmsAlgorithm,
+  isVerifying,
+  type KeyRecord,
+  KID_PATTERN,
+  KMS_KEY_ARN,
+} from "./key.ts";
 import type { Keyring } from "./keyring.ts";
 
 export const MIN_HMAC_BYTES = 32;
@@ -66,7 +73,7 @@ function keyProblems(key: KeyRecord): string[] {
     problems.push(`a verify-only key never signs, so it cannot be ${key.status}`);
   }
   if (key.kms !== undefined) {
-    if (key.alg !== "ES256") problems.push(`a KMS key is ES256, not ${key.alg}`);
+    if (!isKmsAlgorithm(key.alg)) problems.push(`a KMS key is ES256 or RS256, not ${key.alg}`);
     if (!KMS_KEY_ARN.test(key.kms.arn)) problems.push("kms.arn must be a KMS key ARN");
     if (key.jwk?.d !== undefined)
       problems.push("a KMS key holds its public half only: its private key never leaves KMS");

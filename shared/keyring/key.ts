@@ -58,16 +58,30 @@ export interface KeyRecord {
    */
   readonly verifyOnly?: true;
   /**
-   * A key held in AWS KMS (ES256 on ECC_NIST_P256): `jwk` is its public half only, and it signs
-   * through KMS's `Sign` alone; its private key exists nowhere else.
+   * A key held in AWS KMS (`KMS_ALGORITHMS`): `jwk` is its public half only, and it signs through
+   * KMS's `Sign` alone; its private key exists nowhere else.
    */
   readonly kms?: { readonly arn: string };
+}
+
+/** Algorithms a key held in AWS KMS signs with: ES256 on P-256, RS256 on RSA 2048. */
+export const KMS_ALGORITHMS = ["ES256", "RS256"] as const;
+export type KmsAlgorithm = (typeof KMS_ALGORITHMS)[number];
+
+export function isKmsAlgorithm(alg: string): alg is KmsAlgorithm {
+  return (KMS_ALGORITHMS as readonly string[]).includes(alg);
 }
 
 /** An AWS KMS key's ARN, as `CreateKey` answers it. */
 export const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]{1,128}$/;
 
 const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
+
+/** Whether two JWKs have the same public half (the members that say which key it is). */
+export function samePublicKey(a: JWK | undefined, b: JWK | undefined): boolean {
+  const members = ["kty", "crv", "x", "y", "n", "e"] as const;
+  return a !== undefined && b !== undefined && members.every((m) => a[m] === b[m]);
+}
 
 /** The public half of an asymmetric key, as served in a JWKS. HMAC and sealing keys have none. */
 export function publicJwk(key: KeyRecord): JWK | undefined {

@@ -1,4 +1,4 @@
-import { isVerifying, type KeyRecord } from "../keyring/key.ts";
+import { isVerifying, type KeyRecord, samePublicKey } from "../keyring/key.ts";
 import { currentKey, findKey, type Keyring } from "../keyring/keyring.ts";
 import type { KeyCustody } from "../keyring-store/custody.ts";
 import { KmsUnavailable } from "../keyring-store/kms-keys.ts";
@@ -66,7 +66,7 @@ async function heldInKmsProbe(
   if (held === undefined) return { ok: false, reason: "unknown_kid" };
   if (held.compromised) return { ok: false, reason: "key_compromised" };
   if (!isVerifying(held.status)) return { ok: false, reason: "key_retired" };
-  if (held.kms?.arn !== key.kms?.arn || held.jwk?.x !== key.jwk?.x || held.jwk?.y !== key.jwk?.y)
+  if (held.kms?.arn !== key.kms?.arn || !samePublicKey(held.jwk, key.jwk))
     return { ok: false, reason: "signature_invalid" };
   const problem = await custody
     .check(held)

@@ -131,8 +131,8 @@ describe('signingKeys: "kms": who may do what with the keys', () => {
   });
 
   it("KMS keys with another algorithm fail synth, named by prop", () => {
-    expect(() => stackWith({ algorithm: "RS256", signingKeys: "kms" }, "Rsa")).toThrow(
-      /signingKeys=kms holds ES256 keys .*algorithm=ES256/,
+    expect(() => stackWith({ algorithm: "EdDSA", signingKeys: "kms" }, "Ed")).toThrow(
+      /signingKeys=kms holds ES256 or RS256 keys .*algorithm=ES256 or RS256, not EdDSA/,
     );
   });
 

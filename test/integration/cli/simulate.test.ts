@@ -97,11 +97,11 @@ describe("keyward simulate", () => {
     };
     expect(report.rotations.map((r) => r.trigger)).toEqual(["scheduled", "emergency"]);
     expect(report.totals).toMatchObject({ gracefulForcedRelogins: 0, refusedValidTokens: 0 });
-    const rsa = await local.keyward(args, { ...kms, KEYWARD_ALGORITHM: "RS256" });
-    expect(rsa.code).toBe(1);
-    expect(rsa.stderr).toContain("KEYWARD_SIGNING_KEYS=kms holds ES256 keys");
-    const bad = await local.keyward([...args, "--migrate-from", "RS256"], kms);
+    const eddsa = await local.keyward(args, { ...kms, KEYWARD_ALGORITHM: "EdDSA" });
+    expect(eddsa.code).toBe(1);
+    expect(eddsa.stderr).toContain("KEYWARD_SIGNING_KEYS=kms holds ES256 or RS256 keys");
+    const bad = await local.keyward([...args, "--migrate-from", "A256GCM"], kms);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain("--migrate-from takes HS256 or ES256");
+    expect(bad.stderr).toContain("--migrate-from takes HS256, ES256, EdDSA or RS256");
   }, 120_000);
 });

@@ -4,8 +4,11 @@ import { describe, expect, inject, it } from "vitest";
 import { publicKeysOf } from "../../../../functions/jwks/app.ts";
 import { createIssuer, IssuerUnavailable } from "../../../../shared/issuing/issuer.ts";
 import { encodeBase64url } from "../../../../shared/kernel/base64url.ts";
+import { cryptoRandom } from "../../../../shared/kernel/random.ts";
 import { keyringProblems } from "../../../../shared/keyring/invariants.ts";
 import { KEYRING_SCHEMA, type Keyring } from "../../../../shared/keyring/keyring.ts";
+import { createKeyring } from "../../../../shared/keyring/transitions.ts";
+import { kmsCustody, signingKeyTags } from "../../../../shared/keyring-store/kms-custody.ts";
 import { KmsKeys, kmsFromEnvironment } from "../../../../shared/keyring-store/kms-keys.ts";
 import { createVerifier } from "../../../../shared/tokens/verifier.ts";
 import { motoEnvironment } from "../../../support/aws.ts";
@@ -105,6 +108,29 @@ describe("signing keys held in KMS (moto)", () => {
       kid,
       claims: { sub: "alice" },
     });
+  });
+
+  it("holds RS256 keys too (RSA 2048): the issuer signs through KMS, and keyward's verifier and jose through the JWKS accept the token", async () => {
+    const key = await kmsCustody({
+      kms: kms(),
+      random: cryptoRandom,
+      tags: signingKeyTags("keyward/rsa"),
+      schedulesDeletion: true,
+    }).create("RS256", Date.now());
+    expect(key).toMatchObject({ alg: "RS256", jwk: { kty: "RSA" } });
+    expect(Object.keys(key.jwk ?? {}).sort()).toEqual(["e", "kty", "n"]);
+    const keyring = createKeyring(key, Date.now());
+    const issuer = createIssuer({ keyring: { load: async () => keyring }, kms: kms() });
+    const issued = await issuer.issue({ sub: "alice" });
+    expect(
+      JSON.parse(Buffer.from(issued.token.split(".")[0] ?? "", "base64url").toString()),
+    ).toMatchObject({ alg: "RS256", kid: key.kid });
+    expect(await createVerifier().verify(issued.token, keyring, Date.now())).toMatchObject({
+      ok: true,
+      claims: { sub: "alice" },
+    });
+    const jwks = createLocalJWKSet({ keys: publicKeysOf(keyring) });
+    expect((await jwtVerify(issued.token, jwks)).payload.sub).toBe("alice");
   });
 
   it("disables a retired key and enables it again for a rollback: KMS says which", async () => {

@@ -30,7 +30,7 @@ describe("readWriterConfig", () => {
         .signingKeys,
     ).toBe("kms");
     expect(() => readWriterConfig({ ...REQUIRED, KEYWARD_SIGNING_KEYS: "kms" })).toThrow(
-      /KEYWARD_SIGNING_KEYS=kms holds ES256 keys .*KEYWARD_ALGORITHM=ES256, not HS256/,
+      /KEYWARD_SIGNING_KEYS=kms holds ES256 or RS256 keys .*KEYWARD_ALGORITHM=ES256 or RS256, not HS256/,
     );
     expect(() => readWriterConfig({ ...REQUIRED, KEYWARD_SIGNING_KEYS: "hsm" })).toThrow(
       /KEYWARD_SIGNING_KEYS/,

@@ -127,7 +127,7 @@ describe("parseKeyring refuses, naming the key and the rule", () => {
             arn: "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
           },
         }),
-      "key k1: a KMS key is ES256, not HS256",
+      "key k1: a KMS key is ES256 or RS256, not HS256",
     ],
     [
       "a kms field without an ARN",
