@@ -10,7 +10,7 @@ import { acknowledge, REASONS, wildcardResource } from "./nag.ts";
  * made at run time, so IAM names them by their tag (`keyward:keyring` = the keyring's prefix):
  * issuers may `kms:Sign` with them and nothing else; the ops API and the rotation function may
  * create them (tagged so), read their public half and state, disable and enable them; only the
- * rotation function schedules their deletion. Nobody may sign but issuers, and no action that
+ * rotation function (and a teardown) schedules their deletion. Nobody may sign but issuers, and no action that
  * imports or exports material is granted to anyone.
  */
 export class KmsKeyGrants {
@@ -28,7 +28,7 @@ export class KmsKeyGrants {
     this.#requested = { StringEquals: { [`aws:RequestTag/${KMS_KEYRING_TAG}`]: tag } };
   }
 
-  /** The ARN pattern of the account's keys in the stack's region: the tag narrows it. */
+  /** The ARN pattern of the account's keys in their region (this stack's, or home's): the tag narrows it. */
   keys(): string {
     return Arn.format(
       {

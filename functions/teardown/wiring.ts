@@ -2,7 +2,7 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { awsClientSettings } from "../../shared/config/aws-env.ts";
 import { type Environment, EnvReader } from "../../shared/config/env.ts";
 import { KEYRING_NAMES, keyringSecretPrefix } from "../../shared/keyring/names.ts";
-import { kmsFromEnvironment } from "../../shared/keyring-store/kms-keys.ts";
+import { type KmsKeys, kmsFromEnvironment } from "../../shared/keyring-store/kms-keys.ts";
 import {
   deleteKeyringSecrets,
   scheduleKmsKeysDeletion,
@@ -32,14 +32,18 @@ export function createTeardownFromEnv(env: Environment, write: LineWriter = stdo
     awsClientSettings(env, "AWS_ENDPOINT_URL_SECRETS_MANAGER"),
   );
   // Made when a key needs it: a keyring without KMS keys never calls KMS.
-  const kms = () => ({
-    scheduleDeletion: (arn: string) => kmsFromEnvironment(env).scheduleDeletion(arn),
-  });
+  let held: KmsKeys | undefined;
+  const kms = {
+    scheduleDeletion: (arn: string) => {
+      held ??= kmsFromEnvironment(env);
+      return held.scheduleDeletion(arn);
+    },
+  };
   return async (event: TeardownEvent): Promise<{ PhysicalResourceId: string }> => {
     const physical = event.PhysicalResourceId ?? prefix;
     if (event.RequestType === "Delete") {
       // Keys held in KMS first: their ARNs are in the signing keyring's state, deleted next.
-      const { scheduled, problems } = await scheduleKmsKeysDeletion(client, kms(), physical);
+      const { scheduled, problems } = await scheduleKmsKeysDeletion(client, kms, physical);
       if (scheduled > 0 || problems.length > 0)
         (problems.length === 0 ? log.info : log.warn)("KMS keys' deletion scheduled", {
           count: scheduled,
