@@ -8,11 +8,7 @@ import { SIGNING_ALGORITHMS } from "../../shared/keyring/key.ts";
 import type { KeyringName } from "../../shared/keyring/names.ts";
 import type { RotationPolicy } from "../../shared/keyring/policy.ts";
 import { kmsCustody, signingKeyTags } from "../../shared/keyring-store/kms-custody.ts";
-import {
-  type KmsKeys,
-  KmsUnavailable,
-  kmsFromEnvironment,
-} from "../../shared/keyring-store/kms-keys.ts";
+import { readSigningKms } from "../../shared/keyring-store/kms-keys.ts";
 import { simulateSessions } from "../../shared/simulation/sessions.ts";
 import {
   type SimulationOptions,
@@ -160,14 +156,9 @@ function signingKeysOf(
   if (migrateFrom !== undefined && algorithm === undefined)
     throw new CliError(EXIT.usage, "--migrate-from takes HS256, ES256, EdDSA or RS256");
   const firstKey = algorithm === undefined ? {} : { firstKey: algorithm };
-  if (readSigningKeys(read, policy) !== "kms") return firstKey;
-  let kms: KmsKeys;
-  try {
-    kms = kmsFromEnvironment(process.env);
-  } catch (error) {
-    if (!(error instanceof KmsUnavailable)) throw error;
-    throw new CliError(EXIT.usage, `KEYWARD_SIGNING_KEYS=kms: ${error.message}`);
-  }
+  // Its problems (KMS without ES256 or RS256, without credentials) come at `read.done()`.
+  const kms = readSigningKms(read, process.env, readSigningKeys(read, policy));
+  if (kms === undefined) return firstKey;
   const custody = kmsCustody({
     kms,
     random: cryptoRandom,

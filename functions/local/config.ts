@@ -9,11 +9,7 @@ import {
 } from "../../shared/config/verifier-config.ts";
 import { readRotationPolicy, readSigningKeys } from "../../shared/config/writer-config.ts";
 import type { RotationPolicy } from "../../shared/keyring/policy.ts";
-import {
-  type KmsKeys,
-  KmsUnavailable,
-  kmsFromEnvironment,
-} from "../../shared/keyring-store/kms-keys.ts";
+import { type KmsKeys, readSigningKms } from "../../shared/keyring-store/kms-keys.ts";
 import type { UpstashSettings } from "../../shared/upstash/settings.ts";
 
 /** The real stores the local stack uses instead of its own, when their settings are present. */
@@ -76,21 +72,12 @@ function readLocalStores(
   if ((read.string("UPSTASH_REDIS_REST_URL") === undefined) !== (token === undefined))
     read.problem("set both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, or neither");
   const secretPrefix = read.string("KEYWARD_SECRET_PREFIX");
+  const kms = readSigningKms(read, env, signingKeys);
   return {
     ...(secretPrefix === undefined
       ? {}
       : { secretPrefix, aws: awsSettings(env, "AWS_ENDPOINT_URL_SECRETS_MANAGER") }),
     ...(url === undefined || token === undefined ? {} : { upstash: { url, token } }),
-    ...(signingKeys === "kms" ? kmsOf(read, env) : {}),
+    ...(kms === undefined ? {} : { kms }),
   };
-}
-
-function kmsOf(read: EnvReader, env: Environment): { kms?: KmsKeys } {
-  try {
-    return { kms: kmsFromEnvironment(env) };
-  } catch (error) {
-    if (!(error instanceof KmsUnavailable)) throw error;
-    read.problem(`KEYWARD_SIGNING_KEYS=kms: ${error.message}`);
-    return {};
-  }
 }

@@ -2,7 +2,7 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { awsClientSettings } from "../../shared/config/aws-env.ts";
 import { type Environment, EnvReader } from "../../shared/config/env.ts";
 import { KEYRING_NAMES, keyringSecretPrefix } from "../../shared/keyring/names.ts";
-import { type KmsKeys, kmsFromEnvironment } from "../../shared/keyring-store/kms-keys.ts";
+import { kmsOnFirstUse } from "../../shared/keyring-store/kms-keys.ts";
 import {
   deleteKeyringSecrets,
   scheduleKmsKeysDeletion,
@@ -31,14 +31,8 @@ export function createTeardownFromEnv(env: Environment, write: LineWriter = stdo
   const client = new SecretsManagerClient(
     awsClientSettings(env, "AWS_ENDPOINT_URL_SECRETS_MANAGER"),
   );
-  // Made when a key needs it: a keyring without KMS keys never calls KMS.
-  let held: KmsKeys | undefined;
-  const kms = {
-    scheduleDeletion: (arn: string) => {
-      held ??= kmsFromEnvironment(env);
-      return held.scheduleDeletion(arn);
-    },
-  };
+  const held = kmsOnFirstUse(env);
+  const kms = { scheduleDeletion: (arn: string) => held().scheduleDeletion(arn) };
   return async (event: TeardownEvent): Promise<{ PhysicalResourceId: string }> => {
     const physical = event.PhysicalResourceId ?? prefix;
     if (event.RequestType === "Delete") {

@@ -7,7 +7,7 @@ import {
   wholeNumberProblems,
 } from "../kernel/errors.ts";
 import type { Keyring } from "../keyring/keyring.ts";
-import { KmsUnavailable, kmsFromEnvironment } from "../keyring-store/kms-keys.ts";
+import { KmsUnavailable, kmsOnFirstUse } from "../keyring-store/kms-keys.ts";
 import { type KeyringSource, keyringLoader } from "../keyring-store/source.ts";
 import { instanceRecorder, upstashOptionProblems } from "../receipts/instance-recorder.ts";
 import { type RefreshOptions, refreshSettings } from "../refresh/settings.ts";
@@ -102,13 +102,8 @@ export interface Issuer {
  * keyring without one never needs AWS credentials for it).
  */
 function kmsOfProcess(): KmsSigning {
-  let kms: KmsSigning | undefined;
-  return {
-    sign: (keyArn, input, alg) => {
-      kms ??= kmsFromEnvironment(globalThis.process?.env ?? {});
-      return kms.sign(keyArn, input, alg);
-    },
-  };
+  const kms = kmsOnFirstUse(globalThis.process?.env ?? {});
+  return { sign: (keyArn, input, alg) => kms().sign(keyArn, input, alg) };
 }
 
 /** No keyring to sign with: none could be loaded, or the last good one is past the stale bound. */

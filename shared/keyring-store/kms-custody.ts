@@ -45,8 +45,8 @@ export interface KmsCustodyOptions {
 }
 
 /**
- * Keys held in AWS KMS (ES256, or RS256): `create` makes one there and keeps only its ARN and public half;
- * `reconcile` maps the lifecycle onto KMS: keys that verify are enabled, a retired key is
+ * Keys held in AWS KMS (ES256, or RS256): `create` makes one there and keeps only its ARN and
+ * public half; `reconcile` maps the lifecycle onto KMS: keys that verify are enabled, a retired key is
  * disabled (reversible: a reinstate or a recovery enables it again), a destroyed key's deletion
  * is scheduled at KMS's shortest window. An emergency's compromised keys are retired, so the
  * reconcile after its commit disables them at once.

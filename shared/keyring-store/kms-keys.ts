@@ -1,5 +1,5 @@
 import type { JWK } from "jose";
-import type { Environment } from "../config/env.ts";
+import type { Environment, EnvReader } from "../config/env.ts";
 import {
   type AwsJsonOptions,
   awsJsonCaller,
@@ -137,8 +137,9 @@ export class KmsKeys {
 
   /**
    * The signature of a JWS signing input (`header.payload`) as JWS holds it: for ES256 the DER
-   * answer converted to `r‖s`, for RS256 the answer as it is. Up to KMS's 4,096 bytes the input goes as it is (`MessageType: RAW`; KMS hashes
-   * it with the same SHA-256); a longer one is hashed here and only its digest sent (`DIGEST`).
+   * answer converted to `r‖s`, for RS256 the answer as it is. Up to KMS's 4,096 bytes the input
+   * goes as it is (`MessageType: RAW`; KMS hashes it with the same SHA-256); a longer one is
+   * hashed here and only its digest sent (`DIGEST`).
    * RAW first because moto, which the tests run against, ignores `DIGEST` and hashes the digest
    * again (getmoto/moto#10202): a token of any usual size is signed the way the tests prove.
    */
@@ -256,4 +257,35 @@ export function kmsFromEnvironment(env: Environment, transport?: HttpTransport):
       transport,
     ),
   );
+}
+
+/**
+ * `kmsFromEnvironment`, made at its first use: a process whose keys are not in KMS (a keyring
+ * without such a key, a teardown with none to delete) never needs AWS credentials for it.
+ */
+export function kmsOnFirstUse(env: Environment): () => KmsKeys {
+  let kms: KmsKeys | undefined;
+  return () => {
+    kms ??= kmsFromEnvironment(env);
+    return kms;
+  };
+}
+
+/**
+ * The KMS that new signing keys are made in when `where` (`KEYWARD_SIGNING_KEYS`) says `kms`; a
+ * missing region or credentials is one of `read`'s problems, reported with the others.
+ */
+export function readSigningKms(
+  read: EnvReader,
+  env: Environment,
+  where: "keyring" | "kms",
+): KmsKeys | undefined {
+  if (where !== "kms") return undefined;
+  try {
+    return kmsFromEnvironment(env);
+  } catch (error) {
+    if (!(error instanceof KmsUnavailable)) throw error;
+    read.problem(`KEYWARD_SIGNING_KEYS=kms: ${error.message}`);
+    return undefined;
+  }
 }
