@@ -68,19 +68,29 @@ async function kmsKeyring(kmsEndpoint?: string) {
       .filter((e) => e.action.startsWith("kms."))
       .map((e) => `${e.action} ${e.target}`)
       .reverse();
+  /** `keyward init`: the keyring's first key, made in KMS; answers its kid. */
+  const init = async () => {
+    const result = await initKeyring(deps, request);
+    if (!result.ok) throw new Error(result.message);
+    return result.value.kid;
+  };
+  /** The clock moved by `ms`, then a tick of the rotation function. */
+  const advance = (ms: number) => {
+    made.clock.t += ms;
+    return tick(tickDeps, made.clock.t);
+  };
   return {
     ...made,
     ...{ deps, tickDeps, kms, load, stateOf, kmsEntries, prefix, secrets, custodyOn, operations },
+    ...{ init, advance },
   };
 }
 
 describe("a signing keyring whose keys KMS holds, through its whole lifecycle (moto)", () => {
   it("creates each key in KMS, signs through it, disables a retired key, enables it on reinstate, and schedules a destroyed one's deletion, journaled with the date its material is gone", async () => {
     const k = await kmsKeyring();
-    const { deps, tickDeps, clock } = k;
-    const init = await initKeyring(deps, request);
-    if (!init.ok) throw new Error(init.message);
-    const first = init.value.kid;
+    const { deps, clock } = k;
+    const first = await k.init();
     expect((await k.load()).keys[0]).toMatchObject({
       kid: first,
       kms: { arn: expect.any(String) },
@@ -97,22 +107,25 @@ describe("a signing keyring whose keys KMS holds, through its whole lifecycle (m
     expect(old.kid).toBe(first);
 
     // The scheduled rotation: published, then activated after its self-test through KMS.
-    clock.t += deps.policy.rotationPeriodMs - prePublicationMs(deps.policy);
-    expect(await tick(tickDeps, clock.t)).toMatchObject({
+    expect(
+      await k.advance(deps.policy.rotationPeriodMs - prePublicationMs(deps.policy)),
+    ).toMatchObject({
       status: "applied",
       actions: [{ type: "publish" }],
     });
     const second = (await k.load()).keys[1]?.kid ?? "";
-    clock.t += prePublicationMs(deps.policy);
-    expect(await tick(tickDeps, clock.t)).toMatchObject({ actions: [{ type: "activate" }] });
+    expect(await k.advance(prePublicationMs(deps.policy))).toMatchObject({
+      actions: [{ type: "activate" }],
+    });
     const activation = (await k.audit.read()).entries.find((e) => e.action === "policy.activate");
     expect(activation?.details).toMatchObject({ selfTest: "passed", replaces: first });
     const fresh = await issuer.issue({ sub: "bob" });
     expect(fresh.kid).toBe(second);
 
     // Past the maximum grace the first key retires: KMS disables it, and its tokens are refused.
-    clock.t += deps.policy.maxGraceMs;
-    expect(await tick(tickDeps, clock.t)).toMatchObject({ actions: [{ type: "retire" }] });
+    expect(await k.advance(deps.policy.maxGraceMs)).toMatchObject({
+      actions: [{ type: "retire" }],
+    });
     expect(await k.stateOf(first)).toBe("Disabled");
     const verifier = createVerifier({ cacheSize: 0 });
     expect(await verifier.verify(old.token, await k.load(), clock.t)).toMatchObject({
@@ -130,11 +143,9 @@ describe("a signing keyring whose keys KMS holds, through its whole lifecycle (m
 
     // Rolled forward, retired and destroyed: its deletion is scheduled, not done at once.
     expect(await rollbackKeys(deps, request)).toMatchObject({ ok: true, value: { kid: second } });
-    clock.t += deps.policy.maxGraceMs;
-    await tick(tickDeps, clock.t);
+    await k.advance(deps.policy.maxGraceMs);
     expect(await k.stateOf(first)).toBe("Disabled");
-    clock.t += deps.policy.retentionMs;
-    expect(await tick(tickDeps, clock.t)).toMatchObject({
+    expect(await k.advance(deps.policy.retentionMs)).toMatchObject({
       actions: [{ type: "destroy", kid: first }],
     });
     expect(await k.stateOf(first)).toBe("PendingDeletion");
@@ -156,8 +167,7 @@ describe("a signing keyring whose keys KMS holds, through its whole lifecycle (m
 
     // A tick repeats nothing: KMS is already in line.
     const before = await k.kmsEntries();
-    clock.t += MINUTE;
-    await tick(tickDeps, clock.t);
+    await k.advance(MINUTE);
     expect(await k.kmsEntries()).toEqual(before);
     // The writers never asked KMS for private material, nor to sign: only these operations were
     // ever called (a KMS asymmetric key has no export; GenerateDataKeyPair, the one call that
@@ -182,11 +192,9 @@ describe("a signing keyring whose keys KMS holds, through its whole lifecycle (m
 
   it("an emergency disables every compromised key at once and its new key signs through KMS", async () => {
     const k = await kmsKeyring();
-    const { deps, tickDeps, clock } = k;
-    const init = await initKeyring(deps, request);
-    if (!init.ok) throw new Error(init.message);
-    clock.t += deps.policy.rotationPeriodMs - prePublicationMs(deps.policy);
-    await tick(tickDeps, clock.t);
+    const { deps, clock } = k;
+    const first = await k.init();
+    await k.advance(deps.policy.rotationPeriodMs - prePublicationMs(deps.policy));
     const pending = (await k.load()).keys[1]?.kid ?? "";
     expect(await k.stateOf(pending)).toBe("Enabled");
     const issuer = createIssuer({
@@ -199,7 +207,7 @@ describe("a signing keyring whose keys KMS holds, through its whole lifecycle (m
 
     const result = await emergency(deps, request);
     if (!result.ok) throw new Error(result.message);
-    expect(await k.stateOf(init.value.kid)).toBe("Disabled");
+    expect(await k.stateOf(first)).toBe("Disabled");
     expect(await k.stateOf(pending)).toBe("Disabled");
     expect(await k.stateOf(result.value.kid)).toBe("Enabled");
     expect(await createVerifier().verify(leaked.token, await k.load(), clock.t)).toMatchObject({
@@ -218,50 +226,42 @@ describe("a signing keyring whose keys KMS holds, through its whole lifecycle (m
   it("a retirement committed while KMS did not answer is carried out by the next tick", async () => {
     const k = await kmsKeyring();
     const { deps, clock } = k;
-    const init = await initKeyring(deps, request);
-    if (!init.ok) throw new Error(init.message);
-    clock.t += deps.policy.rotationPeriodMs - prePublicationMs(deps.policy);
-    await tick(k.tickDeps, clock.t);
-    clock.t += prePublicationMs(deps.policy);
-    await tick(k.tickDeps, clock.t);
+    const first = await k.init();
+    await k.advance(deps.policy.rotationPeriodMs - prePublicationMs(deps.policy));
+    await k.advance(prePublicationMs(deps.policy));
     // KMS unreachable (a closed port): the retirement still commits; the key stays enabled.
     clock.t += deps.policy.maxGraceMs;
     const cutOff = { ...k.tickDeps, custody: k.custodyOn("http://127.0.0.1:9") };
     expect(await tick(cutOff, clock.t)).toMatchObject({ actions: [{ type: "retire" }] });
     expect((await k.load()).keys[0]?.status).toBe("retired");
-    expect(await k.stateOf(init.value.kid)).toBe("Enabled");
-    clock.t += MINUTE;
-    expect(await tick(k.tickDeps, clock.t)).toMatchObject({ status: "idle" });
-    expect(await k.stateOf(init.value.kid)).toBe("Disabled");
+    expect(await k.stateOf(first)).toBe("Enabled");
+    expect(await k.advance(MINUTE)).toMatchObject({ status: "idle" });
+    expect(await k.stateOf(first)).toBe("Disabled");
   }, 60_000);
 
   it("a writer without the power to delete (the ops API) leaves a destroyed key's deletion to the rotation function", async () => {
     const k = await kmsKeyring();
     const { deps, clock } = k;
-    const init = await initKeyring(deps, request);
-    if (!init.ok) throw new Error(init.message);
+    const first = await k.init();
     for (const step of [
       deps.policy.rotationPeriodMs,
       prePublicationMs(deps.policy),
       deps.policy.maxGraceMs,
     ]) {
-      clock.t += step;
-      await tick(k.tickDeps, clock.t);
+      await k.advance(step);
     }
     clock.t += deps.policy.retentionMs;
     const opsApi = { ...k.tickDeps, custody: k.custodyOn(inject("services").motoUrl, false) };
     expect(await tick(opsApi, clock.t)).toMatchObject({ actions: [{ type: "destroy" }] });
-    expect(await k.stateOf(init.value.kid)).toBe("Disabled");
-    clock.t += MINUTE;
-    await tick(k.tickDeps, clock.t);
-    expect(await k.stateOf(init.value.kid)).toBe("PendingDeletion");
+    expect(await k.stateOf(first)).toBe("Disabled");
+    await k.advance(MINUTE);
+    expect(await k.stateOf(first)).toBe("PendingDeletion");
   }, 60_000);
 
   it("the authorizer, reading the keyring from Secrets Manager as deployed, accepts a token KMS signed", async () => {
     const k = await kmsKeyring();
     k.clock.t = Date.now();
-    const init = await initKeyring(k.deps, request);
-    if (!init.ok) throw new Error(init.message);
+    const first = await k.init();
     const issuer = createIssuer({ keyring: { load: k.load }, kms: k.kms });
     const { token } = await issuer.issue({ sub: "alice" });
     const authorizer = await authorizerOn(
@@ -271,16 +271,14 @@ describe("a signing keyring whose keys KMS holds, through its whole lifecycle (m
     );
     expect(await authorizer(httpApiEvent({ authorization: `Bearer ${token}` }))).toMatchObject({
       isAuthorized: true,
-      context: { sub: "alice", kid: init.value.kid },
+      context: { sub: "alice", kid: first },
     });
   }, 60_000);
 
   it("keeps no key material in Secrets Manager: no secret per key, and the state holds public halves only", async () => {
     const k = await kmsKeyring();
-    const init = await initKeyring(k.deps, request);
-    if (!init.ok) throw new Error(init.message);
-    k.clock.t += k.deps.policy.rotationPeriodMs - prePublicationMs(k.deps.policy);
-    await tick(k.tickDeps, k.clock.t);
+    await k.init();
+    await k.advance(k.deps.policy.rotationPeriodMs - prePublicationMs(k.deps.policy));
     const listed = await k.secrets.send(
       new ListSecretsCommand({ Filters: [{ Key: "name", Values: [`${k.prefix}/`] }] }),
     );
