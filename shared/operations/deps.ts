@@ -58,7 +58,8 @@ export function keyringKindOf(deps: Pick<OperationDeps, "keyringName">): Keyring
 
 /**
  * The same stores on another keyring: its own store and policy, its keys kept with it, the same
- * revocations, journal, events, clock and randomness (kids are random, so the two keyrings' rules never collide).
+ * revocations, journal, events, clock and randomness (kids are random, so the two keyrings'
+ * rules never collide).
  */
 export function onKeyring<D extends OperationDeps>(
   deps: D,
